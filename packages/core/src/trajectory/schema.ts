@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/**
+ * The one in-memory shape of an agent trajectory, shared by generation (which writes it),
+ * datasets (which export it) and ingest (which maps SWE-agent / mini-swe-agent files onto it).
+ * It follows the OpenAI chat shape because that is what every teacher endpoint speaks.
+ */
+export const toolCallSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Parsed arguments when the model sent valid JSON; the raw string otherwise (kept for format-error analysis). */
+  arguments: z.union([z.record(z.string(), z.unknown()), z.string()]),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+export const messageSchema = z.object({
+  role: z.enum(["system", "user", "assistant", "tool"]),
+  content: z.string(),
+  /** The model's thinking (reasoning_content / thinking blocks), kept apart from content. */
+  reasoning: z.string().optional(),
+  toolCalls: z.array(toolCallSchema).optional(),
+  /** For role "tool": the call this message answers. */
+  toolCallId: z.string().optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const trajectorySchema = z.object({
+  instanceId: z.string(),
+  messages: z.array(messageSchema),
+  /** "submitted", or "submitted (<reason>)" after an autosubmit, or a failure reason. */
+  exitStatus: z.string(),
+  /** Unified diff of the working tree against the base commit ("" when nothing changed). */
+  patch: z.string(),
+  steps: z.number().int().nonnegative(),
+  source: z.string().default("sera"),
+});
+export type Trajectory = z.infer<typeof trajectorySchema>;

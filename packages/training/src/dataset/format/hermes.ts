@@ -1,0 +1,89 @@
+import type { Message, ToolCall, Trajectory } from "@sera/core";
+import { chooseAssistantText, splitAssistantText } from "./assistant-turn.js";
+import { pythonJsonDumps } from "./python-json.js";
+import type { DropReason, RenderedOrDropped, SftMessage } from "./sample.js";
+import type { ResolvedRenderOptions } from "./resolve.js";
+import type { OpenAiTool } from "./tools.js";
+
+/**
+ * System text in the layout Qwen3's template builds when tools are passed: the role line, a
+ * `# Tools` section with one JSON signature per line inside <tools></tools>, then the calling
+ * convention. The sentences are our own; the layout and the JSON skeleton are what matter to the
+ * model. The trainer injects no tools, so they must live here.
+ */
+export function hermesSystemText(roleLine: string, tools: readonly OpenAiTool[]): string {
+  return [
+    roleLine,
+    "",
+    "# Tools",
+    "",
+    "You can use the functions below. Each line between the <tools></tools> tags is one function signature in JSON:",
+    "<tools>",
+    ...tools.map((entry) => pythonJsonDumps(entry)),
+    "</tools>",
+    "",
+    'To use a function, answer with a JSON object holding its "name" and "arguments", wrapped in <tool_call></tool_call> tags:',
+    "<tool_call>",
+    '{"name": <function-name>, "arguments": <args-json-object>}',
+    "</tool_call>",
+  ].join("\n");
+}
+
+export function hermesToolCall(call: ToolCall): string | undefined {
+  if (typeof call.arguments === "string") return undefined;
+  return `<tool_call>\n{"name": ${JSON.stringify(call.name)}, "arguments": ${pythonJsonDumps(call.arguments)}}\n</tool_call>`;
+}
+
+/** Shared by hermes and xml: the assistant text before the tool calls, or why the turn is unusable. */
+export function assistantPrefix(message: Message, options: ResolvedRenderOptions): { think: string | undefined; commentary: string } | DropReason {
+  const split = splitAssistantText(message, options.thinkTags);
+  if (typeof split === "string") return split;
+  const chosen = chooseAssistantText(split, options.thinkMode, options.keepThinking);
+  // keepOnlyThink always emits a think block, even an empty one, so every turn has one shape.
+  const showThink = options.keepThinking && (options.thinkMode === "keepOnlyThink" || chosen.think !== "");
+  return { think: showThink ? chosen.think : undefined, commentary: chosen.commentary };
+}
+
+export function renderHermes(trajectory: Trajectory, options: ResolvedRenderOptions): RenderedOrDropped {
+  const messages: SftMessage[] = [];
+  const history = trajectory.messages;
+  const first = history[0];
+  const roleLine = options.roleLine ?? (first?.role === "system" ? first.content : undefined);
+  messages.push({ role: "system", content: hermesSystemText(roleLine ?? options.defaultRoleLine, options.tools) });
+  let pendingResponses: string[] = [];
+  const flushResponses = (): void => {
+    if (pendingResponses.length === 0) return;
+    // Qwen3's template opens one user turn for a run of tool messages and puts each result in its
+    // own <tool_response> block, separated by a newline.
+    messages.push({ role: "user", content: pendingResponses.join("\n") });
+    pendingResponses = [];
+  };
+  for (let index = 0; index < history.length; index++) {
+    const message = history[index];
+    if (index === 0 && message.role === "system") continue;
+    if (message.role === "tool") {
+      pendingResponses.push(`<tool_response>\n${message.content}\n</tool_response>`);
+      continue;
+    }
+    flushResponses();
+    if (message.role !== "assistant") {
+      messages.push({ role: message.role, content: message.content });
+      continue;
+    }
+    const calls = message.toolCalls ?? [];
+    if (calls.length === 0) return { dropped: "assistant-without-tool-call" };
+    const prefix = assistantPrefix(message, options);
+    if (typeof prefix === "string") return { dropped: prefix };
+    const renderedCalls: string[] = [];
+    for (const call of calls) {
+      const rendered = hermesToolCall(call);
+      if (rendered === undefined) return { dropped: "tool-arguments-not-json" };
+      renderedCalls.push(rendered);
+    }
+    let content = prefix.think !== undefined ? `<think>\n${prefix.think}\n</think>\n\n` : "";
+    if (prefix.commentary !== "") content += `${prefix.commentary}\n`;
+    messages.push({ role: "assistant", content: content + renderedCalls.join("\n") });
+  }
+  flushResponses();
+  return { instanceId: trajectory.instanceId, messages, tools: options.tools };
+}

@@ -1,0 +1,63 @@
+import { loadExperiment, runExperiment, type PlannedRun, type RunEvent } from "@sera/core";
+import { formatTable } from "../table.js";
+
+const symbols: Record<string, string> = {
+  submitted: "→",
+  running: "▶",
+  succeeded: "✓",
+  failed: "✗",
+  timeout: "⏱",
+  lost: "?",
+  interrupted: "■",
+  skipped: "-",
+  retry_scheduled: "↻",
+  reattached: "⇄",
+};
+
+function describe(run: PlannedRun, event: RunEvent): string | null {
+  if (event.event === "queued" || event.event === "running") return null;
+  const seed = run.seed === null ? "" : ` seed=${run.seed}`;
+  const swept = Object.entries(run.sweep).map(([k, v]) => ` ${k.slice(2)}=${typeof v === "string" ? v : JSON.stringify(v)}`).join("");
+  const detail = event.detail ?? {};
+  const extra =
+    event.event === "succeeded" ? ` ${Number(detail.wallSeconds ?? 0).toFixed(1)}s`
+    : event.event === "retry_scheduled" ? ` retry in ${detail.inSeconds}s`
+    : typeof detail.error === "string" ? `: ${detail.error}`
+    : "";
+  return `${symbols[event.event] ?? "·"} ${run.stage} ${run.id.slice(0, 10)}${seed}${swept} [attempt ${event.attempt}] ${event.event}${extra}`;
+}
+
+export async function runCommand(args: { experiment: string; set?: string[]; retryFailed?: boolean; concurrency?: number }): Promise<number> {
+  const overrides = [...(args.set ?? [])];
+  if (args.concurrency) overrides.push(`backend.concurrency=${args.concurrency}`);
+  const loaded = loadExperiment(args.experiment, { overrides });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\n${name}: stopping; running jobs are being cancelled (press again to quit at once)\n`);
+    controller.abort();
+  };
+  const sigint = () => onSignal("SIGINT");
+  const sigterm = () => onSignal("SIGTERM");
+  process.on("SIGINT", sigint);
+  process.on("SIGTERM", sigterm);
+  try {
+    const report = await runExperiment(loaded, {
+      retryFailed: args.retryFailed,
+      signal: controller.signal,
+      onEvent: (run, event) => {
+        const line = describe(run, event);
+        if (line) process.stdout.write(line + "\n");
+      },
+    });
+    const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
+    process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
+    if (report.exitCode === 1) process.stdout.write(`some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`);
+    return report.exitCode;
+  } finally {
+    process.off("SIGINT", sigint);
+    process.off("SIGTERM", sigterm);
+  }
+}

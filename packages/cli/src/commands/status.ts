@@ -1,0 +1,31 @@
+import { formatTable } from "../table.js";
+import { queryRows, readStore, resolveStore } from "../store.js";
+
+/** Counts per stage and status, in progress included, plus the most recent problems. */
+export async function statusCommand(args: { experiment?: string; store?: string; set?: string[]; json?: boolean }): Promise<number> {
+  const { file, experiment } = resolveStore(args);
+  return readStore(file, async (store) => {
+    const filter = experiment ? "WHERE experiment = ?" : "";
+    const values = experiment ? [experiment] : [];
+    const counts = await queryRows(
+      store,
+      `SELECT experiment, stage, status, count(*)::INTEGER AS runs, round(sum(coalesce(wall_seconds, 0)), 1) AS wall_seconds
+       FROM runs ${filter} GROUP BY ALL ORDER BY experiment, stage, status`,
+      values,
+    );
+    const problems = await queryRows(
+      store,
+      `SELECT id, experiment, stage, status, attempt, error FROM runs
+       ${filter ? filter + " AND" : "WHERE"} status IN ('failed', 'timeout', 'lost', 'skipped', 'interrupted')
+       ORDER BY finished_at DESC NULLS LAST LIMIT 10`,
+      values,
+    );
+    if (args.json) {
+      process.stdout.write(JSON.stringify({ store: file, counts, problems }, null, 2) + "\n");
+      return 0;
+    }
+    process.stdout.write(`store: ${file}\n\n${formatTable(counts)}\n`);
+    if (problems.length > 0) process.stdout.write(`\nneeds attention:\n${formatTable(problems, { maxWidth: 70 })}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,302 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { canonicalJson, sha256Hex } from "../config/canonical.js";
+import type { LoadedExperiment } from "../config/experiment.js";
+import { stageHandler } from "../stages/registry.js";
+import { ingestRuns, summariseEvents, upsertExperiment, type RunOnDisk } from "../store/ingest.js";
+import { StoreBusyError, withStore } from "../store/open.js";
+import { expandSweep, type PlannedRun } from "../sweep/expand.js";
+import { SERA_VERSION } from "../version.js";
+import type { Backend } from "./backend.js";
+import { attemptFiles, appendEvent, readEvents, readJson, repairJsonl, runPaths, writeJsonAtomic, type AttemptResult, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
+import { localBackend } from "./local.js";
+import { acquireCoordinatorLock } from "./lock.js";
+
+/**
+ * The coordinator: the one process that schedules an experiment's runs and owns its writes to
+ * the store. It rebuilds its state from the journal on start (so a kill -9 loses nothing),
+ * re-attaches to attempts that are still running, submits ready runs up to the backend's
+ * concurrency, retries with backoff, and ingests into DuckDB in short, periodic transactions.
+ */
+
+export interface RunOptions {
+  /** Give failed runs a fresh retry budget. */
+  retryFailed?: boolean;
+  backend?: Backend;
+  signal?: AbortSignal;
+  pollIntervalMs?: number;
+  flushIntervalMs?: number;
+  onEvent?: (run: PlannedRun, event: RunEvent) => void;
+}
+
+export interface RunReport {
+  experiment: string;
+  store: string;
+  dir: string;
+  total: number;
+  counts: Record<string, number>;
+  interrupted: boolean;
+  /** 0 all succeeded, 1 some failed or were skipped, 130 interrupted. */
+  exitCode: number;
+}
+
+type Phase = "waiting" | "active" | "succeeded" | "failed" | "skipped";
+
+interface RunState {
+  plan: PlannedRun;
+  paths: RunPaths;
+  phase: Phase;
+  attempt: number;
+  failures: number;
+  maxAttempts: number;
+  notBefore: number;
+  handle?: JobHandle;
+  sawRunning: boolean;
+}
+
+export function experimentDir(loaded: LoadedExperiment): string {
+  return path.resolve(loaded.config.dir ?? path.join(".sera", "experiments", loaded.config.name));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runExperiment(loaded: LoadedExperiment, options: RunOptions = {}): Promise<RunReport> {
+  const { config } = loaded;
+  const plan = expandSweep(loaded);
+  const dir = experimentDir(loaded);
+  const storeFile = path.resolve(config.store);
+  const backend = options.backend ?? localBackend();
+  const concurrency = config.backend.concurrency;
+  const pollMs = options.pollIntervalMs ?? 200;
+  const flushMs = options.flushIntervalMs ?? 1000;
+  const release = acquireCoordinatorLock(dir);
+  const states = new Map<string, RunState>();
+  const dirty = new Set<string>();
+
+  const record = (state: RunState, event: Omit<RunEvent, "at">) => {
+    const full: RunEvent = { at: new Date().toISOString(), ...event };
+    appendEvent(state.paths, full);
+    dirty.add(state.plan.id);
+    options.onEvent?.(state.plan, full);
+  };
+
+  try {
+    for (const run of plan.runs) {
+      const paths = runPaths(dir, run.id);
+      mkdirSync(paths.runDir, { recursive: true });
+      if (!existsSync(paths.runFile)) writeJsonAtomic(paths.runFile, run);
+      repairJsonl(paths.eventsFile);
+      const stage = config.stages[run.stage];
+      const summary = summariseEvents(readEvents(paths));
+      const state: RunState = {
+        plan: run,
+        paths,
+        phase: "waiting",
+        attempt: summary.attempt,
+        failures: summary.failures,
+        maxAttempts: (stage.retries ?? config.executor.retries) + 1,
+        notBefore: 0,
+        sawRunning: summary.status === "running",
+      };
+      states.set(run.id, state);
+      if (summary.lastEvent === undefined) record(state, { attempt: 0, event: "queued" });
+      else dirty.add(run.id);
+      if (summary.status === "succeeded") state.phase = "succeeded";
+      else if (summary.status === "submitted" || summary.status === "running") {
+        const handle = readJson<JobHandle>(path.join(paths.attemptDir(state.attempt), attemptFiles.handle));
+        if (handle) {
+          state.handle = handle;
+          state.phase = "active";
+          record(state, { attempt: state.attempt, event: "reattached", detail: { jobRef: handle.jobRef } });
+        }
+      } else if (["failed", "timeout", "lost"].includes(summary.status) && !options.retryFailed && state.failures >= state.maxAttempts) {
+        state.phase = "failed";
+      }
+      if (options.retryFailed) state.failures = 0;
+    }
+
+    const flush = async (waitMs: number) => {
+      const ids = new Set([...dirty, ...[...states.values()].filter((s) => s.phase === "active").map((s) => s.plan.id)]);
+      dirty.clear();
+      try {
+        await withStore(storeFile, { waitMs }, async (store) => {
+          await upsertExperiment(store.connection, {
+            name: config.name,
+            file: loaded.file,
+            config: JSON.stringify(config),
+            configSha256: sha256Hex(canonicalJson(config)),
+            dir,
+            seraVersion: SERA_VERSION,
+          });
+          const runs: RunOnDisk[] = [...ids].map((id) => states.get(id)!).map((s) => ({ plan: s.plan, paths: s.paths }));
+          await ingestRuns(store.connection, runs, backend.name);
+        });
+      } catch (error) {
+        for (const id of ids) dirty.add(id);
+        if (!(error instanceof StoreBusyError)) throw error;
+      }
+    };
+    await flush(30_000);
+
+    const finishAttempt = async (state: RunState, result: AttemptResult | null) => {
+      const attempt = state.attempt;
+      state.handle = undefined;
+      if (result === null) {
+        state.failures++;
+        record(state, { attempt, event: "lost", detail: { error: "the worker disappeared without a result" } });
+      } else if (result.status === "succeeded") {
+        state.phase = "succeeded";
+        record(state, { attempt, event: "succeeded", detail: { wallSeconds: result.wallSeconds } });
+        return;
+      } else if (result.status === "cancelled") {
+        state.phase = "waiting";
+        record(state, { attempt, event: "interrupted", detail: { error: "interrupted" } });
+        return;
+      } else {
+        state.failures++;
+        record(state, { attempt, event: result.status, detail: { error: result.error, exitCode: result.exitCode } });
+      }
+      const retryable = result === null || result.status === "timeout" || (result.exitCode !== null && config.executor.retryExitCodes.includes(result.exitCode));
+      if (retryable && state.failures < state.maxAttempts) {
+        const delay = config.executor.backoffSeconds * 2 ** (state.failures - 1);
+        state.phase = "waiting";
+        state.notBefore = Date.now() + delay * 1000;
+        record(state, { attempt, event: "retry_scheduled", detail: { inSeconds: delay } });
+      } else state.phase = "failed";
+    };
+
+    const submit = async (state: RunState) => {
+      const handler = stageHandler(state.plan.kind)!;
+      state.attempt++;
+      state.sawRunning = false;
+      const attemptDir = state.paths.attemptDir(state.attempt);
+      rmSync(attemptDir, { recursive: true, force: true });
+      rmSync(state.paths.outDir, { recursive: true, force: true });
+      mkdirSync(attemptDir, { recursive: true });
+      mkdirSync(state.paths.outDir, { recursive: true });
+      const upstream = Object.fromEntries(
+        Object.entries(state.plan.upstream).map(([stage, id]) => [stage, { runId: id, outDir: runPaths(dir, id).outDir }]),
+      );
+      const stage = config.stages[state.plan.stage];
+      let job;
+      try {
+        job = handler.job({
+          experiment: config.name,
+          runId: state.plan.id,
+          stage: state.plan.stage,
+          params: state.plan.params,
+          seed: state.plan.seed,
+          attempt: state.attempt,
+          outDir: state.paths.outDir,
+          runDir: state.paths.runDir,
+          upstream,
+        });
+      } catch (error) {
+        state.failures = state.maxAttempts;
+        state.phase = "failed";
+        record(state, { attempt: state.attempt, event: "failed", detail: { error: `could not build the job: ${(error as Error).message}` } });
+        return;
+      }
+      writeJsonAtomic(path.join(attemptDir, attemptFiles.job), {
+        runId: state.plan.id,
+        attempt: state.attempt,
+        argv: job.argv,
+        env: {
+          SERA_EXPERIMENT: config.name,
+          SERA_RUN_ID: state.plan.id,
+          SERA_STAGE: state.plan.stage,
+          SERA_SEED: state.plan.seed === null ? "" : String(state.plan.seed),
+          SERA_ATTEMPT: String(state.attempt),
+          SERA_OUT_DIR: state.paths.outDir,
+          SERA_RUN_DIR: state.paths.runDir,
+          ...job.env,
+        },
+        cwd: job.cwd,
+        outDir: state.paths.outDir,
+        outputs: job.outputs,
+        timeoutSeconds: stage.timeoutSeconds ?? config.executor.timeoutSeconds,
+      });
+      state.handle = await backend.submit(attemptDir);
+      writeJsonAtomic(path.join(attemptDir, attemptFiles.handle), state.handle);
+      state.phase = "active";
+      record(state, { attempt: state.attempt, event: "submitted", detail: { jobRef: state.handle.jobRef } });
+    };
+
+    const poll = async (state: RunState) => {
+      const attemptDir = state.paths.attemptDir(state.attempt);
+      const jobState = await backend.poll(state.handle!, attemptDir);
+      if (jobState === "running" && !state.sawRunning) {
+        state.sawRunning = true;
+        record(state, { attempt: state.attempt, event: "running" });
+      } else if (jobState === "done") await finishAttempt(state, await backend.collect(state.handle!, attemptDir));
+      else if (jobState === "lost") await finishAttempt(state, null);
+    };
+
+    let lastFlush = Date.now();
+    let interrupted = false;
+    for (;;) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      for (const state of states.values()) {
+        if (state.phase !== "waiting") continue;
+        const upstream = Object.values(state.plan.upstream).map((id) => states.get(id)!);
+        const blocked = upstream.find((u) => u.phase === "failed" || u.phase === "skipped");
+        if (blocked) {
+          state.phase = "skipped";
+          record(state, { attempt: state.attempt, event: "skipped", detail: { error: `upstream ${blocked.plan.stage} run ${blocked.plan.id} ${blocked.phase}` } });
+        }
+      }
+      const active = [...states.values()].filter((s) => s.phase === "active");
+      for (const state of active) await poll(state);
+      let running = [...states.values()].filter((s) => s.phase === "active").length;
+      const now = Date.now();
+      for (const state of states.values()) {
+        if (running >= concurrency || options.signal?.aborted) break;
+        if (state.phase !== "waiting" || state.notBefore > now) continue;
+        if (!Object.values(state.plan.upstream).every((id) => states.get(id)!.phase === "succeeded")) continue;
+        await submit(state);
+        if ((state.phase as Phase) === "active") running++; // submit() changed it
+
+      }
+      const unfinished = [...states.values()].some((s) => s.phase === "active" || s.phase === "waiting");
+      if (!unfinished) break;
+      if (Date.now() - lastFlush >= flushMs) {
+        await flush(2000);
+        lastFlush = Date.now();
+      }
+      await sleep(pollMs);
+    }
+
+    if (interrupted) {
+      const active = [...states.values()].filter((s) => s.phase === "active");
+      for (const state of active) await backend.cancel(state.handle!, state.paths.attemptDir(state.attempt));
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && active.some((s) => s.phase === "active")) {
+        for (const state of active.filter((s) => s.phase === "active")) await poll(state);
+        await sleep(100);
+      }
+      for (const state of active.filter((s) => s.phase === "active")) {
+        state.phase = "waiting";
+        record(state, { attempt: state.attempt, event: "interrupted", detail: { error: "interrupted; the job did not stop in time" } });
+      }
+    }
+    await flush(60_000);
+
+    const counts: Record<string, number> = {};
+    for (const state of states.values()) counts[state.phase === "waiting" ? "interrupted" : state.phase] = (counts[state.phase === "waiting" ? "interrupted" : state.phase] ?? 0) + 1;
+    const failed = (counts.failed ?? 0) + (counts.skipped ?? 0);
+    return {
+      experiment: config.name,
+      store: storeFile,
+      dir,
+      total: states.size,
+      counts,
+      interrupted,
+      exitCode: interrupted ? 130 : failed > 0 ? 1 : 0,
+    };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,213 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import {
+  attemptFiles,
+  attemptsOnDisk,
+  readEvents,
+  readJson,
+  readJsonl,
+  type AttemptResult,
+  type JobHandle,
+  type MetricsLine,
+  type RunEvent,
+  type RunPaths,
+} from "../executor/journal.js";
+import type { PlannedRun } from "../sweep/expand.js";
+import { stageHandler } from "../stages/registry.js";
+import { runStatuses, type RunStatus } from "./tables.js";
+
+/**
+ * Project run directories into the tables. Every write is keyed (INSERT OR REPLACE / IGNORE on
+ * natural keys), so ingesting a run any number of times — after a crash, twice in a row, from
+ * `sera run` or from a rebuild — leaves exactly one row per fact.
+ */
+
+export interface RunOnDisk {
+  plan: PlannedRun;
+  paths: RunPaths;
+}
+
+const statusSet = new Set<string>(runStatuses);
+const failureStatuses = new Set<string>(["failed", "timeout", "lost"]);
+
+export interface RunSummary {
+  status: RunStatus;
+  attempt: number;
+  failures: number;
+  queuedAt: string | null;
+  lastEvent: RunEvent | undefined;
+}
+
+/** Fold the event journal into the run's current status and counters. */
+export function summariseEvents(events: RunEvent[]): RunSummary {
+  let status: RunStatus = "queued";
+  let attempt = 0;
+  let failures = 0;
+  let queuedAt: string | null = null;
+  let lastEvent: RunEvent | undefined;
+  for (const event of events) {
+    attempt = Math.max(attempt, event.attempt);
+    if (!statusSet.has(event.event)) continue;
+    status = event.event as RunStatus;
+    lastEvent = event;
+    if (status === "queued" && queuedAt === null) queuedAt = event.at;
+    if (failureStatuses.has(status)) failures++;
+  }
+  return { status, attempt, failures, queuedAt, lastEvent };
+}
+
+function sqlType(values: unknown[]): "DOUBLE" | "BOOLEAN" | "VARCHAR" {
+  if (values.every((v) => typeof v === "number")) return "DOUBLE";
+  if (values.every((v) => typeof v === "boolean")) return "BOOLEAN";
+  return "VARCHAR";
+}
+
+function columnValue(value: unknown, type: string): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (type === "DOUBLE") return typeof value === "number" ? value : null;
+  if (type === "BOOLEAN") return typeof value === "boolean" ? value : null;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Make sure each swept parameter has a p_<name> column; returns column → SQL type. */
+export async function ensureSweepColumns(connection: DuckDBConnection, runs: PlannedRun[]): Promise<Map<string, string>> {
+  const valuesByColumn = new Map<string, unknown[]>();
+  for (const run of runs) for (const [column, value] of Object.entries(run.sweep)) valuesByColumn.set(column, [...(valuesByColumn.get(column) ?? []), value]);
+  const existing = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'runs' AND column_name LIKE 'p\\_%' ESCAPE '\\'",
+  );
+  const types = new Map<string, string>(existing.getRowObjectsJson().map((row) => [String(row.column_name), String(row.data_type)]));
+  for (const [column, values] of valuesByColumn) {
+    if (types.has(column)) continue;
+    const type = sqlType(values);
+    await connection.run(`ALTER TABLE runs ADD COLUMN IF NOT EXISTS "${column}" ${type}`);
+    types.set(column, type);
+  }
+  return types;
+}
+
+export async function upsertExperiment(
+  connection: DuckDBConnection,
+  row: { name: string; file: string; config: string; configSha256: string; dir: string; seraVersion: string },
+): Promise<void> {
+  await connection.run(
+    `INSERT INTO experiments (name, file, config, config_sha256, dir, sera_version, created_at, updated_at)
+     VALUES ($name, $file, $config, $sha, $dir, $version, now(), now())
+     ON CONFLICT (name) DO UPDATE SET file = excluded.file, config = excluded.config, config_sha256 = excluded.config_sha256,
+       dir = excluded.dir, sera_version = excluded.sera_version, updated_at = now()`,
+    { name: row.name, file: row.file, config: row.config, sha: row.configSha256, dir: row.dir, version: row.seraVersion },
+  );
+}
+
+export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, backend: string, columnTypes: Map<string, string>): Promise<void> {
+  const { plan, paths } = run;
+  const events = readEvents(paths);
+  const summary = summariseEvents(events);
+  const attempts = attemptsOnDisk(paths);
+  const latest = attempts.at(-1);
+  const latestDir = latest === undefined ? null : paths.attemptDir(latest);
+  const result = latestDir ? readJson<AttemptResult>(path.join(latestDir, attemptFiles.result)) : undefined;
+  const handle = latestDir ? readJson<JobHandle>(path.join(latestDir, attemptFiles.handle)) : undefined;
+  const started = latestDir ? readJson<{ at: string }>(path.join(latestDir, attemptFiles.started)) : undefined;
+  const terminal = ["succeeded", "failed", "timeout", "interrupted", "lost", "skipped"].includes(summary.status);
+  const detailError = summary.lastEvent?.detail?.error;
+
+  const columns: Record<string, unknown> = {
+    id: plan.id,
+    experiment: plan.experiment,
+    stage: plan.stage,
+    kind: plan.kind,
+    params: JSON.stringify(plan.params),
+    seed: plan.seed,
+    upstream: JSON.stringify(plan.upstream),
+    status: summary.status,
+    attempt: summary.attempt,
+    failures: summary.failures,
+    backend: handle?.backend ?? (summary.attempt > 0 ? backend : null),
+    job_ref: handle?.jobRef ?? null,
+    queued_at: summary.queuedAt,
+    started_at: started?.at ?? null,
+    finished_at: terminal ? (result?.finishedAt ?? summary.lastEvent?.at ?? null) : null,
+    wall_seconds: terminal && result ? result.wallSeconds : null,
+    exit_code: terminal && result ? result.exitCode : null,
+    error: summary.status === "succeeded" ? null : typeof detailError === "string" ? detailError : terminal ? (result?.error ?? null) : null,
+    stdout_tail: result?.stdoutTail ?? null,
+    stderr_tail: result?.stderrTail ?? null,
+    run_dir: paths.runDir,
+  };
+  for (const [column, value] of Object.entries(plan.sweep)) columns[column] = columnValue(value, columnTypes.get(column) ?? "VARCHAR");
+  const names = Object.keys(columns);
+  await connection.run(
+    `INSERT OR REPLACE INTO runs (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
+    Object.values(columns) as never,
+  );
+
+  for (const [seq, event] of events.entries()) {
+    await connection.run("INSERT OR IGNORE INTO run_events (run_id, seq, happened_at, attempt, event, detail) VALUES (?, ?, ?, ?, ?, ?)", [
+      plan.id,
+      seq,
+      event.at,
+      event.attempt,
+      event.event,
+      event.detail ? JSON.stringify(event.detail) : null,
+    ]);
+  }
+
+  if (result && latest !== undefined) {
+    await connection.run("DELETE FROM artifacts WHERE run_id = ?", [plan.id]);
+    for (const artifact of result.artifacts) {
+      await connection.run("INSERT OR REPLACE INTO artifacts (run_id, path, attempt, sha256, bytes, kind) VALUES (?, ?, ?, ?, ?, ?)", [
+        plan.id,
+        artifact.path,
+        latest,
+        artifact.sha256,
+        artifact.bytes,
+        artifact.kind,
+      ]);
+    }
+  }
+
+  for (const attempt of attempts) {
+    const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
+    if (!existsSync(metricsFile)) continue;
+    for (const metrics of readJsonl<MetricsLine>(metricsFile)) {
+      for (const [name, value] of Object.entries(metrics.values)) {
+        await connection.run("INSERT OR IGNORE INTO run_metrics (run_id, attempt, line, name, value, step) VALUES (?, ?, ?, ?, ?, ?)", [
+          plan.id,
+          attempt,
+          metrics.line,
+          name,
+          value,
+          metrics.step,
+        ]);
+      }
+      for (const [index, cost] of metrics.cost.entries()) {
+        const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
+        await connection.run(
+          `INSERT OR IGNORE INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [`${plan.id}:${attempt}:${metrics.line}:${index}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
+        );
+      }
+    }
+  }
+
+  const handler = stageHandler(plan.kind);
+  if (handler?.ingest && summary.status === "succeeded" && latest !== undefined) {
+    await handler.ingest(connection, { plan, outDir: paths.outDir, attemptDir: paths.attemptDir(latest) });
+  }
+}
+
+export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[], backend: string): Promise<void> {
+  if (runs.length === 0) return;
+  await connection.run("BEGIN TRANSACTION");
+  try {
+    const types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
+    for (const run of runs) await ingestRun(connection, run, backend, types);
+    await connection.run("COMMIT");
+  } catch (error) {
+    await connection.run("ROLLBACK");
+    throw error;
+  }
+}

@@ -1,2 +1,3 @@
 export {};
 export * from "./verify/index.js";
+export * from "./tasks/index.js";

@@ -1,0 +1,16 @@
+export { BUG_PROMPT_TEMPLATES, GENERIC_BUG_PROMPT, THEMED_BUG_PROMPTS } from "./bug-prompts.js";
+export type { BugPromptTemplate } from "./bug-prompts.js";
+export { AGENT_SYSTEM_PROMPT, renderBugPrompt, renderInstanceTask, suspectedLocationLine } from "./instance-prompts.js";
+export type { BugLocation } from "./instance-prompts.js";
+export { parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "./self-check.js";
+export type { SelfCheckInput, TrajectoryStep } from "./self-check.js";
+export { parsePrText, renderPrPrompt } from "./pr-writer.js";
+export type { PrPromptInput } from "./pr-writer.js";
+export { loadDemonstrations } from "./demonstrations.js";
+export type { Demonstration } from "./demonstrations.js";
+export { BUILTIN_DEMONSTRATIONS } from "./demonstration-pool.js";
+export { createSeededRandom } from "./seeded-random.js";
+export type { SeededRandom } from "./seeded-random.js";
+export { isTestPath } from "./test-paths.js";
+export { attemptPromptIndex, sampleTasks, DEFAULT_FUNCTIONS_PER_REPO, MAX_PROMPT_ATTEMPTS } from "./sampling.js";
+export type { SampledFunction, SampleTasksOptions, SampledTask } from "./sampling.js";

@@ -1,3 +1,4 @@
 export {};
 export * from "./verify/index.js";
 export * from "./tasks/index.js";
+export * from "./inventory/index.js";

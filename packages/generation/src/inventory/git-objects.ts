@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+
+/** Output cap for commands whose output size we cannot bound in advance (ls-tree, rev-list). */
+const LISTING_MAX_BUFFER = 512 * 1024 * 1024;
+/** `git cat-file --batch` calls are split so one call never buffers more than this. */
+const BLOB_BATCH_BYTES = 64 * 1024 * 1024;
+
+export class GitCommandError extends Error {}
+
+/** Runs real git without a shell; `input` is written to its stdin. */
+export function runGit(repoPath: string, args: readonly string[], input?: string, maxBuffer = LISTING_MAX_BUFFER): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      ["-C", repoPath, ...args],
+      { encoding: "buffer", maxBuffer, env: { ...process.env, GIT_PAGER: "cat", LC_ALL: "C" } },
+      (error, stdout, stderr) => {
+        if (error) {
+          const detail = stderr.toString("utf8").trim().split("\n")[0] || error.message;
+          reject(new GitCommandError(`git ${args[0]} failed in ${repoPath}: ${detail}`));
+          return;
+        }
+        resolve(stdout);
+      },
+    );
+    // git may exit before reading its stdin; that shows up in its exit status, not as EPIPE.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(input ?? "");
+  });
+}
+
+/** Resolves any revision to a full commit SHA; a bad one gives a single line naming it. */
+export async function resolveCommit(repoPath: string, revision: string): Promise<string> {
+  // A leading dash would be read as an option by git.
+  if (revision.length === 0 || revision.startsWith("-")) {
+    throw new Error(`not a commit in ${repoPath}: ${JSON.stringify(revision)}`);
+  }
+  try {
+    const out = await runGit(repoPath, ["rev-parse", "--verify", "--quiet", `${revision}^{commit}`]);
+    return out.toString("utf8").trim();
+  } catch {
+    throw new Error(`not a commit in ${repoPath}: ${revision}`);
+  }
+}
+
+export interface TreeBlob {
+  path: string;
+  objectSha: string;
+  size: number;
+}
+
+/** Regular files (not symlinks or submodules) of a commit's whole tree. */
+export async function listBlobs(repoPath: string, commit: string): Promise<TreeBlob[]> {
+  const out = await runGit(repoPath, ["ls-tree", "-r", "-l", "-z", "--full-tree", commit]);
+  const blobs: TreeBlob[] = [];
+  for (const record of out.toString("utf8").split("\0")) {
+    if (record.length === 0) continue;
+    // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
+    const tab = record.indexOf("\t");
+    const [mode, type, objectSha, size] = record.slice(0, tab).split(/ +/);
+    if (type !== "blob" || (mode !== "100644" && mode !== "100755")) continue;
+    blobs.push({ path: record.slice(tab + 1), objectSha, size: Number(size) });
+  }
+  return blobs;
+}
+
+/** Reads blob contents with `git cat-file --batch`, a few large calls instead of one per file. */
+export async function readBlobs(repoPath: string, blobs: readonly TreeBlob[]): Promise<Map<string, Buffer>> {
+  const contents = new Map<string, Buffer>();
+  let batch: TreeBlob[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const unique = [...new Set(batch.map((blob) => blob.objectSha))];
+    // Each record is "<sha> blob <size>\n<content>\n"; the header line is short.
+    const out = await runGit(repoPath, ["cat-file", "--batch"], unique.join("\n") + "\n", batchBytes + unique.length * 128 + 1024);
+    parseBatchOutput(out, contents);
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const blob of blobs) {
+    if (batchBytes + blob.size > BLOB_BATCH_BYTES) await flush();
+    batch.push(blob);
+    batchBytes += blob.size;
+  }
+  await flush();
+  return contents;
+}
+
+function parseBatchOutput(out: Buffer, into: Map<string, Buffer>): void {
+  let offset = 0;
+  while (offset < out.length) {
+    const newline = out.indexOf(0x0a, offset);
+    if (newline === -1) break;
+    const header = out.subarray(offset, newline).toString("utf8").split(" ");
+    offset = newline + 1;
+    if (header[1] === "missing" || header.length < 3) continue;
+    const size = Number(header[2]);
+    into.set(header[0], out.subarray(offset, offset + size));
+    offset += size + 1;
+  }
+}

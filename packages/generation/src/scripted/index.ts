@@ -1,0 +1,2 @@
+export { startScriptedModelServer } from "./server.js";
+export type { ScriptedFaultRates, ScriptedModelServer, ScriptedModelServerOptions, ScriptedServerStats } from "./server.js";

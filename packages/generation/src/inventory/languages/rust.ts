@@ -5,7 +5,9 @@ import { fieldText, firstLeadingSibling, type LanguageRules } from "../walker.js
  * Rust: free `fn`s, and functions in `impl` and `trait` blocks as `Type.method` — a dot, not
  * `::`, so every language joins names the same way and ids of the form `<file>::<name>` stay
  * unambiguous. `impl Trait for Type` methods belong to `Type`; generics and references are
- * stripped (`impl<T> Stack<T>` gives `Stack`). Inline `mod` blocks add a `module.` prefix.
+ * stripped (`impl<T> Stack<T>` gives `Stack`). Every function in an `impl` or `trait` is a
+ * "method", associated functions such as `new` included, since Rust has no constructors.
+ * Inline `mod` blocks add a `module.` prefix.
  * Test code lives inline in Rust, so `#[cfg(test)]` modules and `#[test]` functions are left
  * out. Trait methods without a body are not listed. Spans start at the item's first attribute.
  */

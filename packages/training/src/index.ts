@@ -6,3 +6,17 @@ export type { ThinkMode, ThinkTags } from "./dataset/format/assistant-turn.js";
 export { sweAgentTools, miniSweAgentTools, inferTools } from "./dataset/format/tools.js";
 export type { OpenAiTool } from "./dataset/format/tools.js";
 export { pythonJsonDumps } from "./dataset/format/python-json.js";
+export { chatmlText, tokenCounterFromFunction, loadQwen3Counter, CachedTokenCounter } from "./dataset/tokens.js";
+export type { TokenCounter, Qwen3Engine, TokenCacheStats } from "./dataset/tokens.js";
+export { Qwen3BpeCounter } from "./dataset/qwen3-bpe.js";
+export { Qwen3TokenPool } from "./dataset/token-pool.js";
+export type { TokenPoolOptions } from "./dataset/token-pool.js";
+export {
+  truncateToBudget,
+  truncateMessages,
+  orderByRatio,
+  selectByRatio,
+  defaultTokenBudget,
+  defaultRatioThreshold,
+} from "./dataset/truncate.js";
+export type { Truncation, TruncationOutcome, RatioEntry, RatioSelection } from "./dataset/truncate.js";

@@ -1,0 +1,26 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { loadQwen3Counter, type Qwen3Engine } from "./tokens.js";
+
+/** Worker side of Qwen3TokenPool: loads the tokenizer once, then answers count requests. */
+interface CountRequest {
+  id: number;
+  texts: string[];
+}
+
+const port = parentPort;
+if (!port) throw new Error("token-worker must run inside a worker thread");
+
+const engine = (workerData as { engine: Qwen3Engine }).engine;
+loadQwen3Counter(engine).then(
+  (countOne) => {
+    port.on("message", (request: CountRequest) => {
+      try {
+        port.postMessage({ id: request.id, counts: request.texts.map((text) => countOne(text)) });
+      } catch (error) {
+        port.postMessage({ id: request.id, error: String(error) });
+      }
+    });
+    port.postMessage({ ready: true });
+  },
+  (error: unknown) => port.postMessage({ ready: false, error: String(error) }),
+);

@@ -4,7 +4,23 @@ import os from "node:os";
 import path from "node:path";
 import type { Message } from "@sera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openAIChatModel, startScriptedModelServer, type ChatModel, type ScriptedModelServer, type ToolDefinition } from "../src/index.js";
+import {
+  AGENT_SYSTEM_PROMPT,
+  BUILTIN_DEMONSTRATIONS,
+  GENERIC_BUG_PROMPT,
+  openAIChatModel,
+  parsePrText,
+  parseSelfCheck,
+  renderBugPrompt,
+  renderInstanceTask,
+  renderPrPrompt,
+  renderSelfCheckPrompt,
+  startScriptedModelServer,
+  type ChatModel,
+  type ScriptedModelServer,
+  type ToolDefinition,
+  type TrajectoryStep,
+} from "../src/index.js";
 
 // The agent side here is a small stand-in written for the test: it runs the scripted model's
 // commands against a real git checkout, with /testbed mapped to a temp directory.
@@ -81,15 +97,15 @@ function runTool(repo: string, name: string, args: Record<string, unknown>, subm
     const text = fs.readFileSync(file, "utf8");
     if (args.command === "str_replace") {
       const count = text.split(String(args.old_str)).length - 1;
-      if (count !== 1) return { output: `No replacement was performed: old_str occurs ${count} times in ${args.path}.`, done: false };
+      if (count !== 1) return { output: `Error: No change made: old_str appears ${count} times in ${args.path}.`, done: false };
       fs.writeFileSync(file, text.replace(String(args.old_str), () => String(args.new_str)));
-      return { output: `The file ${args.path} has been edited.`, done: false };
+      return { output: `Edited ${args.path}.`, done: false };
     }
     if (args.command === "insert") {
       const lines = text.split("\n");
       lines.splice(Number(args.insert_line), 0, String(args.new_str));
       fs.writeFileSync(file, lines.join("\n"));
-      return { output: `The file ${args.path} has been edited.`, done: false };
+      return { output: `Edited ${args.path}.`, done: false };
     }
     return { output: `unsupported command ${String(args.command)}`, done: false };
   }
@@ -111,8 +127,8 @@ interface Episode {
 
 async function runEpisode(model: ChatModel, repo: string, problem: string): Promise<Episode> {
   const messages: Message[] = [
-    { role: "system", content: "You are a careful software engineer working in a repository." },
-    { role: "user", content: `<uploaded_files>\n/testbed\n</uploaded_files>\n<pr_description>\n${problem}\n</pr_description>\nMake the minimal change.` },
+    { role: "system", content: AGENT_SYSTEM_PROMPT },
+    { role: "user", content: renderInstanceTask(problem) },
   ];
   const actions: Episode["actions"] = [];
   let submits = 0;
@@ -133,8 +149,8 @@ async function runEpisode(model: ChatModel, repo: string, problem: string): Prom
   return { actions, messages, patch: git(repo, "diff", "--cached") };
 }
 
-function trajectoryJson(episode: Episode): string {
-  const steps = [];
+function trajectorySteps(episode: Episode): TrajectoryStep[] {
+  const steps: TrajectoryStep[] = [];
   for (let i = 0; i < episode.messages.length; i++) {
     const message = episode.messages[i];
     if (message.role !== "assistant") continue;
@@ -145,7 +161,7 @@ function trajectoryJson(episode: Episode): string {
       response: message.reasoning ?? "",
     });
   }
-  return JSON.stringify(steps);
+  return steps;
 }
 
 function kindOf(action: Episode["actions"][number]): string {
@@ -172,7 +188,7 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
   it("rollout 1 → self-check → PR → rollout 2 reproduces the edit", async () => {
     const model = openAIChatModel({ baseURL: server.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
     const repo1 = makeRepo(root);
-    const task = "Calling the area of a box sometimes misbehaves.\nSuspected location: pkg/shapes.py (function Box.area)";
+    const task = renderBugPrompt(GENERIC_BUG_PROMPT, { file: "pkg/shapes.py", function: "Box.area" });
     const first = await runEpisode(model, repo1, task);
 
     expect(first.actions.map(kindOf)).toEqual(["grep", "sed", "str_replace", "check", "submit", "submit"]);
@@ -180,28 +196,20 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
     expect(first.patch).toContain("diff --git a/pkg/shapes.py");
     const changed = first.patch.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++"));
     expect(changed.length).toBeGreaterThan(0);
-    expect(changed.every((line) => line.startsWith("+        "))).toBe(true);
+    // Body lines of the method sit at 8 spaces, a nested block at 12.
+    expect(changed.map((line) => /^\+( *)/.exec(line)![1].length).every((indent) => indent === 8 || indent === 12)).toBe(true);
     const edited = fs.readFileSync(path.join(repo1, "pkg", "shapes.py"), "utf8");
     expect(edited.indexOf(changed[0].slice(1))).toBeGreaterThan(edited.indexOf('"""Return the scaled area."""'));
     expect(edited.indexOf(changed[0].slice(1))).toBeLessThan(edited.indexOf("return self.width"));
-    expect(spawnSync("python3", ["-m", "py_compile", path.join(repo1, "pkg", "shapes.py")]).status).toBe(0);
+    expect(spawnSync("python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path.join(repo1, "pkg", "shapes.py")]).status).toBe(0);
     expect(first.messages.filter((m) => m.role === "assistant").every((m) => (m.reasoning ?? "").length > 10)).toBe(true);
 
-    const trajectory = trajectoryJson(first);
-    const check = await model.complete({
-      messages: [{ role: "user", content: `<original_task>\n${task}\n</original_task>\n<trajectory>\n${trajectory}\n</trajectory>\nIs it valid?` }],
-    });
-    expect(check.message.content).toMatch(/<output>(yes|no)<\/output>/);
+    const steps = trajectorySteps(first);
+    const check = await model.complete({ messages: [{ role: "user", content: renderSelfCheckPrompt({ task: first.messages[1].content, steps }) }] });
+    expect(parseSelfCheck(check.message.content)).not.toBeNull();
 
-    const pr = await model.complete({
-      messages: [
-        {
-          role: "user",
-          content: `<demonstration_issue>\nWhen I pass an empty list the plot crashes.\n</demonstration_issue>\n<trajectory>\n${trajectory}\n</trajectory>\nWrite the issue.`,
-        },
-      ],
-    });
-    const prText = /<output>([\s\S]*)<\/output>/.exec(pr.message.content)?.[1] ?? "";
+    const pr = await model.complete({ messages: [{ role: "user", content: renderPrPrompt({ steps, demonstration: BUILTIN_DEMONSTRATIONS[0] }) }] });
+    const prText = parsePrText(pr.message.content) ?? "";
     expect(prText).toContain("`pkg/shapes.py` (function `Box.area`)");
     expect(prText).not.toMatch(/Suspected location/);
 
@@ -221,7 +229,7 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
   it("edits a JavaScript function inside its braces and checks with git diff", async () => {
     const model = openAIChatModel({ baseURL: server.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
     const repo = makeRepo(root);
-    const episode = await runEpisode(model, repo, "Names come out wrong.\nSuspected location: lib/format.js (function formatName)");
+    const episode = await runEpisode(model, repo, renderBugPrompt(GENERIC_BUG_PROMPT, { file: "lib/format.js", function: "formatName" }));
     expect(episode.actions.map(kindOf)).toEqual(["grep", "sed", "str_replace", "check", "submit", "submit"]);
     expect(episode.patch).toMatch(/\n\+  \/\/ formatName: /);
     const lines = fs.readFileSync(path.join(repo, "lib", "format.js"), "utf8").split("\n");
@@ -253,6 +261,6 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
     const twinStart = text.indexOf("class Twin:");
     const added = episode.patch.split("\n").find((line) => line.startsWith("+") && !line.startsWith("+++"))!;
     expect(text.indexOf(added.slice(1))).toBeGreaterThan(twinStart);
-    expect(spawnSync("python3", ["-m", "py_compile", path.join(repo, "pkg", "shapes.py")]).status).toBe(0);
+    expect(spawnSync("python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path.join(repo, "pkg", "shapes.py")]).status).toBe(0);
   });
 });

@@ -68,7 +68,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     .replace(/(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+)?[^\s"',}]+/gi, "$1[redacted]")
     .replace(/((?:x-)?api[-_]?key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, "$1[redacted]")
     .replace(/\bbearer\s+[A-Za-z0-9._~+/=-]+/gi, "Bearer [redacted]")
-    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{8,}/g, "$1-[redacted]");
+    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{8,}/g, "$1-[redacted]")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1[redacted]@");
 }
 
 /** Endpoint URL fit for logs: no user-info, no query string (some gateways take keys there). */

@@ -104,7 +104,7 @@ export function pastActions(messages: readonly WireMessage[]): PastAction[] {
       const answer =
         messages.find((m, i) => i > index && m.role === "tool" && call.id !== "" && m.toolCallId === call.id) ??
         (messages[index + 1]?.role === "tool" ? messages[index + 1] : undefined);
-      const observation = (answer?.content ?? "").replace(/^\s*OBSERVATION:\s*\n?/, "");
+      const observation = (answer?.content ?? "").replace(/^\n*OBSERVATION:[ \t]*\r?\n?/, "");
       actions.push({ name: call.name, args, observation });
     }
   });

@@ -40,8 +40,10 @@ const isEdit = (a: PastAction) =>
   a.name === "str_replace_editor" && (commandOf(a) === "str_replace" || commandOf(a) === "insert");
 
 function editSucceeded(observation: string): boolean {
-  if (/has been edited|edited successfully|successfully (replaced|inserted)/i.test(observation)) return true;
-  return !/no replacement|did not appear|multiple occurrences|not found|does not exist|no such file|error|invalid/i.test(observation);
+  if (/^\s*(Edited |The file \S+ has been edited)/.test(observation)) return true;
+  return !/^\s*Error:|no change made|no replacement|does not appear|did not appear|appears \d+ times|multiple occurrences|does not exist|no such file/i.test(
+    observation,
+  );
 }
 
 /** The edit shape for a function: fixed per seed and function, shifted in a diverging rollout 2. */

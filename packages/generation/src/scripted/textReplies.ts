@@ -81,8 +81,10 @@ const symptoms = [
 /** A short issue in the stand-in's words: a symptom, where it shows up, never the fix. */
 export function prWritingReply(messages: readonly WireMessage[], seed: string): ScriptedReply {
   const text = userText(messages);
-  const place = editedPlace(between(text, "<trajectory>", "</trajectory>") ?? "");
-  const stated = locateTask(between(text, "<original_task>", "</original_task>") ?? text);
+  const trajectory = between(text, "<trajectory>", "</trajectory>") ?? "";
+  const place = editedPlace(trajectory);
+  // Never search the demonstration: its text belongs to another project.
+  const stated = locateTask(between(text, "<original_task>", "</original_task>") ?? trajectory);
   const file = place?.file ?? stated?.file;
   const qualifiedName = stated && (!place?.qualifiedName || stated.qualifiedName.endsWith(place.qualifiedName))
     ? stated.qualifiedName

@@ -20,3 +20,15 @@ export {
   defaultRatioThreshold,
 } from "./dataset/truncate.js";
 export type { Truncation, TruncationOutcome, RatioEntry, RatioSelection } from "./dataset/truncate.js";
+export {
+  countChangedLines,
+  filterByPatchSize,
+  normalizePatch,
+  dedupePatches,
+  meanToolOutputTokens,
+  filterByToolOutputTokens,
+  defaultMaxChangedLines,
+  defaultMaxMeanToolOutputTokens,
+} from "./dataset/filters.js";
+export type { FilterOutcome, ToolOutputMeasure } from "./dataset/filters.js";
+export { seededOrder, nestedSubsets } from "./dataset/subsets.js";

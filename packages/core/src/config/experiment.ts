@@ -17,7 +17,11 @@ export const localBackendSchema = z
   .strict();
 
 export const backendSchema = z.preprocess(
-  (value) => (typeof value === "string" ? { kind: value } : value),
+  // `backend: local` and a mapping without `kind` both mean the local backend.
+  (value) =>
+    typeof value === "string" ? { kind: value }
+    : typeof value === "object" && value !== null && !("kind" in value) ? { kind: "local", ...value }
+    : value,
   z.discriminatedUnion("kind", [localBackendSchema]),
 );
 export type BackendConfig = z.infer<typeof backendSchema>;

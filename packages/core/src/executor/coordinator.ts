@@ -8,7 +8,7 @@ import { StoreBusyError, withStore } from "../store/open.js";
 import { expandSweep, type PlannedRun } from "../sweep/expand.js";
 import { SERA_VERSION } from "../version.js";
 import type { Backend } from "./backend.js";
-import { attemptFiles, appendEvent, readEvents, readJson, repairJsonl, runPaths, writeJsonAtomic, type AttemptResult, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
+import { attemptFiles, attemptsOnDisk, appendEvent, readEvents, readJson, repairJsonl, runPaths, writeJsonAtomic, type AttemptResult, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
 import { localBackend } from "./local.js";
 import { acquireCoordinatorLock } from "./lock.js";
 
@@ -39,6 +39,8 @@ export interface RunReport {
   /** 0 all succeeded, 1 some failed or were skipped, 130 interrupted. */
   exitCode: number;
 }
+
+const settledEvents = new Set(["succeeded", "failed", "timeout", "lost", "interrupted"]);
 
 type Phase = "waiting" | "active" | "succeeded" | "failed" | "skipped";
 
@@ -101,13 +103,18 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       states.set(run.id, state);
       if (summary.lastEvent === undefined) record(state, { attempt: 0, event: "queued" });
       else dirty.add(run.id);
+      // The newest attempt directory may be ahead of the events if the coordinator died mid-submit:
+      // adopt it, so its number is never reused and a live worker is re-attached, not duplicated.
+      const newest = attemptsOnDisk(paths).at(-1) ?? 0;
+      const settled = (attempt: number) => readEvents(paths).some((e) => e.attempt === attempt && settledEvents.has(e.event));
       if (summary.status === "succeeded") state.phase = "succeeded";
-      else if (summary.status === "submitted" || summary.status === "running") {
-        const handle = readJson<JobHandle>(path.join(paths.attemptDir(state.attempt), attemptFiles.handle));
+      else if (newest >= state.attempt && newest > 0 && !settled(newest)) {
+        state.attempt = newest;
+        const handle = readJson<JobHandle>(path.join(paths.attemptDir(newest), attemptFiles.handle));
         if (handle) {
           state.handle = handle;
           state.phase = "active";
-          record(state, { attempt: state.attempt, event: "reattached", detail: { jobRef: handle.jobRef } });
+          record(state, { attempt: newest, event: "reattached", detail: { jobRef: handle.jobRef } });
         }
       } else if (["failed", "timeout", "lost"].includes(summary.status) && !options.retryFailed && state.failures >= state.maxAttempts) {
         state.phase = "failed";

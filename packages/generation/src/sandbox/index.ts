@@ -1,0 +1,22 @@
+export { bwrapAvailable, SANDBOX_WORKDIR } from "./bwrapCommand.js";
+export {
+  createSyntheticRepo,
+  measureSandboxCycle,
+  type SandboxCycleOptions,
+  type SandboxCycleReport,
+  type TimingSummary,
+} from "./cycleBenchmark.js";
+export { elideMiddle, HeadTailCapture } from "./outputCapture.js";
+export { patchWithoutBinaryFiles } from "./patchFilter.js";
+export { SandboxPathError } from "./pathMapping.js";
+export {
+  createSandbox,
+  type CreateSandboxOptions,
+  type ExecOptions,
+  type ExecResult,
+  type Isolation,
+  type Sandbox,
+  type SandboxLimits,
+} from "./sandbox.js";
+export { sweepStaleSandboxes } from "./sandboxOwner.js";
+export { prepareSource, SANDBOX_GIT_IDENTITY, type PreparedSource } from "./source.js";

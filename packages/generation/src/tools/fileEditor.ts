@@ -1,0 +1,253 @@
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { elideMiddle } from "../sandbox/outputCapture.js";
+import type { Sandbox } from "../sandbox/sandbox.js";
+import {
+  lineNumberAt,
+  listDirectoryTwoLevels,
+  looksBinary,
+  numberLines,
+  occurrenceOffsets,
+  SNIPPET_CONTEXT_LINES,
+  snippetAround,
+  splitLines,
+} from "./editorText.js";
+
+export const DEFAULT_EDITOR_MAX_OUTPUT_CHARS = 16_000;
+export const EDITOR_COMMANDS = ["view", "create", "str_replace", "insert", "undo_edit"] as const;
+
+/** Models sometimes send numbers as strings or a range as a JSON string; accept both. */
+const lenientInteger = z.union([z.number(), z.string().trim().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int());
+const lenientRange = z
+  .union([z.array(z.unknown()), z.string().transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: "custom", message: "view_range must be a list of two integers" });
+      return z.NEVER;
+    }
+  })])
+  .pipe(z.tuple([lenientInteger, lenientInteger]));
+
+const requiredText = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `missing; give ${what}` : "must be a string") });
+
+export const editorArgumentsSchema = z.object({
+  command: z.enum(EDITOR_COMMANDS, { error: () => `must be one of ${EDITOR_COMMANDS.join(", ")}` }),
+  path: requiredText("the absolute path, e.g. /testbed/src/file.py").min(1),
+  file_text: z.string().optional(),
+  old_str: z.string().optional(),
+  new_str: z.string().optional(),
+  insert_line: lenientInteger.optional(),
+  view_range: lenientRange.optional(),
+});
+export type EditorArguments = z.infer<typeof editorArgumentsSchema>;
+
+class EditorRefusal extends Error {}
+
+/**
+ * The str_replace_editor tool: views and edits files of the sandbox copy from
+ * the host side, addressed by their `/testbed/...` paths. Keeps per-file
+ * history so `undo_edit` can step back through its own edits. Every outcome,
+ * failures included, is returned as text for the model.
+ */
+export class FileEditor {
+  private readonly sandbox: Sandbox;
+  private readonly maxOutputChars: number;
+  /** Previous contents per host path; null means the file did not exist. */
+  private readonly history = new Map<string, Array<string | null>>();
+
+  constructor(sandbox: Sandbox, options: { maxOutputChars?: number } = {}) {
+    this.sandbox = sandbox;
+    this.maxOutputChars = options.maxOutputChars ?? DEFAULT_EDITOR_MAX_OUTPUT_CHARS;
+  }
+
+  run(args: EditorArguments): string {
+    try {
+      const hostPath = this.sandbox.toHostPath(args.path);
+      const text = this.dispatch(args, hostPath);
+      return elideMiddle(text, this.maxOutputChars);
+    } catch (error) {
+      // System errors name host paths; the agent only knows the sandbox ones.
+      const message = (error as Error).message.replaceAll(this.sandbox.hostPath, this.sandbox.workdir);
+      return `Error: ${message}`;
+    }
+  }
+
+  private dispatch(args: EditorArguments, hostPath: string): string {
+    switch (args.command) {
+      case "view":
+        return this.view(args, hostPath);
+      case "create":
+        return this.create(args, hostPath);
+      case "str_replace":
+        return this.replace(args, hostPath);
+      case "insert":
+        return this.insert(args, hostPath);
+      case "undo_edit":
+        return this.undo(args, hostPath);
+    }
+  }
+
+  private view(args: EditorArguments, hostPath: string): string {
+    const stat = statOrUndefined(hostPath);
+    if (!stat) throw new EditorRefusal(`${args.path} does not exist.`);
+    if (stat.isDirectory()) {
+      if (args.view_range) throw new EditorRefusal(`view_range only applies to files, and ${args.path} is a directory.`);
+      const entries = listDirectoryTwoLevels(hostPath, args.path.replace(/\/+$/, "") || "/");
+      const body = entries.length === 0 ? "(empty)" : entries.join("\n");
+      return `Files and directories in ${args.path}, two levels deep, hidden entries left out:\n${body}`;
+    }
+    if (!stat.isFile()) throw new EditorRefusal(`${args.path} is neither a regular file nor a directory.`);
+    const text = readTextFile(hostPath, args.path);
+    const lines = splitLines(text);
+    let first = 1;
+    let last = lines.length;
+    if (args.view_range) {
+      const [start, end] = args.view_range;
+      if (lines.length === 0) throw new EditorRefusal(`${args.path} is empty, so there is no line range to show.`);
+      if (start < 1 || start > lines.length) {
+        throw new EditorRefusal(`view_range starts at ${start}, but ${args.path} has lines 1 to ${lines.length}.`);
+      }
+      if (end !== -1 && end < start) {
+        throw new EditorRefusal(`view_range [${start}, ${end}] ends before it starts; use -1 as the end to read to the last line.`);
+      }
+      first = start;
+      last = end === -1 ? lines.length : Math.min(end, lines.length);
+    }
+    const numbered = numberLines(lines.slice(first - 1, last), first);
+    const header =
+      lines.length === 0 ? `${args.path} is empty.` : `${args.path}, lines ${first}-${last} of ${lines.length}:`;
+    const shown = `${header}\n${numbered}`;
+    if (shown.length <= this.maxOutputChars) return shown;
+    return `(Too long to show in full; the middle is left out. Use view_range to read a part.)\n${shown}`;
+  }
+
+  private create(args: EditorArguments, hostPath: string): string {
+    if (args.file_text === undefined) throw new EditorRefusal("create needs file_text, the full content of the new file.");
+    if (lstatOrUndefined(hostPath)) {
+      throw new EditorRefusal(`${args.path} already exists; create only makes new files. Use str_replace or insert to change it.`);
+    }
+    fs.mkdirSync(path.dirname(hostPath), { recursive: true });
+    fs.writeFileSync(hostPath, args.file_text, { flag: "wx" });
+    this.remember(hostPath, null);
+    return `Created ${args.path} (${splitLines(args.file_text).length} lines).`;
+  }
+
+  private replace(args: EditorArguments, hostPath: string): string {
+    if (args.old_str === undefined || args.old_str === "") {
+      throw new EditorRefusal("str_replace needs old_str: the exact, non-empty text to replace.");
+    }
+    const text = readEditableFile(hostPath, args.path);
+    const offsets = occurrenceOffsets(text, args.old_str);
+    if (offsets.length === 0) {
+      throw new EditorRefusal(
+        `No change made: old_str does not appear verbatim in ${args.path}. Check whitespace and indentation, or view the file first.`,
+      );
+    }
+    if (offsets.length > 1) {
+      const lineList = offsets.map((offset) => lineNumberAt(text, offset)).join(", ");
+      throw new EditorRefusal(
+        `No change made: old_str appears ${offsets.length} times in ${args.path} (starting on lines ${lineList}). ` +
+          `Include more surrounding lines so it matches exactly once.`,
+      );
+    }
+    const newStr = args.new_str ?? "";
+    const offset = offsets[0];
+    const updated = text.slice(0, offset) + newStr + text.slice(offset + args.old_str.length);
+    this.write(hostPath, text, updated);
+    const firstLine = lineNumberAt(updated, offset);
+    const lastLine = firstLine + Math.max(0, countNewlines(newStr.replace(/\n$/, "")));
+    return editedMessage(args.path, updated, firstLine, lastLine);
+  }
+
+  private insert(args: EditorArguments, hostPath: string): string {
+    if (args.insert_line === undefined) throw new EditorRefusal("insert needs insert_line: the line after which to insert (0 for the top).");
+    if (args.new_str === undefined) throw new EditorRefusal("insert needs new_str: the text to insert.");
+    const text = readEditableFile(hostPath, args.path);
+    const lineCount = splitLines(text).length;
+    if (args.insert_line < 0 || args.insert_line > lineCount) {
+      throw new EditorRefusal(`insert_line must be between 0 and ${lineCount} (the number of lines in ${args.path}); got ${args.insert_line}.`);
+    }
+    let offset = 0;
+    for (let line = 0; line < args.insert_line; line += 1) {
+      const newline = text.indexOf("\n", offset);
+      offset = newline === -1 ? text.length : newline + 1;
+    }
+    let block = args.new_str.endsWith("\n") ? args.new_str : `${args.new_str}\n`;
+    // Appending after a last line that has no newline: end that line first.
+    if (offset === text.length && text !== "" && !text.endsWith("\n")) block = `\n${args.new_str}`;
+    const updated = text.slice(0, offset) + block + text.slice(offset);
+    this.write(hostPath, text, updated);
+    const insertedLines = Math.max(1, splitLines(args.new_str).length);
+    return editedMessage(args.path, updated, args.insert_line + 1, args.insert_line + insertedLines);
+  }
+
+  private undo(args: EditorArguments, hostPath: string): string {
+    const previous = this.history.get(hostPath);
+    if (!previous || previous.length === 0) throw new EditorRefusal(`There is no earlier edit of ${args.path} to undo.`);
+    const content = previous.pop() as string | null;
+    if (content === null) {
+      fs.rmSync(hostPath, { force: true });
+      return `Undid the creation of ${args.path}; the file is gone again.`;
+    }
+    fs.writeFileSync(hostPath, content);
+    const lines = splitLines(content);
+    return `Undid the last edit of ${args.path}. It now reads:\n${numberLines(lines, 1)}`;
+  }
+
+  private write(hostPath: string, before: string, after: string): void {
+    fs.writeFileSync(hostPath, after);
+    this.remember(hostPath, before);
+  }
+
+  private remember(hostPath: string, previous: string | null): void {
+    const stack = this.history.get(hostPath) ?? [];
+    stack.push(previous);
+    this.history.set(hostPath, stack);
+  }
+}
+
+function editedMessage(shownPath: string, updated: string, firstLine: number, lastLine: number): string {
+  return (
+    `Edited ${shownPath}. The changed region with ${SNIPPET_CONTEXT_LINES} lines of context:\n` +
+    `${snippetAround(updated, firstLine, lastLine)}\n` +
+    `Check that this is what you meant; edit again or use undo_edit if not.`
+  );
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (const char of text) if (char === "\n") count += 1;
+  return count;
+}
+
+function statOrUndefined(hostPath: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(hostPath);
+  } catch {
+    return undefined;
+  }
+}
+
+function lstatOrUndefined(hostPath: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(hostPath);
+  } catch {
+    return undefined;
+  }
+}
+
+function readTextFile(hostPath: string, shownPath: string): string {
+  const content = fs.readFileSync(hostPath);
+  if (looksBinary(content)) throw new EditorRefusal(`${shownPath} looks like a binary file; it cannot be shown or edited here.`);
+  return content.toString("utf8");
+}
+
+function readEditableFile(hostPath: string, shownPath: string): string {
+  const stat = statOrUndefined(hostPath);
+  if (!stat) throw new EditorRefusal(`${shownPath} does not exist. Use create to make a new file.`);
+  if (!stat.isFile()) throw new EditorRefusal(`${shownPath} is not a regular file.`);
+  return readTextFile(hostPath, shownPath);
+}

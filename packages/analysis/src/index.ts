@@ -1,1 +1,58 @@
-export {};
+// Curve fits
+export { fitPowerLaw, powerLawValue, powerLawInverse, rescalePowerLawX, DEFAULT_POWER_LAW_BOUNDS } from "./fit/powerLaw.js";
+export type { PowerLawOptions } from "./fit/powerLaw.js";
+export { fitLogLinear, logLinearValue, logLinearInverse } from "./fit/logLinear.js";
+export { curveValue, curveInverse } from "./fit/curve.js";
+export { saturationCoverage } from "./fit/diagnostics.js";
+export { bootstrapFit } from "./fit/bootstrap.js";
+export type { BootstrapOptions, BootstrapResult, BootstrapScheme, BandPoint, InverseInterval, ParameterInterval } from "./fit/bootstrap.js";
+export type {
+  CurveFit,
+  CurveInverse,
+  FitLoss,
+  FitWarning,
+  FitWarningCode,
+  LogLinearFit,
+  LogLinearParams,
+  PowerLawBounds,
+  PowerLawFit,
+  PowerLawParams,
+} from "./fit/types.js";
+export { createLmSolver } from "./fit/levenbergMarquardt.js";
+export type { LeastSquaresProblem, LmSettings, LmOutcome } from "./fit/levenbergMarquardt.js";
+
+// Cost
+export { trajectoryCost, roundBreakdownLikeTable, datasetCostUsd } from "./cost/trajectoryCost.js";
+export type { TokenPrices, TokenProfile, TrajectoryCostInput, TrajectoryCostBreakdown } from "./cost/trajectoryCost.js";
+export { costLedgerRowSchema, parseCostLedger, summarizeLedgerByRun, summarizeLedgerByExperiment } from "./cost/ledger.js";
+export type { CostLedgerRow, CostSummary, RunCostSummary, ExperimentCostSummary } from "./cost/ledger.js";
+export { costAtEqualPerformance } from "./cost/equalPerformance.js";
+export type { CostBaseline, EqualPerformanceInput, EqualPerformanceResult } from "./cost/equalPerformance.js";
+
+// Statistics
+export { summarize, summarizeConditions, mean, sampleSd, pooledSd, median } from "./stats/descriptive.js";
+export type { SampleSummary, ConditionSummary } from "./stats/descriptive.js";
+export { signalToNoise, snrVerdict, withinNoise, assessNoise } from "./stats/noise.js";
+export type { SnrVerdict, NoiseAssessment } from "./stats/noise.js";
+export { welchTTest, welchTTestFromSummaries, studentTTest, studentTTestFromSummaries } from "./stats/tTest.js";
+export type { GroupSummary, TTestResult } from "./stats/tTest.js";
+export { oneWayAnova, oneWayAnovaFromSummaries } from "./stats/anova.js";
+export type { AnovaResult } from "./stats/anova.js";
+export { kruskalWallis } from "./stats/kruskalWallis.js";
+export type { KruskalWallisResult } from "./stats/kruskalWallis.js";
+export { pairInstanceOutcomes, pairedClusterBootstrap } from "./stats/clusteredBootstrap.js";
+export type { InstanceOutcome, PairedInstance, ClusteredBootstrapResult } from "./stats/clusteredBootstrap.js";
+export { planSeeds, paperSeedRule, detectableEffect, PAPER_SEED_TABLE } from "./stats/seedPlanner.js";
+export type { SeedPlan, SeedPlanOptions } from "./stats/seedPlanner.js";
+export { percentileInterval } from "./stats/percentile.js";
+
+// Special functions and randomness
+export { regularizedIncompleteBeta } from "./special/betaFunction.js";
+export { logGamma, regularizedGammaP, regularizedGammaQ } from "./special/gammaFunctions.js";
+export { normalCdf, normalQuantile, studentTTwoSidedP, fSurvival, chiSquareSurvival } from "./special/distributions.js";
+export { createSeededRandom } from "./random/seededRandom.js";
+export type { RandomSeed, SeededRandom } from "./random/seededRandom.js";
+
+// The paper's published inputs
+export * from "./paper/costFixtures.js";
+export * from "./paper/scalingPoints.js";

@@ -32,3 +32,9 @@ export {
 } from "./dataset/filters.js";
 export type { FilterOutcome, ToolOutputMeasure } from "./dataset/filters.js";
 export { seededOrder, nestedSubsets } from "./dataset/subsets.js";
+export { parseSweAgentTraj, readSweAgentTrajFile } from "./ingest/swe-agent.js";
+export { parseMiniSweAgentTraj, readMiniSweAgentTrajFile } from "./ingest/mini-swe-agent.js";
+export { parsePredictions, readPredictionsFile } from "./ingest/predictions.js";
+export type { Prediction } from "./ingest/predictions.js";
+export { parseSftLine, parseSftJsonl } from "./ingest/sft-jsonl.js";
+export type { ParsedSftSample } from "./ingest/sft-jsonl.js";

@@ -72,6 +72,17 @@ describe("signal-to-noise verdicts", () => {
     expect(assessment.withinNoise).toBe(false);
   });
 
+  it("truncation effect (+2.4 pp, published SNR 2.2) is not reproduced from the printed SDs", () => {
+    // Ordered 43.00 ± 1.93 vs fit-only 40.60 ± 0.69: the pooled SD gives 1.66, the
+    // paper's typical SD of 1.2 gives 2.0; 2.2 would need an SD of about 1.09.
+    const pooled = pooledSd([
+      { sd: 1.93, n: 3 },
+      { sd: 0.69, n: 3 },
+    ]);
+    expect(signalToNoise(43.0 - 40.6, pooled).toFixed(2)).toBe("1.66");
+    expect(signalToNoise(43.0 - 40.6, 1.2).toFixed(1)).toBe("2.0");
+  });
+
   it("flags differences within noise", () => {
     expect(withinNoise(1.0, 1.2)).toBe(true); // SNR 0.83
     expect(withinNoise(2.4, 1.2)).toBe(true); // SNR exactly 2: preliminary

@@ -36,8 +36,13 @@ export function checkCurveInput(x: readonly number[], y: readonly number[], weig
   }
 }
 
+/** Distinct values among the first `count` entries; quadratic but allocation-free, for bootstrap loops over few points. */
 export function distinctCount(values: ArrayLike<number>, count: number): number {
-  const seen = new Set<number>();
-  for (let i = 0; i < count; i++) seen.add(values[i]);
-  return seen.size;
+  let distinct = 0;
+  for (let i = 0; i < count; i++) {
+    let seenBefore = false;
+    for (let j = 0; j < i && !seenBefore; j++) seenBefore = values[j] === values[i];
+    if (!seenBefore) distinct++;
+  }
+  return distinct;
 }

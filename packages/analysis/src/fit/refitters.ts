@@ -29,6 +29,8 @@ export interface CurveRefitter {
 function powerLawRefitter(fit: PowerLawFit): CurveRefitter {
   const capacity = fit.x.length;
   const workspace = createPowerLawWorkspace(capacity, fit.fixedC);
+  // Refits start next to the answer, so 200 iterations is ample; a refit that
+  // needs more is counted as not converged rather than slowing the loop.
   const settings = powerLawSettings(fit.fixedC, fit.bounds, fit.loss, 200);
   const solver = createLmSolver(capacity, settings.freeParameters.length);
   const warm = Float64Array.from(

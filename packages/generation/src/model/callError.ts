@@ -87,11 +87,11 @@ export function publicEndpoint(url: string): string {
 }
 
 /** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function retryAfterFromHeaders(headers: Headers, now = Date.now()): number | undefined {
-  const ms = headers.get("retry-after-ms");
-  if (ms !== null && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
+export function retryAfterFromHeaders(header: (name: string) => string | undefined, now = Date.now()): number | undefined {
+  const ms = header("retry-after-ms");
+  if (ms !== undefined && ms.trim() !== "" && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
+  const value = header("retry-after");
+  if (value === undefined) return undefined;
   const seconds = Number(value);
   if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);

@@ -152,7 +152,8 @@ export function endpointPool(endpoints: readonly NamedChatModel[], options: Endp
         lastError = error;
         tried.add(state.name);
         state.failures++;
-        state.consecutiveFailures++;
+        // Calls already in flight when the endpoint was benched must not bench it again.
+        if (state.benchedUntil <= Date.now()) state.consecutiveFailures++;
         if (state.consecutiveFailures >= benchAfter) {
           state.benchedUntil = Date.now() + benchMs;
           state.consecutiveFailures = 0;

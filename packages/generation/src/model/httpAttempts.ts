@@ -1,4 +1,5 @@
 import { ModelCallError, kindForStatus, publicEndpoint, redactSecrets, retryAfterFromHeaders } from "./callError.js";
+import { postOnce, type RawAnswer } from "./httpTransport.js";
 import type { ChatUsage, ModelCallRecord, ModelClientOptions } from "./types.js";
 
 /** What a client tells the shared attempt loop about one endpoint call. */
@@ -97,19 +98,9 @@ async function attemptOnce<T>(
   const forwardAbort = () => controller.abort();
   call.signal?.addEventListener("abort", forwardAbort, { once: true });
 
-  let status: number;
-  let headers: Headers;
-  let text: string;
+  let answer: RawAnswer;
   try {
-    const response = await fetch(call.url, {
-      method: "POST",
-      headers: call.headers(apiKey),
-      body,
-      signal: controller.signal,
-    });
-    status = response.status;
-    headers = response.headers;
-    text = await response.text();
+    answer = await postOnce(call.url, call.headers(apiKey), body, controller.signal);
   } catch (error) {
     if (call.signal?.aborted) throw call.signal.reason;
     if (timedOut) {
@@ -120,6 +111,7 @@ async function attemptOnce<T>(
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", forwardAbort);
   }
+  const { status, text } = answer;
 
   if (status < 200 || status >= 300) {
     throw new ModelCallError({
@@ -127,7 +119,7 @@ async function attemptOnce<T>(
       status,
       endpoint,
       detail: snippet(redactSecrets(text, secrets)),
-      retryAfterMs: retryAfterFromHeaders(headers),
+      retryAfterMs: retryAfterFromHeaders(answer.header),
       secrets,
     });
   }
@@ -147,9 +139,8 @@ async function attemptOnce<T>(
 
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  const causeText = cause?.code ?? cause?.message;
-  return causeText ? `${error.message} (${causeText})` : error.message;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
 
 function snippet(text: string): string {

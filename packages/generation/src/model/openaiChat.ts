@@ -15,7 +15,7 @@ export interface OpenAIChatModelOptions extends ModelClientOptions {
 
 /**
  * A chat-completions client for OpenAI-compatible servers (vLLM, SGLang, OpenAI itself).
- * Plain `fetch` rather than the SDK, so one retry/timeout loop serves every provider and each
+ * Plain HTTP rather than the SDK, so one retry/timeout loop serves every provider and each
  * HTTP attempt can be recorded.
  */
 export function openAIChatModel(options: OpenAIChatModelOptions): NamedChatModel {

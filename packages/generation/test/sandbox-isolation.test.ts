@@ -205,6 +205,25 @@ describe("bubblewrap isolation", () => {
     expect(await waitUntilGone(marker, 3_000)).toEqual([]);
   });
 
+  it("applies extra read-only binds, extra environment and file-size limits", async () => {
+    const toolchain = fs.mkdtempSync(path.join(workDir, "toolchain-"));
+    fs.writeFileSync(path.join(toolchain, "tool.sh"), "echo tool-ran\n");
+    const sandbox = await createSandbox({
+      source,
+      root: sandboxRoot,
+      isolation: "bwrap",
+      readOnlyPaths: [toolchain],
+      env: { SERA_FLAVOUR: "mint" },
+      limits: { fileSizeKiB: 64 },
+    });
+    sandboxes.push(sandbox);
+    const result = await sandbox.exec(`bash ${toolchain}/tool.sh; echo $SERA_FLAVOUR; touch ${toolchain}/x || echo read-only`);
+    expect(result.output).toMatch(/^tool-ran\nmint\n.*\nread-only\n$/s);
+    const big = await sandbox.exec("head -c 1000000 /dev/zero > big.bin");
+    expect(big.exitCode).not.toBe(0);
+    expect(fs.statSync(path.join(sandbox.hostPath, "big.bin")).size).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it("caps output, keeping its head and tail", async () => {
     const sandbox = await newSandbox();
     const result = await sandbox.exec("seq 1 100000", { maxOutputChars: 1_000 });

@@ -200,11 +200,16 @@ describe("sweepStaleSandboxes", () => {
       rewrite(otherHost, { pid: exited.pid, hostname: `${os.hostname()}-elsewhere` });
       const freshOrphan = path.join(root, "sbx-123-abcdef");
       fs.mkdirSync(freshOrphan);
+      const oldOrphan = path.join(root, "sbx-456-fedcba");
+      fs.mkdirSync(oldOrphan);
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      fs.utimesSync(oldOrphan, twoMinutesAgo, twoMinutesAgo);
       const unrelated = path.join(root, "keep-me");
       fs.mkdirSync(unrelated);
+      fs.utimesSync(unrelated, twoMinutesAgo, twoMinutesAgo);
 
       const removed = await sweepStaleSandboxes(root);
-      expect(removed.sort()).toEqual([path.dirname(deadOwner.hostPath), path.dirname(reusedPid.hostPath)].sort());
+      expect(removed.sort()).toEqual([path.dirname(deadOwner.hostPath), path.dirname(reusedPid.hostPath), oldOrphan].sort());
       for (const kept of [liveOwner, otherHost, mine]) expect(fs.existsSync(kept.hostPath)).toBe(true);
       expect(fs.existsSync(freshOrphan)).toBe(true);
       expect(fs.existsSync(unrelated)).toBe(true);

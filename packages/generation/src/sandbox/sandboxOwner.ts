@@ -88,8 +88,13 @@ export async function sweepStaleSandboxes(root: string): Promise<string[]> {
     const owner = readOwner(sandboxDir);
     let stale: boolean;
     if (owner === undefined) {
-      const ageMs = Date.now() - fs.statSync(sandboxDir).mtimeMs;
-      stale = ageMs > ORPHAN_GRACE_MS;
+      let modifiedMs: number;
+      try {
+        modifiedMs = fs.statSync(sandboxDir).mtimeMs;
+      } catch {
+        continue; // Removed by someone else meanwhile.
+      }
+      stale = Date.now() - modifiedMs > ORPHAN_GRACE_MS;
     } else {
       stale = owner.hostname === hostname && owner.pid !== process.pid && !ownerIsAlive(owner);
     }

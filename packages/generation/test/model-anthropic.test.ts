@@ -142,7 +142,13 @@ describe("anthropicChatModel", () => {
     });
     try {
       const model = anthropicChatModel({ baseURL: api.baseURL, model: "c", apiKeyEnv: keyEnv, timeoutMs: 2_000, maxRetries: 1, initialBackoffMs: 1 });
-      const failure = (content: string) => model.complete({ messages: [{ role: "user", content }] }).catch((e: unknown) => e as ModelCallError);
+      const failure = (content: string): Promise<ModelCallError> =>
+        model.complete({ messages: [{ role: "user", content }] }).then(
+          () => {
+            throw new Error("expected the call to fail");
+          },
+          (e: unknown) => e as ModelCallError,
+        );
 
       const overloaded = await failure("overload");
       expect(overloaded).toBeInstanceOf(ModelCallError);

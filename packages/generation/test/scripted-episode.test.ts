@@ -123,6 +123,7 @@ interface Episode {
   actions: { name: string; args: Record<string, unknown> }[];
   messages: Message[];
   patch: string;
+  formatErrors: number;
 }
 
 async function runEpisode(model: ChatModel, repo: string, problem: string): Promise<Episode> {
@@ -132,13 +133,18 @@ async function runEpisode(model: ChatModel, repo: string, problem: string): Prom
   ];
   const actions: Episode["actions"] = [];
   let submits = 0;
+  let formatErrors = 0;
   for (let step = 0; step < 20; step++) {
     const { message } = await model.complete({ messages, tools, temperature: 0.6 });
     messages.push(message);
     expect(message.toolCalls).toHaveLength(1);
     const call = message.toolCalls![0];
-    expect(typeof call.arguments).toBe("object");
-    const args = call.arguments as Record<string, unknown>;
+    if (typeof call.arguments === "string") {
+      formatErrors++;
+      messages.push({ role: "tool", toolCallId: call.id, content: "Your tool call could not be parsed: the arguments are not valid JSON. Try again." });
+      continue;
+    }
+    const args = call.arguments;
     actions.push({ name: call.name, args });
     const result = runTool(repo, call.name, args, submits);
     if (call.name === "submit") submits++;
@@ -146,7 +152,7 @@ async function runEpisode(model: ChatModel, repo: string, problem: string): Prom
     messages.push({ role: "tool", toolCallId: call.id, content: `OBSERVATION:\n${result.output}` });
   }
   git(repo, "add", "-A");
-  return { actions, messages, patch: git(repo, "diff", "--cached") };
+  return { actions, messages, patch: git(repo, "diff", "--cached"), formatErrors };
 }
 
 function trajectorySteps(episode: Episode): TrajectoryStep[] {
@@ -224,6 +230,23 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
     );
     expect(divergent.patch).toContain("pkg/shapes.py");
     expect(divergent.patch).not.toBe(first.patch);
+  });
+
+  it("recovers from malformed tool calls and still makes the same edit", async () => {
+    const clean = openAIChatModel({ baseURL: server.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
+    const sloppy = await startScriptedModelServer({ seed: 7, faults: { malformedToolCallRate: 0.4 } });
+    try {
+      const model = openAIChatModel({ baseURL: sloppy.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
+      const task = renderBugPrompt(GENERIC_BUG_PROMPT, { file: "pkg/shapes.py", function: "Box.area" });
+      const reference = await runEpisode(clean, makeRepo(root), task);
+      const episode = await runEpisode(model, makeRepo(root), task);
+      expect(episode.formatErrors).toBeGreaterThan(0);
+      expect(episode.formatErrors).toBe(sloppy.stats().faults.malformedToolCall);
+      expect(episode.actions.map(kindOf)).toEqual(reference.actions.map(kindOf));
+      expect(episode.patch).toBe(reference.patch);
+    } finally {
+      await sloppy.close();
+    }
   });
 
   it("edits a JavaScript function inside its braces and checks with git diff", async () => {

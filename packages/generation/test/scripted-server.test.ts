@@ -84,7 +84,7 @@ describe("scripted stand-in model server", () => {
 
   it("serves /v1/models and rejects unknown routes and bad bodies", async () => {
     const server = await scripted({ seed: 1, modelName: "scripted-stand-in-glm" });
-    const models = await (await fetch(`${server.url}/models`)).json();
+    const models = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string }[] };
     expect(models.data[0].id).toBe("scripted-stand-in-glm");
     expect((await fetch(`${server.url}/completions`, { method: "POST", body: "{}" })).status).toBe(404);
     expect((await post(server.url, { messages: "nope" })).status).toBe(400);

@@ -174,6 +174,12 @@ function pythonStatements(name: string, param: string | undefined, variant: numb
       rationale: `the assumption ${name}() makes about its inputs is not written down anywhere`,
     };
   }
+  if (variant === 2) {
+    return {
+      lines: [`# ${name}() must leave shared state untouched when it returns early.`],
+      rationale: `what ${name}() may and may not change on an early return is only implied by the code`,
+    };
+  }
   return {
     lines: [`# Keep the early exits in ${name}() ahead of any side effects below.`],
     rationale: `the ordering constraint inside ${name}() deserves a note where the body starts`,

@@ -38,3 +38,5 @@ export { parsePredictions, readPredictionsFile } from "./ingest/predictions.js";
 export type { Prediction } from "./ingest/predictions.js";
 export { parseSftLine, parseSftJsonl } from "./ingest/sft-jsonl.js";
 export type { ParsedSftSample } from "./ingest/sft-jsonl.js";
+export { exportSft, withQwen3Counter, measureExportThroughput } from "./dataset/export.js";
+export type { ExportOptions, ExportedSample, ExportReport, ExportDropReason, Qwen3CounterOptions, ExportThroughput } from "./dataset/export.js";

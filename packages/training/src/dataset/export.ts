@@ -97,9 +97,9 @@ export interface Qwen3CounterOptions {
   /**
    * Memoise counts per distinct message text. Default: on for the library engine, off for bpe.
    * The bpe engine already caches per pre-token inside each worker, and hashing every message on
-   * the main thread then costs more than the repeats it saves (measured: about 39 MB/s without,
-   * 22–31 MB/s with, on the fixture corpus). The library engine is slow enough that skipping
-   * repeated system prompts and tool lists pays.
+   * the main thread then costs about as much as the repeats it saves (2 workers, 2 cores, 36 MB
+   * fixture-derived corpus: 27–29 MB/s without, 26 MB/s with). The library engine is slow enough
+   * (about 2 MB/s) that skipping repeated system prompts and tool lists pays.
    */
   cache?: boolean;
 }

@@ -2,7 +2,12 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError, ExperimentBusyError, SERA_VERSION, StoreBusyError } from "@sera/core";
+import "@sera/generation"; // registers the sera-generate stage and its tables
 import { initCommand } from "./commands/init.js";
+import { inventoryCommand } from "./commands/inventory.js";
+import { modelServeCommand } from "./commands/model-serve.js";
+import { quickstartCommand } from "./commands/quickstart.js";
+import { verifyCommand } from "./commands/verify.js";
 import { planCommand } from "./commands/plan.js";
 import { queryCommand } from "./commands/query.js";
 import { runCommand } from "./commands/run.js";
@@ -33,6 +38,18 @@ async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
     .scriptName("sera")
     .usage("$0 <command> [options]\n\nTurn repositories into soft-verified coding-agent trajectories, train and evaluate on them, and keep every run in DuckDB.")
+    .command(
+      "quickstart",
+      "run the whole SERA pipeline offline on a bundled demo repository with the scripted stand-in model",
+      (y) =>
+        y
+          .option("dir", { type: "string", default: ".sera/quickstart", describe: "where the demo repository and experiment file go" })
+          .option("functions", { type: "number", default: 12, describe: "functions to sample from the demo repository" })
+          .option("concurrency", { type: "number", default: 4, describe: "instances in flight" })
+          .option("latency-ms", { type: "number", default: 0, describe: "scripted model latency per turn" })
+          .option("seeds", { type: "number", default: 1 }),
+      (a) => run(() => quickstartCommand({ dir: a.dir, functions: a.functions, concurrency: a.concurrency, latencyMs: a.latencyMs, seeds: a.seeds }))(),
+    )
     .command(
       "init <file>",
       "write a commented experiment file to start from",
@@ -73,6 +90,61 @@ async function main(): Promise<void> {
           .option("csv", { type: "boolean" }),
       (a) => run(() => queryCommand({ sql: a.sql, store: a.store, experiment: a.experiment, json: a.json, csv: a.csv }))(),
     )
+    .command(
+      "inventory <repo>",
+      "list the functions and methods SERA can sample from a repository (tree-sitter; read from git)",
+      (y) =>
+        y
+          .positional("repo", { type: "string", demandOption: true })
+          .option("commit", { type: "string", default: "HEAD" })
+          .option("languages", { type: "string", array: true })
+          .option("max-depth", { type: "number", default: 3, describe: "folder depth below the code folder; 0 = no limit" })
+          .option("code-folder", { type: "string" })
+          .option("sample", { type: "number", default: 10 })
+          .option("json", { type: "boolean" }),
+      (a) => run(() => inventoryCommand({ repo: a.repo, commit: a.commit, languages: a.languages, maxDepth: a.maxDepth, codeFolder: a.codeFolder, sample: a.sample, json: a.json }))(),
+    )
+    .command(
+      "verify <patch1> <patch2>",
+      "soft verification: line-level recall of patch 2 against patch 1",
+      (y) =>
+        y
+          .positional("patch1", { type: "string", demandOption: true })
+          .positional("patch2", { type: "string", demandOption: true })
+          .option("threshold", { type: "number", default: 0.5 })
+          .option("mode", { choices: ["header-aware", "legacy"] as const, default: "header-aware" as const })
+          .option("json", { type: "boolean" }),
+      (a) => run(() => verifyCommand({ patch1: a.patch1, patch2: a.patch2, threshold: a.threshold, mode: a.mode, json: a.json }))(),
+    )
+    .command("model", "model endpoints", (y) =>
+      y
+        .command(
+          "serve",
+          "serve the scripted stand-in model (OpenAI-compatible, deterministic; for tests and offline demos)",
+          (z) =>
+            z
+              .option("scripted", { type: "boolean", describe: "required: the stand-in is the only built-in server" })
+              .option("port", { type: "number", default: 8000 })
+              .option("host", { type: "string", default: "127.0.0.1" })
+              .option("seed", { type: "number", default: 0 })
+              .option("latency-ms", { type: "number", default: 0 })
+              .option("fault-5xx", { type: "number", default: 0 })
+              .option("fault-timeout", { type: "number", default: 0 })
+              .option("fault-malformed", { type: "number", default: 0 })
+              .option("fault-hanging-stream", { type: "number", default: 0 })
+              .option("reject-rate", { type: "number", default: 0.02 })
+              .option("divergence-rate", { type: "number", default: 0 }),
+          (a) =>
+            run(() =>
+              modelServeCommand({
+                scripted: a.scripted, port: a.port, host: a.host, seed: a.seed, latencyMs: a.latencyMs, fault5xx: a.fault5xx,
+                faultTimeout: a.faultTimeout, faultMalformed: a.faultMalformed, faultHangingStream: a.faultHangingStream,
+                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate,
+              }),
+            )(),
+        )
+        .demandCommand(1, "name a model subcommand, e.g. sera model serve --scripted"),
+    )
     .command("runs", "inspect runs", (y) =>
       y
         .command(
@@ -83,6 +155,7 @@ async function main(): Promise<void> {
         )
         .demandCommand(1, "name a runs subcommand, e.g. sera runs show <id>"),
     )
+    .example("$0 quickstart", "generate soft-verified trajectories offline on a demo repository")
     .example("$0 init experiments/mine.yaml", "scaffold an experiment")
     .example("$0 plan experiments/demo.yaml", "see the runs a sweep expands to")
     .example("$0 run experiments/demo.yaml --set sweep.seeds=3", "run it (rerun to resume)")

@@ -10,6 +10,9 @@ export { loadExperiment, mergeTrees, validate, type LoadOptions } from "./config
 export { expandSweep, stageOrder, RUN_ID_SALT, type Plan, type PlannedRun, type SweepAxis } from "./sweep/expand.js";
 export { registerStage, stageHandler, stageKinds, type JobContext, type JobRequest, type StageHandler } from "./stages/registry.js";
 export { commandStage } from "./stages/command.js";
+export { defineTypeScriptStage, RetryableStageError, type StageExecution, type TypeScriptStage, type TypeScriptStageSpec } from "./stages/in-process.js";
+export { ensureSweepColumns } from "./store/ingest.js";
+export { writeJsonAtomic, readJsonl } from "./executor/journal.js";
 export { openStore, withStore, StoreBusyError, type Store } from "./store/open.js";
 export { registerMigrations, type Migration } from "./store/migrations.js";
 export * from "./store/tables.js";

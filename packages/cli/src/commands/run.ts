@@ -1,4 +1,5 @@
-import { loadExperiment, runExperiment, type PlannedRun, type RunEvent } from "@sera/core";
+import { experimentDir, loadExperiment, runExperiment, type LoadedExperiment, type PlannedRun, type RunEvent, type RunReport } from "@sera/core";
+import { ProgressDisplay } from "../progress.js";
 import { formatTable } from "../table.js";
 
 const symbols: Record<string, string> = {
@@ -31,6 +32,15 @@ export async function runCommand(args: { experiment: string; set?: string[]; ret
   const overrides = [...(args.set ?? [])];
   if (args.concurrency) overrides.push(`backend.concurrency=${args.concurrency}`);
   const loaded = loadExperiment(args.experiment, { overrides });
+  const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed });
+  const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
+  process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
+  if (report.exitCode === 1) process.stdout.write(`some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`);
+  return report.exitCode;
+}
+
+/** Run an experiment with event lines, progress bars and clean Ctrl-C handling. */
+export async function runWithDisplay(loaded: LoadedExperiment, options: { retryFailed?: boolean } = {}): Promise<RunReport> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: string) => {
@@ -43,20 +53,19 @@ export async function runCommand(args: { experiment: string; set?: string[]; ret
   const sigterm = () => onSignal("SIGTERM");
   process.on("SIGINT", sigint);
   process.on("SIGTERM", sigterm);
+  const display = new ProgressDisplay(experimentDir(loaded));
   try {
-    const report = await runExperiment(loaded, {
-      retryFailed: args.retryFailed,
+    return await runExperiment(loaded, {
+      retryFailed: options.retryFailed,
       signal: controller.signal,
       onEvent: (run, event) => {
+        display.onEvent(run, event);
         const line = describe(run, event);
-        if (line) process.stdout.write(line + "\n");
+        if (line) display.log(line);
       },
     });
-    const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
-    process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
-    if (report.exitCode === 1) process.stdout.write(`some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`);
-    return report.exitCode;
   } finally {
+    display.stop();
     process.off("SIGINT", sigint);
     process.off("SIGTERM", sigterm);
   }

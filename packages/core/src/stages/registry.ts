@@ -36,6 +36,12 @@ export interface StageHandler<P = Record<string, unknown>> {
   version: number;
   summary: string;
   params: z.ZodType<P>;
+  /**
+   * The part of the params that determines the run's output, hashed into the run id. Operational
+   * settings (endpoint URLs, concurrency, API-key variable names) belong outside it, so moving a
+   * job to another server does not orphan finished runs. Defaults to all params.
+   */
+  identity?(params: P): unknown;
   /** Cross-field checks the schema cannot express; returns a problem or null. */
   check?(params: P, context: { stage: string; upstreamStages: string[] }): { path: string; problem: string } | null;
   job(context: JobContext<P>): JobRequest;

@@ -155,7 +155,7 @@ function planRun(
     stage,
     kind: handler.kind,
     version: handler.version,
-    params,
+    params: handler.identity ? handler.identity(params) : params,
     seed: runSeed,
     upstream,
   };

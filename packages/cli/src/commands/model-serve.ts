@@ -1,0 +1,37 @@
+import { startScriptedModelServer } from "@sera/generation";
+import { UsageError } from "../errors.js";
+
+/** `sera model serve --scripted`: the scripted stand-in teacher as a standalone server. */
+export async function modelServeCommand(args: {
+  scripted?: boolean;
+  port: number;
+  host: string;
+  seed: number;
+  latencyMs: number;
+  fault5xx: number;
+  faultTimeout: number;
+  faultMalformed: number;
+  faultHangingStream: number;
+  rejectRate: number;
+  divergenceRate: number;
+}): Promise<number> {
+  if (!args.scripted) throw new UsageError("model serve: only --scripted is available (a deterministic stand-in; serve real models with vLLM or SGLang)");
+  const server = await startScriptedModelServer({
+    port: args.port,
+    host: args.host,
+    seed: args.seed,
+    latencyMsPerTurn: args.latencyMs,
+    rejectRate: args.rejectRate,
+    divergenceRate: args.divergenceRate,
+    faults: { http5xxRate: args.fault5xx, timeoutRate: args.faultTimeout, malformedToolCallRate: args.faultMalformed, hangingStreamRate: args.faultHangingStream },
+  });
+  process.stdout.write(`scripted stand-in model (deterministic, not an LLM) listening on ${server.url}\nuse it as teacher.endpoints: [${server.url}] with model: scripted-stand-in; Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  const stats = server.stats();
+  await server.close();
+  process.stdout.write(`served ${stats.completed} requests (${stats.faults.http5xx} injected 5xx, ${stats.faults.timeout} timeouts)\n`);
+  return 0;
+}

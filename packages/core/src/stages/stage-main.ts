@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { RetryableStageError, type TypeScriptStage } from "./in-process.js";
+import { stageHandler } from "./registry.js";
+
+// `node stage-main.js <module> <kind>`: run one TypeScript stage inside a worker's job.
+const [module, kind] = process.argv.slice(2);
+const controller = new AbortController();
+process.on("SIGTERM", () => controller.abort());
+process.on("SIGINT", () => controller.abort());
+
+async function main(): Promise<void> {
+  await import(module);
+  const handler = stageHandler(kind) as TypeScriptStage<unknown> | undefined;
+  if (!handler?.execute) throw new Error(`module ${module} registers no TypeScript stage named ${kind}`);
+  const env = process.env;
+  await handler.execute({
+    experiment: env.SERA_EXPERIMENT ?? "",
+    runId: env.SERA_RUN_ID ?? "",
+    stage: env.SERA_STAGE ?? "",
+    params: handler.params.parse(JSON.parse(env.SERA_STAGE_PARAMS ?? "{}")),
+    seed: env.SERA_SEED ? Number(env.SERA_SEED) : null,
+    attempt: Number(env.SERA_ATTEMPT ?? "1"),
+    outDir: env.SERA_OUT_DIR ?? process.cwd(),
+    runDir: env.SERA_RUN_DIR ?? process.cwd(),
+    upstream: JSON.parse(env.SERA_UPSTREAM ?? "{}"),
+    emit: (record) => process.stdout.write(JSON.stringify(record) + "\n"),
+    signal: controller.signal,
+  });
+}
+
+main().then(
+  () => process.exit(controller.signal.aborted ? 130 : 0),
+  (error: unknown) => {
+    process.stderr.write(`${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(error instanceof RetryableStageError ? 75 : 1);
+  },
+);

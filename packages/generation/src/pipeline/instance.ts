@@ -1,0 +1,233 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { readJson, writeJsonAtomic, type Message } from "@sera/core";
+import { runAgent, type AgentResult, type Environment } from "../agent/loop.js";
+import { trajectorySteps } from "../agent/steps.js";
+import { ModelCallError } from "../model/callError.js";
+import type { ChatModel } from "../model/types.js";
+import { createSandbox, type Isolation } from "../sandbox/sandbox.js";
+import type { PreparedSource } from "../sandbox/source.js";
+import { BUG_PROMPT_TEMPLATES } from "../tasks/bug-prompts.js";
+import type { Demonstration } from "../tasks/demonstrations.js";
+import { AGENT_SYSTEM_PROMPT, renderBugPrompt, renderInstanceTask } from "../tasks/instance-prompts.js";
+import { parsePrText, renderPrPrompt } from "../tasks/pr-writer.js";
+import { attemptPromptIndex, type SampledTask } from "../tasks/sampling.js";
+import { MAX_TRUNCATION_ATTEMPT, parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "../tasks/self-check.js";
+import { createToolbox } from "../tools/toolbox.js";
+import { patchRecall, type PatchRecall } from "../verify/recall.js";
+import type { GenerationParams } from "./params.js";
+import { callOwner } from "./teacher.js";
+
+/**
+ * One instance's journey as a state machine: rollout 1 → self-check → synthetic PR → rollout 2 →
+ * soft verification. After every step the state is written atomically to state.json, so a killed
+ * run resumes each instance at its last finished step; a rollout cut off mid-way starts again.
+ */
+
+export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error";
+
+export interface RolloutRecord {
+  phase: "r1" | "r2";
+  attempt: number;
+  exitStatus: string;
+  steps: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  wallSeconds: number;
+  promptIndex: number | null;
+  /** Self-check verdict for rollout-1 attempts (null: unreadable or not asked). */
+  selfCheck: boolean | null;
+  failure: FailureReason | null;
+  /** The teacher could not be used (unreachable, context overflow): the instance stops here. */
+  modelError: string | null;
+  /** Paths relative to the instance directory. */
+  trajectoryFile: string;
+  patchFile: string;
+}
+
+export interface InstanceState {
+  task: SampledTask;
+  step: "rollout1" | "self_check" | "pr" | "rollout2" | "verify" | "done" | "failed";
+  attempt: number;
+  rollouts: RolloutRecord[];
+  pr: { text: string; demonstrationId: string } | null;
+  verification: (PatchRecall & { threshold: number; mode: string }) | null;
+  failure: { reason: FailureReason; detail: string; step: string } | null;
+}
+
+export interface InstanceContext {
+  teacher: ChatModel;
+  source: PreparedSource;
+  sandboxRoot: string;
+  isolation: Isolation;
+  params: GenerationParams;
+  demonstrations: Map<string, Demonstration>;
+  dir: string;
+  signal?: AbortSignal;
+}
+
+export function loadInstanceState(dir: string, task: SampledTask): InstanceState {
+  return (
+    readJson<InstanceState>(path.join(dir, "state.json")) ?? {
+      task,
+      step: "rollout1",
+      attempt: 1,
+      rollouts: [],
+      pr: null,
+      verification: null,
+      failure: null,
+    }
+  );
+}
+
+function failureOf(result: AgentResult): FailureReason | null {
+  if (result.modelError) return result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error";
+  if (result.patch.trim() !== "") return null;
+  if (/exit_total_execution_time|exit_command_timeout/.test(result.exitStatus)) return "timeout";
+  if (/exit_format/.test(result.exitStatus)) return "format_error";
+  return "no_patch";
+}
+
+async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: number, problem: string, promptIndex: number | null): Promise<RolloutRecord> {
+  const name = phase === "r1" ? `r1-${attempt}` : "r2";
+  const trajectoryFile = `${name}.traj.json`;
+  const patchFile = `${name}.patch`;
+  const started = Date.now();
+  const { agent } = context.params;
+  const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
+  try {
+    const toolbox = createToolbox(sandbox, { bashTimeoutMs: agent.commandTimeoutSeconds * 1000, bashMaxOutputChars: agent.outputChars, editorMaxOutputChars: agent.outputChars });
+    const environment: Environment = {
+      tools: toolbox.definitions.map((tool) => ({ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters })),
+      run: (call) => toolbox.run(call),
+      patch: () => sandbox.diff(),
+    };
+    const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
+      writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, ...extra });
+    const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>
+      runAgent({
+        model: context.teacher,
+        environment,
+        system: AGENT_SYSTEM_PROMPT,
+        task: renderInstanceTask(problem),
+        limits: { maxSteps: agent.maxSteps, temperature: agent.temperature, wallClockMs: agent.rolloutTimeoutSeconds * 1000 },
+        onMessages: (messages) => save(messages),
+        signal: context.signal,
+      }),
+    );
+    save(result.messages, { exitStatus: result.exitStatus, patch: result.patch, modelError: result.modelError?.message ?? null });
+    writeFileSync(path.join(context.dir, patchFile), result.patch);
+    return {
+      phase,
+      attempt,
+      exitStatus: result.exitStatus,
+      steps: result.steps,
+      inputTokens: result.usage.inputTokens,
+      cachedInputTokens: result.usage.cachedInputTokens,
+      outputTokens: result.usage.outputTokens,
+      wallSeconds: (Date.now() - started) / 1000,
+      promptIndex,
+      selfCheck: null,
+      failure: failureOf(result),
+      modelError: result.modelError?.message ?? null,
+      trajectoryFile,
+      patchFile,
+    };
+  } finally {
+    await sandbox.destroy();
+  }
+}
+
+/** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
+async function askTeacher<T>(context: InstanceContext, phase: string, attempt: number, prompt: (truncation: number) => string, parse: (text: string) => T | null): Promise<T | null> {
+  for (let truncation = 0; truncation <= MAX_TRUNCATION_ATTEMPT; truncation++) {
+    const reply = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>
+      context.teacher.complete({ messages: [{ role: "user", content: prompt(truncation) }], temperature: 0.6, maxTokens: 4096, signal: context.signal }),
+    );
+    const parsed = parse(reply.message.content);
+    if (parsed !== null) return parsed;
+  }
+  return null;
+}
+
+function readText(file: string): string {
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
+}
+
+export async function advanceInstance(state: InstanceState, context: InstanceContext, onStep: (state: InstanceState) => void): Promise<InstanceState> {
+  mkdirSync(context.dir, { recursive: true });
+  const { task } = state;
+  const location = { function: task.function.qualifiedName, file: task.function.file };
+  const save = () => {
+    writeJsonAtomic(path.join(context.dir, "state.json"), state);
+    onStep(state);
+  };
+  const fail = (reason: FailureReason, detail: string) => {
+    state.failure = { reason, detail, step: state.step };
+    state.step = "failed";
+  };
+  const latestR1 = () => state.rollouts.filter((r) => r.phase === "r1").at(-1)!;
+  const messagesOf = (record: RolloutRecord): Message[] => readJson<{ messages: Message[] }>(path.join(context.dir, record.trajectoryFile))?.messages ?? [];
+
+  while (state.step !== "done" && state.step !== "failed") {
+    context.signal?.throwIfAborted();
+    try {
+      if (state.step === "rollout1") {
+        if (state.attempt > context.params.rollout1Attempts) {
+          const last = latestR1();
+          fail(last.failure ?? "judged_no", `no acceptable rollout-1 attempt out of ${context.params.rollout1Attempts}`);
+        } else {
+          const promptIndex = attemptPromptIndex(task, state.attempt - 1);
+          const problem = renderBugPrompt(BUG_PROMPT_TEMPLATES[promptIndex], location);
+          state.rollouts = state.rollouts.filter((r) => !(r.phase === "r1" && r.attempt === state.attempt));
+          const record = await rollout(context, "r1", state.attempt, problem, promptIndex);
+          state.rollouts.push(record);
+          if (record.modelError) fail(record.failure ?? "model_error", `rollout 1 attempt ${state.attempt}: ${record.modelError}`);
+          else if (record.failure) state.attempt++;
+          else state.step = "self_check";
+        }
+      } else if (state.step === "self_check") {
+        const record = latestR1();
+        const steps = trajectorySteps(messagesOf(record));
+        const taskText = messagesOf(record).find((m) => m.role === "user")?.content ?? "";
+        const verdict = await askTeacher(context, "self_check", state.attempt, (t) => renderSelfCheckPrompt({ task: taskText, steps: truncateSteps(steps, t) }), parseSelfCheck);
+        record.selfCheck = verdict;
+        if (verdict === true) state.step = "pr";
+        else {
+          record.failure = verdict === false ? "judged_no" : "unparsed_reply";
+          state.attempt++;
+          state.step = "rollout1";
+        }
+      } else if (state.step === "pr") {
+        const record = latestR1();
+        const steps = trajectorySteps(messagesOf(record));
+        const demonstration = context.demonstrations.get(task.demonstrationId) ?? [...context.demonstrations.values()][0];
+        const text = await askTeacher(context, "pr", state.attempt, (t) => renderPrPrompt({ steps: truncateSteps(steps, t), demonstration }), parsePrText);
+        if (text === null) fail("unparsed_reply", "the teacher's PR text had no <output> block after 4 tries");
+        else {
+          state.pr = { text, demonstrationId: demonstration.id };
+          state.step = "rollout2";
+        }
+      } else if (state.step === "rollout2") {
+        state.rollouts = state.rollouts.filter((r) => r.phase !== "r2");
+        const record = await rollout(context, "r2", 1, state.pr!.text, null);
+        state.rollouts.push(record);
+        if (record.modelError) fail(record.failure ?? "model_error", `rollout 2: ${record.modelError}`);
+        else state.step = "verify";
+      } else if (state.step === "verify") {
+        const { threshold, mode } = context.params.verification;
+        const p1 = readText(path.join(context.dir, latestR1().patchFile));
+        const p2 = readText(path.join(context.dir, "r2.patch"));
+        state.verification = { ...patchRecall(p1, p2, { threshold, mode }), threshold, mode };
+        state.step = "done";
+      }
+    } catch (error) {
+      if (context.signal?.aborted) throw error;
+      if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
+      else fail("sandbox_error", (error as Error).message.split("\n")[0]);
+    }
+    save();
+  }
+  return state;
+}

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { DEFAULT_AGENT_LIMITS } from "../agent/loop.js";
+
+/**
+ * Parameters of the `sera-generate` stage: where the code comes from, which teacher plays both
+ * rollouts, and the SERA knobs. Operational settings (endpoint URLs, concurrency, key variable
+ * names) are left out of the run id by `generationIdentity`, so moving to another server resumes.
+ */
+
+const priceSchema = z
+  .object({
+    /** USD per million tokens. */
+    inputPerMTok: z.number().min(0).default(0),
+    cachedInputPerMTok: z.number().min(0).default(0),
+    outputPerMTok: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const teacherSchema = z
+  .object({
+    /** `openai` covers vLLM, SGLang and the scripted stand-in; `anthropic` the Messages API. */
+    protocol: z.enum(["openai", "anthropic"]).default("openai"),
+    model: z.string().min(1),
+    /** One or more base URLs serving the same model; calls go to the least-loaded one. */
+    endpoints: z.array(z.string().url()).min(1),
+    /** Environment variable holding the API key (never the key itself). */
+    apiKeyEnv: z.string().optional(),
+    concurrencyPerEndpoint: z.number().int().min(1).default(32),
+    timeoutSeconds: z.number().positive().default(600),
+    maxRetries: z.number().int().min(0).default(4),
+    /** Token prices for API teachers … */
+    prices: priceSchema.optional(),
+    /** … or the cost of self-hosted serving: GPUs × hours × USD per GPU-hour. */
+    selfHosted: z.object({ gpus: z.number().int().min(1), usdPerGpuHour: z.number().min(0) }).strict().optional(),
+    /** Marks the offline scripted stand-in so reports never mistake it for a real teacher. */
+    scriptedStandIn: z.boolean().default(false),
+  })
+  .strict();
+export type TeacherConfig = z.infer<typeof teacherSchema>;
+
+export const generationParamsSchema = z
+  .object({
+    /** A local git repository (clone private repos first; nothing is fetched). */
+    repo: z.string().min(1),
+    /** Name used in instance ids and tables; defaults to the repository folder's name. */
+    repoName: z.string().optional(),
+    /** Explicit commits, or `count` commits spread over the last `lookbackDays` of `ref`. */
+    commits: z
+      .union([
+        z.array(z.string().min(4)).min(1),
+        z.object({ count: z.number().int().min(1).default(1), lookbackDays: z.number().positive().default(365), ref: z.string().default("HEAD") }).strict(),
+      ])
+      .default({ count: 1, lookbackDays: 365, ref: "HEAD" }),
+    inventory: z
+      .object({
+        languages: z.array(z.enum(["python", "typescript", "javascript", "go", "rust", "java"])).optional(),
+        skipGlobs: z.array(z.string()).optional(),
+        includeGlobs: z.array(z.string()).optional(),
+        maxFolderDepth: z.number().int().min(0).default(3),
+        codeFolder: z.string().optional(),
+      })
+      .strict()
+      .default({ maxFolderDepth: 3 }),
+    functionsPerRepo: z.number().int().min(1).default(5000),
+    instancesPerFunction: z.number().int().min(1).default(1),
+    /** JSONL of the user's own issues to imitate in synthetic PRs; the built-in pool otherwise. */
+    demonstrations: z.string().optional(),
+    teacher: teacherSchema,
+    agent: z
+      .object({
+        maxSteps: z.number().int().min(1).default(DEFAULT_AGENT_LIMITS.maxSteps),
+        temperature: z.number().min(0).max(2).default(DEFAULT_AGENT_LIMITS.temperature),
+        commandTimeoutSeconds: z.number().positive().default(300),
+        rolloutTimeoutSeconds: z.number().positive().default(1800),
+        outputChars: z.number().int().min(1000).default(16_000),
+      })
+      .strict()
+      .default({ maxSteps: 115, temperature: 0.6, commandTimeoutSeconds: 300, rolloutTimeoutSeconds: 1800, outputChars: 16_000 }),
+    /** Rollout-1 attempts per instance, each with a fresh prompt, until the self-check says yes. */
+    rollout1Attempts: z.number().int().min(1).max(3).default(3),
+    verification: z
+      .object({
+        /** Line recall of P2 against P1 needed to pass: 1 hard, 0 < t < 1 soft, 0 any non-empty P2. */
+        threshold: z.number().min(0).max(1).default(0.5),
+        /** `legacy` reproduces the reference's prefix filter for comparisons with its numbers. */
+        mode: z.enum(["header-aware", "legacy"]).default("header-aware"),
+      })
+      .strict()
+      .default({ threshold: 0.5, mode: "header-aware" }),
+    /** bubblewrap isolation; `none` only when asked for explicitly. */
+    sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Instances in flight at once (bounded further by the teacher's endpoint limits). */
+    concurrency: z.number().int().min(1).default(16),
+  })
+  .strict();
+export type GenerationParams = z.infer<typeof generationParamsSchema>;
+
+/** What decides the generated data: everything except where and how fast the teacher is reached. */
+export function generationIdentity(params: GenerationParams): unknown {
+  const { teacher, concurrency, ...rest } = params;
+  const { endpoints, apiKeyEnv, concurrencyPerEndpoint, timeoutSeconds, maxRetries, prices, selfHosted, ...teacherIdentity } = teacher;
+  return { ...rest, teacher: teacherIdentity };
+}

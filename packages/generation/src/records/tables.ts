@@ -1,0 +1,120 @@
+import { existsSync, statSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { z } from "zod";
+
+/**
+ * Generation's tables: zod row schema and DuckDB DDL side by side. The stage writes one JSONL
+ * file per table into its output directory; ingest loads them with keyed INSERT OR REPLACE, so
+ * re-ingesting a run never duplicates rows.
+ */
+
+interface GenerationTable {
+  name: string;
+  file: string;
+  row: z.ZodObject;
+  ddl: string;
+  /** read_json column types, in DDL order. */
+  columns: Record<string, string>;
+}
+
+function table(name: string, row: z.ZodObject, columns: Record<string, string>, key: string[]): GenerationTable {
+  const body = Object.entries(columns).map(([column, type]) => `"${column}" ${type}`).join(", ");
+  return { name, file: `${name}.jsonl`, row, columns, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
+}
+
+const nullableNumber = z.number().nullable();
+
+export const instancesTable = table(
+  "instances",
+  z.object({
+    run_id: z.string(), instance_id: z.string(), repo: z.string(), commit_sha: z.string(), file: z.string(), function: z.string(),
+    function_kind: z.string(), language: z.string(), start_line: z.number().int(), end_line: z.number().int(), replica: z.number().int(),
+    demonstration_id: z.string().nullable(), status: z.enum(["verified", "unverified", "failed"]), last_step: z.string(),
+    r1_attempts: z.number().int(), failure_reason: z.string().nullable(), failure_detail: z.string().nullable(), recall: nullableNumber,
+  }),
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", commit_sha: "VARCHAR", file: "VARCHAR", function: "VARCHAR",
+    function_kind: "VARCHAR", language: "VARCHAR", start_line: "INTEGER", end_line: "INTEGER", replica: "INTEGER",
+    demonstration_id: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR", r1_attempts: "INTEGER", failure_reason: "VARCHAR",
+    failure_detail: "VARCHAR", recall: "DOUBLE",
+  },
+  ["run_id", "instance_id"],
+);
+
+export const rolloutsTable = table(
+  "rollouts",
+  z.object({
+    run_id: z.string(), instance_id: z.string(), phase: z.enum(["r1", "r2"]), attempt: z.number().int(), exit_status: z.string(),
+    steps: z.number().int(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(), output_tokens: z.number().int(),
+    wall_seconds: z.number(), prompt_index: z.number().int().nullable(), self_check: z.boolean().nullable(), failure_reason: z.string().nullable(),
+    trajectory_path: z.string(),
+  }),
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
+    input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT", wall_seconds: "DOUBLE", prompt_index: "INTEGER",
+    self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR",
+  },
+  ["run_id", "instance_id", "phase", "attempt"],
+);
+
+export const modelCallsTable = table(
+  "model_calls",
+  z.object({
+    run_id: z.string(), instance_id: z.string(), seq: z.number().int(), phase: z.string(), attempt: z.number().int(), endpoint: z.string(),
+    model: z.string(), http_attempt: z.number().int(), status: z.string(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(),
+    output_tokens: z.number().int(), latency_ms: z.number(), started_at: z.string(),
+  }),
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", seq: "INTEGER", phase: "VARCHAR", attempt: "INTEGER", endpoint: "VARCHAR", model: "VARCHAR",
+    http_attempt: "INTEGER", status: "VARCHAR", input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT",
+    latency_ms: "DOUBLE", started_at: "TIMESTAMPTZ",
+  },
+  ["run_id", "instance_id", "seq"],
+);
+
+export const patchesTable = table(
+  "patches",
+  z.object({
+    run_id: z.string(), instance_id: z.string(), phase: z.string(), attempt: z.number().int(), patch: z.string(), sha256: z.string(),
+    files_changed: z.number().int(), lines_added: z.number().int(), lines_removed: z.number().int(),
+  }),
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
+    files_changed: "INTEGER", lines_added: "INTEGER", lines_removed: "INTEGER",
+  },
+  ["run_id", "instance_id", "phase", "attempt"],
+);
+
+export const verificationsTable = table(
+  "verifications",
+  z.object({
+    run_id: z.string(), instance_id: z.string(), recall: nullableNumber, matched: z.number().int(), target_lines: z.number().int(),
+    candidate_lines: z.number().int(), precision: nullableNumber, f1: nullableNumber, threshold: z.number(), mode: z.string(), verdict: z.string(),
+  }),
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", recall: "DOUBLE", matched: "INTEGER", target_lines: "INTEGER", candidate_lines: "INTEGER",
+    precision: "DOUBLE", f1: "DOUBLE", threshold: "DOUBLE", mode: "VARCHAR", verdict: "VARCHAR",
+  },
+  ["run_id", "instance_id"],
+);
+
+export const generationTables = [instancesTable, rolloutsTable, modelCallsTable, patchesTable, verificationsTable];
+
+export const generationMigrations = [{ component: "generation", version: 1, name: "generation records", sql: generationTables.map((t) => t.ddl) }];
+
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Load the stage's JSONL record files; keyed INSERT OR REPLACE makes it idempotent. */
+export async function ingestGenerationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
+  for (const t of generationTables) {
+    const file = `${recordsDir}/${t.file}`;
+    if (!existsSync(file) || statSync(file).size === 0) continue;
+    const columns = `{${Object.entries(t.columns).map(([c, type]) => `${sqlString(c)}: ${sqlString(type)}`).join(", ")}}`;
+    const names = Object.keys(t.columns).map((c) => `"${c}"`).join(", ");
+    await connection.run(
+      `INSERT OR REPLACE INTO ${t.name} (${names}) SELECT ${names} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`,
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import path from "node:path";
+import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
+import { generationIdentity, generationParamsSchema, type GenerationParams } from "./pipeline/params.js";
+import { runGeneration } from "./pipeline/run.js";
+import { generationMigrations, ingestGenerationRecords } from "./records/tables.js";
+
+/** `kind: sera-generate` — the soft-verified generation pipeline as a stage of the spine. */
+export const generationStage = defineTypeScriptStage<GenerationParams>({
+  kind: "sera-generate",
+  version: 1,
+  summary: "SERA soft-verified generation: inventory → rollout 1 → self-check → synthetic PR → rollout 2 → line-recall verification",
+  params: generationParamsSchema,
+  module: "@sera/generation",
+  identity: generationIdentity,
+  async execute(run) {
+    const summary = await runGeneration(run);
+    process.stdout.write(`generated ${summary.instances} instances: ${summary.verified} verified, ${summary.unverified} unverified, ${summary.failed} failed\n`);
+  },
+  async ingest(connection, run) {
+    await ingestGenerationRecords(connection, path.join(run.outDir, "records"));
+  },
+});
+
+registerMigrations(generationMigrations);
+registerStage(generationStage);

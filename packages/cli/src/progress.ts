@@ -42,29 +42,29 @@ function describe(values: Record<string, number>): string {
 
 export class ProgressDisplay {
   private readonly tracked = new Map<string, Tracked>();
-  private readonly bars: cliProgress.MultiBar;
+  /** Created on the first progress line, and only on a terminal; elsewhere plain lines are printed. */
+  private bars: cliProgress.MultiBar | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly experimentDir: string;
+  private readonly interactive = Boolean(process.stdout.isTTY);
+  private lastPlainLine = 0;
 
   constructor(experimentDir: string) {
     this.experimentDir = experimentDir;
-    this.bars = new cliProgress.MultiBar(
-      {
-        format: " {stage} {id} [{bar}] {value}/{total} {detail}",
-        hideCursor: true,
-        clearOnComplete: false,
-        noTTYOutput: true,
-        notTTYSchedule: 5000,
-        stopOnComplete: false,
-      },
+    this.timer = setInterval(() => this.refresh(), this.interactive ? 500 : 1000);
+  }
+
+  private multiBar(): cliProgress.MultiBar {
+    this.bars ??= new cliProgress.MultiBar(
+      { format: " {stage} {id} [{bar}] {value}/{total} {detail}", hideCursor: true, clearOnComplete: false, stream: process.stdout },
       cliProgress.Presets.shades_classic,
     );
-    this.timer = setInterval(() => this.refresh(), 500);
+    return this.bars;
   }
 
   /** Lines printed while bars are drawn must go through the multi-bar so they do not tear. */
   log(line: string): void {
-    if (this.tracked.size > 0 && process.stdout.isTTY) this.bars.log(line + "\n");
+    if (this.bars) this.bars.log(line + "\n");
     else process.stdout.write(line + "\n");
   }
 
@@ -73,7 +73,7 @@ export class ProgressDisplay {
     else if (["succeeded", "failed", "timeout", "lost", "interrupted"].includes(event.event)) {
       this.refresh();
       const tracked = this.tracked.get(run.id);
-      if (tracked?.bar) this.bars.remove(tracked.bar);
+      if (tracked?.bar) this.bars?.remove(tracked.bar);
       this.tracked.delete(run.id);
     }
   }
@@ -84,7 +84,13 @@ export class ProgressDisplay {
       const values = lastProgress(file);
       if (!values) continue;
       const payload = { stage: tracked.run.stage, id: tracked.run.id.slice(0, 10), detail: describe(values) };
-      if (!tracked.bar) tracked.bar = this.bars.create(values.progress_total, values.progress_done, payload);
+      if (!this.interactive) {
+        // In CI logs: one plain line every 10 s per active run.
+        if (Date.now() - this.lastPlainLine >= 10_000) {
+          process.stdout.write(`  ${payload.stage} ${payload.id} ${values.progress_done}/${values.progress_total} ${payload.detail}\n`);
+          this.lastPlainLine = Date.now();
+        }
+      } else if (!tracked.bar) tracked.bar = this.multiBar().create(values.progress_total, values.progress_done, payload);
       else {
         tracked.bar.setTotal(values.progress_total);
         tracked.bar.update(values.progress_done, payload);
@@ -95,6 +101,6 @@ export class ProgressDisplay {
   stop(): void {
     clearInterval(this.timer);
     this.refresh();
-    this.bars.stop();
+    this.bars?.stop();
   }
 }

@@ -177,8 +177,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       state.attempt++;
       state.sawRunning = false;
       const attemptDir = state.paths.attemptDir(state.attempt);
+      // The output directory survives failed attempts on purpose: resumable stages (generation)
+      // continue from what an earlier attempt finished instead of starting over.
       rmSync(attemptDir, { recursive: true, force: true });
-      rmSync(state.paths.outDir, { recursive: true, force: true });
       mkdirSync(attemptDir, { recursive: true });
       mkdirSync(state.paths.outDir, { recursive: true });
       const upstream = Object.fromEntries(

@@ -1,0 +1,170 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
+import { queryJson, repoRoot, sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
+
+/**
+ * The SERA generation pipeline end to end through the CLI: the bundled demo repository, a real
+ * bubblewrap sandbox, and the scripted stand-in model over loopback HTTP.
+ */
+
+const demoRepo = path.join(repoRoot, "packages/generation/demo-repo");
+
+function generationExperiment(name: string, endpoint: string, overrides: Record<string, unknown> = {}, teacher: Record<string, unknown> = {}) {
+  return stringify({
+    name,
+    executor: { retries: 2, backoffSeconds: 0.1 },
+    stages: {
+      generate: {
+        kind: "sera-generate",
+        params: {
+          repo: demoRepo,
+          repoName: "stockroom",
+          commits: [],
+          functionsPerRepo: 8,
+          teacher: { model: "scripted-stand-in", endpoints: [endpoint], scriptedStandIn: true, timeoutSeconds: 5, maxRetries: 2, ...teacher },
+          agent: { maxSteps: 30 },
+          concurrency: 4,
+          ...overrides,
+        },
+      },
+    },
+  });
+}
+
+/** The demo repository is plain files; give each test a committed copy. */
+function demoProject(): { cwd: string; repo: string; commit: string } {
+  const cwd = tempProject();
+  const repo = path.join(cwd, "stockroom");
+  const result = sera(["quickstart", "--dir", cwd, "--functions", "1"], cwd);
+  expect(result.code).toBe(0);
+  const commit = readFileSync(path.join(repo, ".git", "refs", "heads", "main"), "utf8").trim();
+  return { cwd, repo, commit };
+}
+
+function writeExperiment(cwd: string, file: string, yaml: string, repo: string, commit: string): string {
+  const full = path.join(cwd, file);
+  writeFileSync(full, yaml.replace(demoRepo, repo).replace("commits: []", `commits: [${commit}]`));
+  return full;
+}
+
+describe("sera generation", () => {
+  let server: Awaited<ReturnType<typeof startScriptedServer>>;
+  beforeAll(async () => {
+    server = await startScriptedServer(["--latency-ms", "20", "--divergence-rate", "0.3"]);
+  });
+  afterAll(async () => server?.stop());
+
+  it("quickstart runs the whole pipeline offline, fills the tables, and resumes without redoing work", () => {
+    const cwd = tempProject();
+    const first = sera(["quickstart", "--functions", "6"], cwd);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/scripted stand-in model \(not an LLM\)/);
+    expect(first.stdout).toMatch(/store \(DuckDB\): \.sera\/sera\.duckdb/);
+    const instances = queryJson(cwd, "SELECT instance_id, status, failure_reason, recall FROM instances");
+    expect(instances).toHaveLength(6);
+    for (const instance of instances) {
+      expect(["verified", "unverified", "failed"]).toContain(instance.status);
+      if (instance.status === "failed") expect(instance.failure_reason).toEqual(expect.any(String));
+      else expect(instance.recall).toEqual(expect.any(Number));
+    }
+    const rollouts = queryJson(cwd, "SELECT phase, count(*)::INTEGER AS n, min(steps)::INTEGER AS min_steps FROM rollouts GROUP BY phase ORDER BY phase");
+    expect(rollouts.map((r) => r.phase)).toEqual(["r1", "r2"]);
+    expect(Number(rollouts[0].min_steps)).toBeGreaterThan(1);
+    const patches = queryJson(cwd, "SELECT patch FROM patches WHERE phase = 'r1' AND lines_added > 0 LIMIT 1");
+    expect(String(patches[0].patch)).toMatch(/^diff --git a\/stockroom\//);
+    const calls = queryJson(cwd, "SELECT count(*)::INTEGER AS n, count(DISTINCT instance_id)::INTEGER AS instances FROM model_calls WHERE status = 'ok'");
+    expect(calls[0].instances).toBe(6);
+    const costs = queryJson(cwd, "SELECT kind, quantity FROM cost_ledger ORDER BY kind");
+    expect(costs.map((c) => c.kind)).toEqual(["teacher_cached_input_tokens", "teacher_input_tokens", "teacher_output_tokens"]);
+    expect(Number(costs[2].quantity)).toBeGreaterThan(0);
+    // The trajectories on disk are the full conversations.
+    const [{ trajectory_path }] = queryJson(cwd, "SELECT trajectory_path FROM rollouts WHERE phase = 'r1' LIMIT 1");
+    const trajectory = JSON.parse(readFileSync(String(trajectory_path), "utf8"));
+    expect(trajectory.messages[0].role).toBe("system");
+    expect(trajectory.messages.some((m: { toolCalls?: unknown[] }) => m.toolCalls?.length)).toBe(true);
+
+    const counts = () => queryJson(cwd, "SELECT (SELECT count(*) FROM instances)::INTEGER AS i, (SELECT count(*) FROM model_calls)::INTEGER AS c, (SELECT count(*) FROM rollouts)::INTEGER AS r");
+    const before = counts();
+    const again = sera(["quickstart", "--functions", "6"], cwd);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/submitted/);
+    expect(counts()).toEqual(before);
+  });
+
+  it("a generation run killed with SIGKILL (coordinator and job) resumes each instance where it stopped", async () => {
+    const { cwd, repo, commit } = demoProject();
+    const slow = await startScriptedServer(["--latency-ms", "60"]);
+    try {
+      const file = writeExperiment(cwd, "gen.yaml", generationExperiment("killed", slow.url, { functionsPerRepo: 12, concurrency: 3 }), repo, commit);
+      const first = seraAsync(["run", file], cwd);
+      const runsDir = path.join(cwd, ".sera/experiments/killed/runs");
+      const doneInstances = () => {
+        if (!existsSync(runsDir)) return [];
+        const [runId] = readdirSync(runsDir);
+        const dir = path.join(runsDir, runId, "out/instances");
+        if (!existsSync(dir)) return [];
+        return readdirSync(dir).filter((id) => {
+          const state = path.join(dir, id, "state.json");
+          return existsSync(state) && /"step": "(done|failed)"/.test(readFileSync(state, "utf8"));
+        });
+      };
+      await waitFor(() => doneInstances().length >= 3, 60_000, "three finished instances", first.child);
+      first.child.kill("SIGKILL");
+      await first.done;
+      const [runId] = readdirSync(runsDir);
+      const runDir = path.join(runsDir, runId);
+      expect(killProcessesOfRun(runDir)).toBeGreaterThan(0);
+      const handle = JSON.parse(readFileSync(path.join(runDir, "attempt-1/handle.json"), "utf8"));
+      try {
+        process.kill(Number(String(handle.jobRef).split(":")[0]), "SIGKILL");
+      } catch {
+        /* the worker may already be gone with its child */
+      }
+      const finishedBefore = doneInstances();
+      expect(finishedBefore.length).toBeLessThan(12);
+      const callsBefore = new Map(finishedBefore.map((id) => [id, readFileSync(path.join(runDir, "out/instances", id, "calls.jsonl"), "utf8")]));
+
+      const second = sera(["run", file], cwd);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/\[attempt 1\] lost/);
+      expect(second.stdout).toMatch(/\[attempt 2\] succeeded/);
+      const instances = queryJson(cwd, "SELECT instance_id, status FROM instances");
+      expect(instances).toHaveLength(12);
+      expect(new Set(instances.map((i) => i.instance_id)).size).toBe(12);
+      // Instances finished before the kill were not touched again: no new teacher calls.
+      for (const [id, calls] of callsBefore) expect(readFileSync(path.join(runDir, "out/instances", id, "calls.jsonl"), "utf8")).toBe(calls);
+      const duplicates = queryJson(cwd, "SELECT instance_id, phase, attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
+      expect(duplicates).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it("completes under injected faults and records a reason for every failed instance", async () => {
+    const { cwd, repo, commit } = demoProject();
+    const flaky = await startScriptedServer(["--fault-5xx", "0.15", "--fault-malformed", "0.1", "--fault-timeout", "0.03", "--reject-rate", "0.3"]);
+    try {
+      const faults = writeExperiment(cwd, "faults.yaml", generationExperiment("faults", flaky.url, { functionsPerRepo: 10 }, { timeoutSeconds: 1, maxRetries: 3 }), repo, commit);
+      const result = sera(["run", faults], cwd);
+      expect(result.code).toBe(0);
+      const rows = queryJson(cwd, "SELECT i.status, i.failure_reason FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'faults'");
+      expect(rows).toHaveLength(10);
+      expect(rows.filter((r) => r.status === "failed").every((r) => typeof r.failure_reason === "string")).toBe(true);
+      const failedCalls = queryJson(cwd, "SELECT status, count(*)::INTEGER AS n FROM model_calls WHERE status <> 'ok' GROUP BY status");
+      expect(failedCalls.length).toBeGreaterThan(0);
+
+      // A teacher that cannot be reached fails every instance with model_error, and the run still completes.
+      const unreachable = writeExperiment(cwd, "down.yaml", generationExperiment("down", "http://127.0.0.1:9/v1", { functionsPerRepo: 3 }, { timeoutSeconds: 1, maxRetries: 0 }), repo, commit);
+      expect(sera(["run", unreachable], cwd).code).toBe(0);
+      expect(queryJson(cwd, "SELECT DISTINCT i.status, i.failure_reason FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'down'")).toEqual([
+        { status: "failed", failure_reason: "model_error" },
+      ]);
+    } finally {
+      await flaky.stop();
+    }
+  });
+});

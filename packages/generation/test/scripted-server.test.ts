@@ -146,29 +146,25 @@ describe("scripted stand-in model server", () => {
     expect(await pending).toBeInstanceOf(Error);
   });
 
-  it("sustains 64 concurrent agents at 100 ms per turn close to the ideal rate", async () => {
+  it("serves 64 concurrent agents at once and holds each turn for the configured latency", async () => {
+    // Throughput is measured by `npm run bench` (rollout_engine); here only the behaviour that
+    // makes it possible: no serialisation, no connection cap, and latency that is really applied.
     const server = await scripted({ seed: 2, latencyMsPerTurn: 100 });
     const model = openAIChatModel({ baseURL: server.url, model: "scripted-stand-in", timeoutMs: 10_000, maxRetries: 0 });
-    const durationMs = 2_000;
-    let calls = 0;
-    const t0 = performance.now();
+    const durations: number[] = [];
     const agent = async (id: number) => {
-      for (let turn = 0; performance.now() - t0 < durationMs; turn++) {
+      for (let turn = 0; turn < 3; turn++) {
+        const started = performance.now();
         await model.complete({
           messages: [{ role: "user", content: `<pr_description>\nSuspected location: pkg/m${id}.py (function f${turn})\n</pr_description>` }],
           tools: agentTools.map((t) => ({ name: t.function.name, description: "", parameters: t.function.parameters })),
         });
-        calls++;
+        durations.push(performance.now() - started);
       }
     };
     await Promise.all(Array.from({ length: 64 }, (_, id) => agent(id)));
-    const seconds = (performance.now() - t0) / 1000;
-    const rate = calls / seconds;
-    console.log(`scripted stand-in throughput: ${rate.toFixed(0)} calls/s at 64 x 100 ms/turn (ideal 640/s), max in flight ${server.stats().maxInFlight}`);
     expect(server.stats().maxInFlight).toBe(64);
-    // Client and server share this process and a small, busy machine, so the bound is loose;
-    // the log line carries the measured rate. A server that serialised turns would manage
-    // about 10 calls/s, and one capped at 16 connections about 160.
-    expect(rate).toBeGreaterThan(0.5 * 640);
+    expect(server.stats().completed).toBe(192);
+    expect(Math.min(...durations)).toBeGreaterThanOrEqual(99);
   });
 });

@@ -54,7 +54,7 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
   process.stdout.write(formatTable(rows, { maxWidth: 80 }) + "\n");
   process.stdout.write(
     `\n${plan.runs.length} runs across ${stages} stage${stages === 1 ? "" : "s"} from ${plan.cells} sweep cell${plan.cells === 1 ? "" : "s"}` +
-      ` (${plan.axes.length} axis${plan.axes.length === 1 ? "" : "es"} × ${plan.experiment.sweep.seeds.length} seed${plan.experiment.sweep.seeds.length === 1 ? "" : "s"}); nothing was run.\n`,
+      ` (${plan.axes.length} ${plan.axes.length === 1 ? "axis" : "axes"} × ${plan.experiment.sweep.seeds.length} seed${plan.experiment.sweep.seeds.length === 1 ? "" : "s"}); nothing was run.\n`,
   );
   return 0;
 }

@@ -123,14 +123,18 @@ class LiveSandbox implements Sandbox {
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
-    const outcome = await this.run(shellArgv(command, this.ulimitFlags()), {
+    // Without bubblewrap there is no /testbed mount: point the agent's absolute paths at the copy,
+    // and show it /testbed again in what comes back, so prompts and tools work the same way.
+    const unmounted = this.isolation === "none";
+    const hostCommand = unmounted ? command.replaceAll(SANDBOX_WORKDIR, this.hostPath) : command;
+    const outcome = await this.run(shellArgv(hostCommand, this.ulimitFlags()), {
       timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
       mergeStderr: true,
     });
     return {
       exitCode: outcome.timedOut ? null : outcome.exitCode,
-      output: outcome.stdout,
+      output: unmounted ? outcome.stdout.replaceAll(this.hostPath, SANDBOX_WORKDIR) : outcome.stdout,
       timedOut: outcome.timedOut,
       truncated: outcome.truncated,
       wallMs: outcome.wallMs,

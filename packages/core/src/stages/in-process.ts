@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import type { StageHandler } from "./registry.js";
+import type { JobContext, StageHandler } from "./registry.js";
 
 /**
  * Stages written in TypeScript (generation, dataset building, …) still run as ordinary jobs, so
@@ -10,16 +10,8 @@ import type { StageHandler } from "./registry.js";
  * environment; progress and metrics are JSON lines on stdout like any other command.
  */
 
-export interface StageExecution<P> {
-  experiment: string;
-  runId: string;
-  stage: string;
-  params: P;
-  seed: number | null;
-  attempt: number;
-  outDir: string;
-  runDir: string;
-  upstream: Record<string, { runId: string; outDir: string }>;
+/** What a TypeScript stage's `execute` receives: the job context plus ways to report and stop. */
+export interface StageExecution<P> extends JobContext<P> {
   /** Print a JSON line that the spine records as metrics (numbers) and cost lines (`cost`). */
   emit(record: Record<string, unknown>): void;
   signal: AbortSignal;

@@ -35,3 +35,17 @@ export const trajectorySchema = z.object({
   source: z.string().default("sera"),
 });
 export type Trajectory = z.infer<typeof trajectorySchema>;
+
+/** One entry of an OpenAI chat-completions `tools` list (what agents are offered, and what SFT samples store as `tool_json`). */
+export interface FunctionTool {
+  type: "function";
+  function: {
+    name: string;
+    description: string;
+    parameters: {
+      type: "object";
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    };
+  };
+}

@@ -1,16 +1,7 @@
+import type { FunctionTool } from "@sera/core";
+
 /** One entry of the OpenAI chat-completions `tools` array. */
-export interface FunctionToolDefinition {
-  type: "function";
-  function: {
-    name: string;
-    description: string;
-    parameters: {
-      type: "object";
-      properties: Record<string, Record<string, unknown>>;
-      required: string[];
-    };
-  };
-}
+export type FunctionToolDefinition = FunctionTool;
 
 export const BASH_TOOL: FunctionToolDefinition = {
   type: "function",

@@ -1,18 +1,7 @@
-import type { Trajectory } from "@sera/core";
+import type { FunctionTool, Trajectory } from "@sera/core";
 
 /** One entry of an OpenAI `tools` list, as stored in a sample's `tool_json`. */
-export interface OpenAiTool {
-  type: "function";
-  function: {
-    name: string;
-    description: string;
-    parameters: {
-      type: "object";
-      properties: Record<string, Record<string, unknown>>;
-      required: string[];
-    };
-  };
-}
+export type OpenAiTool = FunctionTool;
 
 function tool(name: string, description: string, properties: Record<string, Record<string, unknown>>, required: string[]): OpenAiTool {
   return { type: "function", function: { name, description, parameters: { type: "object", properties, required } } };

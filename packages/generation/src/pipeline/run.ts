@@ -93,6 +93,7 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
       progress_done: counts.done,
       progress_total: tasks.length,
       verified: counts.verified,
+      verified_yield: counts.done ? Number((counts.verified / counts.done).toFixed(3)) : 0,
       failed: counts.failed,
       rollouts: counts.rollouts,
       output_tokens_per_s: Math.round(counts.outputTokens / Math.max(elapsed, 1e-3)),

@@ -22,6 +22,16 @@ export { localBackend } from "./executor/local.js";
 export { runExperiment, experimentDir, type RunOptions, type RunReport } from "./executor/coordinator.js";
 export { ExperimentBusyError } from "./executor/lock.js";
 export { runPaths, readEvents, readJson, type RunEvent, type AttemptResult, type JobHandle } from "./executor/journal.js";
+export { createBackend } from "./executor/backends.js";
+export { jobResourcesSchema, slurmBackendSchema, mergeResources, type JobResources, type SlurmBackendConfig, type ClusterPrices } from "./executor/slurm-config.js";
+export { slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
+export { renderBatchScript, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
+export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";
+export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";
+export { rayBackendSchema, type RayBackendConfig } from "./executor/ray-config.js";
+export { rayBackend, raySubmission, type RayBackendOptions } from "./executor/ray.js";
+export { RayJobsClient, RayApiError, rayJobStatuses, type RayJobDetails, type RayJobStatus, type RaySubmitRequest, type RayClientOptions } from "./executor/ray-client.js";
+export { zipDirectory, packageUri, uploadWorkingDir } from "./executor/ray-package.js";
 export { SERA_VERSION } from "./version.js";
 
 registerStage(commandStage);

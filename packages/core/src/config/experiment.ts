@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { rayBackendSchema } from "../executor/ray-config.js";
+import { jobResourcesSchema, slurmBackendSchema } from "../executor/slurm-config.js";
 
 /**
  * The experiment file: one YAML document that drives a sweep. Every mapping is strict, so a
@@ -22,7 +24,7 @@ export const backendSchema = z.preprocess(
     typeof value === "string" ? { kind: value }
     : typeof value === "object" && value !== null && !("kind" in value) ? { kind: "local", ...value }
     : value,
-  z.discriminatedUnion("kind", [localBackendSchema]),
+  z.discriminatedUnion("kind", [localBackendSchema, slurmBackendSchema, rayBackendSchema]),
 );
 export type BackendConfig = z.infer<typeof backendSchema>;
 
@@ -50,6 +52,8 @@ export const stageSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     timeoutSeconds: z.number().positive().optional(),
     retries: z.number().int().min(0).optional(),
+    /** Cluster resources for this stage's jobs (Slurm, Ray); overrides the backend's defaults field by field. */
+    resources: jobResourcesSchema.optional(),
   })
   .strict();
 export type StageConfig = z.infer<typeof stageSchema>;

@@ -15,4 +15,6 @@ export interface Backend {
   cancel(handle: JobHandle, attemptDir: string): Promise<void>;
   /** Read the finished attempt (and, on clusters, accounting such as GPU-hours). */
   collect(handle: JobHandle, attemptDir: string): Promise<AttemptResult>;
+  /** Why a job that poll() reported "lost" was lost (e.g. "Slurm job 12 ended PREEMPTED"), if the backend knows. */
+  lostReason?(handle: JobHandle, attemptDir: string): string | undefined;
 }

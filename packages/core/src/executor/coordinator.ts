@@ -9,7 +9,7 @@ import { expandSweep, type PlannedRun } from "../sweep/expand.js";
 import { SERA_VERSION } from "../version.js";
 import type { Backend } from "./backend.js";
 import { attemptFiles, attemptsOnDisk, appendEvent, readEvents, readJson, repairJsonl, runPaths, writeJsonAtomic, type AttemptResult, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
-import { localBackend } from "./local.js";
+import { createBackend } from "./backends.js";
 import { acquireCoordinatorLock } from "./lock.js";
 
 /**
@@ -67,7 +67,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const plan = expandSweep(loaded);
   const dir = experimentDir(loaded);
   const storeFile = path.resolve(config.store);
-  const backend = options.backend ?? localBackend();
+  const backend = options.backend ?? createBackend(config);
   const concurrency = config.backend.concurrency;
   const pollMs = options.pollIntervalMs ?? 200;
   const flushMs = options.flushIntervalMs ?? 1000;
@@ -145,12 +145,12 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     };
     await flush(30_000);
 
-    const finishAttempt = async (state: RunState, result: AttemptResult | null) => {
+    const finishAttempt = async (state: RunState, result: AttemptResult | null, lostReason?: string) => {
       const attempt = state.attempt;
       state.handle = undefined;
       if (result === null) {
         state.failures++;
-        record(state, { attempt, event: "lost", detail: { error: "the worker disappeared without a result" } });
+        record(state, { attempt, event: "lost", detail: { error: lostReason ?? "the worker disappeared without a result" } });
       } else if (result.status === "succeeded") {
         state.phase = "succeeded";
         record(state, { attempt, event: "succeeded", detail: { wallSeconds: result.wallSeconds } });
@@ -237,7 +237,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         state.sawRunning = true;
         record(state, { attempt: state.attempt, event: "running" });
       } else if (jobState === "done") await finishAttempt(state, await backend.collect(state.handle!, attemptDir));
-      else if (jobState === "lost") await finishAttempt(state, null);
+      else if (jobState === "lost") await finishAttempt(state, null, backend.lostReason?.(state.handle!, attemptDir));
     };
 
     let lastFlush = Date.now();

@@ -96,6 +96,8 @@ export const attemptFiles = {
   stderr: "stderr.log",
   metrics: "metrics.jsonl",
   result: "result.json",
+  /** Cost lines from the cluster's own accounting (GPU- and CPU-hours), written by the backend. */
+  accounting: "accounting.jsonl",
 } as const;
 
 /** Write-then-rename, so a reader never sees half a file even if the writer is killed. */

@@ -15,7 +15,7 @@ import {
 } from "../executor/journal.js";
 import type { PlannedRun } from "../sweep/expand.js";
 import { stageHandler } from "../stages/registry.js";
-import { runStatuses, type RunStatus } from "./tables.js";
+import { runStatuses, type CostLine, type RunStatus } from "./tables.js";
 
 /**
  * Project run directories into the tables. Every write is keyed (INSERT OR REPLACE / IGNORE on
@@ -169,6 +169,15 @@ export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, ba
   }
 
   for (const attempt of attempts) {
+    // Cluster accounting (GPU-/CPU-hours) written by the backend; one line per kind, replaced if the backend refines it.
+    for (const cost of readJsonl<CostLine>(path.join(paths.attemptDir(attempt), attemptFiles.accounting))) {
+      const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
+      await connection.run(
+        `INSERT OR REPLACE INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [`${plan.id}:${attempt}:accounting:${cost.kind}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
+      );
+    }
     const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
     if (!existsSync(metricsFile)) continue;
     for (const metrics of readJsonl<MetricsLine>(metricsFile)) {

@@ -1,6 +1,7 @@
 import type { Trajectory } from "@sera/core";
 import { renderMessages, serializeSftLine } from "./format/render.js";
 import type { DropReason, RenderedSample, RenderOptions } from "./format/sample.js";
+import type { OpenAiTool } from "./format/tools.js";
 import { Qwen3TokenPool } from "./token-pool.js";
 import { CachedTokenCounter, chatmlText, type Qwen3Engine, type TokenCacheStats, type TokenCounter } from "./tokens.js";
 import { defaultTokenBudget, truncateToBudget, type Truncation } from "./truncate.js";
@@ -10,9 +11,20 @@ export interface ExportOptions extends RenderOptions {
   budget?: number;
   /** Trajectories per token-counting round trip (default 8: small batches overlap better). */
   batchSize?: number;
+  /** Tools for one trajectory when a dataset mixes sources (generated and ingested); `tools` otherwise. */
+  toolsFor?: (trajectory: Trajectory) => readonly OpenAiTool[] | undefined;
+  /**
+   * Receive each sample as it is made instead of collecting it in the report, so a large dataset
+   * never sits in memory as one list of lines.
+   */
+  onSample?: (sample: ExportedSample) => void;
+  /** Told which input (by position) was dropped and why. */
+  onDrop?: (index: number, reason: ExportDropReason) => void;
 }
 
 export interface ExportedSample extends Truncation {
+  /** Position of the trajectory in the input sequence (0-based). */
+  index: number;
   instanceId: string;
   /** The JSONL line, truncated to the budget, without the trailing newline. */
   line: string;
@@ -25,6 +37,11 @@ export interface ExportReport {
   dropped: Partial<Record<ExportDropReason, number>>;
   /** Bytes of JSONL the samples make, newlines included. */
   outputBytes: number;
+}
+
+interface IndexedSample {
+  sample: RenderedSample;
+  index: number;
 }
 
 async function* inBatches<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
@@ -51,12 +68,13 @@ export async function exportSft(
 ): Promise<ExportReport> {
   const budget = options.budget ?? defaultTokenBudget;
   const report: ExportReport = { samples: [], dropped: {}, outputBytes: 0 };
-  const drop = (reason: ExportDropReason): void => {
+  const drop = (index: number, reason: ExportDropReason): void => {
     report.dropped[reason] = (report.dropped[reason] ?? 0) + 1;
+    options.onDrop?.(index, reason);
   };
-  const finish = (rendered: RenderedSample[], counts: number[]): void => {
+  const finish = (rendered: IndexedSample[], counts: number[]): void => {
     let offset = 0;
-    for (const sample of rendered) {
+    for (const { sample, index } of rendered) {
       const sampleCounts = counts.slice(offset, offset + sample.messages.length);
       offset += sample.messages.length;
       const outcome = truncateToBudget(
@@ -65,25 +83,29 @@ export async function exportSft(
         budget,
       );
       if ("dropped" in outcome) {
-        drop(outcome.dropped);
+        drop(index, outcome.dropped);
         continue;
       }
       const line = serializeSftLine(sample.instanceId, sample.messages.slice(0, outcome.keptMessages), sample.tools, options);
       report.outputBytes += Buffer.byteLength(line) + 1;
-      report.samples.push({ instanceId: sample.instanceId, line, ...outcome });
+      const exported: ExportedSample = { index, instanceId: sample.instanceId, line, ...outcome };
+      if (options.onSample) options.onSample(exported);
+      else report.samples.push(exported);
     }
   };
   // Two batches in flight keep both workers busy while the main thread renders and serialises.
-  const inflight: Promise<[RenderedSample[], number[]]>[] = [];
+  const inflight: Promise<[IndexedSample[], number[]]>[] = [];
+  let position = 0;
   for await (const batch of inBatches(trajectories, options.batchSize ?? 8)) {
-    const rendered: RenderedSample[] = [];
+    const rendered: IndexedSample[] = [];
     for (const trajectory of batch) {
-      const result = renderMessages(trajectory, options);
-      if ("dropped" in result) drop(result.dropped);
-      else rendered.push(result);
+      const index = position++;
+      const result = renderMessages(trajectory, options.toolsFor ? { ...options, tools: options.toolsFor(trajectory) } : options);
+      if ("dropped" in result) drop(index, result.dropped);
+      else rendered.push({ sample: result, index });
     }
-    const texts = rendered.flatMap((sample) => sample.messages.map((message) => chatmlText(message.role, message.content)));
-    inflight.push(counter.count(texts).then((counts): [RenderedSample[], number[]] => [rendered, counts]));
+    const texts = rendered.flatMap(({ sample }) => sample.messages.map((message) => chatmlText(message.role, message.content)));
+    inflight.push(counter.count(texts).then((counts): [IndexedSample[], number[]] => [rendered, counts]));
     if (inflight.length > 2) finish(...(await (inflight.shift() as (typeof inflight)[number])));
   }
   for (const pending of inflight) finish(...(await pending));

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { defaultMaxChangedLines, defaultMaxMeanToolOutputTokens } from "../dataset/filters.js";
+import { defaultRatioThreshold, defaultTokenBudget } from "../dataset/truncate.js";
+
+/**
+ * Parameters of the `sera-dataset` stage. Every knob of the method's postprocessing is here, each
+ * with the paper's default; the optional filters are off unless enabled, because the paper found
+ * no gain from them on general data. `workers` only decides speed and stays out of the run id.
+ */
+
+const sourceRunSchema = z
+  .object({
+    /** Run id of a sera-generate run, or of a `sera ingest` source (ingest-…). */
+    runId: z.string().min(1),
+    /** That run's output directory (holding records/rollouts.jsonl). */
+    outDir: z.string().min(1),
+  })
+  .strict();
+
+const thinkingSchema = z
+  .object({
+    /** Keep reasoning; dropping it cost about 18 points in the paper's ablation. */
+    keep: z.boolean().default(true),
+    /** What survives of an assistant turn; default keepOnlyThink for hermes, keepBoth for xml. */
+    mode: z.enum(["keepOnlyThink", "keepOnlyCommentary", "keepBoth"]).optional(),
+    /** Inline reasoning delimiters, for teachers served without a reasoning parser. */
+    tags: z.object({ open: z.string().min(1), close: z.string().min(1) }).strict().default({ open: "<think>", close: "</think>" }),
+  })
+  .strict();
+
+const switchedFilter = <T extends z.ZodRawShape>(shape: T) => z.object({ enabled: z.boolean().default(false), ...shape }).strict();
+
+export const datasetParamsSchema = z
+  .object({
+    /** Sources besides the stages in `needs` (what `sera dataset build --from-run` fills in). */
+    from: z.array(sourceRunSchema).default([]),
+    format: z.enum(["hermes", "xml", "raw"]).default("hermes"),
+    thinking: thinkingSchema.default({ keep: true, tags: { open: "<think>", close: "</think>" } }),
+    /** `train: true` on assistant messages and `false` elsewhere (axolotl's message_field_training). */
+    train: z.boolean().default(true),
+    /** The OpenAI tool list per sample as `tool_json`. */
+    toolJson: z.boolean().default(true),
+    /**
+     * `auto`: the harness's three tools (bash, str_replace_editor, submit) for generated
+     * trajectories, the list stored with an ingested sample or else the tools it calls.
+     */
+    tools: z.enum(["auto", "harness", "inferred"]).default("auto"),
+    /** Only trajectories whose exit status is exactly "submitted" (case-insensitive). */
+    enforceSubmit: z.boolean().default(true),
+    /** t1: rollout-1 trajectories the self-check accepted; t2: verified rollout-2 ones; mix: both. */
+    trajectories: z.enum(["t1", "t2", "mix"]).default("mix"),
+    /**
+     * T2 needs line recall ≥ this (0 = any non-empty P2). Null keeps the generation run's own verdict.
+     */
+    verificationThreshold: z.number().min(0).max(1).nullable().default(null),
+    /** Tokens per sample (Qwen3, ChatML); longer samples are cut after the last assistant turn that fits. */
+    tokenBudget: z.number().int().min(64).default(defaultTokenBudget),
+    /** Keep samples whose truncation ratio (kept / total messages) is at least this. */
+    ratioFloor: z.number().min(0).max(1).default(defaultRatioThreshold),
+    /** Then keep at most this many, best ratio first (null: no cap). */
+    topN: z.number().int().min(1).nullable().default(null),
+    filters: z
+      .object({
+        /** Patch at most `max` changed lines (the rollout's own patch). */
+        patchLines: switchedFilter({ max: z.number().int().min(0).default(defaultMaxChangedLines) }).default({ enabled: false, max: defaultMaxChangedLines }),
+        /** Mean tool-output tokens at most `maxMean`; `reference` reproduces SERA's definition. */
+        toolOutputTokens: switchedFilter({
+          maxMean: z.number().min(0).default(defaultMaxMeanToolOutputTokens),
+          measure: z.enum(["toolTurns", "reference"]).default("toolTurns"),
+        }).default({ enabled: false, maxMean: defaultMaxMeanToolOutputTokens, measure: "toolTurns" }),
+        /** Keep the first of each group of identical (normalised) patches, per phase. */
+        dedupePatches: switchedFilter({}).default({ enabled: false }),
+      })
+      .strict()
+      .default({
+        patchLines: { enabled: false, max: defaultMaxChangedLines },
+        toolOutputTokens: { enabled: false, maxMean: defaultMaxMeanToolOutputTokens, measure: "toolTurns" },
+        dedupePatches: { enabled: false },
+      }),
+    /**
+     * A SQL condition over the source's `rollouts` records (instances, patches and verifications
+     * are loaded too, for subqueries), e.g. `steps <= 40 AND instance_id IN (SELECT …)`.
+     */
+    where: z.string().min(1).nullable().default(null),
+    subsets: z
+      .object({
+        /** Nested subset sizes: each smaller one is a prefix of one seeded order of the selection. */
+        sizes: z.array(z.number().int().min(1)).default([]),
+        /** Seed of that order; default the run's seed. */
+        seed: z.number().int().nullable().default(null),
+      })
+      .strict()
+      .default({ sizes: [], seed: null }),
+    /** Samples per JSONL / Parquet shard. */
+    shardSize: z.number().int().min(1).default(10_000),
+    /** Token-counting threads (speed only). */
+    workers: z.number().int().min(1).max(64).default(2),
+  })
+  .strict();
+
+export type DatasetParams = z.infer<typeof datasetParamsSchema>;
+
+/** What decides the dataset: everything but speed and where a source happens to live. */
+export function datasetIdentity(params: DatasetParams): unknown {
+  const { workers, from, ...rest } = params;
+  return { ...rest, from: from.map((source) => source.runId) };
+}
+
+export function checkDatasetParams(params: DatasetParams, context: { upstreamStages: string[] }): { path: string; problem: string } | null {
+  if (params.from.length === 0 && context.upstreamStages.length === 0) {
+    return { path: "needs", problem: "a dataset needs a source: list a sera-generate stage in needs, or set params.from" };
+  }
+  if (params.where !== null && params.where.includes(";")) {
+    return { path: "params.where", problem: "a single SQL condition without ';'" };
+  }
+  return null;
+}

@@ -1,0 +1,58 @@
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { sqlString } from "../records/record-table.js";
+import { rolloutKey, type SourceRecords } from "./source.js";
+
+/**
+ * The user's SQL condition over the rollouts, evaluated where the stage runs: workers never open
+ * the store, so the sources' record files are loaded into an in-memory DuckDB instead. The
+ * rollouts table gets the generation schema's types (so `self_check = true` works even when every
+ * value in a small run is null); the other tables are there for subqueries, with inferred types.
+ */
+
+const rolloutColumns: Record<string, string> = {
+  run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
+  input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT", wall_seconds: "DOUBLE", prompt_index: "INTEGER",
+  self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR",
+};
+
+const companionTables = ["instances", "patches", "verifications", "model_calls", "foreign_trajectories"];
+
+function present(files: string[]): string[] {
+  return files.filter((file) => existsSync(file) && statSync(file).size > 0);
+}
+
+/** Keys (record run id + rollout) of the rollouts that satisfy `where`. */
+export async function rolloutsMatching(sources: readonly SourceRecords[], where: string): Promise<Set<string>> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const fileList = (table: string) => present(sources.map((source) => path.join(source.outDir, "records", `${table}.jsonl`)));
+    const rollouts = fileList("rollouts");
+    const spec = `{${Object.entries(rolloutColumns).map(([c, t]) => `${sqlString(c)}: ${sqlString(t)}`).join(", ")}}`;
+    await connection.run(
+      rollouts.length === 0
+        ? `CREATE TABLE rollouts (${Object.entries(rolloutColumns).map(([c, t]) => `"${c}" ${t}`).join(", ")})`
+        : `CREATE TABLE rollouts AS SELECT * FROM read_json([${rollouts.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${spec})`,
+    );
+    for (const table of companionTables) {
+      const files = fileList(table);
+      if (files.length === 0) continue;
+      await connection.run(
+        `CREATE TABLE ${table} AS SELECT * FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', union_by_name = true, sample_size = -1, maximum_object_size = 268435456)`,
+      );
+    }
+    let rows: Record<string, unknown>[];
+    try {
+      const reader = await connection.runAndReadAll(`SELECT run_id, instance_id, phase, attempt FROM rollouts WHERE (${where})`);
+      rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    } catch (error) {
+      throw new Error(`params.where (${where}): ${(error as Error).message.split("\n")[0]}`);
+    }
+    return new Set(rows.map((row) => `${row.run_id}\u0000${rolloutKey(String(row.instance_id), String(row.phase), Number(row.attempt))}`));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,157 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
+import { loadRecordFile, recordTable, type RecordTable } from "../records/record-table.js";
+import type { ForeignBatch } from "./collect.js";
+
+/**
+ * A foreign batch becomes a directory laid out like a generation run's output (trajectory files
+ * plus `records/*.jsonl`), so a dataset can be built from it exactly as from generated data, and
+ * its rows go into the same tables: `rollouts` and `patches` (phase `foreign`, or `prediction` for
+ * a patch that came without a conversation) and `instances`, under run_id = the batch id.
+ */
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The columns of generation's tables that foreign rows fill; the rest stay null. */
+const foreignRollouts = recordTable(
+  "rollouts",
+  { run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER", trajectory_path: "VARCHAR" },
+  ["run_id", "instance_id", "phase", "attempt"],
+);
+const foreignPatches = recordTable(
+  "patches",
+  {
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
+    files_changed: "INTEGER", lines_added: "INTEGER", lines_removed: "INTEGER",
+  },
+  ["run_id", "instance_id", "phase", "attempt"],
+);
+const foreignInstances = recordTable(
+  "instances",
+  { run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR" },
+  ["run_id", "instance_id"],
+);
+
+const loadOrder: RecordTable[] = [foreignInstances, foreignRollouts, foreignPatches, foreignTrajectoriesTable, ingestsTable];
+
+/** Counts of a unified diff by prefix: `diff --git` headers, `+` and `-` lines other than the file headers. */
+function patchCounts(patch: string): { files_changed: number; lines_added: number; lines_removed: number } {
+  let files = 0;
+  let added = 0;
+  let removed = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("diff --git ")) files++;
+    else if (line.startsWith("+++") || line.startsWith("---")) continue;
+    else if (line.startsWith("+")) added++;
+    else if (line.startsWith("-")) removed++;
+  }
+  return { files_changed: files, lines_added: added, lines_removed: removed };
+}
+
+/** SWE-bench ids are `<owner>__<repo>-<number>`. */
+function repoOf(instanceId: string): string | null {
+  const match = /^(.+?)__(.+)-\d+$/.exec(instanceId);
+  return match ? `${match[1]}/${match[2]}` : null;
+}
+
+/** A directory name for an instance id; a hash suffix keeps two ids apart when sanitising made them equal. */
+function directoryName(instanceId: string): string {
+  const safe = instanceId.replace(/[^A-Za-z0-9._-]/g, "_");
+  return safe === instanceId && safe !== "" && !safe.startsWith(".") ? safe : `${safe.slice(0, 80)}-${sha256(instanceId).slice(0, 8)}`;
+}
+
+export interface ForeignSummary {
+  id: string;
+  dir: string;
+  files: number;
+  trajectories: number;
+  predictions: number;
+  messages: number;
+  formats: string[];
+  skipped: string[];
+}
+
+/** Write the batch's directory under `ingestRoot/<id>` (replacing an earlier copy whole). */
+export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, ingestedAt: Date = new Date()): ForeignSummary {
+  const dir = path.join(ingestRoot, batch.id);
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(path.join(staging, "records"), { recursive: true });
+  const tables: Record<string, Record<string, unknown>[]> = { instances: [], rollouts: [], patches: [], foreign_trajectories: [], ingests: [] };
+  const instances = new Set<string>();
+  const addInstance = (instanceId: string) => {
+    if (instances.has(instanceId)) return;
+    instances.add(instanceId);
+    tables.instances.push({ run_id: batch.id, instance_id: instanceId, repo: repoOf(instanceId), status: "ingested", last_step: "ingested" });
+  };
+  const attempts = new Map<string, number>();
+  let messages = 0;
+  for (const { value, file, format } of batch.trajectories) {
+    const { trajectory, line, model, tools } = value;
+    const attempt = (attempts.get(trajectory.instanceId) ?? 0) + 1;
+    attempts.set(trajectory.instanceId, attempt);
+    const relative = path.join("instances", directoryName(trajectory.instanceId), `foreign-${attempt}.traj.json`);
+    mkdirSync(path.dirname(path.join(staging, relative)), { recursive: true });
+    writeFileSync(
+      path.join(staging, relative),
+      JSON.stringify({ instanceId: trajectory.instanceId, phase: "foreign", attempt, messages: trajectory.messages, exitStatus: trajectory.exitStatus, patch: trajectory.patch, steps: trajectory.steps, source: trajectory.source, ...(tools ? { tools } : {}) }),
+    );
+    addInstance(trajectory.instanceId);
+    const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", attempt };
+    messages += trajectory.messages.length;
+    tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative) });
+    tables.patches.push({ ...key, patch: trajectory.patch, sha256: sha256(trajectory.patch), ...patchCounts(trajectory.patch) });
+    tables.foreign_trajectories.push({
+      ...key, format, file, line, model, messages: trajectory.messages.length,
+      assistant_turns: trajectory.messages.filter((message) => message.role === "assistant").length,
+      tool_calls: trajectory.messages.reduce((sum, message) => sum + (message.toolCalls?.length ?? 0), 0),
+      tool_messages: trajectory.messages.filter((message) => message.role === "tool").length,
+      patch_chars: trajectory.patch.length,
+    });
+  }
+  // The same prediction can sit in a per-instance .pred and in the merged preds.json: keep one per (instance, patch).
+  const seenPredictions = new Set<string>();
+  const predictionAttempts = new Map<string, number>();
+  for (const { value } of batch.predictions) {
+    const identity = `${value.instanceId}\u0000${sha256(value.patch)}`;
+    if (seenPredictions.has(identity)) continue;
+    seenPredictions.add(identity);
+    const attempt = (predictionAttempts.get(value.instanceId) ?? 0) + 1;
+    predictionAttempts.set(value.instanceId, attempt);
+    addInstance(value.instanceId);
+    tables.patches.push({ run_id: batch.id, instance_id: value.instanceId, phase: "prediction", attempt, patch: value.patch, sha256: sha256(value.patch), ...patchCounts(value.patch) });
+  }
+  const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
+  tables.ingests.push({
+    id: batch.id, path: batch.root, dir, files: batch.files.length, trajectories: batch.trajectories.length,
+    predictions: seenPredictions.size, formats, ingested_at: ingestedAt.toISOString(),
+  });
+  for (const [table, rows] of Object.entries(tables)) {
+    writeFileSync(path.join(staging, "records", `${table}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
+  }
+  writeFileSync(path.join(staging, "records", "files.json"), JSON.stringify({ skipped: batch.skipped, files: batch.files }, null, 2));
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return { id: batch.id, dir, files: batch.files.length, trajectories: batch.trajectories.length, predictions: seenPredictions.size, messages, formats, skipped: batch.skipped };
+}
+
+/**
+ * Replace everything recorded under the batch id with the directory's records, in one
+ * transaction: ingesting the same files again leaves exactly the same rows.
+ */
+export async function loadForeignBatch(connection: DuckDBConnection, id: string, dir: string): Promise<void> {
+  await connection.run("BEGIN TRANSACTION");
+  try {
+    for (const table of loadOrder) {
+      await connection.run(`DELETE FROM ${table.name} WHERE ${table.name === "ingests" ? "id" : "run_id"} = ?`, [id]);
+      await loadRecordFile(connection, path.join(dir, "records"), table);
+    }
+    await connection.run("COMMIT");
+  } catch (error) {
+    await connection.run("ROLLBACK");
+    throw error;
+  }
+}

@@ -53,3 +53,17 @@ export { collectForeign } from "./ingest/collect.js";
 export type { ForeignBatch, ForeignItem } from "./ingest/collect.js";
 export { writeForeignBatch, loadForeignBatch } from "./ingest/foreign-records.js";
 export type { ForeignSummary } from "./ingest/foreign-records.js";
+// Training runs: SERA recipes rendered for axolotl / LLaMA-Factory, the sera-train stage, checkpoints.
+export { SFT_RECIPES, SFT_RECIPE_NAMES } from "./recipes/presets.js";
+export type { SftRecipe, SftHyperParameters, SftResources, LauncherKind, ZeroStage } from "./recipes/presets.js";
+export { totalTrainingSteps, warmupRatio, warmupStepsFromRatio, planWarmup } from "./recipes/warmup.js";
+export type { WarmupPlan } from "./recipes/warmup.js";
+export { buildTrainingPlan, trainingLayout, layoutPath } from "./recipes/plan.js";
+export type { TrainingPlan, TrainerKind, PlanInput } from "./recipes/plan.js";
+export { axolotlConfig, axolotlConfigYaml } from "./recipes/axolotl.js";
+export { llamaFactoryConfig, llamaFactoryConfigYaml, llamaFactoryDatasetInfo, toLlamaFactorySample, convertForLlamaFactory } from "./recipes/llamafactory.js";
+export { deepspeedConfig } from "./recipes/deepspeed.js";
+export { launchScript } from "./recipes/launch.js";
+export { renderTrainingFiles } from "./recipes/render.js";
+export type { RenderedFile } from "./recipes/render.js";
+export { trainerYaml } from "./recipes/trainer-yaml.js";

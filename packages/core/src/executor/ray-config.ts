@@ -34,6 +34,11 @@ export const rayBackendSchema = z
     requestTimeoutSeconds: z.number().positive().default(30),
     /** DELETE finished jobs from the cluster once sera has their result and logs. */
     deleteFinished: z.boolean().default(false),
+    /**
+     * How long a finished job whose worker started may take to show its result.json before the
+     * attempt counts as lost; shared filesystems can hide a new file from other hosts for a while.
+     */
+    resultGraceSeconds: z.number().min(0).default(15),
     prices: clusterPricesSchema.default({}),
   })
   .strict();

@@ -33,7 +33,6 @@ interface Settled {
   reason?: string;
 }
 
-const RESULT_GRACE_MS = 15_000;
 const workerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "worker-main.js");
 const MEMORY_UNITS: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
@@ -193,7 +192,7 @@ export function rayBackend(options: RayBackendOptions): Backend {
       if (started && !existsSync(path.join(attemptDir, attemptFiles.result)) && details.status !== "STOPPED") {
         const since = terminalSince.get(attemptDir) ?? Date.now();
         terminalSince.set(attemptDir, since);
-        if (Date.now() - since < RESULT_GRACE_MS) return "running";
+        if (Date.now() - since < config.resultGraceSeconds * 1000) return "running";
       }
       const entry = await settle(id, attemptDir, details);
       if (entry.outcome === "lost") await forget(id);

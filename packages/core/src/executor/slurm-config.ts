@@ -71,6 +71,11 @@ export const slurmBackendSchema = z
     jobName: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("sera"),
     /** How often squeue is asked about sera's jobs (one call covers all of them). */
     pollSeconds: z.number().positive().default(2),
+    /**
+     * How long a finished job whose worker started may take to show its result.json before the
+     * attempt counts as lost; shared filesystems can hide a new file from other hosts for a while.
+     */
+    resultGraceSeconds: z.number().min(0).default(15),
     prices: clusterPricesSchema.default({}),
   })
   .strict();

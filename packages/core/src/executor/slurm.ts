@@ -38,8 +38,6 @@ interface Settled {
   reason?: string;
 }
 
-/** A worker that started but whose result is not visible yet gets this long (shared filesystems lag). */
-const RESULT_GRACE_MS = 15_000;
 /** A job neither squeue nor sacct knows is only declared lost once it is older than this. */
 const UNKNOWN_GRACE_MS = 60_000;
 
@@ -128,7 +126,7 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       if (started && !hasResult && !lostSlurmStates.has(state)) {
         const since = terminalSince.get(attemptDir) ?? Date.now();
         terminalSince.set(attemptDir, since);
-        if (Date.now() - since < RESULT_GRACE_MS) return "running";
+        if (Date.now() - since < config.resultGraceSeconds * 1000) return "running";
       }
       lastState.delete(attemptDir);
       return (await settle(attemptDir, jobId, state)).outcome;

@@ -92,6 +92,7 @@ GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';
 SQL
 
 # --- configuration --------------------------------------------------------------------------------
+# Daemons talk over 127.0.0.1, so the machine's hostname need not resolve.
 host=$(hostname -s)
 node_line=$(slurmd -C | head -1)
 cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$node_line")
@@ -104,7 +105,7 @@ chown slurm:slurm "$LOG_DIR" /var/lib/slurm/slurmctld /var/lib/slurm/slurmd
 new_conf=$(cat <<EOF
 # Written by sera's .ci/slurm-up.sh: a single-node test cluster.
 ClusterName=local
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=slurm
 AuthType=auth/munge
 CredType=cred/munge
@@ -128,7 +129,7 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 PreemptType=preempt/partition_prio
 PreemptMode=CANCEL
-NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=1
 PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=2
 EOF

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
 import { queryJson, repoRoot, sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
 
@@ -51,12 +51,6 @@ function writeExperiment(cwd: string, file: string, yaml: string, repo: string, 
 }
 
 describe("sera generation", () => {
-  let server: Awaited<ReturnType<typeof startScriptedServer>>;
-  beforeAll(async () => {
-    server = await startScriptedServer(["--latency-ms", "20", "--divergence-rate", "0.3"]);
-  });
-  afterAll(async () => server?.stop());
-
   it("quickstart runs the whole pipeline offline, fills the tables, and resumes without redoing work", () => {
     const cwd = tempProject();
     const first = sera(["quickstart", "--functions", "6"], cwd);

@@ -56,3 +56,34 @@ export type { RandomSeed, SeededRandom } from "./random/seededRandom.js";
 // The paper's published inputs
 export * from "./paper/costFixtures.js";
 export * from "./paper/scalingPoints.js";
+
+// Charts (Vega-Lite specs, rendered offline to SVG and PNG)
+export { scalingChartSpec } from "./charts/scalingChart.js";
+export { costChartSpec } from "./charts/costChart.js";
+export { ablationChartSpec, significanceMark } from "./charts/ablationChart.js";
+export { repositoryChartSpec } from "./charts/repositoryChart.js";
+export { renderChart, svgToPng, compileVegaLite, chartFontFile } from "./charts/render.js";
+export type { RenderedChart } from "./charts/render.js";
+export type { VegaLiteSpec } from "./charts/theme.js";
+
+// Reports (sera report)
+export { buildReport, NoRunsError } from "./report/build.js";
+export type { BuildReportOptions, BuiltReport } from "./report/build.js";
+export { buildReportModel } from "./report/model.js";
+export type { ReportModel } from "./report/model.js";
+export { planReportQueries } from "./report/queries.js";
+export type { ReportQuery } from "./report/queries.js";
+export type { FitSection } from "./report/fitSection.js";
+export type { CompareSection, Contrast } from "./report/compareSection.js";
+export type { InstanceSection } from "./report/instanceSection.js";
+export type { SeedSection } from "./report/seedSection.js";
+export { impliedPowerLaw } from "./report/impliedCurve.js";
+export type { ImpliedCurve } from "./report/impliedCurve.js";
+
+// The paper replayed as runs (registers the paper-table stage)
+export { paperTableStage } from "./paper/stage.js";
+export { publishedRun, paperCostLines, paperTableParamsSchema, PAPER_TRUNCATION_RATIO_SEEDS } from "./paper/publishedRuns.js";
+export type { PaperTableParams, PublishedRun } from "./paper/publishedRuns.js";
+export { reproduceTable15, checkTable11Costs, PAPER_TABLE15_PRINTED } from "./paper/reproductionTables.js";
+export { writeSyntheticSweep } from "./report/syntheticSweep.js";
+export type { SyntheticSweep, SyntheticSweepOptions } from "./report/syntheticSweep.js";

@@ -6,6 +6,7 @@ export { ConfigError, describeValue } from "./config/errors.js";
 export { canonicalJson, sha256Hex } from "./config/canonical.js";
 export { flatten, getPath, setPath } from "./config/dotted.js";
 export { experimentSchema, type Experiment, type LoadedExperiment, type StageConfig } from "./config/experiment.js";
+export { reportSchema, type ReportConfig } from "./config/experiment.js";
 export { loadExperiment, mergeTrees, validate, type LoadOptions } from "./config/load.js";
 export { expandSweep, stageOrder, RUN_ID_SALT, type Plan, type PlannedRun, type SweepAxis } from "./sweep/expand.js";
 export { registerStage, stageHandler, stageKinds, type JobContext, type JobRequest, type StageHandler } from "./stages/registry.js";

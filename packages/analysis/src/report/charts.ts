@@ -1,0 +1,25 @@
+import { ablationChartSpec } from "../charts/ablationChart.js";
+import { costChartSpec } from "../charts/costChart.js";
+import { repositoryChartSpec } from "../charts/repositoryChart.js";
+import { scalingChartSpec } from "../charts/scalingChart.js";
+import type { VegaLiteSpec } from "../charts/theme.js";
+import type { ReportModel } from "./model.js";
+
+/** Chart id → Vega-Lite spec, for every figure the report's blocks refer to. */
+export function reportChartSpecs(model: ReportModel): Map<string, VegaLiteSpec> {
+  const specs = new Map<string, VegaLiteSpec>();
+  for (const fit of model.fits) {
+    if (fit.fit) specs.set(`scaling-${fit.name}`, scalingChartSpec(fit));
+    const cost = costChartSpec(fit);
+    if (cost) specs.set(`cost-${fit.name}`, cost);
+  }
+  for (const compare of model.compares) {
+    const spec = ablationChartSpec(compare);
+    if (spec) specs.set(`ablation-${compare.name}`, spec);
+  }
+  if (model.instances) {
+    const spec = repositoryChartSpec(model.instances);
+    if (spec) specs.set("repositories", spec);
+  }
+  return specs;
+}

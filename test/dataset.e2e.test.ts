@@ -134,6 +134,10 @@ describe("sera dataset", () => {
     const first = JSON.parse(lines(path.join(datasetOutDir(row.run_id), "data", "all-00000-of-00001.jsonl"))[0]) as { messages: { role: string; content: string }[] };
     expect(first.messages.find((m) => m.role === "assistant")?.content).toMatch(/<function=/);
 
+    const tooBig = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subsets", "400"], cwd);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stdout).toMatch(/failed: params\.subsets\.sizes: subset size 400 exceeds the \d+ eligible samples/);
+
     const unknown = sera(["dataset", "build", "--from-run", "ffffffff"], cwd);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);

@@ -102,6 +102,19 @@ function experimentForSources(storeFile: string, sources: SourceRun[], args: Dat
   return file;
 }
 
+/** The stage's own first error line (stage-main prints `<kind>: <error>` then a stack), so nobody has to dig in logs. */
+async function explainFailures(storeFile: string, runIds: string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  const rows = await readStore(storeFile, (store) =>
+    queryRows(store, `SELECT id, status, error, stderr_tail FROM runs WHERE id IN (${runIds.map(() => "?").join(", ")}) ORDER BY id`, runIds),
+  );
+  for (const row of rows) {
+    const stageLine = String(row.stderr_tail ?? "").split("\n").find((line) => line.startsWith("sera-dataset: "));
+    const reason = stageLine ? stageLine.replace(/^sera-dataset: (Error: )?/, "") : String(row.error ?? row.status);
+    process.stdout.write(`\ndataset ${row.id} ${row.status}: ${reason}\n(everything about it: sera runs show ${String(row.id).slice(0, 10)})\n`);
+  }
+}
+
 export async function datasetBuildCommand(args: DatasetBuildArgs): Promise<number> {
   if ((args.experiment === undefined) === (args.fromRun === undefined || args.fromRun.length === 0)) {
     throw new UsageError("sera dataset build: give an experiment file or --from-run <run id>, not both");
@@ -127,6 +140,7 @@ export async function datasetBuildCommand(args: DatasetBuildArgs): Promise<numbe
     process.stdout.write("\n");
     await printDatasetStats(report.store, String(run_id), false);
   }
+  await explainFailures(report.store, datasetRuns.map((run) => run.id).filter((id) => !built.some((row) => row.run_id === id)));
   process.stdout.write(`\nexperiment file: ${path.relative(process.cwd(), loaded.file)}\nstore: ${path.relative(process.cwd(), report.store) || report.store}\n`);
   if (report.exitCode !== 0) process.stdout.write(`some runs did not succeed; see sera status --store ${path.relative(process.cwd(), report.store)}\n`);
   return report.exitCode;

@@ -67,3 +67,4 @@ export { launchScript } from "./recipes/launch.js";
 export { renderTrainingFiles } from "./recipes/render.js";
 export type { RenderedFile } from "./recipes/render.js";
 export { trainerYaml } from "./recipes/trainer-yaml.js";
+export { datasetFiles } from "./card/files.js";

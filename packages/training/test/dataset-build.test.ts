@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { buildDataset, type DatasetCard } from "../src/index.js";
+import { buildDataset, datasetFiles, type DatasetCard } from "../src/index.js";
 import { datasetExecution, patchOf, writeGenerationSource, type RolloutSpec } from "./support/generation-source.js";
 
 /** The sera-dataset stage body over hand-written generation outputs: real files, real Qwen3 workers, real DuckDB. */
@@ -192,6 +192,11 @@ describe("sera-dataset: token budget, ratio order and nested subsets", () => {
     for (const sample of samples) {
       expect(sample.subsets).toEqual([3, 7].filter((size) => (sample.subset_rank as number) < size));
     }
+
+    expect(datasetFiles(first.outDir)).toEqual([data(first.outDir, "all")]);
+    expect(datasetFiles(first.outDir, 7)).toEqual([data(first.outDir, "subset-7")]);
+    expect(datasetFiles(first.outDir, 3, "parquet")).toEqual([path.join(first.outDir, "data", "subset-3-00000-of-00001.parquet")]);
+    expect(() => datasetFiles(first.outDir, 5)).toThrow(/no subset-5 jsonl files \(it has: all, subset-3, subset-7\)/);
 
     const again = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [3, 7], seed: 11 } }).run;
     await buildDataset(again);

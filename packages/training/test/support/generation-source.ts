@@ -93,7 +93,8 @@ export function datasetExecution(sourceRunId: string, sourceOutDir: string, para
       experiment: "test",
       runId: "dataset0000000001",
       stage: "dataset",
-      params: datasetParamsSchema.parse(params),
+      // One token worker: these samples are tiny, and test files run side by side on two cores.
+      params: datasetParamsSchema.parse({ workers: 1, ...params }),
       seed,
       attempt: 1,
       outDir: path.join(runDir, "out"),

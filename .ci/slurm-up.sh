@@ -123,6 +123,8 @@ SlurmdLogFile=$LOG_DIR/slurmd.log
 ReturnToService=2
 MpiDefault=none
 KillWait=10
+# Start batch jobs at submit time instead of batching their scheduling for up to 3 s (the default).
+SchedulerParameters=batch_sched_delay=0
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=30
 AccountingStorageType=accounting_storage/slurmdbd

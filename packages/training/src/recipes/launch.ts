@@ -45,7 +45,8 @@ function multiNodeLines(plan: TrainingPlan, config: string): string[] {
     `  echo "sera-train: ${plan.recipe} needs a Slurm allocation of $nodes nodes, found SLURM_JOB_NUM_NODES='\${SLURM_JOB_NUM_NODES:-unset}' (use backend: slurm with resources.nodes: $nodes)" >&2`,
     "  exit 2",
     "fi",
-    'head_node="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
+    // awk reads the whole list: `head -n 1` would close the pipe early and, under pipefail, kill the script with SIGPIPE.
+    `head_node="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | awk 'NR == 1')"`,
     `export MASTER_ADDR="$head_node" MASTER_PORT=${plan.masterPort}`,
   ];
   const srun = 'srun --nodes="$nodes" --ntasks-per-node=1 --kill-on-bad-exit=1';

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { layoutPath, type TrainingPlan } from "./plan.js";
@@ -104,7 +104,9 @@ export async function convertForLlamaFactory(source: string, target: string): Pr
     try {
       sample = toLlamaFactorySample(line);
     } catch (error) {
-      out.destroy();
+      out.end();
+      await once(out, "finish");
+      rmSync(target, { force: true });
       throw new Error(`${source}:${lineNumber}: ${(error as Error).message}`);
     }
     if (!sample) {

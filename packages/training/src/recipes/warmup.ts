@@ -34,8 +34,11 @@ export function warmupRatio(warmupSteps: number, totalSteps: number): number {
   for (let decimals = 6; decimals <= 15; decimals++) {
     const scale = 10 ** decimals;
     // Rounding the product first keeps float noise (e.g. 0.1875 * 1e6 = 187499.99…) from costing a digit.
-    const candidate = Math.floor(Number((exact * scale).toFixed(6))) / scale;
-    if (warmupStepsFromRatio(candidate, totalSteps) === warmupSteps) return candidate;
+    const units = Math.floor(Number((exact * scale).toFixed(6)));
+    // The float product can land a hair above the integer (175 × 0.68 = 119.00000000000001), so one unit less is tried too.
+    for (const candidate of [units / scale, (units - 1) / scale]) {
+      if (candidate > 0 && warmupStepsFromRatio(candidate, totalSteps) === warmupSteps) return candidate;
+    }
   }
   return exact;
 }

@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { readJson } from "@sera/core";
+import { loadRecordFile, recordTable } from "../records/record-table.js";
+
+/**
+ * The `checkpoints` table: one row per checkpoint a training run left — every intermediate
+ * `checkpoint-<step>` folder and the post-processed final model — with a content digest, so an
+ * evaluation can say exactly which weights it served. Written by the stage as
+ * records/checkpoints.jsonl and loaded with keyed INSERT OR REPLACE.
+ */
+
+export const checkpointsTable = recordTable(
+  "checkpoints",
+  {
+    run_id: "VARCHAR",
+    path: "VARCHAR",
+    step: "INTEGER",
+    epoch: "DOUBLE",
+    is_final: "BOOLEAN",
+    servable: "BOOLEAN",
+    stand_in: "BOOLEAN",
+    loss: "DOUBLE",
+    files: "INTEGER",
+    bytes: "BIGINT",
+    sha256: "VARCHAR",
+    recipe: "VARCHAR",
+    trainer: "VARCHAR",
+    base_model: "VARCHAR",
+  },
+  ["run_id", "path"],
+);
+
+export const trainingRunMigrations = [{ component: "training-runs", version: 1, name: "checkpoints", sql: [checkpointsTable.ddl] }];
+
+export interface CheckpointRecord {
+  run_id: string;
+  path: string;
+  step: number;
+  epoch: number | null;
+  is_final: boolean;
+  servable: boolean;
+  stand_in: boolean;
+  loss: number | null;
+  files: number;
+  bytes: number;
+  sha256: string | null;
+  recipe: string;
+  trainer: string;
+  base_model: string;
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(full));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out.sort();
+}
+
+export interface FolderDigest {
+  files: number;
+  bytes: number;
+  sha256: string | null;
+}
+
+/** sha256 over "relative path, size, sha256 of the file" lines in path order: equal iff the folders hold the same bytes. */
+export async function folderDigest(dir: string, hashContents = true): Promise<FolderDigest> {
+  const files = filesUnder(dir);
+  const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  if (!hashContents) return { files: files.length, bytes, sha256: null };
+  const manifest = createHash("sha256");
+  for (const file of files) {
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    manifest.update(`${path.relative(dir, file)}\t${statSync(file).size}\t${hash.digest("hex")}\n`);
+  }
+  return { files: files.length, bytes, sha256: manifest.digest("hex") };
+}
+
+export interface IntermediateCheckpoint {
+  dir: string;
+  step: number;
+  epoch: number | null;
+}
+
+/** `checkpoint-<step>` folders in the trainer's output directory, oldest first. */
+export function intermediateCheckpoints(outputDir: string): IntermediateCheckpoint[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir, { withFileTypes: true })
+    .map((entry) => ({ entry, match: /^checkpoint-(\d+)$/.exec(entry.name) }))
+    .filter((x): x is { entry: (typeof x)["entry"]; match: RegExpExecArray } => x.entry.isDirectory() && x.match !== null)
+    .map(({ entry, match }) => {
+      const dir = path.join(outputDir, entry.name);
+      const state = readJson<{ epoch?: number }>(path.join(dir, "trainer_state.json"));
+      return { dir, step: Number(match[1]), epoch: typeof state?.epoch === "number" ? state.epoch : null };
+    })
+    .sort((a, b) => a.step - b.step);
+}
+
+export async function ingestCheckpointRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
+  await loadRecordFile(connection, recordsDir, checkpointsTable);
+}

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { shellQuote } from "../recipes/launch.js";
+
+/**
+ * Runs the trainer (the rendered job script or a `launcher.command` override) as a child process
+ * group: output goes to trainer.log and to this process's stderr, and is handed to a line
+ * consumer for parsing. Aborting the stage stops the whole group.
+ */
+
+/** How to start the `sera` CLI from a job (for stand-in commands), even when it is not on PATH. */
+export function seraInvocation(): string {
+  try {
+    const cliPackage = createRequire(import.meta.url).resolve("@sera/cli/package.json");
+    return `${shellQuote(process.execPath)} ${shellQuote(path.join(path.dirname(cliPackage), "bin", "sera.js"))}`;
+  } catch {
+    return "sera";
+  }
+}
+
+/** Replace `{name}` placeholders with shell-quoted values; unknown names are an error naming the field. */
+export function fillPlaceholders(template: string, values: Record<string, string>, field: string, raw: ReadonlySet<string> = new Set(["sera"])): string {
+  return template.replace(/\{([a-z_]+)\}/g, (match, name: string) => {
+    if (!(name in values)) throw new Error(`${field}: unknown placeholder ${match} (known: ${Object.keys(values).map((n) => `{${n}}`).join(" ")})`);
+    return raw.has(name) ? values[name] : shellQuote(values[name]);
+  });
+}
+
+export interface TrainerProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  wallSeconds: number;
+}
+
+export async function runTrainerProcess(options: {
+  shellCommand: string;
+  cwd: string;
+  logFile: string;
+  env?: Record<string, string>;
+  signal: AbortSignal;
+  onOutput: (chunk: string) => void;
+}): Promise<TrainerProcessResult> {
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  const started = Date.now();
+  const child = spawn("bash", ["-c", options.shellCommand], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }, 10_000).unref();
+  };
+  options.signal.addEventListener("abort", stop, { once: true });
+  const forward = (chunk: string) => {
+    log.write(chunk);
+    process.stderr.write(chunk);
+    options.onOutput(chunk);
+  };
+  child.stdout.setEncoding("utf8").on("data", forward);
+  child.stderr.setEncoding("utf8").on("data", forward);
+  const result = await new Promise<TrainerProcessResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (exitCode, signal) => resolve({ exitCode, signal, wallSeconds: (Date.now() - started) / 1000 }));
+  });
+  options.signal.removeEventListener("abort", stop);
+  await new Promise((resolve) => log.end(resolve));
+  return result;
+}

@@ -20,7 +20,7 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
         kind: KINDS[1],
         usd: result.ourUsd,
         lower: result.ourUsdInterval?.lower ?? null,
-        upper: result.ourUsdInterval && Number.isFinite(result.ourUsdInterval.upper) ? result.ourUsdInterval.upper : null,
+        upper: result.ourUsdInterval ? result.ourUsdInterval.upper : null,
         label: `${formatUsd(result.ourUsd)} → ${(result.ratio as number).toFixed(1)}×`,
       });
     }
@@ -30,12 +30,16 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
     }
     return entries;
   });
-  const y = { field: "group", type: "nominal", title: null, axis: { labelLimit: 220 } };
-  const yOffset = { field: "kind", type: "nominal", sort: KINDS };
+  // Some bootstrap curves may never reach the score (infinite cost): that whisker runs off the axis.
+  const finiteUpper = (row: Record<string, unknown>) => (typeof row.upper === "number" && Number.isFinite(row.upper) ? row.upper : 0);
   const smallest = Math.min(...rows.map((row) => Math.min(row.usd as number, (row.lower as number | null | undefined) ?? Infinity)));
-  const largest = Math.max(...rows.map((row) => Math.max(row.usd as number, (row.upper as number | null | undefined) ?? 0)));
+  const largest = Math.max(...rows.map((row) => Math.max(row.usd as number, finiteUpper(row))));
   const domain = [10 ** Math.floor(Math.log10(smallest)), largest * 4];
-  const x = { field: "usd", type: "quantitative", scale: { type: "log", domain }, axis: { format: "$,.0f", title: "USD at the baseline's score (log scale)" } };
+  for (const row of rows) if (row.upper === Infinity) row.upper = domain[1];
+  const kinds = KINDS.filter((kind) => rows.some((row) => row.kind === kind));
+  const y = { field: "group", type: "nominal", title: null, axis: { labelLimit: 220 } };
+  const yOffset = { field: "kind", type: "nominal", sort: kinds };
+  const x = { field: "usd", type: "quantitative", scale: { type: "log", domain }, axis: { format: "$,.0f", labelOverlap: "greedy", labelSeparation: 8, title: "USD at the baseline's score (log scale)" } };
   return titled(`${section.title}: cost at equal performance`, "bars: dollars to reach each baseline's score; whisker: bootstrap interval of ours", {
     width: CHART_WIDTH - 160,
     data: { values: rows },
@@ -47,14 +51,14 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
           x,
           // Log scales have no zero, so bars start at the left edge of the domain.
           x2: { datum: domain[0] },
-          color: { field: "kind", type: "nominal", sort: KINDS, scale: { domain: KINDS, range: [PALETTE.baseline, PALETTE.fit, PALETTE.published] }, legend: { title: null, orient: "bottom" } },
+          color: { field: "kind", type: "nominal", sort: kinds, scale: { domain: [...KINDS], range: [PALETTE.baseline, PALETTE.fit, PALETTE.published] }, legend: { title: null, orient: "bottom", values: kinds } },
           tooltip: [{ field: "group", title: "baseline" }, { field: "kind" }, { field: "usd", format: "$,.2f" }, { field: "lower", format: "$,.0f" }, { field: "upper", format: "$,.0f" }],
         },
       },
-      { transform: [{ filter: "datum.lower != null && datum.upper != null" }], mark: { type: "rule", color: "black" }, encoding: { x: { ...x, field: "lower" }, x2: { field: "upper" } } },
+      { transform: [{ filter: "datum.lower != null && datum.upper != null" }], mark: { type: "rule", color: "black", strokeWidth: 1.5 }, encoding: { x: { ...x, field: "lower" }, x2: { field: "upper" } } },
       {
-        transform: [{ calculate: "max(datum.usd, datum.upper || 0)", as: "labelAt" }],
-        mark: { type: "text", align: "left", dx: 4, fontSize: 10 },
+        transform: [{ calculate: "datum.upper != null && datum.upper < " + domain[1] + " ? max(datum.usd, datum.upper) : datum.usd", as: "labelAt" }],
+        mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -1, fontSize: 10 },
         encoding: { x: { ...x, field: "labelAt" }, text: { field: "label" } },
       },
     ],

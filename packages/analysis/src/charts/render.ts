@@ -36,6 +36,13 @@ export function chartFontFile(): string {
   return found;
 }
 
+/** The regular face plus, when it sits beside it, the bold one (vega sets titles in bold). */
+function chartFontFiles(): string[] {
+  const regular = chartFontFile();
+  const bold = regular.replace(/\.ttf$/i, "-Bold.ttf");
+  return bold !== regular && existsSync(bold) ? [regular, bold] : [regular];
+}
+
 export async function compileVegaLite(spec: VegaLiteSpec): Promise<Record<string, unknown>> {
   const { compile } = await import("vega-lite");
   // The specs are built in code from report data; vega-lite validates their structure while compiling.
@@ -75,7 +82,7 @@ export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   const resvg = new Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
-    font: { loadSystemFonts: false, fontFiles: [chartFontFile()], defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+    font: { loadSystemFonts: false, fontFiles: chartFontFiles(), defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
   });
   return resvg.render().asPng();
 }

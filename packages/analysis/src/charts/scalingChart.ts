@@ -18,7 +18,7 @@ function describeFit(section: FitSection): string | undefined {
  * Scroll or drag to zoom and pan in the HTML report.
  */
 export function scalingChartSpec(section: FitSection): VegaLiteSpec {
-  const xAxis = section.isCost ? { title: section.xLabel, format: "$,.0f" } : { title: section.xLabel, format: "~s" };
+  const xAxis = { title: section.xLabel, format: section.isCost ? "$,.0f" : "~s", labelOverlap: "greedy", labelSeparation: 8 };
   const x = { field: "x", type: "quantitative", scale: { type: "log", nice: false }, axis: xAxis };
   const y = { type: "quantitative", scale: { zero: false }, title: section.metric };
   // Three segments (below, inside and above the measured range) so the dashed parts do not join

@@ -1,5 +1,7 @@
 /**
- * The SQL behind every table and figure of a report. Each query is plain text with its literals
+ * The SQL behind every table and figure of a report. Floating-point aggregates carry an ORDER BY
+ * so their result does not depend on the order runs were ingested in (rebuilt reports are
+ * byte-identical). Each query is plain text with its literals
  * inlined, so the files written to `sql/` run as they are (`sera query "$(cat sql/x.sql)"`).
  */
 
@@ -45,7 +47,7 @@ function latestMetric(metric: string): string {
 }
 
 /** Every run's dollars from the cost ledger, over all its attempts (a failed attempt was still paid for). */
-const runSpend = `SELECT run_id, sum(usd) AS usd FROM cost_ledger GROUP BY run_id`;
+const runSpend = `SELECT run_id, sum(usd ORDER BY id) AS usd FROM cost_ledger GROUP BY run_id`;
 
 /**
  * One row per succeeded run for a fit: x is a swept parameter or the run's ledger dollars; `cell`
@@ -91,7 +93,7 @@ export function metricSummarySql(experiment: string): string {
   SELECT run_id, name, arg_max(value, attempt::BIGINT * 1000000000 + line) AS value
   FROM run_metrics GROUP BY run_id, name
 )
-SELECT r.stage, l.name AS metric, count(*)::INTEGER AS runs, avg(l.value) AS mean, stddev_samp(l.value) AS sd,
+SELECT r.stage, l.name AS metric, count(*)::INTEGER AS runs, avg(l.value ORDER BY l.value) AS mean, stddev_samp(l.value ORDER BY l.value) AS sd,
   min(l.value) AS min, max(l.value) AS max
 FROM runs r JOIN latest l ON l.run_id = r.id
 WHERE r.experiment = ${sqlString(experiment)} AND r.status = 'succeeded'
@@ -100,7 +102,7 @@ GROUP BY ALL ORDER BY r.stage, metric`;
 
 /** The cost ledger per stage and kind; quantities of different units are never added. */
 export function costByKindSql(experiment: string): string {
-  return `SELECT r.stage, c.kind, c.unit, sum(c.quantity) AS quantity, sum(c.usd) AS usd, count(DISTINCT c.run_id)::INTEGER AS runs
+  return `SELECT r.stage, c.kind, c.unit, sum(c.quantity ORDER BY c.id) AS quantity, sum(c.usd ORDER BY c.id) AS usd, count(DISTINCT c.run_id)::INTEGER AS runs
 FROM cost_ledger c JOIN runs r ON r.id = c.run_id
 WHERE r.experiment = ${sqlString(experiment)}
 GROUP BY ALL ORDER BY r.stage, usd DESC NULLS LAST, c.kind`;
@@ -127,7 +129,7 @@ export function repositoryRatesSql(instanceSql: string): string {
 ${instanceSql}
 )
 SELECT level, repository, count(DISTINCT instance_id)::INTEGER AS instances, count(*)::INTEGER AS evaluations,
-  100 * avg(resolved) AS resolve_rate
+  100 * avg(resolved ORDER BY run_id, instance_id) AS resolve_rate
 FROM instances
 GROUP BY ALL ORDER BY repository, level`;
 }
@@ -138,7 +140,7 @@ export function instanceMeansSql(instanceSql: string): string {
 ${instanceSql}
 )
 SELECT level, instance_id, min(repository) AS repository, count(DISTINCT repository)::INTEGER AS repositories,
-  avg(resolved) AS resolved
+  avg(resolved ORDER BY run_id) AS resolved
 FROM instances
 GROUP BY level, instance_id ORDER BY level, instance_id`;
 }

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fitPowerLaw, bootstrapFit, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
+import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
 import { createSyntheticRepo, measureSandboxCycle, patchRecall } from "@sera/generation";
 import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
@@ -87,6 +87,11 @@ async function main() {
   const [fit, fitSeconds] = await time(() => fitPowerLaw(x, y, { fixedC: PAPER_FIXED_ASYMPTOTE }));
   const [, bootSeconds] = await time(() => bootstrapFit(fit, { scheme: "seeds", seedValues: PAPER_SCALING_POINTS.map((p) => p.seeds), seed: 1, replicates: 1000 }));
   log("fit_bootstrap", { fitSeconds, fitPlus1000BootstrapSeconds: fitSeconds + bootSeconds, ratioToSingleFit: (fitSeconds + bootSeconds) / fitSeconds });
+
+  // sera report over 1,000 runs × 500 instance rows (target ≤ 10 s); baseline: the same store's queries alone.
+  const sweep = await writeSyntheticSweep({ dir: mkdtempSync(path.join(os.tmpdir(), "sera-bench-report-")) });
+  const [report, reportSeconds] = await time(() => buildReport({ experimentFile: sweep.experimentFile, outDir: path.join(path.dirname(sweep.storeFile), "report") }));
+  log("report", { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries });
 
   log("spine_overhead", await spineOverhead());
   results.loadAverageAtEnd = os.loadavg();

@@ -11,6 +11,8 @@
 # The database user authenticates through MariaDB's unix socket as the `slurm` OS user, so no
 # password is written anywhere. Partitions: `debug` (default) and `urgent`, a higher priority tier
 # whose jobs preempt (cancel) `debug` jobs — the tests use it to cause a real preemption.
+# The node also advertises two stand-in GPUs (GRES backed by dummy device nodes, no hardware), so
+# GPU requests and sacct's gres/gpu accounting can be exercised on a machine without GPUs.
 set -euo pipefail
 
 CONF_DIR=/etc/slurm
@@ -100,6 +102,15 @@ memory=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$node_line")
 memory=$((memory * 9 / 10)) # leave the OS some room, as slurmd -C reports all of it
 
 mkdir -p "$CONF_DIR" "$LOG_DIR" /var/lib/slurm/slurmctld /var/lib/slurm/slurmd
+
+# Two stand-in GPUs, so jobs can request --gres=gpu:N and sacct reports gres/gpu in AllocTRES. They
+# are device nodes with /dev/null's numbers (regular files where mknod is not allowed, which slurmd
+# logs as an error but still counts): no GPU exists behind them.
+FAKE_GPUS=/var/lib/slurm/fake-gpus
+mkdir -p "$FAKE_GPUS"
+for n in 0 1; do
+  [ -e "$FAKE_GPUS/gpu$n" ] || mknod -m 666 "$FAKE_GPUS/gpu$n" c 1 3 2>/dev/null || touch "$FAKE_GPUS/gpu$n"
+done
 chown slurm:slurm "$LOG_DIR" /var/lib/slurm/slurmctld /var/lib/slurm/slurmd
 
 new_conf=$(cat <<EOF
@@ -129,11 +140,19 @@ JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=30
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
+AccountingStorageTRES=gres/gpu
+GresTypes=gpu
 PreemptType=preempt/partition_prio
 PreemptMode=CANCEL
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=1
 PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=2
+EOF
+)
+new_gres_conf=$(cat <<EOF
+# Written by sera's .ci/slurm-up.sh: stand-in GPUs for accounting tests, not real devices.
+AutoDetect=off
+Name=gpu File=$FAKE_GPUS/gpu[0-1]
 EOF
 )
 new_dbd_conf=$(cat <<EOF
@@ -153,6 +172,10 @@ EOF
 changed=0
 if [ "$(cat "$CONF_DIR/slurm.conf" 2>/dev/null)" != "$new_conf" ]; then
   printf '%s\n' "$new_conf" >"$CONF_DIR/slurm.conf"
+  changed=1
+fi
+if [ "$(cat "$CONF_DIR/gres.conf" 2>/dev/null)" != "$new_gres_conf" ]; then
+  printf '%s\n' "$new_gres_conf" >"$CONF_DIR/gres.conf"
   changed=1
 fi
 if [ "$(cat "$CONF_DIR/slurmdbd.conf" 2>/dev/null)" != "$new_dbd_conf" ]; then
@@ -178,5 +201,7 @@ fi
 if ! pid_alive /run/slurmd.pid; then
   /usr/sbin/slurmd
 fi
+# A node drained under an earlier configuration comes back once the new one is in place.
+scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
 wait_for 60 "the node to be idle" bash -c "sinfo -h -N -o '%T' | grep -qE '^(idle|mixed|allocated)'"
 sinfo

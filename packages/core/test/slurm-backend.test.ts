@@ -97,6 +97,22 @@ describe("Slurm backend on a real cluster", () => {
     expect(lines.find((l) => l.kind === "gpu_hours")).toMatchObject({ quantity: 0, unit: "gpu_hours" });
   });
 
+  it("a GPU request becomes gres/gpu, and GPU-hours come from sacct's AllocTRES", async () => {
+    // The test cluster's two GPUs are stand-ins (.ci/slurm-up.sh): Slurm allocates and accounts them, no hardware exists.
+    const attemptDir = attempt(["bash", "-c", 'echo "visible=$CUDA_VISIBLE_DEVICES"; sleep 1.5']);
+    const backend = backendFor({ resources: { memory: "200M", cpusPerTask: 1, gpus: 2 } });
+    const handle = await submit(backend, attemptDir);
+    expect(await pollUntil(backend, handle, attemptDir, finished)).toBe("done");
+    expect((await backend.collect(handle, attemptDir)).status).toBe("succeeded");
+    expect(readFileSync(path.join(attemptDir, "slurm-job.sh"), "utf8")).toContain("#SBATCH --gres=gpu:2");
+    expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toBe("visible=0,1\n");
+    const lines = readJsonl<CostLine>(path.join(attemptDir, "accounting.jsonl"));
+    const gpu = lines.find((l) => l.kind === "gpu_hours")!;
+    const cpu = lines.find((l) => l.kind === "cpu_hours")!;
+    expect(gpu.quantity * 3600).toBeGreaterThanOrEqual(2);
+    expect(gpu.quantity).toBeCloseTo(2 * cpu.quantity, 12);
+  });
+
   it("a job cancelled before it starts is reported as cancelled, not lost", async () => {
     const attemptDir = attempt(["true"]);
     const backend = backendFor({ resources: { memory: "200M", directives: ["--hold"] } });

@@ -162,7 +162,7 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
           startedAt: now,
           finishedAt: now,
           wallSeconds: 0,
-          error: `cancelled before it started (Slurm job ${jobId})`,
+          error: existsSync(path.join(attemptDir, attemptFiles.started)) ? `cancelled; its worker left no result (Slurm job ${jobId})` : `cancelled before it started (Slurm job ${jobId})`,
           stdoutTail: "",
           stderrTail: "",
           artifacts: [],

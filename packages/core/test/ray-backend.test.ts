@@ -79,7 +79,7 @@ sweep:
       entrypoint_num_gpus: 0,
       entrypoint_memory: 1024 ** 3,
       metadata: { sera_experiment: "mix", sera_stage: "work", sera_run_id: runs[0].id, sera_attempt: "1" },
-      runtime_env: { env_vars: { RAY_JOB_STOP_WAIT_TIME_S: "15" } },
+      runtime_env: { env_vars: { RAY_JOB_STOP_WAIT_TIME_S: "15", SERA_BACKEND: "ray" } },
     });
     expect(submitted.entrypoint).toContain(`worker-main.js ${attemptDir}`);
     expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toContain('{"score": 1}');

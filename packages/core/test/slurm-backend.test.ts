@@ -99,13 +99,13 @@ describe("Slurm backend on a real cluster", () => {
 
   it("a GPU request becomes gres/gpu, and GPU-hours come from sacct's AllocTRES", async () => {
     // The test cluster's two GPUs are stand-ins (.ci/slurm-up.sh): Slurm allocates and accounts them, no hardware exists.
-    const attemptDir = attempt(["bash", "-c", 'echo "visible=$CUDA_VISIBLE_DEVICES"; sleep 1.5']);
+    const attemptDir = attempt(["bash", "-c", 'echo "visible=$CUDA_VISIBLE_DEVICES backend=$SERA_BACKEND"; sleep 1.5']);
     const backend = backendFor({ resources: { memory: "200M", cpusPerTask: 1, gpus: 2 } });
     const handle = await submit(backend, attemptDir);
     expect(await pollUntil(backend, handle, attemptDir, finished)).toBe("done");
     expect((await backend.collect(handle, attemptDir)).status).toBe("succeeded");
     expect(readFileSync(path.join(attemptDir, "slurm-job.sh"), "utf8")).toContain("#SBATCH --gres=gpu:2");
-    expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toBe("visible=0,1\n");
+    expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toBe("visible=0,1 backend=slurm\n");
     const lines = readJsonl<CostLine>(path.join(attemptDir, "accounting.jsonl"));
     const gpu = lines.find((l) => l.kind === "gpu_hours")!;
     const cpu = lines.find((l) => l.kind === "cpu_hours")!;

@@ -65,7 +65,8 @@ export function raySubmission(config: RayBackendConfig, stageResources: Record<s
   const runtimeEnv: Record<string, unknown> = {
     ...config.runtimeEnv,
     // Ray sends SIGTERM on stop and SIGKILL after this many seconds; the worker needs a few to report.
-    env_vars: { RAY_JOB_STOP_WAIT_TIME_S: "15", ...baseEnv, ...config.env },
+    // SERA_BACKEND tells stages that the backend books the job's GPU-/CPU-hours, so they need not.
+    env_vars: { RAY_JOB_STOP_WAIT_TIME_S: "15", ...baseEnv, ...config.env, SERA_BACKEND: "ray" },
   };
   if (workingDirUri) runtimeEnv.working_dir = workingDirUri;
   const request: RaySubmitRequest = {

@@ -68,6 +68,8 @@ export function renderBatchScript(input: BatchScriptInput): string {
   const lines = ["#!/bin/bash", `# sera attempt ${input.attemptDir}`];
   for (const option of sbatchOptions(input)) lines.push(`#SBATCH ${option}`);
   lines.push("");
+  // Tells stages that the cluster's accounting books this job's GPU-/CPU-hours, so they need not.
+  lines.push("export SERA_BACKEND=slurm");
   for (const [name, value] of Object.entries(input.env)) lines.push(`export ${name}=${shellQuote(value)}`);
   lines.push(...input.setup);
   // exec: the worker becomes the batch step's main process, so scancel's SIGTERM reaches it directly.

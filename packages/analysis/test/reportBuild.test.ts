@@ -97,6 +97,18 @@ describe("buildReport over a store shaped like a finished sweep", () => {
     await expect(buildReport({ experimentFile: broken, outDir: path.join(dir, "x") })).rejects.toThrow(/report\.instances\.sql: the query failed: Catalog Error: Table with name no_such_table does not exist/);
   });
 
+  it("without a report: section the report still has the overview tables and no figures", async () => {
+    const plain = path.join(dir, "plain.yaml");
+    writeFileSync(plain, readFileSync(sweep.experimentFile, "utf8").replace(/\nreport:[\s\S]*$/, "\n"));
+    const overview = await buildReport({ experimentFile: plain, outDir: path.join(dir, "plain") });
+    expect(overview.model.fits).toEqual([]);
+    expect(readdirSync(path.join(overview.outDir, "charts"))).toEqual([]);
+    const markdown = readFileSync(path.join(overview.outDir, "report.md"), "utf8");
+    expect(markdown).toContain("## Runs, metrics and cost");
+    expect(markdown).toContain("| train | resolve_rate | 24 |");
+    expect(readdirSync(path.join(overview.outDir, "sql")).sort()).toEqual(["cost_by_kind.sql", "metrics_by_stage.sql", "runs_by_status.sql"]);
+  });
+
   it("an experiment with no runs in the store writes nothing", async () => {
     const out = path.join(dir, "none");
     await expect(buildReport({ experimentFile: sweep.experimentFile, outDir: out, set: ["name=other"] })).rejects.toBeInstanceOf(NoRunsError);

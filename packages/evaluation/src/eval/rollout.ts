@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { readJson, writeJsonAtomic, type Message } from "@sera/core";
+import {
+  AGENT_SYSTEM_PROMPT,
+  changedLines,
+  createSandbox,
+  createToolbox,
+  renderInstanceTask,
+  runAgent,
+  type ChatModel,
+  type Environment,
+  type Isolation,
+  type PreparedSource,
+} from "@sera/generation";
+import type { TaskInstance } from "../tasks/instances.js";
+import type { EvalParams } from "./params.js";
+
+/**
+ * One task instance, solved by the student with the same agent, tools and sandbox as generation:
+ * the problem statement opens the conversation, the model works in a private copy of the
+ * repository at the base commit, and its final diff is the prediction. The trajectory is saved
+ * as it grows; outcome.json is written last, so a rerun skips finished instances.
+ */
+
+export interface InstanceOutcome {
+  instanceId: string;
+  repo: string;
+  exitStatus: string;
+  /** Why no usable patch came back (null when one did). */
+  failure: "model_error" | "context_overflow" | "timeout" | "format_error" | "no_patch" | "sandbox_error" | null;
+  detail: string | null;
+  steps: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  wallSeconds: number;
+  patch: string;
+  patchLines: number;
+  trajectoryFile: string;
+}
+
+export interface RolloutContext {
+  model: ChatModel;
+  source: PreparedSource;
+  sandboxRoot: string;
+  isolation: Isolation;
+  agent: EvalParams["agent"];
+  dir: string;
+  signal: AbortSignal;
+}
+
+export function finishedOutcome(dir: string): InstanceOutcome | undefined {
+  return readJson<InstanceOutcome>(path.join(dir, "outcome.json"));
+}
+
+export async function evaluateInstance(task: TaskInstance, context: RolloutContext): Promise<InstanceOutcome> {
+  mkdirSync(context.dir, { recursive: true });
+  const started = Date.now();
+  const trajectoryFile = path.join(context.dir, "trajectory.json");
+  const base = { instanceId: task.instance_id, repo: task.repo, trajectoryFile };
+  const { agent } = context;
+  let outcome: InstanceOutcome;
+  try {
+    const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
+    try {
+      const toolbox = createToolbox(sandbox, { bashTimeoutMs: agent.commandTimeoutSeconds * 1000, bashMaxOutputChars: agent.outputChars, editorMaxOutputChars: agent.outputChars });
+      const environment: Environment = {
+        tools: toolbox.definitions.map((tool) => ({ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters })),
+        run: (call) => toolbox.run(call),
+        patch: () => sandbox.diff(),
+      };
+      const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
+        writeJsonAtomic(trajectoryFile, { instanceId: task.instance_id, messages, ...extra });
+      const result = await runAgent({
+        model: context.model,
+        environment,
+        system: AGENT_SYSTEM_PROMPT,
+        task: renderInstanceTask(task.problem_statement),
+        limits: { maxSteps: agent.maxSteps, temperature: agent.temperature, maxFormatErrors: agent.maxFormatErrors, wallClockMs: agent.rolloutTimeoutSeconds * 1000 },
+        onMessages: (messages) => save(messages),
+        signal: context.signal,
+      });
+      save(result.messages, { exitStatus: result.exitStatus, patch: result.patch, modelError: result.modelError?.message ?? null });
+      const failure: InstanceOutcome["failure"] =
+        result.modelError ? (result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error")
+        : result.patch.trim() ? null
+        : /exit_format/.test(result.exitStatus) ? "format_error"
+        : /exit_total_execution_time|exit_command_timeout/.test(result.exitStatus) ? "timeout"
+        : "no_patch";
+      const lines = changedLines(result.patch);
+      outcome = {
+        ...base,
+        exitStatus: result.exitStatus,
+        failure,
+        detail: result.modelError?.message ?? null,
+        steps: result.steps,
+        inputTokens: result.usage.inputTokens,
+        cachedInputTokens: result.usage.cachedInputTokens,
+        outputTokens: result.usage.outputTokens,
+        wallSeconds: (Date.now() - started) / 1000,
+        patch: result.patch,
+        patchLines: lines.added + lines.removed,
+      };
+    } finally {
+      await sandbox.destroy();
+    }
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    // One broken instance is recorded and the evaluation goes on.
+    outcome = {
+      ...base, exitStatus: "error", failure: "sandbox_error", detail: (error as Error).message.split("\n")[0], steps: 0, inputTokens: 0, cachedInputTokens: 0,
+      outputTokens: 0, wallSeconds: (Date.now() - started) / 1000, patch: "", patchLines: 0,
+    };
+  }
+  writeFileSync(path.join(context.dir, "patch.diff"), outcome.patch);
+  writeJsonAtomic(path.join(context.dir, "outcome.json"), outcome);
+  return outcome;
+}
+
+export function outcomeExists(dir: string): boolean {
+  return existsSync(path.join(dir, "outcome.json"));
+}

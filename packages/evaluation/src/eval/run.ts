@@ -1,0 +1,185 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { writeJsonAtomic, type StageExecution } from "@sera/core";
+import { bwrapAvailable, openAIChatModel, patchRecall, prepareSource, type PreparedSource } from "@sera/generation";
+import { predictionLine } from "../predictions.js";
+import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
+import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
+import { readTaskInstances, resolveRepoPath, type TaskInstance } from "../tasks/instances.js";
+import type { EvalRunInfo } from "./info.js";
+import type { EvalParams } from "./params.js";
+import { evaluateInstance, finishedOutcome, type InstanceOutcome } from "./rollout.js";
+import { resolveCheckpoint, serveModel, STAND_IN_CHECKPOINT_MARKER } from "./serving.js";
+
+/**
+ * The `sera-eval` stage body: load the task instances, serve the checkpoint, let the student
+ * solve every instance (bounded concurrency, resumable per instance), and write the predictions
+ * (SWE-bench's JSONL), the agent-side records, and — for held-out soft verification — the graded
+ * `evals` rows and summary.
+ */
+
+function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; repoPath: string | null } {
+  const { tasks: source, suite } = run.params;
+  let tasks: TaskInstance[];
+  let repoPath: string | null = null;
+  if (source.file) tasks = readTaskInstances(path.resolve(source.file), { requireTeacherPatch: suite === "soft-verified" });
+  else {
+    const dir = source.fromGeneration ? run.upstream[source.fromGeneration].outDir : path.resolve(source.generationDir!);
+    const held = heldOutTasksFromGeneration(dir);
+    if (held.skipped) process.stderr.write(`sera-eval: ${held.skipped} generated instances did not pass soft verification and are not used as held-out tasks\n`);
+    tasks = held.tasks;
+    repoPath = held.repoPath;
+  }
+  if (source.instanceIds) {
+    const wanted = new Set(source.instanceIds);
+    tasks = tasks.filter((task) => wanted.has(task.instance_id));
+  }
+  if (source.limit) tasks = tasks.slice(0, source.limit);
+  if (tasks.length === 0) throw new Error("no task instances to evaluate");
+  return { tasks, repoPath };
+}
+
+export interface EvalSummary {
+  instances: number;
+  submitted: number;
+  resolved: number | null;
+  resolveRate: number | null;
+  info: EvalRunInfo;
+}
+
+export async function runEvaluation(run: StageExecution<EvalParams>): Promise<EvalSummary> {
+  const { params } = run;
+  const { tasks, repoPath } = loadTasks(run);
+  const isolation = params.sandbox === "none" ? "none" : await bwrapAvailable() ? "bwrap" : null;
+  if (!isolation) throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none");
+  const cacheRoot = path.join(os.tmpdir(), "sera-cache");
+  // Tasks from a generation run default to the repository that run read (its run.json).
+  const repoPathFor = (task: TaskInstance) =>
+    !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath ? path.resolve(repoPath) : resolveRepoPath(task.repo, params.tasks.repos, params.tasks.repoRoot);
+  for (const task of tasks) repoPathFor(task); // a missing clone fails before anything is served
+  const sources = new Map<string, Promise<PreparedSource>>();
+  const sourceFor = (task: TaskInstance) => {
+    const key = `${task.repo}@${task.base_commit}`;
+    if (!sources.has(key)) sources.set(key, prepareSource(repoPathFor(task), task.base_commit, cacheRoot));
+    return sources.get(key)!;
+  };
+
+  const checkpoint = params.serve.endpoint && !params.model.checkpoint ? params.serve.endpoint : resolveCheckpoint(run);
+  const serving = await serveModel(run, checkpoint);
+  const instancesDir = path.join(run.outDir, "instances");
+  const outcomes = new Map<string, InstanceOutcome>();
+  const sandboxRoot = existsSync("/dev/shm") ? "/dev/shm/sera-sandboxes" : path.join(os.tmpdir(), "sera-sandboxes");
+  const progress = () => run.emit({ progress_done: outcomes.size, progress_total: tasks.length });
+  try {
+    const model = openAIChatModel({
+      baseURL: serving.baseURL,
+      model: params.model.name,
+      timeoutMs: params.serve.requestTimeoutSeconds * 1000,
+      maxRetries: params.serve.maxRetries,
+    });
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        run.signal.throwIfAborted();
+        const task = tasks[next++];
+        const dir = path.join(instancesDir, task.instance_id);
+        const outcome =
+          finishedOutcome(dir) ??
+          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, agent: params.agent, dir, signal: run.signal }));
+        outcomes.set(task.instance_id, outcome);
+        progress();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(params.concurrency, tasks.length) }, worker));
+  } finally {
+    await serving.stop();
+    emitGpuHours(run, serving);
+  }
+
+  const ordered = tasks.map((task) => outcomes.get(task.instance_id)!);
+  writeFileSync(path.join(run.outDir, "predictions.jsonl"), ordered.map((o) => predictionLine({ instance_id: o.instanceId, model_name_or_path: params.model.name, model_patch: o.patch }) + "\n").join(""));
+  const standIn = serving.standIn || existsSync(path.join(checkpoint, STAND_IN_CHECKPOINT_MARKER));
+  const info: EvalRunInfo = {
+    suite: params.suite,
+    runId: run.runId,
+    seed: run.seed,
+    contextLength: params.contextLength,
+    model: params.model.name,
+    checkpoint,
+    standIn,
+    serveCommand: serving.command,
+    predictions: "predictions.jsonl",
+    instances: tasks.length,
+    repos: Object.fromEntries(tasks.map((task) => [task.instance_id, task.repo])),
+  };
+  writeJsonAtomic(path.join(run.outDir, "eval.json"), info);
+  const graded = writeRecords(run, tasks, ordered);
+  const submitted = ordered.filter((o) => o.patch.trim()).length;
+  run.emit({
+    instances: tasks.length,
+    submitted,
+    empty_patches: tasks.length - submitted,
+    failed_instances: ordered.filter((o) => o.failure === "sandbox_error" || o.failure === "model_error").length,
+    mean_steps: ordered.reduce((sum, o) => sum + o.steps, 0) / tasks.length,
+    output_tokens: ordered.reduce((sum, o) => sum + o.outputTokens, 0),
+    ...(graded ? { resolved: graded.resolved, resolve_rate: graded.resolveRate, ...(graded.meanRecall === null ? {} : { mean_recall: graded.meanRecall }) } : {}),
+  });
+  return { instances: tasks.length, submitted, resolved: graded?.resolved ?? null, resolveRate: graded?.resolveRate ?? null, info };
+}
+
+function emitGpuHours(run: StageExecution<EvalParams>, serving: { command: string | null; standIn: boolean; startedAt: number }): void {
+  // An external endpoint is someone else's GPU time; under Slurm the backend books the allocation.
+  if (serving.command === null || process.env.SLURM_JOB_ID) return;
+  const gpus = run.params.serve.gpus ?? run.params.serve.tensorParallel;
+  run.emit({
+    cost: {
+      kind: "gpu_hours",
+      quantity: (gpus * (Date.now() - serving.startedAt)) / 3_600_000,
+      unit: "gpu_hours",
+      unit_price: run.params.usdPerGpuHour ?? null,
+      source: serving.standIn ? "sera-eval serving wall clock (serve.command stand-in)" : "sera-eval serving wall clock",
+    },
+  });
+}
+
+function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], outcomes: InstanceOutcome[]): { resolved: number; resolveRate: number; meanRecall: number | null } | null {
+  const { params } = run;
+  const recordsDir = path.join(run.outDir, "records");
+  rmSync(recordsDir, { recursive: true, force: true });
+  mkdirSync(recordsDir, { recursive: true });
+  const common = { seed: run.seed, context_length: params.contextLength, model: params.model.name };
+  const rollouts = outcomes.map((o) => ({
+    run_id: run.runId, instance_id: o.instanceId, suite: params.suite, repo: o.repo, ...common, exit_status: o.exitStatus, failure: o.failure, steps: o.steps,
+    input_tokens: o.inputTokens, cached_input_tokens: o.cachedInputTokens, output_tokens: o.outputTokens, wall_seconds: o.wallSeconds, patch: o.patch,
+    patch_lines: o.patchLines, trajectory_path: o.trajectoryFile,
+  }));
+  writeFileSync(path.join(recordsDir, `${evalRolloutsTable.name}.jsonl`), rollouts.map((row) => JSON.stringify(row) + "\n").join(""));
+  if (params.suite !== "soft-verified") return null;
+
+  const { threshold, mode } = params.verification;
+  const rows = tasks.map((task, i) => {
+    const outcome = outcomes[i];
+    const recall = patchRecall(task.teacher_patch ?? "", outcome.patch, { threshold, mode });
+    const status = outcome.failure === "sandbox_error" ? "error" : !outcome.patch.trim() ? "empty_patch" : recall.verdict === "pass" ? "resolved" : "unresolved";
+    return {
+      run_id: run.runId, suite: "soft-verified", instance_id: task.instance_id, eval_run_id: run.runId, repo: task.repo, ...common, harness_run_id: null, status,
+      resolved: status === "resolved", patch_exists: outcome.patch.trim() !== "", patch_applied: null, f2p_success: null, f2p_failure: null, p2p_success: null,
+      p2p_failure: null, f2f_success: null, f2f_failure: null, p2f_success: null, p2f_failure: null, recall: recall.recall, precision: recall.precision,
+      f1: recall.f1, threshold, report_path: null,
+    };
+  });
+  writeFileSync(path.join(recordsDir, `${evalsTable.name}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
+  const resolved = rows.filter((row) => row.resolved).length;
+  const resolveRate = (100 * resolved) / rows.length;
+  const recalls = rows.map((row) => row.recall).filter((r): r is number => r !== null);
+  const summary = {
+    run_id: run.runId, suite: "soft-verified", eval_run_id: run.runId, harness_run_id: null, ...common, total_instances: rows.length, submitted_instances: rows.length,
+    completed_instances: rows.filter((row) => row.status !== "error").length, resolved_instances: resolved,
+    unresolved_instances: rows.filter((row) => row.status === "unresolved").length, empty_patch_instances: rows.filter((row) => row.status === "empty_patch").length,
+    error_instances: rows.filter((row) => row.status === "error").length, resolve_rate: resolveRate,
+    source: `line recall against the teacher's patch, threshold ${threshold} (${mode})`,
+  };
+  writeFileSync(path.join(recordsDir, `${evalSummariesTable.name}.jsonl`), JSON.stringify(summary) + "\n");
+  return { resolved, resolveRate, meanRecall: recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : null };
+}

@@ -1,0 +1,125 @@
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+/**
+ * Evaluation's tables, DDL and the typed `read_json` column list side by side. Stages write one
+ * JSONL file per table under records/; ingest loads them with keyed INSERT OR REPLACE.
+ *
+ *  eval_rollouts  the agent's side of an evaluation: per instance, exit status, steps, tokens, patch
+ *  evals          graded outcomes per instance: resolved, test counts (SWE-bench) or line recall
+ *                 (held-out soft verification), with seed and context length for paired statistics
+ *  eval_summaries one row per grading run: the harness's run summary (or counts computed the same way)
+ */
+
+interface EvalTable {
+  name: string;
+  columns: Record<string, string>;
+  key: string[];
+  ddl: string;
+}
+
+function table(name: string, columns: Record<string, string>, key: string[]): EvalTable {
+  const body = Object.entries(columns).map(([column, type]) => `"${column}" ${type}`).join(", ");
+  return { name, columns, key, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
+}
+
+export const evalRolloutsTable = table(
+  "eval_rollouts",
+  {
+    run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    suite: "VARCHAR",
+    repo: "VARCHAR",
+    seed: "INTEGER",
+    context_length: "INTEGER",
+    model: "VARCHAR",
+    exit_status: "VARCHAR",
+    failure: "VARCHAR",
+    steps: "INTEGER",
+    input_tokens: "BIGINT",
+    cached_input_tokens: "BIGINT",
+    output_tokens: "BIGINT",
+    wall_seconds: "DOUBLE",
+    patch: "VARCHAR",
+    patch_lines: "INTEGER",
+    trajectory_path: "VARCHAR",
+  },
+  ["run_id", "instance_id"],
+);
+
+export const evalsTable = table(
+  "evals",
+  {
+    run_id: "VARCHAR",
+    suite: "VARCHAR",
+    instance_id: "VARCHAR",
+    eval_run_id: "VARCHAR",
+    repo: "VARCHAR",
+    seed: "INTEGER",
+    context_length: "INTEGER",
+    model: "VARCHAR",
+    harness_run_id: "VARCHAR",
+    status: "VARCHAR",
+    resolved: "BOOLEAN",
+    patch_exists: "BOOLEAN",
+    patch_applied: "BOOLEAN",
+    f2p_success: "INTEGER",
+    f2p_failure: "INTEGER",
+    p2p_success: "INTEGER",
+    p2p_failure: "INTEGER",
+    f2f_success: "INTEGER",
+    f2f_failure: "INTEGER",
+    p2f_success: "INTEGER",
+    p2f_failure: "INTEGER",
+    recall: "DOUBLE",
+    precision: "DOUBLE",
+    f1: "DOUBLE",
+    threshold: "DOUBLE",
+    report_path: "VARCHAR",
+  },
+  ["run_id", "suite", "instance_id"],
+);
+
+export const evalSummariesTable = table(
+  "eval_summaries",
+  {
+    run_id: "VARCHAR",
+    suite: "VARCHAR",
+    eval_run_id: "VARCHAR",
+    harness_run_id: "VARCHAR",
+    model: "VARCHAR",
+    seed: "INTEGER",
+    context_length: "INTEGER",
+    total_instances: "INTEGER",
+    submitted_instances: "INTEGER",
+    completed_instances: "INTEGER",
+    resolved_instances: "INTEGER",
+    unresolved_instances: "INTEGER",
+    empty_patch_instances: "INTEGER",
+    error_instances: "INTEGER",
+    resolve_rate: "DOUBLE",
+    source: "VARCHAR",
+  },
+  ["run_id", "suite"],
+);
+
+export const evaluationTables = [evalRolloutsTable, evalsTable, evalSummariesTable];
+
+export const evaluationMigrations = [{ component: "evaluation", version: 1, name: "evaluation records", sql: evaluationTables.map((t) => t.ddl) }];
+
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+export async function ingestEvaluationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
+  for (const t of evaluationTables) {
+    const file = path.join(recordsDir, `${t.name}.jsonl`);
+    if (!existsSync(file) || statSync(file).size === 0) continue;
+    const spec = `{${Object.entries(t.columns).map(([c, type]) => `${sqlString(c)}: ${sqlString(type)}`).join(", ")}}`;
+    const names = Object.keys(t.columns).map((c) => `"${c}"`).join(", ");
+    await connection.run(
+      `INSERT OR REPLACE INTO ${t.name} (${names}) SELECT ${names} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${spec}, maximum_object_size = 268435456)`,
+    );
+  }
+}

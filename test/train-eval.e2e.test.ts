@@ -131,6 +131,25 @@ describe("training and evaluation stages end to end", () => {
     expect(evals.stdout).toContain("python -m swebench.harness.run_evaluation --dataset_name princeton-nlp/SWE-bench_Verified");
   });
 
+  it("plans the paper's scaling sweep and previews its training runs with a warmup ratio per subset size", () => {
+    const cwd = tempProject();
+    mkdirSync(path.join(cwd, "experiments"));
+    cpSync(path.join(repoRoot, "experiments/scaling.yaml"), path.join(cwd, "experiments/scaling.yaml"));
+    const plan = sera(["plan", "experiments/scaling.yaml", "--json"], cwd);
+    expect(plan.code).toBe(0);
+    const runs = JSON.parse(plan.stdout) as Array<{ stage: string; sweep: Record<string, unknown> }>;
+    const perStage = Object.fromEntries(["generate", "dataset", "train", "eval", "grade"].map((stage) => [stage, runs.filter((r) => r.stage === stage).length]));
+    // 7 subset sizes × 3 seeds trainings, each evaluated at 2 context lengths and graded.
+    expect(perStage).toEqual({ generate: 1, dataset: 1, train: 21, eval: 42, grade: 42 });
+    expect(new Set(runs.filter((r) => r.stage === "grade").map((r) => JSON.stringify(r.sweep))).size).toBe(14);
+    const train = sera(["train", "--dry-run", "experiments/scaling.yaml", "--stage", "train"], cwd);
+    expect(train.code).toBe(0);
+    expect(train.stdout).toContain("# 16000 samples (from the nested subset size) → 1500 steps, 48 warmup steps = warmup_ratio 0.032");
+    expect(train.stdout).toContain("# 400 samples (from the nested subset size) → 39 steps, 39 warmup steps = warmup_ratio 1");
+    expect(train.stdout.match(/-m axolotl\.cli\.train/g)).toHaveLength(21);
+    expect(train.stdout).toMatch(/21 training runs previewed/);
+  });
+
   it("retries a trainer that crashes and resumes it from its newest checkpoint", () => {
     const cwd = tempProject();
     const sample = (i: number) =>

@@ -71,7 +71,7 @@ export function axolotlConfigYaml(plan: TrainingPlan): string {
   return trainerYaml(axolotlConfig(plan), [
     `axolotl config rendered by sera from recipe ${plan.recipe}`,
     `${warmup.samples} samples → ${warmup.totalSteps} optimiser steps (⌈${warmup.samples} / ${plan.hyper.globalBatch}⌉ × ${plan.hyper.epochs} epochs);`,
-    `warmup_ratio ${warmup.warmupRatio} = ${warmup.warmupSteps} warmup steps`,
+    `warmup_ratio ${warmup.warmupRatio} = ${warmup.warmupSteps} warmup steps${warmup.warmupSteps < plan.hyper.warmupSteps ? ` (the run is shorter than the recipe's ${plan.hyper.warmupSteps}: it warms up throughout)` : ""}`,
     `global batch ${plan.hyper.globalBatch} = micro ${plan.hyper.microBatchSize} × accumulation ${plan.gradientAccumulation} × ${plan.resources.nodes * plan.resources.gpusPerNode} GPUs`,
   ]);
 }

@@ -56,7 +56,7 @@ export function llamaFactoryConfigYaml(plan: TrainingPlan): string {
   const { warmup } = plan;
   return trainerYaml(llamaFactoryConfig(plan), [
     `LLaMA-Factory config rendered by sera from recipe ${plan.recipe}`,
-    `${warmup.samples} samples → ${warmup.totalSteps} optimiser steps; warmup_ratio ${warmup.warmupRatio} = ${warmup.warmupSteps} warmup steps`,
+    `${warmup.samples} samples → ${warmup.totalSteps} optimiser steps; warmup_ratio ${warmup.warmupRatio} = ${warmup.warmupSteps} warmup steps${warmup.warmupSteps < plan.hyper.warmupSteps ? ` (shorter than the recipe's ${plan.hyper.warmupSteps})` : ""}`,
     `global batch ${plan.hyper.globalBatch} = per-device ${plan.hyper.microBatchSize} × accumulation ${plan.gradientAccumulation} × ${plan.resources.nodes * plan.resources.gpusPerNode} GPUs`,
   ]);
 }

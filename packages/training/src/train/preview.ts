@@ -25,12 +25,16 @@ export async function previewTraining(
 ): Promise<TrainingPreview> {
   let samples: number | null = samplesOverride ?? null;
   let samplesFrom = "--samples";
-  let datasetFile = params.dataset ? path.resolve(params.dataset) : "<dataset run output>";
+  const upstreamOut = run.upstream[params.datasetStage ?? Object.keys(run.upstream)[0]]?.outDir;
+  // Before the dataset run exists, name where its shards will be (the dataset card's layout).
+  let datasetFile = params.dataset
+    ? path.resolve(params.dataset)
+    : path.join(upstreamOut ?? "<dataset run>", params.datasetFile ?? `data/${params.samples === "all" ? "all" : `subset-${params.samples}`}-*.jsonl`);
   if (samples === null) {
     try {
       const shards = params.dataset
         ? datasetShards(path.resolve(params.dataset))
-        : findUpstreamDataset(run.upstream[params.datasetStage ?? Object.keys(run.upstream)[0]]?.outDir ?? "", { file: params.datasetFile, samples: params.samples });
+        : findUpstreamDataset(upstreamOut ?? "", { file: params.datasetFile, samples: params.samples });
       if (shards.every((file) => existsSync(file))) {
         samples = await collectSamples(shards);
         samplesFrom = shards.length === 1 ? shards[0] : `${shards.length} shards`;

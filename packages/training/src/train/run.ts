@@ -114,6 +114,9 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
     masterPort: params.launcher.masterPort,
   });
   writeRenderedFiles(renderTrainingFiles(plan));
+  if (plan.warmup.warmupSteps < plan.hyper.warmupSteps) {
+    process.stderr.write(`sera-train: ${plan.warmup.totalSteps} optimiser steps are fewer than the recipe's ${plan.hyper.warmupSteps} warmup steps: the learning rate warms up for the whole run\n`);
+  }
   const gpus = plan.resources.nodes * plan.resources.gpusPerNode;
   run.emit({
     samples: plan.warmup.samples,

@@ -140,6 +140,24 @@ describe("sera-train stage body", () => {
     expect(readFileSync(path.join(broken.outDir, "trainer.log"), "utf8")).toContain("CUDA out of memory");
   });
 
+  it("leaves GPU-hours to a cluster backend, which books them from its own accounting", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sera-train-stage-"));
+    const script = standInScript(dir);
+    const { run, emitted } = execution(
+      { samples: 40, postprocess: { tokenizerFrom: "bundled-qwen3" }, launcher: { command: `{node} ${script} {config} {gpus}` } },
+      dir,
+      { dataset: { runId: "ds", outDir: datasetRun(dir) } },
+    );
+    process.env.SERA_BACKEND = "slurm";
+    try {
+      await runTraining(run);
+    } finally {
+      delete process.env.SERA_BACKEND;
+    }
+    expect(emitted.filter((r) => r.cost)).toEqual([]);
+    expect(emitted.some((r) => typeof r.loss === "number")).toBe(true);
+  });
+
   it("does not launch a multi-node recipe without its Slurm allocation, and names missing subsets", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-train-stage-"));
     const upstream = { dataset: { runId: "ds", outDir: datasetRun(dir) } };

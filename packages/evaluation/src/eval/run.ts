@@ -129,8 +129,8 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
 }
 
 function emitGpuHours(run: StageExecution<EvalParams>, serving: { command: string | null; standIn: boolean; startedAt: number }): void {
-  // An external endpoint is someone else's GPU time; under Slurm the backend books the allocation.
-  if (serving.command === null || process.env.SLURM_JOB_ID) return;
+  // An external endpoint is someone else's GPU time; a cluster backend (SERA_BACKEND) books its own allocation.
+  if (serving.command === null || (process.env.SERA_BACKEND !== undefined && process.env.SERA_BACKEND !== "local")) return;
   const gpus = run.params.serve.gpus ?? run.params.serve.tensorParallel;
   run.emit({
     cost: {

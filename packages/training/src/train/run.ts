@@ -210,12 +210,17 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
   return summary;
 }
 
+/** A cluster backend (SERA_BACKEND=slurm or ray) books the job's GPU-hours from its own accounting. */
+export function backendBooksGpuHours(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.SERA_BACKEND !== undefined && env.SERA_BACKEND !== "local";
+}
+
 /**
- * GPU-hours of this attempt. Under Slurm the backend books the allocation from the cluster's
- * accounting, so the stage adds nothing there; elsewhere it books GPUs × the trainer's wall time.
+ * GPU-hours of this attempt: on a cluster backend the allocation is booked from the cluster's
+ * accounting, so the stage adds nothing; elsewhere it books GPUs × the trainer's wall time.
  */
 function emitGpuHours(run: StageExecution<TrainParams>, gpus: number, wallSeconds: number, standIn: boolean): void {
-  if (process.env.SLURM_JOB_ID) return;
+  if (backendBooksGpuHours()) return;
   run.emit({
     cost: {
       kind: "gpu_hours",

@@ -57,7 +57,7 @@ function datasetRun(dir: string): string {
   return outDir;
 }
 
-function execution(params: Partial<TrainParams> & Record<string, unknown>, dir: string, upstream: Record<string, { runId: string; outDir: string }> = {}) {
+function execution(params: Record<string, unknown>, dir: string, upstream: Record<string, { runId: string; outDir: string }> = {}) {
   const emitted: Record<string, unknown>[] = [];
   const outDir = path.join(dir, "out");
   mkdirSync(outDir, { recursive: true });

@@ -3,6 +3,12 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError, ExperimentBusyError, SERA_VERSION, StoreBusyError } from "@sera/core";
 import "@sera/generation"; // registers the sera-generate stage and its tables
+import "@sera/analysis"; // registers the paper-table stage
+import "@sera/training"; // registers the sera-dataset and sera-train stages and the dataset / foreign-trajectory / checkpoint tables
+import "@sera/evaluation"; // registers the sera-eval and swebench-harness stages and the evaluation tables
+import { datasetBuildCommand } from "./commands/dataset-build.js";
+import { datasetStatsCommand } from "./commands/dataset-stats.js";
+import { ingestCommand } from "./commands/ingest.js";
 import { initCommand } from "./commands/init.js";
 import { inventoryCommand } from "./commands/inventory.js";
 import { modelServeCommand } from "./commands/model-serve.js";
@@ -10,9 +16,12 @@ import { quickstartCommand } from "./commands/quickstart.js";
 import { verifyCommand } from "./commands/verify.js";
 import { planCommand } from "./commands/plan.js";
 import { queryCommand } from "./commands/query.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { runsShowCommand } from "./commands/runs-show.js";
 import { statusCommand } from "./commands/status.js";
+import { trainDryRunCommand, trainStandInCommand } from "./commands/train.js";
+import { evalDryRunCommand } from "./commands/eval.js";
 import { UsageError } from "./errors.js";
 
 /**
@@ -91,6 +100,19 @@ async function main(): Promise<void> {
       (a) => run(() => queryCommand({ sql: a.sql, store: a.store, experiment: a.experiment, json: a.json, csv: a.csv }))(),
     )
     .command(
+      "report <experiment>",
+      "write reports/<name>/ (HTML, Markdown, Parquet, SQL, charts) from the store, read-only; run the experiment first",
+      (y) =>
+        y
+          .positional("experiment", { type: "string", demandOption: true })
+          .options(setOption)
+          .option("out", { type: "string", describe: "output directory (default: reports/<experiment name>)" })
+          .option("store", { type: "string", describe: "DuckDB store file (default: the experiment's store)" })
+          .option("png", { type: "boolean", default: true, describe: "also write PNG copies of the charts (--no-png to skip)" })
+          .option("json", { type: "boolean", describe: "print a JSON summary" }),
+      (a) => run(() => reportCommand({ experiment: a.experiment, out: a.out, store: a.store, set: a.set, png: a.png, json: a.json }))(),
+    )
+    .command(
       "inventory <repo>",
       "list the functions and methods SERA can sample from a repository (tree-sitter; read from git)",
       (y) =>
@@ -144,6 +166,96 @@ async function main(): Promise<void> {
             )(),
         )
         .demandCommand(1, "name a model subcommand, e.g. sera model serve --scripted"),
+    )
+    .command("dataset", "SFT datasets from generated (or ingested) trajectories", (y) =>
+      y
+        .command(
+          "build [experiment]",
+          "build a dataset as a run (resumable, recorded): from an experiment file with a sera-dataset stage, or --from-run <id>",
+          (z) =>
+            z
+              .positional("experiment", { type: "string" })
+              .option("from-run", { type: "string", array: true, describe: "a sera-generate run id (or ingest id, or prefix) already in the store" })
+              .option("store", storeOptions.store)
+              .options(setOption)
+              .option("format", { choices: ["hermes", "xml", "raw"] as const })
+              .option("trajectories", { choices: ["t1", "t2", "mix"] as const, describe: "T1 the self-check accepted, verified T2, or both" })
+              .option("threshold", { type: "number", describe: "T2 needs line recall ≥ this (default: the generation run's own verdict)" })
+              .option("budget", { type: "number", describe: "Qwen3 tokens per sample (default 32768)" })
+              .option("ratio-floor", { type: "number", describe: "keep samples with truncation ratio ≥ this (default 0.88)" })
+              .option("top-n", { type: "number", describe: "then keep at most this many, best ratio first" })
+              .option("subsets", { type: "number", array: true, describe: "nested subset sizes, e.g. --subsets 400 750 1500" })
+              .option("seed", { type: "number", describe: "seed of the nested-subset order" })
+              .option("where", { type: "string", describe: "SQL condition over the rollouts, e.g. \"steps <= 40\"" })
+              .option("max-patch-lines", { type: "number", describe: "enable the patch-size filter (paper: 40)" })
+              .option("max-tool-output-tokens", { type: "number", describe: "enable the mean tool-output filter (paper: 600)" })
+              .option("dedupe", { type: "boolean", describe: "drop identical patches (per phase)" })
+              .option("enforce-submit", { type: "boolean", describe: "only trajectories with exit status submitted (default on; --no-enforce-submit)" })
+              .option("retry-failed", { type: "boolean" }),
+          (a) =>
+            run(() =>
+              datasetBuildCommand({
+                experiment: a.experiment, fromRun: a.fromRun, store: a.store, set: a.set, format: a.format, trajectories: a.trajectories,
+                threshold: a.threshold, budget: a.budget, ratioFloor: a.ratioFloor, topN: a.topN, subsets: a.subsets, seed: a.seed, where: a.where,
+                maxPatchLines: a.maxPatchLines, maxToolOutputTokens: a.maxToolOutputTokens, dedupe: a.dedupe, enforceSubmit: a.enforceSubmit,
+                retryFailed: a.retryFailed,
+              }),
+            )(),
+        )
+        .command(
+          "stats <id>",
+          "a dataset's card: counts, drops per filter, token and truncation-ratio histograms, lineage, files",
+          (z) => z.positional("id", { type: "string", demandOption: true }).options(storeOptions).option("json", { type: "boolean" }),
+          (a) => run(() => datasetStatsCommand({ id: a.id, store: a.store, experiment: a.experiment, json: a.json }))(),
+        )
+        .demandCommand(1, "name a dataset subcommand, e.g. sera dataset build --from-run <id>"),
+    )
+    .command(
+      "ingest <path>",
+      "record foreign trajectories (SWE-agent .traj/.pred/preds.json, mini-swe-agent .traj.json, SFT JSONL; a file or a directory) in the store",
+      (y) =>
+        y
+          .positional("path", { type: "string", demandOption: true })
+          .options(storeOptions)
+          .option("wait", { type: "number", default: 60, describe: "seconds to wait while a coordinator holds the store" })
+          .option("json", { type: "boolean" }),
+      (a) => run(() => ingestCommand({ path: a.path, store: a.store, experiment: a.experiment, waitSeconds: a.wait, json: a.json }))(),
+    )
+    .command("train", "training runs: preview their trainer configs and job scripts, or play the CPU stand-in trainer", (y) =>
+      y
+        .command(
+          "$0 <experiment>",
+          "print the trainer config and job script of every sera-train run (with --dry-run; training itself runs with sera run)",
+          (z) =>
+            z
+              .positional("experiment", { type: "string", demandOption: true })
+              .option("dry-run", { type: "boolean", describe: "required: render, print, write nothing" })
+              .option("stage", { type: "string", describe: "only this stage's runs" })
+              .option("samples", { type: "number", describe: "dataset size to assume when the dataset is not built yet" })
+              .options(setOption),
+          (a) => run(() => trainDryRunCommand({ experiment: a.experiment, dryRun: a.dryRun, stage: a.stage, set: a.set, samples: a.samples }))(),
+        )
+        .command(
+          "stand-in",
+          "the CPU stand-in trainer (not a trainer): reads a rendered axolotl/LLaMA-Factory config, prints trainer-style logs, writes stand-in checkpoints",
+          (z) =>
+            z
+              .option("config", { type: "string", demandOption: true })
+              .option("world-size", { type: "number", default: 1, describe: "GPUs the real job would use (global batch = micro × accumulation × this)" })
+              .option("step-ms", { type: "number", default: 0, describe: "pause per step" })
+              .option("crash-at-step", { type: "number", describe: "exit 75 once at this step (exercises retries and resume)" }),
+          (a) => run(() => trainStandInCommand({ config: a.config, worldSize: a.worldSize, stepMs: a.stepMs, crashAtStep: a.crashAtStep }))(),
+        ),
+    )
+    .command(
+      "eval <experiment>",
+      "print the vLLM serve command and SWE-bench harness command of every evaluation run (with --dry-run; evaluations run with sera run)",
+      (y) =>
+        y
+          .positional("experiment", { type: "string", demandOption: true })
+          .option("dry-run", { type: "boolean", describe: "required: render and print, start nothing" })
+          .options(setOption),
+      (a) => run(() => evalDryRunCommand({ experiment: a.experiment, dryRun: a.dryRun, set: a.set }))(),
     )
     .command("runs", "inspect runs", (y) =>
       y

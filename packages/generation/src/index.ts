@@ -7,6 +7,7 @@ export * from "./sandbox/index.js";
 export * from "./tools/index.js";
 export { runAgent, DEFAULT_AGENT_LIMITS, type AgentLimits, type AgentResult, type AgentRun, type Environment, type ExitStatus } from "./agent/loop.js";
 export { trajectorySteps } from "./agent/steps.js";
+export { sandboxEnvironment, type ToolLimits } from "./agent/sandbox-environment.js";
 export { generationParamsSchema, teacherSchema, type GenerationParams, type TeacherConfig } from "./pipeline/params.js";
 export { runGeneration, type GenerationSummary } from "./pipeline/run.js";
 export { generationTables, ingestGenerationRecords } from "./records/tables.js";

@@ -5,11 +5,10 @@ import {
   AGENT_SYSTEM_PROMPT,
   changedLines,
   createSandbox,
-  createToolbox,
+  sandboxEnvironment,
   renderInstanceTask,
   runAgent,
   type ChatModel,
-  type Environment,
   type Isolation,
   type PreparedSource,
 } from "@sera/generation";
@@ -64,12 +63,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
   try {
     const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
     try {
-      const toolbox = createToolbox(sandbox, { bashTimeoutMs: agent.commandTimeoutSeconds * 1000, bashMaxOutputChars: agent.outputChars, editorMaxOutputChars: agent.outputChars });
-      const environment: Environment = {
-        tools: toolbox.definitions.map((tool) => ({ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters })),
-        run: (call) => toolbox.run(call),
-        patch: () => sandbox.diff(),
-      };
+      const environment = sandboxEnvironment(sandbox, agent);
       const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
         writeJsonAtomic(trajectoryFile, { instanceId: task.instance_id, messages, ...extra });
       const result = await runAgent({

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readJson, writeJsonAtomic, type Message } from "@sera/core";
-import { runAgent, type AgentResult, type Environment } from "../agent/loop.js";
+import { runAgent, type AgentResult } from "../agent/loop.js";
+import { sandboxEnvironment } from "../agent/sandbox-environment.js";
 import { trajectorySteps } from "../agent/steps.js";
 import { ModelCallError } from "../model/callError.js";
 import type { ChatModel } from "../model/types.js";
@@ -13,7 +14,6 @@ import { AGENT_SYSTEM_PROMPT, renderBugPrompt, renderInstanceTask } from "../tas
 import { parsePrText, renderPrPrompt } from "../tasks/pr-writer.js";
 import { attemptPromptIndex, type SampledTask } from "../tasks/sampling.js";
 import { MAX_TRUNCATION_ATTEMPT, parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "../tasks/self-check.js";
-import { createToolbox } from "../tools/toolbox.js";
 import { patchRecall, type PatchRecall } from "../verify/recall.js";
 import type { GenerationParams } from "./params.js";
 import { callOwner } from "./teacher.js";
@@ -97,12 +97,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   const { agent } = context.params;
   const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
   try {
-    const toolbox = createToolbox(sandbox, { bashTimeoutMs: agent.commandTimeoutSeconds * 1000, bashMaxOutputChars: agent.outputChars, editorMaxOutputChars: agent.outputChars });
-    const environment: Environment = {
-      tools: toolbox.definitions.map((tool) => ({ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters })),
-      run: (call) => toolbox.run(call),
-      patch: () => sandbox.diff(),
-    };
+    const environment = sandboxEnvironment(sandbox, agent);
     const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
       writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, ...extra });
     const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>

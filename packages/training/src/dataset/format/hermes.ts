@@ -34,6 +34,31 @@ export function hermesToolCall(call: ToolCall): string | undefined {
   return `<tool_call>\n{"name": ${JSON.stringify(call.name)}, "arguments": ${pythonJsonDumps(call.arguments)}}\n</tool_call>`;
 }
 
+/**
+ * Shared by hermes and xml: an assistant turn as think block, commentary (followed by
+ * `commentaryEnd`) and the rendered tool calls, or why the turn cannot be used.
+ */
+export function renderAssistantTurn(
+  message: Message,
+  options: ResolvedRenderOptions,
+  renderCall: (call: ToolCall) => string | undefined,
+  commentaryEnd: string,
+): { content: string } | { dropped: DropReason } {
+  const calls = message.toolCalls ?? [];
+  if (calls.length === 0) return { dropped: "assistant-without-tool-call" };
+  const prefix = assistantPrefix(message, options);
+  if (typeof prefix === "string") return { dropped: prefix };
+  const renderedCalls: string[] = [];
+  for (const call of calls) {
+    const rendered = renderCall(call);
+    if (rendered === undefined) return { dropped: "tool-arguments-not-json" };
+    renderedCalls.push(rendered);
+  }
+  let content = prefix.think !== undefined ? `<think>\n${prefix.think}\n</think>\n\n` : "";
+  if (prefix.commentary !== "") content += `${prefix.commentary}${commentaryEnd}`;
+  return { content: content + renderedCalls.join("\n") };
+}
+
 /** Shared by hermes and xml: the assistant text before the tool calls, or why the turn is unusable. */
 export function assistantPrefix(message: Message, options: ResolvedRenderOptions): { think: string | undefined; commentary: string } | DropReason {
   const split = splitAssistantText(message, options.thinkTags);
@@ -70,19 +95,9 @@ export function renderHermes(trajectory: Trajectory, options: ResolvedRenderOpti
       messages.push({ role: message.role, content: message.content });
       continue;
     }
-    const calls = message.toolCalls ?? [];
-    if (calls.length === 0) return { dropped: "assistant-without-tool-call" };
-    const prefix = assistantPrefix(message, options);
-    if (typeof prefix === "string") return { dropped: prefix };
-    const renderedCalls: string[] = [];
-    for (const call of calls) {
-      const rendered = hermesToolCall(call);
-      if (rendered === undefined) return { dropped: "tool-arguments-not-json" };
-      renderedCalls.push(rendered);
-    }
-    let content = prefix.think !== undefined ? `<think>\n${prefix.think}\n</think>\n\n` : "";
-    if (prefix.commentary !== "") content += `${prefix.commentary}\n`;
-    messages.push({ role: "assistant", content: content + renderedCalls.join("\n") });
+    const turn = renderAssistantTurn(message, options, hermesToolCall, "\n");
+    if ("dropped" in turn) return turn;
+    messages.push({ role: "assistant", content: turn.content });
   }
   flushResponses();
   return { instanceId: trajectory.instanceId, messages, tools: options.tools };

@@ -1,5 +1,5 @@
 import type { ToolCall, Trajectory } from "@sera/core";
-import { assistantPrefix } from "./hermes.js";
+import { renderAssistantTurn } from "./hermes.js";
 import { pythonJsonDumps } from "./python-json.js";
 import type { RenderedOrDropped, SftMessage } from "./sample.js";
 import type { ResolvedRenderOptions } from "./resolve.js";
@@ -71,19 +71,9 @@ export function renderXml(trajectory: Trajectory, options: ResolvedRenderOptions
       messages.push({ role: message.role, content: message.content });
       continue;
     }
-    const calls = message.toolCalls ?? [];
-    if (calls.length === 0) return { dropped: "assistant-without-tool-call" };
-    const prefix = assistantPrefix(message, options);
-    if (typeof prefix === "string") return { dropped: prefix };
-    const renderedCalls: string[] = [];
-    for (const call of calls) {
-      const rendered = xmlToolCall(call);
-      if (rendered === undefined) return { dropped: "tool-arguments-not-json" };
-      renderedCalls.push(rendered);
-    }
-    let content = prefix.think !== undefined ? `<think>\n${prefix.think}\n</think>\n\n` : "";
-    if (prefix.commentary !== "") content += `${prefix.commentary}\n\n`;
-    messages.push({ role: "assistant", content: content + renderedCalls.join("\n") });
+    const turn = renderAssistantTurn(message, options, xmlToolCall, "\n\n");
+    if ("dropped" in turn) return turn;
+    messages.push({ role: "assistant", content: turn.content });
   }
   return { instanceId: trajectory.instanceId, messages, tools: options.tools };
 }

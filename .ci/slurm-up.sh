@@ -137,7 +137,8 @@ KillWait=10
 # Start batch jobs at submit time instead of batching their scheduling for up to 3 s (the default).
 SchedulerParameters=batch_sched_delay=0
 JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=30
+JobAcctGatherFrequency=task=2
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStorageTRES=gres/gpu

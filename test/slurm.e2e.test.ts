@@ -63,7 +63,11 @@ sweep:
       expect.objectContaining({ p_n: 2, status: "failed", attempt: 1, failures: 1, error: "exit code 1" }),
       expect.objectContaining({ p_n: 3, status: "succeeded", attempt: 2, failures: 1 }),
     ]);
-    for (const run of runs) expect(String(run.job_ref)).toMatch(/^\d+$/);
+    // The three first attempts went as one job array; n=3's retry is a job of its own.
+    const arrayId = String(runs[0].job_ref).split("_")[0];
+    expect(runs.slice(0, 2).map((run) => run.job_ref)).toEqual([`${arrayId}_0`, `${arrayId}_1`]);
+    expect(String(runs[2].job_ref)).toMatch(/^\d+$/);
+    expect(events(cwd, String(runs[2].id)).find((e) => e.event === "submitted")?.detail).toEqual({ jobRef: `${arrayId}_2` });
     expect(slurmState(String(runs[0].job_ref))).toBe("COMPLETED");
     expect(slurmState(String(runs[1].job_ref))).toBe("FAILED");
 
@@ -77,7 +81,7 @@ sweep:
     const ledger = queryJson(cwd, "SELECT run_id, attempt, kind, quantity, unit, source FROM cost_ledger ORDER BY run_id, attempt, kind");
     expect(ledger).toHaveLength(8);
     for (const line of ledger.filter((l) => l.kind === "cpu_hours")) {
-      expect(line.source).toMatch(/^slurm sacct job \d+$/);
+      expect(line.source).toMatch(/^slurm (sacct|scontrol) job \d+(_\d)?$/);
       // Each job slept 1.2 s on one CPU; sacct rounds to whole seconds.
       expect(Number(line.quantity) * 3600).toBeGreaterThanOrEqual(1);
       expect(Number(line.quantity) * 3600).toBeLessThan(20);

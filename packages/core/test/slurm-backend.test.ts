@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readJsonl, slurmBackend, slurmBackendSchema, writeJsonAtomic, type Backend, type JobHandle, type JobState } from "../src/index.js";
+import { readJsonl, slurmBackend, slurmBackendSchema, writeJsonAtomic, type Backend, type JobHandle, type JobResources, type JobState } from "../src/index.js";
 import type { CostLine } from "../src/store/tables.js";
 
 /**
@@ -24,21 +24,21 @@ beforeAll(() => {
   if (!existsSync(workerScript)) throw new Error(`${workerScript} is missing; build first (npx tsc -b packages/core)`);
 });
 
-function backendFor(settings: Record<string, unknown> = {}): Backend {
-  return slurmBackend({ config: slurmBackendSchema.parse({ kind: "slurm", pollSeconds: 0.3, workerScript, resources: { memory: "200M" }, ...settings }) });
+function backendFor(settings: Record<string, unknown> = {}, stageResources: Record<string, JobResources> = {}): Backend {
+  return slurmBackend({ config: slurmBackendSchema.parse({ kind: "slurm", pollSeconds: 0.3, workerScript, resources: { memory: "200M" }, ...settings }), stageResources });
 }
 
 /** An attempt directory as the coordinator leaves it before submitting: run.json beside it, job.json inside. */
-function attempt(argv: string[], root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-"))): string {
-  const runDir = path.join(root, "runs", "r1");
+function attempt(argv: string[], root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-")), run = { id: "r1", stage: "work" }): string {
+  const runDir = path.join(root, "runs", run.id);
   const attemptDir = path.join(runDir, "attempt-1");
   mkdirSync(attemptDir, { recursive: true });
-  writeJsonAtomic(path.join(runDir, "run.json"), { id: "r1", experiment: "t", stage: "work" });
+  writeJsonAtomic(path.join(runDir, "run.json"), { id: run.id, experiment: "t", stage: run.stage });
   writeJsonAtomic(path.join(attemptDir, "job.json"), {
-    runId: "r1abcdef0123",
+    runId: `${run.id}abcdef0123`,
     attempt: 1,
     argv,
-    env: { SERA_STAGE: "work" },
+    env: { SERA_STAGE: run.stage, SERA_RUN_ID: run.id },
     cwd: root,
     outDir: path.join(runDir, "out"),
     outputs: [],
@@ -153,10 +153,113 @@ describe("Slurm backend on a real cluster", () => {
     expect(slurmState(handle.jobRef)).toBe("CANCELLED");
   });
 
+  it("a job over its memory request is a failure (not retried as lost), with Slurm's words in the error", async () => {
+    // The test cluster enforces --mem by polling (JobAcctGatherParams=OverMemoryKill, .ci/slurm-up.sh), as sites
+    // without cgroup limits do: Slurm kills the whole step and ends the job FAILED with "exceeded memory limit".
+    const grow = "import time\nx = []\nfor _ in range(100):\n    x.append(bytearray(20 << 20)); time.sleep(0.1)\n";
+    const attemptDir = attempt(["python3", "-c", grow]);
+    const backend = backendFor({ resources: { memory: "250M" } });
+    const handle = await submit(backend, attemptDir);
+    expect(await pollUntil(backend, handle, attemptDir, finished, 40_000)).toBe("done");
+    const result = await backend.collect(handle, attemptDir);
+    expect(result.status).toBe("failed");
+    expect(result.error).toMatch(new RegExp(`^out of memory \\(Slurm job ${handle.jobRef} ended FAILED; slurm-${handle.jobRef}\\.err: .*exceeded memory limit`, "i"));
+    expect(JSON.parse(readFileSync(path.join(attemptDir, "result.json"), "utf8")).status).toBe("failed");
+    expect(readJsonl<CostLine>(path.join(attemptDir, "accounting.jsonl")).find((l) => l.kind === "cpu_hours")).toBeDefined();
+  });
+
+  it("a job that reaches its Slurm time limit is a timeout (which the retry policy may retry)", async () => {
+    // Slurm's limits are whole minutes and slurmctld checks them periodically, so this takes 1–2 minutes.
+    const attemptDir = attempt(["bash", "-c", "echo started; sleep 600"]);
+    const backend = backendFor({ resources: { memory: "200M", time: 1 } });
+    const handle = await submit(backend, attemptDir);
+    expect(await pollUntil(backend, handle, attemptDir, finished, 170_000)).toBe("done");
+    const result = await backend.collect(handle, attemptDir);
+    expect(result).toMatchObject({ status: "timeout", error: `Slurm time limit reached (job ${handle.jobRef})` });
+    expect(result.wallSeconds).toBeGreaterThanOrEqual(55);
+    expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toContain("started");
+    expect(slurmState(handle.jobRef)).toBe("TIMEOUT");
+  }, 180_000);
+
   it("a sbatch refusal is an error naming the problem", async () => {
     const attemptDir = attempt(["true"]);
     const backend = backendFor({ resources: { partition: "no-such-partition" } });
     await expect(backend.submit(attemptDir)).rejects.toThrow(/sbatch: .*invalid partition/i);
+  });
+});
+
+describe("Slurm job arrays", () => {
+  /** Submit together and record the handles, as the coordinator does for runs that become ready at once. */
+  async function submitTogether(backend: Backend, attemptDirs: string[]): Promise<JobHandle[]> {
+    const handles = await backend.submitMany!(attemptDirs);
+    for (const [i, dir] of attemptDirs.entries()) writeJsonAtomic(path.join(dir, "handle.json"), handles[i]);
+    return handles;
+  }
+
+  it("attempts with the same resources share one array; a stage asking for more gets its own job", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "sera slurm array "));
+    const say = ["bash", "-c", 'echo "run=$SERA_RUN_ID task=$SLURM_ARRAY_TASK_ID"; sleep 1'];
+    const dirs = [
+      attempt(say, root, { id: "a", stage: "work" }),
+      attempt(say, root, { id: "b", stage: "big" }),
+      attempt(say, root, { id: "c", stage: "work" }),
+      attempt(say, root, { id: "d", stage: "work" }),
+    ];
+    const backend = backendFor({}, { big: { cpusPerTask: 2 } });
+    const handles = await submitTogether(backend, dirs);
+    const arrayId = /^(\d+)_0$/.exec(handles[0].jobRef)?.[1];
+    expect(arrayId).toBeDefined();
+    expect(handles.map((h) => h.jobRef)).toEqual([`${arrayId}_0`, expect.stringMatching(/^\d+$/), `${arrayId}_1`, `${arrayId}_2`]);
+    for (const [i, dir] of dirs.entries()) {
+      expect(await pollUntil(backend, handles[i], dir, finished)).toBe("done");
+      expect((await backend.collect(handles[i], dir)).status).toBe("succeeded");
+    }
+    // Every task ran its own attempt, logged into that attempt's directory under its own job reference.
+    expect(readFileSync(path.join(dirs[0], "stdout.log"), "utf8")).toBe("run=a task=0\n");
+    expect(readFileSync(path.join(dirs[3], "stdout.log"), "utf8")).toBe("run=d task=2\n");
+    expect(readFileSync(path.join(dirs[1], "stdout.log"), "utf8")).toBe("run=b task=\n");
+    expect(existsSync(path.join(dirs[2], `slurm-${handles[2].jobRef}.out`))).toBe(true);
+    const script = readFileSync(path.join(dirs[0], "slurm-job.sh"), "utf8");
+    expect(script).toContain("#SBATCH --array=0-2");
+    expect(readFileSync(path.join(dirs[1], "slurm-job.sh"), "utf8")).toContain("#SBATCH --cpus-per-task=2");
+    expect(existsSync(path.join(root, "slurm-arrays"))).toBe(true);
+    // Accounting is per task: from sacct, or from slurmctld when the database has not caught up yet.
+    for (const i of [0, 2, 3]) {
+      const cpu = readJsonl<CostLine>(path.join(dirs[i], "accounting.jsonl")).find((l) => l.kind === "cpu_hours")!;
+      expect(cpu.source).toMatch(new RegExp(`^slurm (sacct|scontrol) job ${handles[i].jobRef}$`));
+      expect(cpu.quantity * 3600).toBeGreaterThanOrEqual(1);
+      expect(slurmState(handles[i].jobRef)).toBe("COMPLETED");
+    }
+  });
+
+  it("cancelling one task leaves the others running; a task whose worker cannot start is lost with its own error file", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-array-"));
+    const dirs = ["x", "y"].map((id) => attempt(["bash", "-c", "echo started; sleep 3"], root, { id, stage: "work" }));
+    const backend = backendFor();
+    const handles = await submitTogether(backend, dirs);
+    expect(await pollUntil(backend, handles[0], dirs[0], (s) => s === "running")).toBe("running");
+    await backend.cancel(handles[0], dirs[0]);
+    expect(await pollUntil(backend, handles[0], dirs[0], finished, 20_000)).toBe("done");
+    expect((await backend.collect(handles[0], dirs[0])).status).toBe("cancelled");
+    expect(await pollUntil(backend, handles[1], dirs[1], finished, 20_000)).toBe("done");
+    expect((await backend.collect(handles[1], dirs[1])).status).toBe("succeeded");
+
+    const broken = ["p", "q"].map((id) => attempt(["true"], root, { id, stage: "work" }));
+    const brokenBackend = backendFor({ node: "/nonexistent/node" });
+    const brokenHandles = await submitTogether(brokenBackend, broken);
+    expect(await pollUntil(brokenBackend, brokenHandles[1], broken[1], finished)).toBe("lost");
+    const reason = brokenBackend.lostReason!(brokenHandles[1], broken[1])!;
+    const ref = brokenHandles[1].jobRef;
+    expect(reason).toMatch(new RegExp(`^Slurm job ${ref} ended FAILED without a result from its worker; slurm-${ref}\\.err: .*/nonexistent/node`));
+  });
+
+  it("with arrays: false, attempts submitted together are separate jobs", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-noarray-"));
+    const dirs = ["m", "n"].map((id) => attempt(["true"], root, { id, stage: "work" }));
+    const backend = backendFor({ arrays: false });
+    const handles = await submitTogether(backend, dirs);
+    expect(handles.map((h) => h.jobRef)).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/)]);
+    for (const [i, dir] of dirs.entries()) expect(await pollUntil(backend, handles[i], dir, finished)).toBe("done");
   });
 });
 

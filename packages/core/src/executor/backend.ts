@@ -10,6 +10,11 @@ export type JobState = "pending" | "running" | "done" | "lost";
 export interface Backend {
   name: string;
   submit(attemptDir: string): Promise<JobHandle>;
+  /**
+   * Submit several attempts at once, one handle per directory in the same order. Optional: the
+   * coordinator falls back to submit() per attempt. Slurm uses it for job arrays.
+   */
+  submitMany?(attemptDirs: string[]): Promise<JobHandle[]>;
   poll(handle: JobHandle, attemptDir: string): Promise<JobState>;
   /** Ask the job to stop; its worker still writes result.json with status "cancelled". */
   cancel(handle: JobHandle, attemptDir: string): Promise<void>;

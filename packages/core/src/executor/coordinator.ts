@@ -172,7 +172,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       } else state.phase = "failed";
     };
 
-    const submit = async (state: RunState) => {
+    /** Writes the next attempt's job.json; false when the stage could not build its job (the run fails). */
+    const prepare = (state: RunState): boolean => {
       const handler = stageHandler(state.plan.kind)!;
       state.attempt++;
       state.sawRunning = false;
@@ -203,7 +204,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         state.failures = state.maxAttempts;
         state.phase = "failed";
         record(state, { attempt: state.attempt, event: "failed", detail: { error: `could not build the job: ${(error as Error).message}` } });
-        return;
+        return false;
       }
       writeJsonAtomic(path.join(attemptDir, attemptFiles.job), {
         runId: state.plan.id,
@@ -224,10 +225,23 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         outputs: job.outputs,
         timeoutSeconds: stage.timeoutSeconds ?? config.executor.timeoutSeconds,
       });
-      state.handle = await backend.submit(attemptDir);
-      writeJsonAtomic(path.join(attemptDir, attemptFiles.handle), state.handle);
-      state.phase = "active";
-      record(state, { attempt: state.attempt, event: "submitted", detail: { jobRef: state.handle.jobRef } });
+      return true;
+    };
+
+    /**
+     * Submits prepared attempts: together when the backend can (Slurm job arrays), else one by
+     * one. Handles are written right after, and each worker waits for its handle before starting.
+     */
+    const submitAll = async (prepared: RunState[]) => {
+      if (prepared.length === 0) return;
+      const attemptDirs = prepared.map((s) => s.paths.attemptDir(s.attempt));
+      const handles = backend.submitMany && prepared.length > 1 ? await backend.submitMany(attemptDirs) : [];
+      for (const [index, state] of prepared.entries()) {
+        state.handle = handles[index] ?? (await backend.submit(attemptDirs[index]));
+        writeJsonAtomic(path.join(attemptDirs[index], attemptFiles.handle), state.handle);
+        state.phase = "active";
+        record(state, { attempt: state.attempt, event: "submitted", detail: { jobRef: state.handle.jobRef } });
+      }
     };
 
     const poll = async (state: RunState) => {
@@ -260,14 +274,16 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       for (const state of active) await poll(state);
       let running = [...states.values()].filter((s) => s.phase === "active").length;
       const now = Date.now();
+      const prepared: RunState[] = [];
       for (const state of states.values()) {
         if (running >= concurrency || options.signal?.aborted) break;
         if (state.phase !== "waiting" || state.notBefore > now) continue;
         if (!Object.values(state.plan.upstream).every((id) => states.get(id)!.phase === "succeeded")) continue;
-        await submit(state);
-        if ((state.phase as Phase) === "active") running++; // submit() changed it
-
+        if (!prepare(state)) continue;
+        prepared.push(state);
+        running++;
       }
+      await submitAll(prepared);
       const unfinished = [...states.values()].some((s) => s.phase === "active" || s.phase === "waiting");
       if (!unfinished) break;
       if (Date.now() - lastFlush >= flushMs) {

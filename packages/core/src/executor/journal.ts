@@ -37,6 +37,8 @@ export interface JobHandle {
   /** Backend-specific reference: a pid for local jobs, a job id on Slurm or Ray. */
   jobRef: string;
   submittedAt: string;
+  /** Where the scheduler writes what happens before the worker starts, when that is not in the attempt directory (Slurm arrays). */
+  schedulerLog?: string;
 }
 
 export interface ArtifactRecord {

@@ -60,7 +60,7 @@ export async function sbatch(args: string[], attempts = 4): Promise<string> {
   throw new SlurmCommandError("sbatch", output);
 }
 
-/** `squeue -h -t all -o '%i|%T'` lines → job id → state. */
+/** `squeue -h --array -t all -o '%i|%T'` lines → job id (`<array id>_<task>` for array tasks) → state. */
 export function parseSqueue(stdout: string): Map<string, string> {
   const states = new Map<string, string>();
   for (const line of stdout.split("\n")) {
@@ -76,7 +76,7 @@ export function parseSqueue(stdout: string): Map<string, string> {
  */
 export async function queueStates(ids: string[]): Promise<Map<string, string> | null> {
   if (ids.length === 0) return new Map();
-  const output = await runTool("squeue", ["-h", "-t", "all", "-o", "%i|%T", "-j", ids.join(",")]);
+  const output = await runTool("squeue", ["-h", "--array", "-t", "all", "-o", "%i|%T", "-j", ids.join(",")]);
   // squeue fails outright when none of the ids is known any more; that is an answer, not an outage.
   if (output.code !== 0) return /invalid job id/i.test(output.stderr) ? new Map() : null;
   return parseSqueue(output.stdout);
@@ -132,7 +132,9 @@ export async function scontrolJob(id: string): Promise<Record<string, string> | 
   const output = await runTool("scontrol", ["show", "job", "-o", id]);
   if (output.code !== 0) return null;
   const fields = parseScontrolJob(output.stdout);
-  return fields.JobId === id ? fields : null;
+  // An array task is shown under its own job id, with ArrayJobId and ArrayTaskId naming it as `<array>_<task>`.
+  const arrayRef = fields.ArrayJobId && fields.ArrayTaskId ? `${fields.ArrayJobId}_${fields.ArrayTaskId}` : null;
+  return fields.JobId === id || arrayRef === id ? fields : null;
 }
 
 export async function scancel(id: string): Promise<void> {

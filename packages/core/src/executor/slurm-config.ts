@@ -77,6 +77,11 @@ export const slurmBackendSchema = z
      */
     resultGraceSeconds: z.number().min(0).default(15),
     prices: clusterPricesSchema.default({}),
+    /**
+     * Submit runs that become ready together and ask for the same resources as one job array
+     * (`<id>_<task>` per run), which is gentler on the controller than one sbatch per run.
+     */
+    arrays: z.boolean().default(true),
   })
   .strict();
 export type SlurmBackendConfig = z.infer<typeof slurmBackendSchema>;

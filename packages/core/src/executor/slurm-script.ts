@@ -39,16 +39,11 @@ export function slurmTimeLimit(resources: JobResources, timeoutSeconds: number |
   return String(Math.ceil(timeoutSeconds / 60) + TIME_MARGIN_MINUTES);
 }
 
-export function sbatchOptions(input: BatchScriptInput): string[] {
+/** The options that decide where and how long a job runs; attempts that share them can share a job array. */
+export function resourceOptions(input: BatchScriptInput): string[] {
   const { resources } = input;
-  const options = [
-    `--job-name=${directiveValue(input.jobName)}`,
-    `--output=${directiveValue(`${input.attemptDir}/slurm-%j.out`)}`,
-    `--error=${directiveValue(`${input.attemptDir}/slurm-%j.err`)}`,
-    `--chdir=${directiveValue(input.workdir)}`,
-    // sera retries a preempted or failed job itself, as a new attempt with its own directory.
-    "--no-requeue",
-  ];
+  // sera retries a preempted or failed job itself, as a new attempt with its own directory.
+  const options = [`--chdir=${directiveValue(input.workdir)}`, "--no-requeue"];
   if (resources.partition) options.push(`--partition=${resources.partition}`);
   if (resources.account) options.push(`--account=${resources.account}`);
   if (resources.qos) options.push(`--qos=${resources.qos}`);
@@ -64,15 +59,51 @@ export function sbatchOptions(input: BatchScriptInput): string[] {
   return options;
 }
 
-export function renderBatchScript(input: BatchScriptInput): string {
-  const lines = ["#!/bin/bash", `# sera attempt ${input.attemptDir}`];
-  for (const option of sbatchOptions(input)) lines.push(`#SBATCH ${option}`);
-  lines.push("");
+export function sbatchOptions(input: BatchScriptInput): string[] {
+  return [
+    `--job-name=${directiveValue(input.jobName)}`,
+    `--output=${directiveValue(`${input.attemptDir}/slurm-%j.out`)}`,
+    `--error=${directiveValue(`${input.attemptDir}/slurm-%j.err`)}`,
+    ...resourceOptions(input),
+  ];
+}
+
+/** The lines after the directives: environment, setup, then the worker on `attemptDirExpr` (a shell word). */
+function workerLines(input: BatchScriptInput, attemptDirExpr: string): string[] {
   // Tells stages that the cluster's accounting books this job's GPU-/CPU-hours, so they need not.
-  lines.push("export SERA_BACKEND=slurm");
+  const lines = ["export SERA_BACKEND=slurm"];
   for (const [name, value] of Object.entries(input.env)) lines.push(`export ${name}=${shellQuote(value)}`);
   lines.push(...input.setup);
   // exec: the worker becomes the batch step's main process, so scancel's SIGTERM reaches it directly.
-  lines.push(`exec ${shellQuote(input.node)} ${shellQuote(input.workerScript)} ${shellQuote(input.attemptDir)}`, "");
+  lines.push(`exec ${shellQuote(input.node)} ${shellQuote(input.workerScript)} ${attemptDirExpr}`, "");
+  return lines;
+}
+
+export function renderBatchScript(input: BatchScriptInput): string {
+  const lines = ["#!/bin/bash", `# sera attempt ${input.attemptDir}`];
+  for (const option of sbatchOptions(input)) lines.push(`#SBATCH ${option}`);
+  lines.push("", ...workerLines(input, shellQuote(input.attemptDir)));
+  return lines.join("\n");
+}
+
+/**
+ * One job array for attempts that share their resource options: task i runs the worker on the
+ * i-th attempt directory. The directories are written into the script, which sbatch copies at
+ * submission, so nothing the array reads later can change under it. Each task sends its output
+ * to slurm-<array id>_<index>.out/.err in its own attempt directory, the names a single job's
+ * logs would have with that job id; `schedulerLog` catches anything Slurm prints before that.
+ */
+export function renderArrayScript(inputs: BatchScriptInput[], jobName: string, schedulerLog: string): string {
+  const first = inputs[0];
+  const lines = ["#!/bin/bash", `# sera job array: ${inputs.length} attempts`];
+  lines.push(`#SBATCH --job-name=${directiveValue(jobName)}`);
+  lines.push(`#SBATCH --array=0-${inputs.length - 1}`);
+  lines.push(`#SBATCH --output=${directiveValue(schedulerLog)}`);
+  for (const option of resourceOptions(first)) lines.push(`#SBATCH ${option}`);
+  lines.push("", "attempts=(");
+  for (const input of inputs) lines.push(`  ${shellQuote(input.attemptDir)}`);
+  lines.push(")", 'attempt=${attempts[$SLURM_ARRAY_TASK_ID]}');
+  lines.push('log="$attempt/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"', 'exec >"$log.out" 2>"$log.err"');
+  lines.push(...workerLines(first, '"$attempt"'));
   return lines.join("\n");
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Backend, JobState } from "./backend.js";
@@ -6,7 +6,7 @@ import { attemptFiles, readJson, writeJsonAtomic, type AttemptResult, type JobFi
 import { allocationCostLines, slurmJobAccounting, writeAccounting } from "./slurm-accounting.js";
 import { lostSlurmStates, runningSlurmStates, sbatch, scancel, terminalSlurmStates } from "./slurm-cli.js";
 import { mergeResources, type JobResources, type SlurmBackendConfig } from "./slurm-config.js";
-import { renderBatchScript, type BatchScriptInput } from "./slurm-script.js";
+import { renderArrayScript, renderBatchScript, resourceOptions, type BatchScriptInput } from "./slurm-script.js";
 import { SlurmJobStates } from "./slurm-states.js";
 
 /**
@@ -18,7 +18,8 @@ import { SlurmJobStates } from "./slurm-states.js";
  *   COMPLETED, FAILED            the worker's result as written
  *   CANCELLED                    cancelled (interrupted), also when the job never started
  *   TIMEOUT                      timeout (the Slurm time limit, not the run's own)
- *   OUT_OF_MEMORY                failed, with that reason
+ *   OUT_OF_MEMORY                failed, with that reason (not retried: it would die the same way);
+ *                                also FAILED when Slurm's error file says the step exceeded its memory
  *   PREEMPTED, NODE_FAIL, ...    lost: the cluster took the job away, so the coordinator retries it
  */
 
@@ -38,8 +39,32 @@ interface Settled {
   reason?: string;
 }
 
+/**
+ * What slurmstepd writes to the job's error file when jobacct_gather's OverMemoryKill (clusters
+ * without cgroup memory limits) kills a step; the job then ends FAILED, not OUT_OF_MEMORY.
+ */
+const overMemoryKill = /exceeded (job )?memory limit/i;
+
 /** A job neither squeue nor sacct knows is only declared lost once it is older than this. */
 const UNKNOWN_GRACE_MS = 60_000;
+
+/**
+ * Where an array's script and scheduler logs go: `<experiment dir>/slurm-arrays` for attempts of
+ * one experiment (which share `<experiment dir>/runs`), else the deepest directory holding them all.
+ */
+function arrayDirectory(attemptDirs: string[]): string {
+  const split = attemptDirs.map((dir) => path.resolve(dir).split(path.sep));
+  let depth = 0;
+  while (split.every((parts) => parts[depth] !== undefined && parts[depth] === split[0][depth])) depth++;
+  const common = split[0].slice(0, depth).join(path.sep) || path.sep;
+  return path.basename(common) === "runs" ? path.join(path.dirname(common), "slurm-arrays") : common;
+}
+
+/** The end of Slurm's error file for the job (in the attempt directory, else the array's scheduler log), on one line. */
+function slurmErrorTail(attemptDir: string, jobId: string, schedulerLog?: string): { file?: string; tail: string } {
+  const file = [path.join(attemptDir, `slurm-${jobId}.err`), ...(schedulerLog ? [schedulerLog] : [])].find((f) => existsSync(f) && statSync(f).size > 0);
+  return { file, tail: file ? oneLine(readFileSync(file, "utf8")) : "" };
+}
 
 function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -72,34 +97,72 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
   const lastState = new Map<string, JobState>();
   const terminalSince = new Map<string, number>();
 
-  const settle = async (attemptDir: string, jobId: string, state: string): Promise<Settled> => {
+  const settle = async (attemptDir: string, jobId: string, state: string, schedulerLog?: string): Promise<Settled> => {
     const accounting = await slurmJobAccounting(jobId);
     if (accounting) writeAccounting(attemptDir, allocationCostLines(accounting.elapsedSeconds, accounting.allocation, config.prices, accounting.source));
     const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
+    const { file, tail } = slurmErrorTail(attemptDir, jobId, schedulerLog);
+    const logNote = tail ? `; ${path.basename(file!)}: ${tail}` : "";
     let entry: Settled;
     if (lostSlurmStates.has(state)) entry = { jobId, state, outcome: "lost", reason: `Slurm job ${jobId} ended ${state}` };
-    else if (hasResult || state === "CANCELLED") entry = { jobId, state, outcome: "done" };
-    else {
-      const errFile = path.join(attemptDir, `slurm-${jobId}.err`);
-      const tail = existsSync(errFile) ? oneLine(readFileSync(errFile, "utf8")) : "";
-      entry = { jobId, state, outcome: "lost", reason: `Slurm job ${jobId} ended ${state} without a result from its worker${tail ? `; slurm-${jobId}.err: ${tail}` : ""}` };
-    }
+    else if (state === "OUT_OF_MEMORY" || (state === "FAILED" && overMemoryKill.test(tail))) {
+      // Another attempt would ask for the same memory and die the same way: a failure, not a loss.
+      entry = { jobId, state: "OUT_OF_MEMORY", outcome: "done", reason: `out of memory (Slurm job ${jobId} ended ${state}${logNote})` };
+    } else if (hasResult || state === "CANCELLED") entry = { jobId, state, outcome: "done" };
+    else entry = { jobId, state, outcome: "lost", reason: `Slurm job ${jobId} ended ${state} without a result from its worker${logNote}` };
     settled.set(attemptDir, entry);
     states.forget(jobId);
     terminalSince.delete(attemptDir);
     return entry;
   };
 
+  const submitOne = async (attemptDir: string): Promise<JobHandle> => {
+    const input = slurmBatchInput(config, options.stageResources ?? {}, attemptDir);
+    const scriptFile = path.join(attemptDir, "slurm-job.sh");
+    writeFileSync(scriptFile, renderBatchScript(input));
+    chmodSync(scriptFile, 0o755);
+    const jobId = await sbatch([scriptFile]);
+    states.watch(jobId);
+    return { backend: "slurm", jobRef: jobId, submittedAt: new Date().toISOString() };
+  };
+
   return {
     name: "slurm",
-    async submit(attemptDir) {
-      const input = slurmBatchInput(config, options.stageResources ?? {}, attemptDir);
-      const scriptFile = path.join(attemptDir, "slurm-job.sh");
-      writeFileSync(scriptFile, renderBatchScript(input));
-      chmodSync(scriptFile, 0o755);
-      const jobId = await sbatch([scriptFile]);
-      states.watch(jobId);
-      return { backend: "slurm", jobRef: jobId, submittedAt: new Date().toISOString() };
+    submit: submitOne,
+
+    async submitMany(attemptDirs) {
+      if (!config.arrays) return Promise.all(attemptDirs.map(submitOne));
+      const inputs = attemptDirs.map((dir) => slurmBatchInput(config, options.stageResources ?? {}, dir));
+      const groups = new Map<string, number[]>();
+      for (const [index, input] of inputs.entries()) {
+        const key = JSON.stringify(resourceOptions(input));
+        groups.set(key, [...(groups.get(key) ?? []), index]);
+      }
+      const handles: JobHandle[] = [];
+      for (const indices of groups.values()) {
+        if (indices.length === 1) {
+          handles[indices[0]] = await submitOne(attemptDirs[indices[0]]);
+          continue;
+        }
+        const members = indices.map((i) => inputs[i]);
+        const logDir = arrayDirectory(members.map((m) => m.attemptDir));
+        mkdirSync(logDir, { recursive: true });
+        const schedulerLog = path.join(logDir, "slurm-array-%A_%a.log");
+        const script = renderArrayScript(members, `${config.jobName}-array-${members.length}`, schedulerLog);
+        const scriptFile = path.join(logDir, `slurm-array-${process.pid}-${Date.now()}.sh`);
+        writeFileSync(scriptFile, script);
+        chmodSync(scriptFile, 0o755);
+        // A copy beside each attempt, so every attempt directory shows how it was started.
+        for (const member of members) writeFileSync(path.join(member.attemptDir, "slurm-job.sh"), script);
+        const arrayId = await sbatch([scriptFile]);
+        const submittedAt = new Date().toISOString();
+        for (const [task, index] of indices.entries()) {
+          const jobRef = `${arrayId}_${task}`;
+          states.watch(jobRef);
+          handles[index] = { backend: "slurm", jobRef, submittedAt, schedulerLog: schedulerLog.replace("%A", arrayId).replace("%a", String(task)) };
+        }
+      }
+      return handles;
     },
 
     async poll(handle, attemptDir): Promise<JobState> {
@@ -123,13 +186,14 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       }
       const started = existsSync(path.join(attemptDir, attemptFiles.started));
       const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
-      if (started && !hasResult && !lostSlurmStates.has(state)) {
+      const killedForMemory = () => state === "OUT_OF_MEMORY" || overMemoryKill.test(slurmErrorTail(attemptDir, jobId, handle.schedulerLog).tail);
+      if (started && !hasResult && !lostSlurmStates.has(state) && !killedForMemory()) {
         const since = terminalSince.get(attemptDir) ?? Date.now();
         terminalSince.set(attemptDir, since);
         if (Date.now() - since < config.resultGraceSeconds * 1000) return "running";
       }
       lastState.delete(attemptDir);
-      return (await settle(attemptDir, jobId, state)).outcome;
+      return (await settle(attemptDir, jobId, state, handle.schedulerLog)).outcome;
     },
 
     async cancel(handle) {
@@ -153,16 +217,22 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       const jobId = handle.jobRef;
       let result: AttemptResult;
       if (!written) {
-        if (state !== "CANCELLED") throw new Error(`${attemptDir}: result.json missing or unreadable (Slurm job ${jobId} ${state})`);
+        if (state !== "CANCELLED" && state !== "OUT_OF_MEMORY") throw new Error(`${attemptDir}: result.json missing or unreadable (Slurm job ${jobId} ${state})`);
         const now = new Date().toISOString();
+        const started = existsSync(path.join(attemptDir, attemptFiles.started));
         result = {
-          status: "cancelled",
+          status: state === "CANCELLED" ? "cancelled" : "failed",
           exitCode: null,
-          signal: null,
+          signal: state === "CANCELLED" ? null : "SIGKILL",
           startedAt: now,
           finishedAt: now,
           wallSeconds: 0,
-          error: existsSync(path.join(attemptDir, attemptFiles.started)) ? `cancelled; its worker left no result (Slurm job ${jobId})` : `cancelled before it started (Slurm job ${jobId})`,
+          error:
+            state === "OUT_OF_MEMORY"
+              ? (entry?.reason ?? `out of memory (Slurm job ${jobId})`)
+              : started
+                ? `cancelled; its worker left no result (Slurm job ${jobId})`
+                : `cancelled before it started (Slurm job ${jobId})`,
           stdoutTail: "",
           stderrTail: "",
           artifacts: [],
@@ -173,7 +243,7 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       } else if (state === "TIMEOUT" && written.status !== "succeeded") {
         result = { ...written, status: "timeout", error: `Slurm time limit reached (job ${jobId})` };
       } else if (state === "OUT_OF_MEMORY" && written.status !== "succeeded") {
-        result = { ...written, status: "failed", error: `out of memory (Slurm job ${jobId})` };
+        result = { ...written, status: "failed", error: entry?.reason ?? `out of memory (Slurm job ${jobId})` };
       } else return written;
       writeJsonAtomic(resultFile, result);
       return result;

@@ -120,6 +120,50 @@ function equalPerformanceBlocks(section: FitSection): Block[] {
   return blocks;
 }
 
+function sensitivityBlocks(section: FitSection): Block[] {
+  const variants = section.sensitivity;
+  if (variants.length < 2) return [];
+  const baselines = variants[0].reads.map((read) => read.baseline);
+  const columns = ["fit", "R²", "MAE"];
+  const numeric = [false, true, true];
+  for (const baseline of baselines) {
+    columns.push(`${section.isCost ? "$" : section.xLabel} at ${baseline.label} (${fixed(baseline.score, 1)})`);
+    numeric.push(true);
+    if (section.isCost) {
+      columns.push(`× vs ${baseline.label}`);
+      numeric.push(true);
+    }
+  }
+  columns.push("notes");
+  numeric.push(false);
+  const rows = variants.map((variant) => {
+    const cells = [variant.configured ? `**${variant.label}**` : variant.label, fixed(variant.fit?.rSquared, 3), fixed(variant.fit?.mae, 2)];
+    for (const [i] of baselines.entries()) {
+      const read = variant.reads[i];
+      cells.push(xText(section, read?.x ?? null));
+      if (section.isCost) cells.push(fixed(read?.ratio, 1));
+    }
+    const warnings = (variant.fit?.warnings ?? []).filter((w) => w.code !== "asymptote-fixed" && w.code !== "far-from-saturation").map((w) => w.code);
+    cells.push(variant.error ? `not fitted: ${variant.error}` : warnings.join(", ") || "");
+    return cells;
+  });
+  const blocks: Block[] = [
+    { kind: "heading", level: 3, text: "Sensitivity to modelling choices" },
+    {
+      kind: "paragraph",
+      text: "The same points refitted with one choice changed at a time; the first row is the fit above. A headline that moves more across these rows than its bootstrap interval is wide leans on the modelling choice more than on the data.",
+    },
+    { kind: "table", columns, rows, numeric },
+  ];
+  const settled = variants.filter((variant) => variant.fit && !variant.fit.warnings.some((w) => w.code === "not-converged" || w.code === "asymptote-not-identified"));
+  const spans = baselines.flatMap((baseline, i) => {
+    const xs = settled.flatMap((variant) => (typeof variant.reads[i]?.x === "number" ? [variant.reads[i].x as number] : []));
+    return xs.length < 2 ? [] : [`${baseline.label}: ${xText(section, Math.min(...xs))} to ${xText(section, Math.max(...xs))}`];
+  });
+  if (spans.length > 0) blocks.push({ kind: "paragraph", text: `Range across the fits that converged with an identified curve: ${spans.join("; ")}.` });
+  return blocks;
+}
+
 export function fitBlocks(section: FitSection): Block[] {
   const query = fitQueryName(section.name);
   const blocks: Block[] = [{ kind: "heading", level: 2, text: `Scaling: ${section.title}`, id: `fit-${section.name}` }];
@@ -137,6 +181,7 @@ export function fitBlocks(section: FitSection): Block[] {
     blocks.push({ kind: "chart", id: `cost-${section.name}`, title: `${section.title}: cost at equal performance`, caption: "Dollars to reach each baseline's score: the baseline, ours read off the fit (with its interval) and ours as published." });
     blocks.push(...equalPerformanceBlocks(section));
   }
+  blocks.push(...sensitivityBlocks(section));
   if (section.problems.length > 0) {
     blocks.push({ kind: "paragraph", text: "Fit diagnostics:" }, { kind: "list", items: section.problems.map((problem) => problem.charAt(0).toUpperCase() + problem.slice(1)) });
   }

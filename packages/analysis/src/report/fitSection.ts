@@ -7,6 +7,7 @@ import type { CurveFit, PowerLawBounds } from "../fit/types.js";
 import { costAtEqualPerformance, type CostBaseline, type EqualPerformanceResult } from "../cost/equalPerformance.js";
 import { mean, sampleSd } from "../stats/descriptive.js";
 import { impliedPowerLaw, type ImpliedCurve } from "./impliedCurve.js";
+import { fitSensitivity, type SensitivityVariant } from "./sensitivity.js";
 import type { Row } from "./queries.js";
 
 export type FitConfig = ReportConfig["fits"][number];
@@ -72,6 +73,8 @@ export interface FitSection {
   reach: FitReach[];
   comparisons: FitComparison[];
   implied: ImpliedCurve | null;
+  /** The configured fit and its variants (report.fits[].sensitivity), each read at the compared baselines. */
+  sensitivity: SensitivityVariant[];
   problems: string[];
 }
 
@@ -160,6 +163,7 @@ export function analyseFit(config: FitConfig, report: ReportConfig, rows: readon
     reach: [],
     comparisons: [],
     implied: null,
+    sensitivity: [],
     problems,
   };
   if (cells.length < 3) {
@@ -227,6 +231,7 @@ export function analyseFit(config: FitConfig, report: ReportConfig, rows: readon
       extrapolated: inverse.reachable ? inverse.x < measuredLow || inverse.x > measuredHigh : false,
     };
   });
+  section.sensitivity = fitSensitivity(config, cells, baselines, baselineUsd);
   if (isCost) {
     section.comparisons = config.compareTo.map((entry, i) => {
       const baseline = baselines[i];

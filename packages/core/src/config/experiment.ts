@@ -110,6 +110,15 @@ export const reportFitSchema = z
       .default({ scheme: "seeds", replicates: 1000, seed: 1, level: 0.95 }),
     /** Unscaled x values at which to print the fitted curve. */
     predict: z.array(z.number().positive()).default([]),
+    /**
+     * Refit under other modelling choices and show how each read-off moves: other fixed
+     * asymptotes, and (alternatives) the other loss, 1/SD² weights, every seed as a point, c
+     * estimated, and the other curve form.
+     */
+    sensitivity: z
+      .object({ fixedC: z.array(z.number()).default([]), alternatives: z.boolean().default(true) })
+      .strict()
+      .optional(),
     /** Baselines (by id) whose scores the curve is read at; with x: cost, also priced at equal performance, published figures beside ours. */
     compareTo: z
       .array(z.object({ baseline: z.string(), publishedUsd: z.number().positive().optional(), publishedRatio: z.number().positive().optional() }).strict())

@@ -1,0 +1,105 @@
+import { curveInverse } from "../fit/curve.js";
+import { fitLogLinear } from "../fit/logLinear.js";
+import { fitPowerLaw } from "../fit/powerLaw.js";
+import type { CurveFit, FitWarning } from "../fit/types.js";
+import type { BaselineConfig, FitCell, FitConfig } from "./fitSection.js";
+
+/**
+ * The same points refitted under other modelling choices, so a reader sees how much a headline
+ * read off the curve (dollars at a baseline's score, the cost multiple) owes to each choice: the
+ * fixed asymptote, the loss, the weighting, fitting means or seeds, and the curve's form. Every
+ * variant changes one thing from the configured fit.
+ */
+
+export interface SensitivityRead {
+  baseline: BaselineConfig;
+  /** Unscaled x where the variant's curve reaches the baseline's score; null when it never does. */
+  x: number | null;
+  /** Baseline dollars ÷ ours, for cost fits. */
+  ratio: number | null;
+}
+
+/** What the report keeps of a variant's fit (the full fit holds every residual; report.json need not). */
+export interface VariantFit {
+  model: CurveFit["model"];
+  params: CurveFit["params"];
+  rSquared: number;
+  mae: number;
+  warnings: FitWarning[];
+}
+
+export interface SensitivityVariant {
+  label: string;
+  /** True for the configured fit itself (the first row). */
+  configured: boolean;
+  fit: VariantFit | null;
+  error: string | null;
+  reads: SensitivityRead[];
+}
+
+interface VariantSpec {
+  label: string;
+  configured?: boolean;
+  run: (x: number[], cells: readonly FitCell[]) => CurveFit;
+}
+
+function variantSpecs(config: FitConfig): VariantSpec[] {
+  const settings = config.sensitivity;
+  if (!settings) return [];
+  const bounds = config.bounds
+    ? Object.fromEntries(Object.entries(config.bounds).map(([name, range]) => [name, [range?.[0] ?? -Infinity, range?.[1] ?? Infinity]]))
+    : undefined;
+  const loss = config.loss === "huber" ? ({ kind: "huber", delta: config.huberDelta } as const) : ({ kind: "squared" } as const);
+  const powerLaw = (overrides: Parameters<typeof fitPowerLaw>[2] = {}) => (x: number[], cells: readonly FitCell[]) =>
+    fitPowerLaw(x, cells.map((cell) => cell.mean), { fixedC: config.fixedC, bounds, loss, ...overrides });
+  const specs: VariantSpec[] = [];
+  if (config.model === "log-linear") {
+    specs.push({ label: "as configured: y = α + β·ln x", configured: true, run: (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
+  } else {
+    const asymptote = config.fixedC === undefined ? "c estimated" : `c = ${config.fixedC}`;
+    specs.push({ label: `as configured: power law, ${asymptote}, ${loss.kind === "huber" ? `Huber δ = ${loss.delta}` : "squared loss"}`, configured: true, run: powerLaw() });
+    for (const c of settings.fixedC) specs.push({ label: `asymptote c = ${c}`, run: powerLaw({ fixedC: c }) });
+    if (config.fixedC !== undefined && settings.alternatives) specs.push({ label: "asymptote c estimated", run: powerLaw({ fixedC: undefined }) });
+  }
+  if (!settings.alternatives) return specs;
+  if (config.model === "power-law") {
+    if (loss.kind === "squared") specs.push({ label: `Huber loss, δ = ${config.huberDelta}`, run: powerLaw({ loss: { kind: "huber", delta: config.huberDelta } }) });
+    else specs.push({ label: "squared loss", run: powerLaw({ loss: { kind: "squared" } }) });
+    specs.push({
+      label: "weights 1/SD² (noisier points count less)",
+      run: (x, cells) => {
+        if (cells.some((cell) => cell.sd === null || cell.sd <= 0)) throw new Error("needs an SD above 0 at every point");
+        return powerLaw({ weights: cells.map((cell) => 1 / (cell.sd as number) ** 2) })(x, cells);
+      },
+    });
+    specs.push({
+      label: "every seed a point (not the means)",
+      run: (x, cells) => {
+        const xs = cells.flatMap((cell, i) => cell.seeds.map(() => x[i]));
+        return fitPowerLaw(xs, cells.flatMap((cell) => cell.seeds), { fixedC: config.fixedC, bounds, loss });
+      },
+    });
+  }
+  specs.push({ label: config.model === "log-linear" ? "power law, c estimated" : "log-linear form: y = α + β·ln x", run: config.model === "log-linear" ? powerLaw() : (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
+  return specs;
+}
+
+export function fitSensitivity(config: FitConfig, cells: readonly FitCell[], baselines: readonly BaselineConfig[], baselineUsd: (baseline: BaselineConfig) => number): SensitivityVariant[] {
+  const x = cells.map((cell) => cell.x * config.xScale);
+  const isCost = config.x === "cost";
+  return variantSpecs(config).map((spec) => {
+    let fit: CurveFit;
+    try {
+      fit = spec.run(x, cells);
+    } catch (error) {
+      return { label: spec.label, configured: spec.configured ?? false, fit: null, error: (error as Error).message, reads: [] };
+    }
+    const reads = baselines.map((baseline) => {
+      const inverse = curveInverse(fit, baseline.score);
+      const at = inverse.reachable ? inverse.x / config.xScale : null;
+      return { baseline, x: at, ratio: isCost && at !== null ? baselineUsd(baseline) / at : null };
+    });
+    const kept: VariantFit = { model: fit.model, params: fit.params, rSquared: fit.rSquared, mae: fit.mae, warnings: fit.warnings };
+    return { label: spec.label, configured: spec.configured ?? false, fit: kept, error: null, reads };
+  });
+}

@@ -6,6 +6,7 @@ import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCAL
 import { createSyntheticRepo, measureSandboxCycle, patchRecall } from "@sera/generation";
 import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
+import { slurmSubmission } from "./slurm.js";
 
 /**
  * `npm run bench`: every performance figure the issues name, each next to a baseline measured in
@@ -94,6 +95,7 @@ async function main() {
   log("report", { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries });
 
   log("spine_overhead", await spineOverhead());
+  log("slurm_submission", await slurmSubmission(100));
   results.loadAverageAtEnd = os.loadavg();
   const out = path.join(repoRoot, "bench/results/latest.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");

@@ -65,7 +65,7 @@ describe("sera spine end to end", () => {
   });
 
   it("status and query answer while a run is in progress", async () => {
-    const cwd = tempProject({ "slow.yaml": slowSweep(1.5, 1) });
+    const cwd = tempProject({ "slow.yaml": slowSweep(3, 1) });
     const running = seraAsync(["run", "slow.yaml"], cwd);
     await waitFor(() => existsSync(path.join(cwd, ".sera/sera.duckdb")), 20_000, "the store", running.child);
     await waitFor(() => readdirSync(path.join(cwd, ".sera/experiments/slow/runs")).length === 8, 20_000, "the run directories");

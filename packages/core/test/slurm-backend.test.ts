@@ -1,74 +1,18 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
-import { readJsonl, slurmBackend, slurmBackendSchema, writeJsonAtomic, type Backend, type JobHandle, type JobResources, type JobState } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { readJsonl, writeJsonAtomic, type Backend, type JobHandle } from "../src/index.js";
 import type { CostLine } from "../src/store/tables.js";
+import { attempt, backendFor, finished, pollUntil, requireSlurm, slurmState, submit } from "./slurm-support.js";
 
 /**
- * The Slurm backend against a real single-node cluster (.ci/slurm-up.sh starts one; CI runs it).
- * Attempt directories are written by hand here, as the coordinator would, so each Slurm outcome
- * can be provoked directly; test/slurm.e2e.test.ts drives the same backend through `sera run`.
+ * The Slurm backend against a real single-node cluster: each outcome provoked directly on attempt
+ * directories written as the coordinator would; test/slurm.e2e.test.ts drives the same backend
+ * through `sera run`, and slurm-limits.test.ts covers Slurm's time and memory limits.
  */
 
-const workerScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/executor/worker-main.js");
-
-beforeAll(() => {
-  try {
-    execFileSync("sinfo", ["-h", "-o", "%T"], { encoding: "utf8" });
-  } catch (error) {
-    throw new Error(`no Slurm cluster answers here (${(error as Error).message.split("\n")[0]}); start one with: sudo .ci/slurm-up.sh`);
-  }
-  if (!existsSync(workerScript)) throw new Error(`${workerScript} is missing; build first (npx tsc -b packages/core)`);
-});
-
-function backendFor(settings: Record<string, unknown> = {}, stageResources: Record<string, JobResources> = {}): Backend {
-  return slurmBackend({ config: slurmBackendSchema.parse({ kind: "slurm", pollSeconds: 0.3, workerScript, resources: { memory: "200M" }, ...settings }), stageResources });
-}
-
-/** An attempt directory as the coordinator leaves it before submitting: run.json beside it, job.json inside. */
-function attempt(argv: string[], root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-")), run = { id: "r1", stage: "work" }): string {
-  const runDir = path.join(root, "runs", run.id);
-  const attemptDir = path.join(runDir, "attempt-1");
-  mkdirSync(attemptDir, { recursive: true });
-  writeJsonAtomic(path.join(runDir, "run.json"), { id: run.id, experiment: "t", stage: run.stage });
-  writeJsonAtomic(path.join(attemptDir, "job.json"), {
-    runId: `${run.id}abcdef0123`,
-    attempt: 1,
-    argv,
-    env: { SERA_STAGE: run.stage, SERA_RUN_ID: run.id },
-    cwd: root,
-    outDir: path.join(runDir, "out"),
-    outputs: [],
-    timeoutSeconds: null,
-  });
-  return attemptDir;
-}
-
-/** Submit and record the handle, as the coordinator does (the worker waits for handle.json). */
-async function submit(backend: Backend, attemptDir: string): Promise<JobHandle> {
-  const handle = await backend.submit(attemptDir);
-  writeJsonAtomic(path.join(attemptDir, "handle.json"), handle);
-  return handle;
-}
-
-async function pollUntil(backend: Backend, handle: JobHandle, attemptDir: string, wanted: (s: JobState) => boolean, timeoutMs = 30_000): Promise<JobState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await backend.poll(handle, attemptDir);
-    if (wanted(state)) return state;
-    if (Date.now() > deadline) throw new Error(`job ${handle.jobRef} still ${state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-const finished = (s: JobState) => s === "done" || s === "lost";
-
-function slurmState(jobId: string): string {
-  return execFileSync("sacct", ["-j", jobId, "-X", "-P", "-n", "--format=State"], { encoding: "utf8" }).trim().split(" ")[0];
-}
+requireSlurm();
 
 describe("Slurm backend on a real cluster", () => {
   it("runs the worker as a batch job in a directory with a space, and records sacct accounting", async () => {
@@ -152,34 +96,6 @@ describe("Slurm backend on a real cluster", () => {
     expect(JSON.parse(readFileSync(path.join(attemptDir, "result.json"), "utf8")).status).toBe("cancelled");
     expect(slurmState(handle.jobRef)).toBe("CANCELLED");
   });
-
-  it("a job over its memory request is a failure (not retried as lost), with Slurm's words in the error", async () => {
-    // The test cluster enforces --mem by polling (JobAcctGatherParams=OverMemoryKill, .ci/slurm-up.sh), as sites
-    // without cgroup limits do: Slurm kills the whole step and ends the job FAILED with "exceeded memory limit".
-    const grow = "import time\nx = []\nfor _ in range(100):\n    x.append(bytearray(20 << 20)); time.sleep(0.1)\n";
-    const attemptDir = attempt(["python3", "-c", grow]);
-    const backend = backendFor({ resources: { memory: "250M" } });
-    const handle = await submit(backend, attemptDir);
-    expect(await pollUntil(backend, handle, attemptDir, finished, 40_000)).toBe("done");
-    const result = await backend.collect(handle, attemptDir);
-    expect(result.status).toBe("failed");
-    expect(result.error).toMatch(new RegExp(`^out of memory \\(Slurm job ${handle.jobRef} ended FAILED; slurm-${handle.jobRef}\\.err: .*exceeded memory limit`, "i"));
-    expect(JSON.parse(readFileSync(path.join(attemptDir, "result.json"), "utf8")).status).toBe("failed");
-    expect(readJsonl<CostLine>(path.join(attemptDir, "accounting.jsonl")).find((l) => l.kind === "cpu_hours")).toBeDefined();
-  });
-
-  it("a job that reaches its Slurm time limit is a timeout (which the retry policy may retry)", async () => {
-    // Slurm's limits are whole minutes and slurmctld checks them periodically, so this takes 1–2 minutes.
-    const attemptDir = attempt(["bash", "-c", "echo started; sleep 600"]);
-    const backend = backendFor({ resources: { memory: "200M", time: 1 } });
-    const handle = await submit(backend, attemptDir);
-    expect(await pollUntil(backend, handle, attemptDir, finished, 170_000)).toBe("done");
-    const result = await backend.collect(handle, attemptDir);
-    expect(result).toMatchObject({ status: "timeout", error: `Slurm time limit reached (job ${handle.jobRef})` });
-    expect(result.wallSeconds).toBeGreaterThanOrEqual(55);
-    expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toContain("started");
-    expect(slurmState(handle.jobRef)).toBe("TIMEOUT");
-  }, 180_000);
 
   it("a sbatch refusal is an error naming the problem", async () => {
     const attemptDir = attempt(["true"]);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Backend, JobState } from "./backend.js";
-import { attemptFiles, readJson, type AttemptResult, type JobHandle } from "./journal.js";
+import { attemptFiles, readJson, type AttemptResult } from "./journal.js";
 
 /**
  * Local backend: each attempt is a detached worker process on this machine. The handle records

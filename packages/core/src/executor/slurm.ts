@@ -60,10 +60,16 @@ function arrayDirectory(attemptDirs: string[]): string {
   return path.basename(common) === "runs" ? path.join(path.dirname(common), "slurm-arrays") : common;
 }
 
-/** The end of Slurm's error file for the job (in the attempt directory, else the array's scheduler log), on one line. */
-function slurmErrorTail(attemptDir: string, jobId: string, schedulerLog?: string): { file?: string; tail: string } {
-  const file = [path.join(attemptDir, `slurm-${jobId}.err`), ...(schedulerLog ? [schedulerLog] : [])].find((f) => existsSync(f) && statSync(f).size > 0);
-  return { file, tail: file ? oneLine(readFileSync(file, "utf8")) : "" };
+/**
+ * The ends of Slurm's files for the job on one line: its error file in the attempt directory and,
+ * for array tasks, the array's scheduler log, where slurmstepd's own messages (such as a memory
+ * kill) land because the task's redirection only covers what the script itself prints.
+ */
+function slurmErrorTail(attemptDir: string, jobId: string, schedulerLog?: string): string {
+  return [path.join(attemptDir, `slurm-${jobId}.err`), ...(schedulerLog ? [schedulerLog] : [])]
+    .filter((file) => existsSync(file) && statSync(file).size > 0)
+    .map((file) => `${path.basename(file)}: ${oneLine(readFileSync(file, "utf8"))}`)
+    .join("; ");
 }
 
 function oneLine(text: string, max = 300): string {
@@ -101,8 +107,8 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
     const accounting = await slurmJobAccounting(jobId);
     if (accounting) writeAccounting(attemptDir, allocationCostLines(accounting.elapsedSeconds, accounting.allocation, config.prices, accounting.source));
     const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
-    const { file, tail } = slurmErrorTail(attemptDir, jobId, schedulerLog);
-    const logNote = tail ? `; ${path.basename(file!)}: ${tail}` : "";
+    const tail = slurmErrorTail(attemptDir, jobId, schedulerLog);
+    const logNote = tail ? `; ${tail}` : "";
     let entry: Settled;
     if (lostSlurmStates.has(state)) entry = { jobId, state, outcome: "lost", reason: `Slurm job ${jobId} ended ${state}` };
     else if (state === "OUT_OF_MEMORY" || (state === "FAILED" && overMemoryKill.test(tail))) {
@@ -186,7 +192,7 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       }
       const started = existsSync(path.join(attemptDir, attemptFiles.started));
       const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
-      const killedForMemory = () => state === "OUT_OF_MEMORY" || overMemoryKill.test(slurmErrorTail(attemptDir, jobId, handle.schedulerLog).tail);
+      const killedForMemory = () => state === "OUT_OF_MEMORY" || overMemoryKill.test(slurmErrorTail(attemptDir, jobId, handle.schedulerLog));
       if (started && !hasResult && !lostSlurmStates.has(state) && !killedForMemory()) {
         const since = terminalSince.get(attemptDir) ?? Date.now();
         terminalSince.set(attemptDir, since);
@@ -219,14 +225,15 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       if (!written) {
         if (state !== "CANCELLED" && state !== "OUT_OF_MEMORY") throw new Error(`${attemptDir}: result.json missing or unreadable (Slurm job ${jobId} ${state})`);
         const now = new Date().toISOString();
-        const started = existsSync(path.join(attemptDir, attemptFiles.started));
+        const started = readJson<{ at?: string }>(path.join(attemptDir, attemptFiles.started));
+        const startedAt = started?.at ?? now;
         result = {
           status: state === "CANCELLED" ? "cancelled" : "failed",
           exitCode: null,
           signal: state === "CANCELLED" ? null : "SIGKILL",
-          startedAt: now,
+          startedAt,
           finishedAt: now,
-          wallSeconds: 0,
+          wallSeconds: Math.max(0, (Date.parse(now) - Date.parse(startedAt)) / 1000),
           error:
             state === "OUT_OF_MEMORY"
               ? (entry?.reason ?? `out of memory (Slurm job ${jobId})`)

@@ -1,3 +1,4 @@
+import { shellQuote } from "./process-tree.js";
 import type { JobResources } from "./slurm-config.js";
 
 /**
@@ -22,10 +23,6 @@ export interface BatchScriptInput {
 
 /** Minutes of Slurm time limit beyond the run's own timeout, so the worker can report it. */
 export const TIME_MARGIN_MINUTES = 5;
-
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /** sbatch reads #SBATCH values with its own tokenizer, which honours double quotes. */
 function directiveValue(value: string): string {

@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import path from "node:path";
 import { costLineSchema } from "../store/tables.js";
 import { attemptFiles, readJson, writeJsonAtomic, type ArtifactRecord, type AttemptResult, type JobFile, type MetricsLine } from "./journal.js";
+import { stopProcessTree } from "./process-tree.js";
 
 /**
  * The worker wraps one attempt of one run. It is started detached by the local backend (and as
@@ -104,18 +105,7 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
   const killTree = (why: "timeout" | "cancelled") => {
     if (outcome) return;
     outcome = why;
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }, KILL_GRACE_MS).unref();
+    stopProcessTree(child.pid!, KILL_GRACE_MS);
   };
   const timer = job.timeoutSeconds ? setTimeout(() => killTree("timeout"), job.timeoutSeconds * 1000) : null;
   process.on("SIGTERM", () => killTree("cancelled"));

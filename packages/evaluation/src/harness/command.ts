@@ -1,4 +1,4 @@
-import { shellQuote } from "../serve/server-process.js";
+import { shellQuote } from "@sera/core";
 import type { HarnessParams } from "./params.js";
 
 /**

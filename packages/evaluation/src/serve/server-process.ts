@@ -3,16 +3,13 @@ import { createWriteStream } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { shellQuote, stopProcessTree } from "@sera/core";
 
 /**
  * The model server an evaluation talks to, as a child process of the evaluation job: started on a
  * free loopback port, polled on /v1/models until it answers, stopped (with its whole process
  * group) when the evaluation ends. vLLM and the scripted stand-in both fit this shape.
  */
-
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /** How to start the `sera` CLI from a job (for stand-in commands), even when it is not on PATH. */
 export function seraInvocation(): string {
@@ -82,18 +79,7 @@ export async function startModelServer(options: {
   const stop = async () => {
     if (exited === null) {
       const gone = new Promise((resolve) => child.once("exit", resolve));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }, 15_000);
+      const timer = stopProcessTree(child.pid!, 15_000);
       await gone;
       clearTimeout(timer);
     }

@@ -1,3 +1,4 @@
+import { shellQuote } from "@sera/core";
 import { layoutPath, trainingLayout, type TrainingPlan } from "./plan.js";
 
 /**
@@ -7,10 +8,6 @@ import { layoutPath, trainingLayout, type TrainingPlan } from "./plan.js";
  * node with srun, rendezvousing on the allocation's first host. The same script runs under any
  * backend; only a multi-node recipe insists on a Slurm allocation of the right size.
  */
-
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 export function configFile(plan: TrainingPlan): string {
   return layoutPath(plan, plan.trainer === "axolotl" ? "axolotlConfig" : "llamaFactoryConfig");

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { shellQuote } from "../recipes/launch.js";
+import { shellQuote, stopProcessTree } from "@sera/core";
 
 /**
  * Runs the trainer (the rendered job script or a `launcher.command` override) as a child process
@@ -51,18 +51,7 @@ export async function runTrainerProcess(options: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stop = () => {
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }, 10_000).unref();
+    stopProcessTree(child.pid!, 10_000);
   };
   options.signal.addEventListener("abort", stop, { once: true });
   const forward = (chunk: string) => {

@@ -1,4 +1,4 @@
-import type { ToolCall } from "@sera/core";
+import type { Message, ToolCall } from "@sera/core";
 import { z } from "zod";
 
 /** Message content as OpenAI-style clients store it: a string, a list of typed parts, or nothing. */
@@ -62,6 +62,25 @@ export function reasoningText(message: { reasoning_content?: string | null; thin
   const blocks = (message.thinking_blocks ?? []).map((block) => block.thinking ?? "").filter((text) => text !== "");
   if (blocks.length > 0) return blocks.join("\n\n");
   return message.reasoning_content ? message.reasoning_content : undefined;
+}
+
+/**
+ * One message of an OpenAI-style history (role, content, and for the assistant its reasoning and
+ * tool calls); calls without ids get `call_<index>_<n>`. Tool-result ids differ by agent, so the
+ * caller sets `toolCallId`.
+ */
+export function chatMessage(
+  entry: { role: Message["role"]; content?: z.infer<typeof contentSchema>; tool_calls?: z.infer<typeof openAiToolCallSchema>[] | null; reasoning_content?: string | null; thinking_blocks?: { thinking?: string }[] | null },
+  index: number,
+): Message {
+  const message: Message = { role: entry.role, content: contentText(entry.content) };
+  if (entry.role === "assistant") {
+    const reasoning = reasoningText(entry);
+    if (reasoning !== undefined) message.reasoning = reasoning;
+    const toolCalls = toToolCalls(entry.tool_calls, `call_${index}`);
+    if (toolCalls) message.toolCalls = toolCalls;
+  }
+  return message;
 }
 
 /** Zod errors name the path; prefix the file so a batch ingest says which input was bad. */

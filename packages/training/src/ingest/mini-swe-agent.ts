@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Message, Trajectory } from "@sera/core";
 import { z } from "zod";
-import { contentSchema, contentText, openAiToolCallSchema, parseOrThrow, reasoningFields, reasoningText, toToolCalls } from "./content.js";
+import { chatMessage, contentSchema, openAiToolCallSchema, parseOrThrow, reasoningFields } from "./content.js";
 
 const miniMessageSchema = z.object({
   role: z.enum(["system", "user", "assistant", "tool", "exit"]),
@@ -45,13 +45,7 @@ export function parseMiniSweAgentTraj(raw: unknown, fallbackInstanceId?: string)
       patch = entry.extra?.submission ?? patch;
       return;
     }
-    const message: Message = { role: entry.role, content: contentText(entry.content) };
-    if (entry.role === "assistant") {
-      const reasoning = reasoningText(entry);
-      if (reasoning !== undefined) message.reasoning = reasoning;
-      const toolCalls = toToolCalls(entry.tool_calls, `call_${index}`);
-      if (toolCalls) message.toolCalls = toolCalls;
-    }
+    const message = chatMessage({ ...entry, role: entry.role }, index);
     if (entry.role === "tool" && entry.tool_call_id) message.toolCallId = entry.tool_call_id;
     messages.push(message);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Message, Trajectory } from "@sera/core";
 import { z } from "zod";
-import { contentSchema, contentText, openAiToolCallSchema, parseOrThrow, reasoningFields, reasoningText, toToolCalls } from "./content.js";
+import { chatMessage, contentSchema, openAiToolCallSchema, parseOrThrow, reasoningFields } from "./content.js";
 
 const historyMessageSchema = z.object({
   role: z.enum(["system", "user", "assistant", "tool"]),
@@ -32,13 +32,7 @@ const sweAgentTrajSchema = z.object({
 export function parseSweAgentTraj(raw: unknown, instanceId: string): Trajectory {
   const traj = parseOrThrow(sweAgentTrajSchema, raw, `SWE-agent trajectory ${instanceId}`);
   const messages = traj.history.map((entry, index): Message => {
-    const message: Message = { role: entry.role, content: contentText(entry.content) };
-    if (entry.role === "assistant") {
-      const reasoning = reasoningText(entry);
-      if (reasoning !== undefined) message.reasoning = reasoning;
-      const toolCalls = toToolCalls(entry.tool_calls, `call_${index}`);
-      if (toolCalls) message.toolCalls = toolCalls;
-    }
+    const message = chatMessage(entry, index);
     if (entry.role === "tool") {
       // SWE-agent answers one call per tool message, listed in tool_call_ids.
       const callId = entry.tool_call_ids?.[0] ?? entry.tool_call_id ?? undefined;

@@ -9,7 +9,7 @@ import type { RayBackendConfig } from "./ray-config.js";
 import { uploadWorkingDir } from "./ray-package.js";
 import { allocationCostLines, writeAccounting } from "./slurm-accounting.js";
 import { mergeResources, type JobResources } from "./slurm-config.js";
-import { shellQuote } from "./process-tree.js";
+import { shellQuote } from "./shell.js";
 
 /**
  * Ray Jobs backend: each attempt is a Ray job whose entrypoint is sera's worker on the attempt

@@ -1,4 +1,4 @@
-import { shellQuote } from "./process-tree.js";
+import { shellQuote } from "./shell.js";
 import type { JobResources } from "./slurm-config.js";
 
 /**

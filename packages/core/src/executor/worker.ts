@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import path from "node:path";
 import { costLineSchema } from "../store/tables.js";
 import { attemptFiles, readJson, writeJsonAtomic, type ArtifactRecord, type AttemptResult, type JobFile, type MetricsLine } from "./journal.js";
-import { stopProcessTree } from "./process-tree.js";
+import { stopProcessTree } from "./shell.js";
 
 /**
  * The worker wraps one attempt of one run. It is started detached by the local backend (and as

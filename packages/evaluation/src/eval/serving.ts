@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readJson, type StageExecution } from "@sera/core";
-import { shellQuote } from "@sera/core";
-import { fillPlaceholders, freePort, seraInvocation, startModelServer, type ServedModel } from "../serve/server-process.js";
+import { fillPlaceholders, seraInvocation, shellQuote } from "@sera/core";
+import { freePort, startModelServer, type ServedModel } from "../serve/server-process.js";
 import { vllmServeArgv } from "../serve/vllm.js";
 import type { EvalParams } from "./params.js";
 

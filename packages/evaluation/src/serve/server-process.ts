@@ -1,33 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
-import path from "node:path";
-import { shellQuote, stopProcessTree } from "@sera/core";
+import { stopProcessTree } from "@sera/core";
 
 /**
  * The model server an evaluation talks to, as a child process of the evaluation job: started on a
  * free loopback port, polled on /v1/models until it answers, stopped (with its whole process
  * group) when the evaluation ends. vLLM and the scripted stand-in both fit this shape.
  */
-
-/** How to start the `sera` CLI from a job (for stand-in commands), even when it is not on PATH. */
-export function seraInvocation(): string {
-  try {
-    const cliPackage = createRequire(import.meta.url).resolve("@sera/cli/package.json");
-    return `${shellQuote(process.execPath)} ${shellQuote(path.join(path.dirname(cliPackage), "bin", "sera.js"))}`;
-  } catch {
-    return "sera";
-  }
-}
-
-/** Replace `{name}` placeholders with shell-quoted values (`{sera}` verbatim); unknown names are an error naming the field. */
-export function fillPlaceholders(template: string, values: Record<string, string>, field: string): string {
-  return template.replace(/\{([a-z_]+)\}/g, (match, name: string) => {
-    if (!(name in values)) throw new Error(`${field}: unknown placeholder ${match} (known: ${Object.keys(values).map((n) => `{${n}}`).join(" ")})`);
-    return name === "sera" ? values[name] : shellQuote(values[name]);
-  });
-}
 
 export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {

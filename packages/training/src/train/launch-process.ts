@@ -1,32 +1,12 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { shellQuote, stopProcessTree } from "@sera/core";
+import { stopProcessTree } from "@sera/core";
 
 /**
  * Runs the trainer (the rendered job script or a `launcher.command` override) as a child process
  * group: output goes to trainer.log and to this process's stderr, and is handed to a line
  * consumer for parsing. Aborting the stage stops the whole group.
  */
-
-/** How to start the `sera` CLI from a job (for stand-in commands), even when it is not on PATH. */
-export function seraInvocation(): string {
-  try {
-    const cliPackage = createRequire(import.meta.url).resolve("@sera/cli/package.json");
-    return `${shellQuote(process.execPath)} ${shellQuote(path.join(path.dirname(cliPackage), "bin", "sera.js"))}`;
-  } catch {
-    return "sera";
-  }
-}
-
-/** Replace `{name}` placeholders with shell-quoted values; unknown names are an error naming the field. */
-export function fillPlaceholders(template: string, values: Record<string, string>, field: string, raw: ReadonlySet<string> = new Set(["sera"])): string {
-  return template.replace(/\{([a-z_]+)\}/g, (match, name: string) => {
-    if (!(name in values)) throw new Error(`${field}: unknown placeholder ${match} (known: ${Object.keys(values).map((n) => `{${n}}`).join(" ")})`);
-    return raw.has(name) ? values[name] : shellQuote(values[name]);
-  });
-}
 
 export interface TrainerProcessResult {
   exitCode: number | null;

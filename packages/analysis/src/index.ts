@@ -60,6 +60,7 @@ export * from "./paper/scalingPoints.js";
 // Charts (Vega-Lite specs, rendered offline to SVG and PNG)
 export { scalingChartSpec } from "./charts/scalingChart.js";
 export { costChartSpec } from "./charts/costChart.js";
+export { sensitivityChartSpec } from "./charts/sensitivityChart.js";
 export { ablationChartSpec, significanceMark } from "./charts/ablationChart.js";
 export { repositoryChartSpec } from "./charts/repositoryChart.js";
 export { renderChart, svgToPng, compileVegaLite, chartFontFile } from "./charts/render.js";

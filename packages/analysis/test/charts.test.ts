@@ -9,6 +9,7 @@ import {
   renderChart,
   repositoryChartSpec,
   scalingChartSpec,
+  sensitivityChartSpec,
   svgToPng,
 } from "../src/index.js";
 import { analyseComparison } from "../src/report/compareSection.js";
@@ -20,7 +21,7 @@ const report = reportSchema.parse({
     { id: "rl", label: "SkyRL-Agent", score: 39.4, gpuHours: 4601, usdPerGpuHour: 2 },
     { id: "smith", label: "SWE-smith", score: 32.6, usd: 3395 },
   ],
-  fits: [{ name: "cost", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 200 }, compareTo: [{ baseline: "rl", publishedUsd: 352, publishedRatio: 26 }, { baseline: "smith" }] }],
+  fits: [{ name: "cost", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 200 }, sensitivity: { fixedC: [65, 75] }, compareTo: [{ baseline: "rl", publishedUsd: 352, publishedRatio: 26 }, { baseline: "smith" }] }],
   compare: [{ name: "ratio", by: "ratio", reference: 1 }],
 });
 const pointRows = PAPER_SCALING_POINTS.flatMap((point) =>
@@ -75,6 +76,24 @@ describe("charts: Vega-Lite specs rendered offline", () => {
     expect(itemsPerMark(svg, "rect")).toEqual([5]);
     expect(svg).toContain("$352 → 26×");
     expect(svg).toMatch(/\$355 → 25\.9×/);
+  });
+
+  it("sensitivity: a dot per refit and baseline, hollow where the refit did not converge, the published figure dashed", async () => {
+    const spec = sensitivityChartSpec(fitSection);
+    expect(spec).not.toBeNull();
+    const { svg } = await renderChart(spec as object as Record<string, unknown>);
+    // Variants: configured, c = 65, c = 75, c estimated, Huber, 1/SD², every seed, log-linear — × 2 baselines.
+    expect(fitSection.sensitivity).toHaveLength(8);
+    expect(itemsPerMark(svg, "symbol")).toEqual([16]);
+    // One band per baseline from the bootstrap, one dashed rule for the one published figure.
+    expect(itemsPerMark(svg, "rect")).toEqual([2]);
+    const rules = /<g class="mark-rule role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg)?.[1] ?? "";
+    expect((rules.match(/<line /g) ?? []).length).toBe(1);
+    // c left free does not settle: its two dots, and only those, are white inside.
+    const symbols = /<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg)?.[1] ?? "";
+    const hollow = [...symbols.matchAll(/<path aria-label="[^"]*variant: ([^;]*);[^"]*"[^>]*fill="(?:white|#fff|#ffffff)"/gi)].map((m) => m[1]);
+    expect(hollow).toEqual(["asymptote c estimated", "asymptote c estimated"]);
+    expect(svg).toContain("asymptote c estimated");
   });
 
   it("ablation: a dot per seed, whiskers, and the verdict written beside each condition", async () => {

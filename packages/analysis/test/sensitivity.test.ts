@@ -20,7 +20,7 @@ describe("fit sensitivity", () => {
     });
     const section = analyseFit(report.fits[0], report, rowsFor(exact));
     expect(variantLabels(section)).toEqual([
-      "as configured: power law, c = 60, squared loss",
+      "as configured: c = 60, squared loss",
       "asymptote c = 60",
       "asymptote c estimated",
       "Huber loss, δ = 1",
@@ -64,7 +64,7 @@ describe("fit sensitivity", () => {
     expectClose(dollars["weights 1/SD² (noisier points count less)"] as number, 334.2623633, 1e-6);
     expectClose(dollars["log-linear form: y = α + β·ln x"] as number, 384.3422962, 1e-6);
     // Three seeds at every point: fitting the seeds is fitting the means.
-    expectClose(dollars["every seed a point (not the means)"] as number, dollars["as configured: power law, c = 70, squared loss"] as number, 1e-9);
+    expectClose(dollars["every seed a point (not the means)"] as number, dollars["as configured: c = 70, squared loss"] as number, 1e-9);
     // Left free, c runs away (the paper's "not identified"), and the report says so beside the row.
     const free = section.sensitivity.find((variant) => variant.label === "asymptote c estimated")!;
     expect(free.fit?.warnings.map((w) => w.code)).toContain("asymptote-not-identified");

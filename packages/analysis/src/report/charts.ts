@@ -2,6 +2,7 @@ import { ablationChartSpec } from "../charts/ablationChart.js";
 import { costChartSpec } from "../charts/costChart.js";
 import { repositoryChartSpec } from "../charts/repositoryChart.js";
 import { scalingChartSpec } from "../charts/scalingChart.js";
+import { sensitivityChartSpec } from "../charts/sensitivityChart.js";
 import type { VegaLiteSpec } from "../charts/theme.js";
 import type { ReportModel } from "./model.js";
 
@@ -12,6 +13,8 @@ export function reportChartSpecs(model: ReportModel): Map<string, VegaLiteSpec> 
     if (fit.fit) specs.set(`scaling-${fit.name}`, scalingChartSpec(fit));
     const cost = costChartSpec(fit);
     if (cost) specs.set(`cost-${fit.name}`, cost);
+    const sensitivity = sensitivityChartSpec(fit);
+    if (sensitivity) specs.set(`sensitivity-${fit.name}`, sensitivity);
   }
   for (const compare of model.compares) {
     const spec = ablationChartSpec(compare);

@@ -1,3 +1,4 @@
+import { sensitivityChartSpec } from "../charts/sensitivityChart.js";
 import type { FitSection } from "./fitSection.js";
 import { fitQueryName } from "./queries.js";
 import { fixed, interval, precise, usd, type Block } from "./blocks.js";
@@ -149,6 +150,16 @@ function sensitivityBlocks(section: FitSection): Block[] {
   });
   const blocks: Block[] = [
     { kind: "heading", level: 3, text: "Sensitivity to modelling choices" },
+    ...(sensitivityChartSpec(section)
+      ? [
+          {
+            kind: "chart" as const,
+            id: `sensitivity-${section.name}`,
+            title: `${section.title}: sensitivity to modelling choices`,
+            caption: "Where each refit reaches each baseline's score; the shaded band is the configured fit's bootstrap interval, the dashed line the published figure.",
+          },
+        ]
+      : []),
     {
       kind: "paragraph",
       text: "The same points refitted with one choice changed at a time; the first row is the fit above. A headline that moves more across these rows than its bootstrap interval is wide leans on the modelling choice more than on the data.",

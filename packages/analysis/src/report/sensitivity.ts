@@ -57,7 +57,7 @@ function variantSpecs(config: FitConfig): VariantSpec[] {
     specs.push({ label: "as configured: y = α + β·ln x", configured: true, run: (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
   } else {
     const asymptote = config.fixedC === undefined ? "c estimated" : `c = ${config.fixedC}`;
-    specs.push({ label: `as configured: power law, ${asymptote}, ${loss.kind === "huber" ? `Huber δ = ${loss.delta}` : "squared loss"}`, configured: true, run: powerLaw() });
+    specs.push({ label: `as configured: ${asymptote}, ${loss.kind === "huber" ? `Huber δ = ${loss.delta}` : "squared loss"}`, configured: true, run: powerLaw() });
     for (const c of settings.fixedC) specs.push({ label: `asymptote c = ${c}`, run: powerLaw({ fixedC: c }) });
     if (config.fixedC !== undefined && settings.alternatives) specs.push({ label: "asymptote c estimated", run: powerLaw({ fixedC: undefined }) });
   }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadExperiment, mergeResources, parseSacct, parseScontrolJob, parseSlurmDuration, parseSqueue, parseTres, renderBatchScript, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "../src/index.js";
+import { ConfigError, loadExperiment, mergeResources, parseSacct, parseScontrolJob, parseSlurmDuration, parseSqueue, parseTres, renderArrayScript, renderBatchScript, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "../src/index.js";
 import { parseSbatchId } from "../src/executor/slurm-cli.js";
 
 /** Parsers of Slurm's machine-readable output, the batch script, and the experiment-file schema. */
@@ -121,6 +121,35 @@ describe("the batch script", () => {
     }
     expect(lines.filter((l) => l.trim()).at(-1)).toBe("exec /usr/bin/node /opt/sera/worker-main.js '/shared/my runs/exp/runs/abc/attempt-1'");
     // sbatch stops reading directives at the first command, so every #SBATCH line must come before it.
+    const firstCommand = lines.findIndex((l) => l && !l.startsWith("#"));
+    expect(lines.slice(firstCommand).some((l) => l.startsWith("#SBATCH"))).toBe(false);
+  });
+
+  it("an array script: shared directives once, the attempts in task order, each task's logs in its own attempt", () => {
+    const dirs = ["/shared/my runs/exp/runs/a/attempt-1", "/shared/my runs/exp/runs/b/attempt-2"];
+    const script = renderArrayScript(
+      dirs.map((attemptDir) => scriptInput({ attemptDir, resources: { memory: "8G", gpus: 1 }, env: { HF_HOME: "/hf" } })),
+      "sera-array-2",
+      "/shared/my runs/exp/slurm-arrays/slurm-array-%A_%a.log",
+    );
+    const lines = script.split("\n");
+    for (const expected of [
+      "#SBATCH --array=0-1",
+      "#SBATCH --job-name=sera-array-2",
+      '#SBATCH --output="/shared/my runs/exp/slurm-arrays/slurm-array-%A_%a.log"',
+      "#SBATCH --mem=8G",
+      "#SBATCH --gres=gpu:1",
+      "#SBATCH --no-requeue",
+      "export HF_HOME=/hf",
+    ]) {
+      expect(lines).toContain(expected);
+    }
+    expect(lines.filter((l) => l.startsWith("#SBATCH --mem")).length).toBe(1);
+    // Bash arrays index from 0, as SLURM_ARRAY_TASK_ID does with --array=0-(N-1).
+    const listed = lines.slice(lines.indexOf("attempts=(") + 1, lines.indexOf(")"));
+    expect(listed).toEqual(["  '/shared/my runs/exp/runs/a/attempt-1'", "  '/shared/my runs/exp/runs/b/attempt-2'"]);
+    expect(lines).toContain('exec >"$log.out" 2>"$log.err"');
+    expect(lines.filter((l) => l.trim()).at(-1)).toBe('exec /usr/bin/node /opt/sera/worker-main.js "$attempt"');
     const firstCommand = lines.findIndex((l) => l && !l.startsWith("#"));
     expect(lines.slice(firstCommand).some((l) => l.startsWith("#SBATCH"))).toBe(false);
   });

@@ -88,7 +88,8 @@ export function renderBatchScript(input: BatchScriptInput): string {
  * i-th attempt directory. The directories are written into the script, which sbatch copies at
  * submission, so nothing the array reads later can change under it. Each task sends its output
  * to slurm-<array id>_<index>.out/.err in its own attempt directory, the names a single job's
- * logs would have with that job id; `schedulerLog` catches anything Slurm prints before that.
+ * logs would have with that job id. `schedulerLog` gets what comes before that redirection and
+ * slurmstepd's own messages (a memory kill, a cancellation), which never pass through it.
  */
 export function renderArrayScript(inputs: BatchScriptInput[], jobName: string, schedulerLog: string): string {
   const first = inputs[0];

@@ -148,6 +148,16 @@ describe("training and evaluation stages end to end", () => {
     expect(train.stdout).toContain("# 400 samples (from the nested subset size) → 39 steps, 39 warmup steps = warmup_ratio 1");
     expect(train.stdout.match(/-m axolotl\.cli\.train/g)).toHaveLength(21);
     expect(train.stdout).toMatch(/21 training runs previewed/);
+    expect(train.stdout).not.toContain("#SBATCH");
+
+    // On Slurm the preview also shows the batch script sera would submit: the stage's resources over the backend's.
+    const onSlurm = sera(["train", "--dry-run", "experiments/scaling.yaml", "--stage", "train", "--set", 'backend={"kind":"slurm","resources":{"partition":"gpu","account":"lab"}}'], cwd);
+    expect(onSlurm.code).toBe(0);
+    expect(onSlurm.stdout.match(/## sbatch script for attempt 1 \(\.sera\/experiments\/scaling\/runs\/[0-9a-f]+\/attempt-1\/slurm-job\.sh\)/g)).toHaveLength(21);
+    for (const directive of ["--partition=gpu", "--account=lab", "--nodes=2", "--gres=gpu:8", "--time=2-00:00:00", "--no-requeue"]) {
+      expect(onSlurm.stdout.match(new RegExp(`^#SBATCH ${directive}$`, "gm"))).toHaveLength(21);
+    }
+    expect(existsSync(path.join(cwd, ".sera"))).toBe(false);
   });
 
   it("retries a trainer that crashes and resumes it from its newest checkpoint", () => {

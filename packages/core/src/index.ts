@@ -25,7 +25,7 @@ export { ExperimentBusyError } from "./executor/lock.js";
 export { runPaths, readEvents, readJson, type RunEvent, type AttemptResult, type JobHandle } from "./executor/journal.js";
 export { createBackend } from "./executor/backends.js";
 export { jobResourcesSchema, slurmBackendSchema, mergeResources, type JobResources, type SlurmBackendConfig, type ClusterPrices } from "./executor/slurm-config.js";
-export { slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
+export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";

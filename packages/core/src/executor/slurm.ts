@@ -77,16 +77,15 @@ function oneLine(text: string, max = 300): string {
   return flat.length > max ? `…${flat.slice(-max)}` : flat;
 }
 
-/** Everything the batch script needs for one attempt; exported so `--dry-run` style tools can print it. */
-export function slurmBatchInput(config: SlurmBackendConfig, stageResources: Record<string, JobResources | undefined>, attemptDir: string): BatchScriptInput {
-  const job = readJson<JobFile>(path.join(attemptDir, attemptFiles.job));
-  if (!job) throw new Error(`${attemptDir}: job.json missing or unreadable`);
-  const run = readJson<{ stage?: string }>(path.join(path.dirname(attemptDir), "run.json"));
-  const stage = run?.stage ?? job.env.SERA_STAGE ?? "run";
+/** Everything the batch script of one attempt needs, from the backend settings and the run; `--dry-run` tools print it. */
+export function batchInputFor(
+  config: SlurmBackendConfig,
+  job: { attemptDir: string; stage: string; runId: string; stageResources: JobResources | undefined; timeoutSeconds: number | null },
+): BatchScriptInput {
   return {
-    attemptDir,
-    jobName: `${config.jobName}-${stage}-${job.runId.slice(0, 10)}`,
-    resources: mergeResources(config.resources, stageResources[stage]),
+    attemptDir: job.attemptDir,
+    jobName: `${config.jobName}-${job.stage}-${job.runId.slice(0, 10)}`,
+    resources: mergeResources(config.resources, job.stageResources),
     timeoutSeconds: job.timeoutSeconds,
     env: config.env,
     setup: config.setup,
@@ -94,6 +93,15 @@ export function slurmBatchInput(config: SlurmBackendConfig, stageResources: Reco
     node: config.node ?? process.execPath,
     workerScript: config.workerScript ?? slurmWorkerScript,
   };
+}
+
+/** The batch script input of an attempt the coordinator has prepared (job.json, and run.json beside it). */
+export function slurmBatchInput(config: SlurmBackendConfig, stageResources: Record<string, JobResources | undefined>, attemptDir: string): BatchScriptInput {
+  const job = readJson<JobFile>(path.join(attemptDir, attemptFiles.job));
+  if (!job) throw new Error(`${attemptDir}: job.json missing or unreadable`);
+  const run = readJson<{ stage?: string }>(path.join(path.dirname(attemptDir), "run.json"));
+  const stage = run?.stage ?? job.env.SERA_STAGE ?? "run";
+  return batchInputFor(config, { attemptDir, stage, runId: job.runId, stageResources: stageResources[stage], timeoutSeconds: job.timeoutSeconds });
 }
 
 export function slurmBackend(options: SlurmBackendOptions): Backend {

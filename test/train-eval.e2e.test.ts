@@ -129,6 +129,12 @@ describe("training and evaluation stages end to end", () => {
     expect(evals.stdout.match(/--max-model-len 65536/g)).toHaveLength(2);
     expect(evals.stdout.match(/--max-model-len 32768/g)).toHaveLength(4);
     expect(evals.stdout).toContain("python -m swebench.harness.run_evaluation --dataset_name princeton-nlp/SWE-bench_Verified");
+    expect(evals.stdout).not.toContain("#SBATCH");
+    const evalsOnSlurm = sera(["eval", "--dry-run", "experiments/local-cluster.yaml", "--set", 'backend={"kind":"slurm"}'], cwd);
+    expect(evalsOnSlurm.code).toBe(0);
+    const previewed = Number(/(\d+) evaluation runs previewed/.exec(evalsOnSlurm.stdout)?.[1]);
+    expect(previewed).toBeGreaterThan(0);
+    expect(evalsOnSlurm.stdout.match(/^## sbatch script for attempt 1 /gm)).toHaveLength(previewed);
   });
 
   it("plans the paper's scaling sweep and previews its training runs with a warmup ratio per subset size", () => {

@@ -1,15 +1,14 @@
 import path from "node:path";
-import { expandSweep, experimentDir, loadExperiment, readJson, runPaths } from "@sera/core";
+import { expandSweep, experimentDir, loadExperiment, readJson, runPaths, shellQuote } from "@sera/core";
 import { evalParamsSchema, harnessArgv, harnessParamsSchema, vllmServeArgv } from "@sera/evaluation";
 import { UsageError } from "../errors.js";
+import { sbatchPreview } from "./slurm-preview.js";
 
 /**
  * `sera eval --dry-run <experiment>`: for every evaluation run of the sweep, the vLLM command that
  * would serve its checkpoint (context length, hermes tool parser) and, for harness runs, the
- * official SWE-bench harness command. Nothing is started.
+ * official SWE-bench harness command; on Slurm, also the sbatch script of each. Nothing is started.
  */
-
-const quote = (value: string) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
 
 export async function evalDryRunCommand(args: { experiment: string; dryRun?: boolean; set?: string[] }): Promise<number> {
   if (!args.dryRun) throw new UsageError("sera eval only previews (--dry-run); evaluations run as stages: sera run <experiment>");
@@ -40,20 +39,21 @@ export async function evalDryRunCommand(args: { experiment: string; dryRun?: boo
           seed: run.seed,
           extraArgs: params.serve.extraArgs,
         });
-        process.stdout.write(`${argv.map(quote).join(" ")}\n`);
+        process.stdout.write(`${argv.map(shellQuote).join(" ")}\n`);
         if (params.serve.command) process.stdout.write(`# serve.command replaces it when run (port chosen then): ${params.serve.command}\n`);
       }
-      process.stdout.write(`# ${params.suite} tasks: ${params.tasks.file ?? params.tasks.fromGeneration ?? params.tasks.generationDir}; predictions → ${path.join(outDir, "predictions.jsonl")}\n\n`);
+      process.stdout.write(`# ${params.suite} tasks: ${params.tasks.file ?? params.tasks.fromGeneration ?? params.tasks.generationDir}; predictions → ${path.join(outDir, "predictions.jsonl")}\n`);
     } else {
       const params = harnessParamsSchema.parse(run.params);
       const evalStage = params.evalStage ?? Object.keys(run.upstream)[0];
       const predictions = params.predictions ?? (evalStage ? path.join(runPaths(dir, run.upstream[evalStage]).outDir, "predictions.jsonl") : "<predictions>");
-      if (params.mode === "import") process.stdout.write(`# imports the reports under ${params.reports}\n\n`);
+      if (params.mode === "import") process.stdout.write(`# imports the reports under ${params.reports}\n`);
       else {
-        process.stdout.write(`cd ${quote(path.join(outDir, "harness"))} && ${harnessArgv(params, predictions, params.harnessRunId ?? `sera-${run.id}`).map(quote).join(" ")}\n`);
-        process.stdout.write(params.mode === "render" ? "# mode render: written to harness.sh, not run\n\n" : "\n");
+        process.stdout.write(`cd ${shellQuote(path.join(outDir, "harness"))} && ${harnessArgv(params, predictions, params.harnessRunId ?? `sera-${run.id}`).map(shellQuote).join(" ")}\n`);
+        if (params.mode === "render") process.stdout.write("# mode render: written to harness.sh, not run\n");
       }
     }
+    process.stdout.write(`${sbatchPreview(loaded, dir, run)}\n`);
   }
   process.stdout.write(`${runs.length} evaluation run${runs.length === 1 ? "" : "s"} previewed; nothing was started.\n`);
   return 0;

@@ -1,7 +1,8 @@
 import path from "node:path";
-import { batchInputFor, expandSweep, experimentDir, loadExperiment, renderBatchScript, runPaths } from "@sera/core";
+import { expandSweep, experimentDir, loadExperiment, runPaths } from "@sera/core";
 import { previewTraining, runStandInTrainer, trainParamsSchema } from "@sera/training";
 import { UsageError } from "../errors.js";
+import { sbatchPreview } from "./slurm-preview.js";
 
 /**
  * `sera train --dry-run <experiment>`: print, for every training run of the sweep, the trainer
@@ -36,14 +37,8 @@ export async function trainDryRunCommand(args: { experiment: string; dryRun?: bo
         (params.launcher.command ? `# launcher.command replaces the launch below when run: ${params.launcher.command}\n` : ""),
     );
     for (const file of preview.files) process.stdout.write(`\n## ${path.relative(process.cwd(), file.path) || file.path}\n${file.text}`);
-    const backend = loaded.config.backend;
-    if (backend.kind === "slurm") {
-      // What sera submits for the run's first attempt: the worker it starts then runs the launch script above.
-      const stage = loaded.config.stages[run.stage];
-      const attemptDir = runPaths(dir, run.id).attemptDir(1);
-      const input = batchInputFor(backend, { attemptDir, stage: run.stage, runId: run.id, stageResources: stage.resources, timeoutSeconds: stage.timeoutSeconds ?? loaded.config.executor.timeoutSeconds });
-      process.stdout.write(`\n## sbatch script for attempt 1 (${path.relative(process.cwd(), attemptDir)}/slurm-job.sh)\n${renderBatchScript(input)}`);
-    }
+    // On Slurm, the job sera submits; the worker it starts runs the launch script above.
+    process.stdout.write(sbatchPreview(loaded, dir, run));
     process.stdout.write("\n");
   }
   process.stdout.write(`${runs.length} training run${runs.length === 1 ? "" : "s"} previewed; nothing was written or run.\n`);

@@ -28,6 +28,7 @@ export { jobResourcesSchema, slurmBackendSchema, mergeResources, type JobResourc
 export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
+export { loadRecordFile, recordTable, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";
 export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";
 export { rayBackendSchema, type RayBackendConfig } from "./executor/ray-config.js";

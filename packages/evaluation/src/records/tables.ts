@@ -1,6 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { loadRecordFile, recordTable } from "@sera/core";
 
 /**
  * Evaluation's tables, DDL and the typed `read_json` column list side by side. Stages write one
@@ -12,19 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
  *  eval_summaries one row per grading run: the harness's run summary (or counts computed the same way)
  */
 
-interface EvalTable {
-  name: string;
-  columns: Record<string, string>;
-  key: string[];
-  ddl: string;
-}
-
-function table(name: string, columns: Record<string, string>, key: string[]): EvalTable {
-  const body = Object.entries(columns).map(([column, type]) => `"${column}" ${type}`).join(", ");
-  return { name, columns, key, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
-}
-
-export const evalRolloutsTable = table(
+export const evalRolloutsTable = recordTable(
   "eval_rollouts",
   {
     run_id: "VARCHAR",
@@ -48,7 +35,7 @@ export const evalRolloutsTable = table(
   ["run_id", "instance_id"],
 );
 
-export const evalsTable = table(
+export const evalsTable = recordTable(
   "evals",
   {
     run_id: "VARCHAR",
@@ -81,7 +68,7 @@ export const evalsTable = table(
   ["run_id", "suite", "instance_id"],
 );
 
-export const evalSummariesTable = table(
+export const evalSummariesTable = recordTable(
   "eval_summaries",
   {
     run_id: "VARCHAR",
@@ -108,18 +95,6 @@ export const evaluationTables = [evalRolloutsTable, evalsTable, evalSummariesTab
 
 export const evaluationMigrations = [{ component: "evaluation", version: 1, name: "evaluation records", sql: evaluationTables.map((t) => t.ddl) }];
 
-function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 export async function ingestEvaluationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
-  for (const t of evaluationTables) {
-    const file = path.join(recordsDir, `${t.name}.jsonl`);
-    if (!existsSync(file) || statSync(file).size === 0) continue;
-    const spec = `{${Object.entries(t.columns).map(([c, type]) => `${sqlString(c)}: ${sqlString(type)}`).join(", ")}}`;
-    const names = Object.keys(t.columns).map((c) => `"${c}"`).join(", ");
-    await connection.run(
-      `INSERT OR REPLACE INTO ${t.name} (${names}) SELECT ${names} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${spec}, maximum_object_size = 268435456)`,
-    );
-  }
+  for (const t of evaluationTables) await loadRecordFile(connection, recordsDir, t);
 }

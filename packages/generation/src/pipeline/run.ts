@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { z } from "zod";
 import { readJson, readJsonl, sha256Hex, type StageExecution } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
@@ -13,6 +14,7 @@ import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, loadInstanceState, type InstanceState } from "./instance.js";
 import type { GenerationParams } from "./params.js";
 import { buildTeacher, type OwnedCallRecord } from "./teacher.js";
+import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
 
 /**
  * The `sera-generate` stage body: list functions, sample instances, push every instance through
@@ -146,7 +148,8 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
-  const write = (table: string, row: Record<string, unknown>) => appendFileSync(path.join(recordsDir, `${table}.jsonl`), JSON.stringify(row) + "\n");
+  const write = <Row extends z.ZodRawShape>(table: GenerationTable<Row>, row: z.input<z.ZodObject<Row>>) =>
+    appendFileSync(path.join(recordsDir, `${table.name}.jsonl`), JSON.stringify(table.row.parse(row)) + "\n");
   const summary: GenerationSummary = { instances: tasks.length, verified: 0, unverified: 0, failed: 0, failures: {} };
   const tokens = { input: 0, cached: 0, output: 0 };
   for (const task of tasks) {
@@ -157,7 +160,7 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
     const status = state.step === "failed" ? "failed" : state.verification?.verdict === "pass" ? "verified" : "unverified";
     summary[status]++;
     if (state.failure) summary.failures[state.failure.reason] = (summary.failures[state.failure.reason] ?? 0) + 1;
-    write("instances", {
+    write(instancesTable, {
       ...base, repo: task.repo, commit_sha: task.commit, file: task.function.file, function: task.function.qualifiedName,
       function_kind: task.function.kind, language: task.function.language, start_line: task.function.startLine, end_line: task.function.endLine,
       replica: task.replica, demonstration_id: state.pr?.demonstrationId ?? null, status, last_step: state.failure?.step ?? state.step,
@@ -165,7 +168,7 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
       failure_detail: state.failure?.detail ?? null, recall: state.verification?.recall ?? null,
     });
     for (const r of state.rollouts) {
-      write("rollouts", {
+      write(rolloutsTable, {
         ...base, phase: r.phase, attempt: r.attempt, exit_status: r.exitStatus, steps: r.steps, input_tokens: r.inputTokens,
         cached_input_tokens: r.cachedInputTokens, output_tokens: r.outputTokens, wall_seconds: r.wallSeconds, prompt_index: r.promptIndex,
         self_check: r.selfCheck, failure_reason: r.failure, trajectory_path: path.join(dir, r.trajectoryFile),
@@ -173,14 +176,14 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
       const patchPath = path.join(dir, r.patchFile);
       const patch = existsSync(patchPath) ? readFileSync(patchPath, "utf8") : "";
       const lines = changedLines(patch);
-      write("patches", {
+      write(patchesTable, {
         ...base, phase: r.phase, attempt: r.attempt, patch, sha256: sha256Hex(patch), files_changed: lines.files.length,
         lines_added: lines.added, lines_removed: lines.removed,
       });
     }
     if (state.verification) {
       const v = state.verification;
-      write("verifications", {
+      write(verificationsTable, {
         ...base, recall: v.recall, matched: v.matched, target_lines: v.targetLines, candidate_lines: v.candidateLines,
         precision: v.precision, f1: v.f1, threshold: v.threshold, mode: v.mode, verdict: v.verdict,
       });
@@ -189,7 +192,7 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
       tokens.input += call.inputTokens;
       tokens.cached += call.cachedInputTokens;
       tokens.output += call.outputTokens;
-      write("model_calls", {
+      write(modelCallsTable, {
         ...base, seq, phase: call.phase ?? "", attempt: call.attempt ?? 0, endpoint: call.endpoint, model: call.model,
         http_attempt: call.attempt ?? 1, status: call.status, input_tokens: call.inputTokens, cached_input_tokens: call.cachedInputTokens,
         output_tokens: call.outputTokens, latency_ms: call.latencyMs, started_at: call.startedAt,

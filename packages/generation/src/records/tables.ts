@@ -1,5 +1,5 @@
-import { existsSync, statSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
 import { z } from "zod";
 
 /**
@@ -8,18 +8,13 @@ import { z } from "zod";
  * re-ingesting a run never duplicates rows.
  */
 
-interface GenerationTable {
-  name: string;
-  file: string;
-  row: z.ZodObject;
-  ddl: string;
-  /** read_json column types, in DDL order. */
-  columns: Record<string, string>;
+export interface GenerationTable<Row extends z.ZodRawShape = z.ZodRawShape> extends RecordTable {
+  /** What a record must hold; strict, so a misspelt or missing column fails when it is written. */
+  row: z.ZodObject<Row>;
 }
 
-function table(name: string, row: z.ZodObject, columns: Record<string, string>, key: string[]): GenerationTable {
-  const body = Object.entries(columns).map(([column, type]) => `"${column}" ${type}`).join(", ");
-  return { name, file: `${name}.jsonl`, row, columns, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
+function table<Row extends z.ZodRawShape>(name: string, row: z.ZodObject<Row>, columns: Record<string, string>, key: string[]): GenerationTable<Row> {
+  return { ...recordTable(name, columns, key), row: row.strict() as unknown as z.ZodObject<Row> };
 }
 
 const nullableNumber = z.number().nullable();
@@ -102,19 +97,7 @@ export const generationTables = [instancesTable, rolloutsTable, modelCallsTable,
 
 export const generationMigrations = [{ component: "generation", version: 1, name: "generation records", sql: generationTables.map((t) => t.ddl) }];
 
-function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 /** Load the stage's JSONL record files; keyed INSERT OR REPLACE makes it idempotent. */
 export async function ingestGenerationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
-  for (const t of generationTables) {
-    const file = `${recordsDir}/${t.file}`;
-    if (!existsSync(file) || statSync(file).size === 0) continue;
-    const columns = `{${Object.entries(t.columns).map(([c, type]) => `${sqlString(c)}: ${sqlString(type)}`).join(", ")}}`;
-    const names = Object.keys(t.columns).map((c) => `"${c}"`).join(", ");
-    await connection.run(
-      `INSERT OR REPLACE INTO ${t.name} (${names}) SELECT ${names} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`,
-    );
-  }
+  for (const t of generationTables) await loadRecordFile(connection, recordsDir, t);
 }

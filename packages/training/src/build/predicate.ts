@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { sqlString } from "../records/record-table.js";
+import { sqlString } from "@sera/core";
 import { rolloutKey, type SourceRecords } from "./source.js";
 
 /**

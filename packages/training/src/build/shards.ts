@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, write
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CardFile } from "../card/card.js";
-import { sqlString, typedReadJson } from "../records/record-table.js";
+import { sqlString, typedReadJson } from "@sera/core";
 
 /**
  * Samples are spooled to one file as they are made (a 25k-sample dataset is gigabytes of text), and

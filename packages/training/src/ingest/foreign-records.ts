@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
-import { loadRecordFile, recordTable, type RecordTable } from "../records/record-table.js";
+import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
 import type { ForeignBatch } from "./collect.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { loadRecordFile, recordTable, type RecordTable } from "./record-table.js";
+import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
 
 /**
  * The training package's tables. A dataset run writes one JSONL file per table under

@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readJson } from "@sera/core";
-import { loadRecordFile, recordTable } from "../records/record-table.js";
+import { loadRecordFile, readJson, recordTable } from "@sera/core";
 
 /**
  * The `checkpoints` table: one row per checkpoint a training run left — every intermediate

@@ -3,8 +3,9 @@ import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
 /**
- * A table the training package fills from JSONL record files: DuckDB column types and the key
- * side by side, so the DDL and the typed `read_json` that loads a file cannot drift apart.
+ * A table a stage fills from JSONL record files (generation, training and evaluation records):
+ * DuckDB column types and the key side by side, so the DDL and the typed `read_json` that loads a
+ * file cannot drift apart. Loading is keyed INSERT OR REPLACE, so re-ingesting never duplicates.
  */
 export interface RecordTable {
   name: string;

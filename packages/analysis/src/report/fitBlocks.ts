@@ -121,6 +121,14 @@ function equalPerformanceBlocks(section: FitSection): Block[] {
   return blocks;
 }
 
+/** What a variant's fit warnings say in its table row; warnings every variant shares (c fixed, far from saturation) are left out. */
+const variantNotes: Partial<Record<string, string>> = {
+  "not-converged": "did not converge",
+  "asymptote-not-identified": "c not identified",
+  "parameter-at-bound": "a parameter at its bound",
+  "too-few-points": "too few points",
+};
+
 function sensitivityBlocks(section: FitSection): Block[] {
   const variants = section.sensitivity;
   if (variants.length < 2) return [];
@@ -144,7 +152,7 @@ function sensitivityBlocks(section: FitSection): Block[] {
       cells.push(xText(section, read?.x ?? null));
       if (section.isCost) cells.push(fixed(read?.ratio, 1));
     }
-    const warnings = (variant.fit?.warnings ?? []).filter((w) => w.code !== "asymptote-fixed" && w.code !== "far-from-saturation").map((w) => w.code);
+    const warnings = (variant.fit?.warnings ?? []).flatMap((w) => (variantNotes[w.code] ? [variantNotes[w.code]] : []));
     cells.push(variant.error ? `not fitted: ${variant.error}` : warnings.join(", ") || "");
     return cells;
   });

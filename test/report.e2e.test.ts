@@ -121,7 +121,7 @@ describe("sera report experiments/sera-paper.yaml", () => {
     browser = await launchChromium();
     const screenshot = path.join(cwd, "sera-paper.png");
     const page = await openReport(browser, path.join(cwd, "reports/sera-paper/index.html"), screenshot);
-    expect(Object.keys(page.charts).sort()).toEqual(["ablation-truncation-ratio", "cost-vllm", "cost-zai", "scaling-samples", "scaling-vllm", "scaling-zai", "sensitivity-vllm", "sensitivity-zai"]);
+    expect(Object.keys(page.charts).sort()).toEqual(["ablation-truncation-ratio", "cost-vllm", "cost-zai", "scaling-samples", "scaling-vllm", "scaling-zai", "sensitivity-samples", "sensitivity-vllm", "sensitivity-zai"]);
     for (const [id, chart] of Object.entries(page.charts)) {
       expect(chart.rendered, id).toBe(true);
       expect(chart.marks, id).toBeGreaterThanOrEqual(3);

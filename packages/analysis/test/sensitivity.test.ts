@@ -52,7 +52,7 @@ describe("fit sensitivity", () => {
     const seeds = [[34.4, 33, 33], [36.8, 35, 37.4], [38.2, 40.2, 38.2], [40.6, 37.8, 40.6], [40.6, 45.8, 39], [43.2, 45.4, 43.4], [47, 47, 45.8]];
     const report = reportSchema.parse({
       baselines: [{ id: "skyrl", label: "SkyRL-Agent", score: 39.4, gpuHours: 4601, usdPerGpuHour: 2 }],
-      fits: [{ name: "vllm", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [60, 65, 75, 80] }, compareTo: [{ baseline: "skyrl" }] }],
+      fits: [{ name: "vllm", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [60, 65, 75, 80] }, compareTo: [{ baseline: "skyrl" }], predict: [50_000 * 0.1867] }],
     });
     const section = analyseFit(report.fits[0], report, rowsFor(samples.map((n, i) => ({ x: n * 0.1867, seeds: seeds[i] }))));
     const dollars = Object.fromEntries(section.sensitivity.map((variant) => [variant.label, variant.reads[0].x]));
@@ -63,6 +63,12 @@ describe("fit sensitivity", () => {
     expectClose(dollars["Huber loss, δ = 1"] as number, 349.9621634, 1e-6);
     expectClose(dollars["weights 1/SD² (noisier points count less)"] as number, 334.2623633, 1e-6);
     expectClose(dollars["log-linear form: y = α + β·ln x"] as number, 384.3422962, 1e-6);
+    // Each variant's curve at the predicted x; the configured row is the section's own prediction.
+    expectClose(section.sensitivity[0].predictions[0].y, section.predictions[0].estimate, 1e-12);
+    const at50k = Object.fromEntries(section.sensitivity.map((variant) => [variant.label, variant.predictions[0].y]));
+    // A higher asymptote lifts the far prediction: c = 60 < configured (70) < c = 80.
+    expect(at50k["asymptote c = 60"]).toBeLessThan(at50k["as configured: c = 70, squared loss"]);
+    expect(at50k["asymptote c = 80"]).toBeGreaterThan(at50k["as configured: c = 70, squared loss"]);
     // Three seeds at every point: fitting the seeds is fitting the means.
     expectClose(dollars["every seed a point (not the means)"] as number, dollars["as configured: c = 70, squared loss"] as number, 1e-9);
     // Left free, c runs away (the paper's "not identified"), and the report says so beside the row.

@@ -43,7 +43,7 @@ export function sensitivityChartSpec(section: FitSection): VegaLiteSpec | null {
   const order = variants.map((variant) => variant.label);
   return titled(
     `${section.title}: sensitivity to modelling choices`,
-    "dots: where each refit reaches the baseline's score (hollow: did not converge); band: bootstrap interval of the configured fit; dashed: as published",
+    `dots: where each refit reaches the baseline's score (hollow: did not converge); band: bootstrap interval of the configured fit${published.length > 0 ? "; dashed: as published" : ""}`,
     {
       width: CHART_WIDTH - 260,
       height: { step: 22 },

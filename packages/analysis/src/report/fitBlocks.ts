@@ -133,8 +133,9 @@ function sensitivityBlocks(section: FitSection): Block[] {
   const variants = section.sensitivity;
   if (variants.length < 2) return [];
   const baselines = variants[0].reads.map((read) => read.baseline);
-  const columns = ["fit", "R²", "MAE"];
-  const numeric = [false, true, true];
+  const predicted = variants[0].predictions.map((prediction) => prediction.x);
+  const columns = ["fit", "R²", "MAE", ...predicted.map((x) => `${section.metric} at ${xText(section, x)}`)];
+  const numeric = [false, true, true, ...predicted.map(() => true)];
   for (const baseline of baselines) {
     columns.push(`${section.isCost ? "$" : section.xLabel} at ${baseline.label} (${fixed(baseline.score, 1)})`);
     numeric.push(true);
@@ -147,6 +148,7 @@ function sensitivityBlocks(section: FitSection): Block[] {
   numeric.push(false);
   const rows = variants.map((variant) => {
     const cells = [variant.configured ? `**${variant.label}**` : variant.label, fixed(variant.fit?.rSquared, 3), fixed(variant.fit?.mae, 2)];
+    for (const [i] of predicted.entries()) cells.push(fixed(variant.predictions[i]?.y, 2));
     for (const [i] of baselines.entries()) {
       const read = variant.reads[i];
       cells.push(xText(section, read?.x ?? null));
@@ -164,7 +166,7 @@ function sensitivityBlocks(section: FitSection): Block[] {
             kind: "chart" as const,
             id: `sensitivity-${section.name}`,
             title: `${section.title}: sensitivity to modelling choices`,
-            caption: "Where each refit reaches each baseline's score; the shaded band is the configured fit's bootstrap interval, the dashed line the published figure.",
+            caption: "Where each refit reaches each baseline's score; the shaded band is the configured fit's bootstrap interval, a dashed line the published figure where there is one.",
           },
         ]
       : []),
@@ -179,6 +181,10 @@ function sensitivityBlocks(section: FitSection): Block[] {
     const xs = settled.flatMap((variant) => (typeof variant.reads[i]?.x === "number" ? [variant.reads[i].x as number] : []));
     return xs.length < 2 ? [] : [`${baseline.label}: ${xText(section, Math.min(...xs))} to ${xText(section, Math.max(...xs))}`];
   });
+  for (const [i, x] of predicted.entries()) {
+    const ys = settled.flatMap((variant) => (typeof variant.predictions[i]?.y === "number" ? [variant.predictions[i].y] : []));
+    if (ys.length >= 2) spans.push(`${section.metric} at ${xText(section, x)}: ${fixed(Math.min(...ys), 2)} to ${fixed(Math.max(...ys), 2)}`);
+  }
   if (spans.length > 0) blocks.push({ kind: "paragraph", text: `Range across the fits that converged with an identified curve: ${spans.join("; ")}.` });
   return blocks;
 }

@@ -1,4 +1,4 @@
-import { curveInverse } from "../fit/curve.js";
+import { curveInverse, curveValue } from "../fit/curve.js";
 import { fitLogLinear } from "../fit/logLinear.js";
 import { fitPowerLaw } from "../fit/powerLaw.js";
 import type { CurveFit, FitWarning } from "../fit/types.js";
@@ -35,6 +35,8 @@ export interface SensitivityVariant {
   fit: VariantFit | null;
   error: string | null;
   reads: SensitivityRead[];
+  /** The variant's curve at each of the fit's `predict` x values (unscaled x → y). */
+  predictions: { x: number; y: number }[];
 }
 
 interface VariantSpec {
@@ -92,7 +94,7 @@ export function fitSensitivity(config: FitConfig, cells: readonly FitCell[], bas
     try {
       fit = spec.run(x, cells);
     } catch (error) {
-      return { label: spec.label, configured: spec.configured ?? false, fit: null, error: (error as Error).message, reads: [] };
+      return { label: spec.label, configured: spec.configured ?? false, fit: null, error: (error as Error).message, reads: [], predictions: [] };
     }
     const reads = baselines.map((baseline) => {
       const inverse = curveInverse(fit, baseline.score);
@@ -100,6 +102,7 @@ export function fitSensitivity(config: FitConfig, cells: readonly FitCell[], bas
       return { baseline, x: at, ratio: isCost && at !== null ? baselineUsd(baseline) / at : null };
     });
     const kept: VariantFit = { model: fit.model, params: fit.params, rSquared: fit.rSquared, mae: fit.mae, warnings: fit.warnings };
-    return { label: spec.label, configured: spec.configured ?? false, fit: kept, error: null, reads };
+    const predictions = config.predict.map((at) => ({ x: at, y: curveValue(fit, at * config.xScale) }));
+    return { label: spec.label, configured: spec.configured ?? false, fit: kept, error: null, reads, predictions };
   });
 }

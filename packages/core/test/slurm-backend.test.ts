@@ -112,7 +112,7 @@ describe("Slurm job arrays", () => {
     return handles;
   }
 
-  it("attempts with the same resources share one array; a stage asking for more gets its own job", async () => {
+  it("attempts with the same resources share one array; a stage asking for other resources gets its own job", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "sera slurm array "));
     const say = ["bash", "-c", 'echo "run=$SERA_RUN_ID task=$SLURM_ARRAY_TASK_ID"; sleep 1'];
     const dirs = [
@@ -121,7 +121,7 @@ describe("Slurm job arrays", () => {
       attempt(say, root, { id: "c", stage: "work" }),
       attempt(say, root, { id: "d", stage: "work" }),
     ];
-    const backend = backendFor({}, { big: { cpusPerTask: 2 } });
+    const backend = backendFor({}, { big: { memory: "300M" } });
     const handles = await submitTogether(backend, dirs);
     const arrayId = /^(\d+)_0$/.exec(handles[0].jobRef)?.[1];
     expect(arrayId).toBeDefined();
@@ -137,7 +137,7 @@ describe("Slurm job arrays", () => {
     expect(existsSync(path.join(dirs[2], `slurm-${handles[2].jobRef}.out`))).toBe(true);
     const script = readFileSync(path.join(dirs[0], "slurm-job.sh"), "utf8");
     expect(script).toContain("#SBATCH --array=0-2");
-    expect(readFileSync(path.join(dirs[1], "slurm-job.sh"), "utf8")).toContain("#SBATCH --cpus-per-task=2");
+    expect(readFileSync(path.join(dirs[1], "slurm-job.sh"), "utf8")).toContain("#SBATCH --mem=300M");
     expect(existsSync(path.join(root, "slurm-arrays"))).toBe(true);
     // Accounting is per task: from sacct, or from slurmctld when the database has not caught up yet.
     for (const i of [0, 2, 3]) {

@@ -1,12 +1,11 @@
 import type { ReportConfig } from "@sera/core";
 import { bootstrapFit, type BootstrapResult } from "../fit/bootstrap.js";
 import { curveInverse, curveValue } from "../fit/curve.js";
-import { fitLogLinear } from "../fit/logLinear.js";
-import { fitPowerLaw } from "../fit/powerLaw.js";
-import type { CurveFit, PowerLawBounds } from "../fit/types.js";
+import type { CurveFit } from "../fit/types.js";
 import { costAtEqualPerformance, type CostBaseline, type EqualPerformanceResult } from "../cost/equalPerformance.js";
 import { mean, sampleSd } from "../stats/descriptive.js";
 import { impliedPowerLaw, type ImpliedCurve } from "./impliedCurve.js";
+import { fitCurve } from "./fitConfig.js";
 import { fitSensitivity, type SensitivityVariant } from "./sensitivity.js";
 import type { Row } from "./queries.js";
 
@@ -109,25 +108,6 @@ function groupCells(points: FitSection["points"], rows: readonly Row[]): FitCell
       sd: entry.seeds.length >= 2 ? sampleSd(entry.seeds) : null,
     }))
     .sort((left, right) => left.x - right.x);
-}
-
-function boundsOf(config: FitConfig): Partial<PowerLawBounds> | undefined {
-  if (!config.bounds) return undefined;
-  const bounds: Partial<PowerLawBounds> = {};
-  for (const name of ["a", "b", "c"] as const) {
-    const range = config.bounds[name];
-    if (range) bounds[name] = [range[0] ?? -Infinity, range[1] ?? Infinity];
-  }
-  return bounds;
-}
-
-function fitCurve(config: FitConfig, x: number[], y: number[]): CurveFit {
-  if (config.model === "log-linear") return fitLogLinear(x, y);
-  return fitPowerLaw(x, y, {
-    fixedC: config.fixedC,
-    bounds: boundsOf(config),
-    loss: config.loss === "huber" ? { kind: "huber", delta: config.huberDelta } : { kind: "squared" },
-  });
 }
 
 /** Log-spaced x values covering the data and everything the report reads off the curve. */

@@ -1,7 +1,8 @@
 import { curveInverse, curveValue } from "../fit/curve.js";
 import { fitLogLinear } from "../fit/logLinear.js";
-import { fitPowerLaw } from "../fit/powerLaw.js";
+import { fitPowerLaw, type PowerLawOptions } from "../fit/powerLaw.js";
 import type { CurveFit, FitWarning } from "../fit/types.js";
+import { powerLawOptions } from "./fitConfig.js";
 import type { BaselineConfig, FitCell, FitConfig } from "./fitSection.js";
 
 /**
@@ -48,24 +49,21 @@ interface VariantSpec {
 function variantSpecs(config: FitConfig): VariantSpec[] {
   const settings = config.sensitivity;
   if (!settings) return [];
-  const bounds = config.bounds
-    ? Object.fromEntries(Object.entries(config.bounds).map(([name, range]) => [name, [range?.[0] ?? -Infinity, range?.[1] ?? Infinity]]))
-    : undefined;
-  const loss = config.loss === "huber" ? ({ kind: "huber", delta: config.huberDelta } as const) : ({ kind: "squared" } as const);
-  const powerLaw = (overrides: Parameters<typeof fitPowerLaw>[2] = {}) => (x: number[], cells: readonly FitCell[]) =>
-    fitPowerLaw(x, cells.map((cell) => cell.mean), { fixedC: config.fixedC, bounds, loss, ...overrides });
+  const configured = powerLawOptions(config);
+  const powerLaw = (overrides: PowerLawOptions = {}) => (x: number[], cells: readonly FitCell[]) =>
+    fitPowerLaw(x, cells.map((cell) => cell.mean), { ...configured, ...overrides });
   const specs: VariantSpec[] = [];
   if (config.model === "log-linear") {
     specs.push({ label: "as configured: y = α + β·ln x", configured: true, run: (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
   } else {
     const asymptote = config.fixedC === undefined ? "c estimated" : `c = ${config.fixedC}`;
-    specs.push({ label: `as configured: ${asymptote}, ${loss.kind === "huber" ? `Huber δ = ${loss.delta}` : "squared loss"}`, configured: true, run: powerLaw() });
+    specs.push({ label: `as configured: ${asymptote}, ${config.loss === "huber" ? `Huber δ = ${config.huberDelta}` : "squared loss"}`, configured: true, run: powerLaw() });
     for (const c of settings.fixedC) specs.push({ label: `asymptote c = ${c}`, run: powerLaw({ fixedC: c }) });
     if (config.fixedC !== undefined && settings.alternatives) specs.push({ label: "asymptote c estimated", run: powerLaw({ fixedC: undefined }) });
   }
   if (!settings.alternatives) return specs;
   if (config.model === "power-law") {
-    if (loss.kind === "squared") specs.push({ label: `Huber loss, δ = ${config.huberDelta}`, run: powerLaw({ loss: { kind: "huber", delta: config.huberDelta } }) });
+    if (config.loss === "squared") specs.push({ label: `Huber loss, δ = ${config.huberDelta}`, run: powerLaw({ loss: { kind: "huber", delta: config.huberDelta } }) });
     else specs.push({ label: "squared loss", run: powerLaw({ loss: { kind: "squared" } }) });
     specs.push({
       label: "weights 1/SD² (noisier points count less)",
@@ -78,7 +76,7 @@ function variantSpecs(config: FitConfig): VariantSpec[] {
       label: "every seed a point (not the means)",
       run: (x, cells) => {
         const xs = cells.flatMap((cell, i) => cell.seeds.map(() => x[i]));
-        return fitPowerLaw(xs, cells.flatMap((cell) => cell.seeds), { fixedC: config.fixedC, bounds, loss });
+        return fitPowerLaw(xs, cells.flatMap((cell) => cell.seeds), configured);
       },
     });
   }

@@ -83,6 +83,12 @@ describe("sera dataset", () => {
     expect(list(figures.parquet_ids)).toEqual(ids(all));
     expect(list(figures.by_ratio)).toEqual(ids(all));
 
+    // Each sample states the tools exactly as generation offered them to the teacher (stored with the trajectory).
+    const trajectoryPath = String(one(cwd, `SELECT trajectory_path FROM rollouts WHERE run_id = '${generationRun}' LIMIT 1`).trajectory_path);
+    const offered = (JSON.parse(readFileSync(trajectoryPath, "utf8")) as { tools: { function: { name: string; description: string } }[] }).tools;
+    expect(offered.find((tool) => tool.function.name === "bash")?.function.description).toMatch(/working directory \/testbed/);
+    for (const line of lines(all)) expect((JSON.parse(line) as { tool_json: unknown }).tool_json).toEqual(offered);
+
     // Nested subsets are prefixes of one seeded order, also on disk.
     const small = path.join(outDir, "data", "subset-2-00000-of-00001.jsonl");
     const large = path.join(outDir, "data", "subset-4-00000-of-00001.jsonl");

@@ -98,8 +98,10 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
   try {
     const environment = sandboxEnvironment(sandbox, agent);
+    // The tools exactly as the teacher was offered them, so an SFT sample can state the same list.
+    const tools = environment.tools.map((tool) => ({ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
     const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
-      writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, ...extra });
+      writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, tools, ...extra });
     const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>
       runAgent({
         model: context.teacher,

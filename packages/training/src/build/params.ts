@@ -41,8 +41,10 @@ export const datasetParamsSchema = z
     /** The OpenAI tool list per sample as `tool_json`. */
     toolJson: z.boolean().default(true),
     /**
-     * `auto`: the harness's three tools (bash, str_replace_editor, submit) for generated
-     * trajectories, the list stored with an ingested sample or else the tools it calls.
+     * `auto`: the list stored with the trajectory (sera's generation records the tools the teacher
+     * was offered; ingested samples may carry one), else the harness's three tools (bash,
+     * str_replace_editor, submit) for generated trajectories and the tools it calls for ingested
+     * ones. `harness`: always the three. `inferred`: the tools the trajectory calls.
      */
     tools: z.enum(["auto", "harness", "inferred"]).default("auto"),
     /** Only trajectories whose exit status is exactly "submitted" (case-insensitive). */

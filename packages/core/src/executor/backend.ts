@@ -7,6 +7,23 @@ import type { AttemptResult, JobHandle } from "./journal.js";
  */
 export type JobState = "pending" | "running" | "done" | "lost";
 
+/**
+ * Ask a cluster to stop a job, three tries with a growing pause: a controller that is briefly
+ * unreachable should not turn Ctrl-C into a crash. False when every try failed; the coordinator
+ * then marks the run interrupted after its wait.
+ */
+export async function stopWithRetries(stop: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await stop();
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+  return false;
+}
+
 export interface Backend {
   name: string;
   submit(attemptDir: string): Promise<JobHandle>;

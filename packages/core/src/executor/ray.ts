@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Backend, JobState } from "./backend.js";
+import { stopWithRetries, type Backend, type JobState } from "./backend.js";
 import { attemptFiles, readJson, writeJsonAtomic, type AttemptResult, type JobFile } from "./journal.js";
 import { RayJobsClient, terminalRayStatuses, type RayJobDetails, type RaySubmitRequest } from "./ray-client.js";
 import type { RayBackendConfig } from "./ray-config.js";
@@ -201,14 +201,7 @@ export function rayBackend(options: RayBackendOptions): Backend {
     },
 
     async cancel(handle) {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          await client.stop(handle.jobRef);
-          return;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-        }
-      }
+      await stopWithRetries(() => client.stop(handle.jobRef));
     },
 
     async collect(handle, attemptDir): Promise<AttemptResult> {

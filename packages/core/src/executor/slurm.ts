@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Backend, JobState } from "./backend.js";
+import { stopWithRetries, type Backend, type JobState } from "./backend.js";
 import { attemptFiles, readJson, writeJsonAtomic, type AttemptResult, type JobFile, type JobHandle } from "./journal.js";
 import { allocationCostLines, slurmJobAccounting, writeAccounting } from "./slurm-accounting.js";
 import { lostSlurmStates, runningSlurmStates, sbatch, scancel, terminalSlurmStates } from "./slurm-cli.js";
@@ -211,15 +211,7 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
     },
 
     async cancel(handle) {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          await scancel(handle.jobRef);
-          return;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-        }
-      }
-      // The controller could not be reached: the coordinator marks the run interrupted after its wait.
+      await stopWithRetries(() => scancel(handle.jobRef));
     },
 
     async collect(handle, attemptDir): Promise<AttemptResult> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { ConfigError, ExperimentBusyError, SERA_VERSION, StoreBusyError } from "@sera/core";
+import { ConfigError, ExperimentBusyError, SERA_VERSION, StoreBusyError, exitQuietlyOnClosedPipe, exitWhenFlushed } from "@sera/core";
 import "@sera/generation"; // registers the sera-generate stage and its tables
 import "@sera/analysis"; // registers the paper-table stage
 import "@sera/training"; // registers the sera-dataset and sera-train stages and the dataset / foreign-trajectory / checkpoint tables
@@ -284,15 +284,18 @@ async function main(): Promise<void> {
   await cli.parseAsync();
 }
 
+// Every exit waits until stdout and stderr are drained: a plain process.exit drops whatever a slow
+// pipe reader has not taken yet (a --json document piped to jq was cut at 64 KiB).
+exitQuietlyOnClosedPipe();
 main().then(
-  () => process.exit(exitCode),
+  () => exitWhenFlushed(exitCode),
   (error: unknown) => {
     if (error instanceof ConfigError || error instanceof UsageError || error instanceof ExperimentBusyError || error instanceof StoreBusyError) {
       process.stderr.write(`sera: ${error.message}\n`);
-      process.exit(2);
+      return exitWhenFlushed(2);
     }
     const message = error instanceof Error ? (process.env.SERA_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
     process.stderr.write(`sera: ${message}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

@@ -14,7 +14,7 @@ export { commandStage } from "./stages/command.js";
 export { defineTypeScriptStage, RetryableStageError, type StageExecution, type TypeScriptStage, type TypeScriptStageSpec } from "./stages/in-process.js";
 export { ensureSweepColumns } from "./store/ingest.js";
 export { writeJsonAtomic, readJsonl } from "./executor/journal.js";
-export { openStore, withStore, StoreBusyError, type Store } from "./store/open.js";
+export { openStore, withStore, lockConnection, LOCKED_SETTINGS, StoreBusyError, type Store } from "./store/open.js";
 export { registerMigrations, type Migration } from "./store/migrations.js";
 export * from "./store/tables.js";
 export { ingestRuns, summariseEvents, type RunOnDisk } from "./store/ingest.js";
@@ -28,6 +28,7 @@ export { jobResourcesSchema, slurmBackendSchema, mergeResources, type JobResourc
 export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
+export { exitQuietlyOnClosedPipe, exitWhenFlushed, outputFlushed } from "./executor/exit.js";
 export { loadRecordFile, recordTable, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";
 export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";

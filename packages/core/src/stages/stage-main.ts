@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { RetryableStageError, type TypeScriptStage } from "./in-process.js";
 import { stageHandler } from "./registry.js";
+import { exitWhenFlushed } from "../executor/exit.js";
 
 // `node stage-main.js <module> <kind>`: run one TypeScript stage inside a worker's job.
 const [module, kind] = process.argv.slice(2);
@@ -28,10 +29,11 @@ async function main(): Promise<void> {
   });
 }
 
+// Records are JSON lines on a pipe to the worker; exiting before it has read them would lose them.
 main().then(
-  () => process.exit(controller.signal.aborted ? 130 : 0),
+  () => exitWhenFlushed(controller.signal.aborted ? 130 : 0),
   (error: unknown) => {
     process.stderr.write(`${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(error instanceof RetryableStageError ? 75 : 1);
+    exitWhenFlushed(error instanceof RetryableStageError ? 75 : 1);
   },
 );

@@ -31,7 +31,8 @@ export {
   defaultMaxMeanToolOutputTokens,
 } from "./dataset/filters.js";
 export type { FilterOutcome, ToolOutputMeasure } from "./dataset/filters.js";
-export { seededOrder, nestedSubsets } from "./dataset/subsets.js";
+export { seededOrder, nestedSubsets, ratioOrder, subsetOrder, SUBSET_ORDERS } from "./dataset/subsets.js";
+export type { SubsetOrder, SubsetOrdering } from "./dataset/subsets.js";
 export { parseSweAgentTraj, readSweAgentTrajFile } from "./ingest/swe-agent.js";
 export { parseMiniSweAgentTraj, readMiniSweAgentTrajFile } from "./ingest/mini-swe-agent.js";
 export { parsePredictions, readPredictionsFile } from "./ingest/predictions.js";

@@ -177,8 +177,8 @@ describe("sera-dataset: token budget, ratio order and nested subsets", () => {
     expect(dropCounts(capped)["ratio/beyond-top-n"]).toBe(card.counts.samples - 2);
   });
 
-  it("writes each nested subset as a prefix of one seeded order, the same for the same seed", async () => {
-    const first = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [7, 3], seed: 11 } }).run;
+  it("order random: writes each nested subset as a prefix of one seeded order, the same for the same seed", async () => {
+    const first = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [7, 3], order: "random", seed: 11 } }).run;
     const card = await buildDataset(first);
     expect(card.counts.subsets).toEqual([{ size: 3, samples: 3 }, { size: 7, samples: 7 }]);
     const small = lines(data(first.outDir, "subset-3"));
@@ -198,15 +198,32 @@ describe("sera-dataset: token budget, ratio order and nested subsets", () => {
     expect(datasetFiles(first.outDir, 3, "parquet")).toEqual([path.join(first.outDir, "data", "subset-3-00000-of-00001.parquet")]);
     expect(() => datasetFiles(first.outDir, 5)).toThrow(/no subset-5 jsonl files \(it has: all, subset-3, subset-7\)/);
 
-    const again = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [3, 7], seed: 11 } }).run;
+    const again = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [3, 7], order: "random", seed: 11 } }).run;
     await buildDataset(again);
     expect(lines(data(again.outDir, "subset-7"))).toEqual(large);
-    const other = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [3, 7], seed: 12 } }).run;
+    const other = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [3, 7], order: "random", seed: 12 } }).run;
     await buildDataset(other);
     expect(lines(data(other.outDir, "subset-7"))).not.toEqual(large);
 
     await expect(buildDataset(datasetExecution("gen0000000000003", source, { subsets: { sizes: [40] } }).run)).rejects.toThrow(
       /^params\.subsets\.sizes: subset size 40 exceeds the \d+ eligible samples/,
     );
+  });
+
+  it("order truncation-ratio (the default): each nested subset is the top N by truncation ratio, the card says so", async () => {
+    const { run } = datasetExecution("gen0000000000003", source, { tokenBudget: 1500, ratioFloor: 0, subsets: { sizes: [3, 7], seed: 5 } });
+    const card = await buildDataset(run);
+    expect(card.lineage.params.subsets.order).toBe("truncation-ratio");
+    const samples = jsonl(path.join(run.outDir, "records", "samples.jsonl"));
+    const ratioOf = new Map(samples.map((s) => [s.instance_id as string, s.truncation_ratio as number]));
+    const descending = samples.map((s) => s.truncation_ratio as number).sort((a, b) => b - a);
+    expect(new Set(descending).size).toBeGreaterThan(2);
+    const idsOf = (file: string) => jsonl(file).map((line) => line.instance_id as string);
+    const small = idsOf(data(run.outDir, "subset-3"));
+    const large = idsOf(data(run.outDir, "subset-7"));
+    expect(large.slice(0, 3)).toEqual(small);
+    expect(large.map((id) => ratioOf.get(id))).toEqual(descending.slice(0, 7));
+    for (const sample of samples) expect(sample.subsets).toEqual([3, 7].filter((size) => (sample.subset_rank as number) < size));
+    expect(readFileSync(path.join(run.outDir, "README.md"), "utf8")).toMatch(/top N by truncation ratio/);
   });
 });

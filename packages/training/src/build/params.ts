@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defaultMaxChangedLines, defaultMaxMeanToolOutputTokens } from "../dataset/filters.js";
+import { SUBSET_ORDERS } from "../dataset/subsets.js";
 import { defaultRatioThreshold, defaultTokenBudget } from "../dataset/truncate.js";
 
 /**
@@ -86,13 +87,18 @@ export const datasetParamsSchema = z
     where: z.string().min(1).nullable().default(null),
     subsets: z
       .object({
-        /** Nested subset sizes: each smaller one is a prefix of one seeded order of the selection. */
+        /** Nested subset sizes: each smaller one is a prefix of one order of the selection. */
         sizes: z.array(z.number().int().min(1)).default([]),
-        /** Seed of that order; default the run's seed. */
+        /**
+         * That order. `truncation-ratio` (default, the paper's scaling sets): the top N by truncation
+         * ratio. `random`: one seeded random order, blind to the ratio.
+         */
+        order: z.enum(SUBSET_ORDERS).default("truncation-ratio"),
+        /** Seed of the random order, or of the tie-break among equal ratios; default the run's seed. */
         seed: z.number().int().nullable().default(null),
       })
       .strict()
-      .default({ sizes: [], seed: null }),
+      .default({ sizes: [], order: "truncation-ratio", seed: null }),
     /** Samples per JSONL / Parquet shard. */
     shardSize: z.number().int().min(1).default(10_000),
     /** Token-counting threads (speed only). */

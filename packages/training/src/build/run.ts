@@ -7,7 +7,7 @@ import { distribution, histogram, ratioHistogram, tokenEdges } from "../card/dis
 import { exportSft, withQwen3Counter, type ExportedSample } from "../dataset/export.js";
 import { sweAgentTools, type OpenAiTool } from "../dataset/format/tools.js";
 import { countChangedLines, meanToolOutputTokens } from "../dataset/filters.js";
-import { nestedSubsets, seededOrder } from "../dataset/subsets.js";
+import { nestedSubsets, subsetOrder } from "../dataset/subsets.js";
 import { orderByRatio } from "../dataset/truncate.js";
 import type { DatasetParams } from "./params.js";
 import { DropLedger, selectCandidates, type Candidate } from "./select.js";
@@ -128,13 +128,14 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   const sizes = [...new Set(params.subsets.sizes)].sort((a, b) => a - b);
   const subsetSeed = params.subsets.seed ?? run.seed ?? 0;
   const keyOf = (item: (typeof selected)[number]) => item.instanceId;
+  const ordering = { order: params.subsets.order, seed: subsetSeed, ratioOf: (item: (typeof selected)[number]) => item.ratio };
   let subsets: Map<number, typeof selected>;
   try {
-    subsets = nestedSubsets(selected, sizes, subsetSeed, keyOf);
+    subsets = nestedSubsets(selected, sizes, ordering, keyOf);
   } catch (error) {
     throw new Error(`params.subsets.sizes: ${(error as Error).message} (after selection, filters and the ratio floor)`);
   }
-  const subsetRank = new Map(seededOrder(selected, subsetSeed, keyOf).map((item, rank) => [item.instanceId, rank]));
+  const subsetRank = new Map(subsetOrder(selected, { ...ordering, keyOf }).map((item, rank) => [item.instanceId, rank]));
 
   const files: CardFile[] = [];
   const instance = await DuckDBInstance.create(":memory:");

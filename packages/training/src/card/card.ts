@@ -156,7 +156,11 @@ export function renderCardMarkdown(card: DatasetCard): string {
         `| ${source.runId} | ${source.kind} | ${source.experiment ?? "–"} | ${source.repos.join(", ") || "–"} | ${source.commits.map((c) => c.slice(0, 12)).join(", ") || "–"} | ${source.teacher ?? "–"} | ${source.rollouts} |`,
     ),
     "",
-    card.lineage.subsetSeed !== null ? `Nested subsets are prefixes of one order seeded with ${card.lineage.subsetSeed}.` : "",
+    card.lineage.subsetSeed !== null
+      ? card.lineage.params.subsets.order === "truncation-ratio"
+        ? `Nested subsets are the top N by truncation ratio (the paper's scaling sets); equal ratios are ordered by a hash seeded with ${card.lineage.subsetSeed}.`
+        : `Nested subsets are prefixes of one random order seeded with ${card.lineage.subsetSeed}.`
+      : "",
     "",
     "Parameters:",
     "",

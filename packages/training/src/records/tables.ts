@@ -18,7 +18,7 @@ export const samplesTable = recordTable(
     truncated: "BOOLEAN", patch_lines: "INTEGER", bytes: "INTEGER",
     /** Position in the ratio order of the full dataset file (0 = best). */
     ratio_rank: "INTEGER",
-    /** Position in the seeded order the nested subsets are prefixes of: in subset N iff subset_rank < N. */
+    /** Position in the order the nested subsets are prefixes of (truncation ratio or seeded random, per `subsets.order`): in subset N iff subset_rank < N. */
     subset_rank: "INTEGER",
     subsets: "INTEGER[]",
   },

@@ -11,7 +11,7 @@ import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
  * real third-party fixtures.
  */
 
-const fixtures = path.resolve(repoRoot, "../shared/fixtures/real");
+const fixtures = path.resolve(repoRoot, "fixtures/real");
 const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter((line) => line !== "");
 const ids = (file: string) => lines(file).map((line) => (JSON.parse(line) as { instance_id: string }).instance_id);
 const one = (cwd: string, sql: string) => queryJson(cwd, sql)[0];

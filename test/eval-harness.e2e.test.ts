@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
 
 /**
- * Evaluation through the CLI: the real SWE-bench harness reports (../shared/fixtures/real) imported
+ * Evaluation through the CLI: the real SWE-bench harness reports (fixtures/real at the repository root) imported
  * by a swebench-harness run, and held-out soft verification of a student served by the scripted
  * stand-in against the teacher's patches from a real generation run.
  */
 
-const real = path.resolve(repoRoot, "../shared/fixtures/real/mini-swe-agent");
+const real = path.resolve(repoRoot, "fixtures/real/mini-swe-agent");
 
 describe("evaluation stages end to end", () => {
   it("imports the real harness reports into evals exactly, with the run's predictions", () => {

@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { findReports, findRunSummary, gradeInstances, readPredictions, sweBenchEvalRow, sweBenchSummaryRow } from "../src/index.js";
 
 /**
- * The real harness reports in ../shared/fixtures/real (SOURCES.md): three instances of the
+ * The real harness reports in fixtures/real (SOURCES.md): three instances of the
  * mini-swe-agent DeepSeek run `deepseek_bench1_eval`, and that run's 100 predictions.
  */
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real/mini-swe-agent");
+const real = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent");
 const runDir = path.join(real, "logs/run_evaluation/deepseek_bench1_eval");
 const predsJson = path.join(real, "output/deepseek_bench1/preds.json");
 

@@ -11,7 +11,7 @@ import { harnessParamsSchema, runHarness, type HarnessParams } from "../src/inde
  * the real harness is checked too.
  */
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real/mini-swe-agent");
+const real = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent");
 
 function execution(params: Record<string, unknown>, upstream: Record<string, { runId: string; outDir: string }> = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sera-harness-run-"));

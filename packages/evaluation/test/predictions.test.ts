@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { predictionLine, readPredictions } from "../src/index.js";
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real");
+const real = path.resolve(__dirname, "../../../fixtures/real");
 
 describe("SWE-bench predictions", () => {
   it("reads the real containers: preds.json keyed by id, and SWE-agent's all_preds.jsonl", () => {

@@ -16,7 +16,7 @@ import {
   withQwen3Counter,
 } from "../src/index.js";
 
-const run = path.resolve(__dirname, "../../../../shared/fixtures/real/mini-swe-agent/output/deepseek_bench1");
+const run = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent/output/deepseek_bench1");
 const realTrajectories = fs
   .readdirSync(run)
   .filter((entry) => !entry.endsWith(".json"))

@@ -15,7 +15,7 @@ import {
   tokenCounterFromFunction,
 } from "../src/index.js";
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real");
+const real = path.resolve(__dirname, "../../../fixtures/real");
 
 const patch = [
   "diff --git a/src/m.py b/src/m.py",

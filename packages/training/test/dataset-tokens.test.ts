@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { CachedTokenCounter, chatmlText, loadQwen3Counter, Qwen3BpeCounter, Qwen3TokenPool, tokenCounterFromFunction } from "../src/index.js";
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real");
+const real = path.resolve(__dirname, "../../../fixtures/real");
 
 /** Every message of every real trajectory, as the ChatML text the budget counts. */
 function realChatmlTexts(): string[] {

@@ -7,7 +7,7 @@ import { datasetExecution } from "./support/generation-source.js";
 
 /** Shape detection, directory walks and the ingest directory, on the real third-party fixtures. */
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real");
+const real = path.resolve(__dirname, "../../../fixtures/real");
 const miniRun = path.join(real, "mini-swe-agent/output/deepseek_bench1");
 
 interface RawCall {

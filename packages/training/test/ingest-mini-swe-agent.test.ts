@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMiniSweAgentTraj, parsePredictions, parseSftLine, readMiniSweAgentTrajFile, readPredictionsFile, renderSample } from "../src/index.js";
 
-const run = path.resolve(__dirname, "../../../../shared/fixtures/real/mini-swe-agent/output/deepseek_bench1");
+const run = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent/output/deepseek_bench1");
 const ids = ["astropy__astropy-12907", "django__django-13660", "django__django-14411", "django__django-14752"];
 const fileOf = (id: string) => path.join(run, id, `${id}.traj.json`);
 

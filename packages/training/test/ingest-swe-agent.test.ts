@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSftLine, parseSweAgentTraj, readPredictionsFile, readSweAgentTrajFile, renderSample } from "../src/index.js";
 
-const real = path.resolve(__dirname, "../../../../shared/fixtures/real/SWE-agent");
+const real = path.resolve(__dirname, "../../../fixtures/real/SWE-agent");
 const marshmallowFile = path.join(
   real,
   "trajectories/demonstrations/replay__marshmallow-code__marshmallow-1867__function_calling_replace__install-1/marshmallow-code__marshmallow-1867.traj",

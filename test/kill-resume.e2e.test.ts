@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { describe, expect, it } from "vitest";
+import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
+import { queryJson, repoRoot, sera, seraAsync, tempProject } from "./support/sera.js";
+
+/**
+ * Crashes are resumable: a real-sandbox generation run is killed with SIGKILL (coordinator, worker
+ * and stage) at five moments drawn from a seeded generator, each kill followed by a rerun; the
+ * last rerun finishes. Every instance ends exactly once, every teacher call is booked once, and
+ * the final tables equal those of a clean run of the same experiment.
+ */
+
+const demoRepo = path.join(repoRoot, "packages/generation/demo-repo");
+const KILL_SEED = 20261205;
+
+/** mulberry32: a tiny seeded generator, so a failing schedule can be replayed from the seed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function experimentFile(cwd: string, name: string, endpoint: string, repo: string, commit: string): string {
+  const file = path.join(cwd, `${name}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      name,
+      executor: { retries: 10, backoffSeconds: 0.1 },
+      stages: {
+        generate: {
+          kind: "sera-generate",
+          params: {
+            repo,
+            repoName: "stockroom",
+            commits: [commit],
+            functionsPerRepo: 8,
+            teacher: { model: "scripted-stand-in", endpoints: [endpoint], scriptedStandIn: true, timeoutSeconds: 10, maxRetries: 2 },
+            agent: { maxSteps: 30 },
+            concurrency: 2,
+          },
+        },
+      },
+    }),
+  );
+  return file;
+}
+
+function killEverything(runsDir: string): void {
+  if (!existsSync(runsDir)) return;
+  for (const runId of readdirSync(runsDir)) {
+    const runDir = path.join(runsDir, runId);
+    killProcessesOfRun(runDir);
+    for (const attempt of readdirSync(runDir).filter((name) => name.startsWith("attempt-"))) {
+      const handleFile = path.join(runDir, attempt, "handle.json");
+      if (!existsSync(handleFile)) continue;
+      try {
+        process.kill(Number(String(JSON.parse(readFileSync(handleFile, "utf8")).jobRef).split(":")[0]), "SIGKILL");
+      } catch {
+        // Already gone with its stage process.
+      }
+    }
+  }
+}
+
+/** The run's outcome with everything that legitimately differs between two runs (ids, times, paths) left out. */
+function outcome(cwd: string, experiment: string) {
+  const of = `t JOIN runs ON runs.id = t.run_id WHERE runs.experiment = '${experiment}'`;
+  return {
+    instances: queryJson(cwd, `SELECT t.instance_id, t.status, t.failure_reason, t.recall, t.r1_attempts FROM instances ${of} ORDER BY ALL`),
+    patches: queryJson(cwd, `SELECT t.instance_id, t.phase, t.attempt, t.sha256 FROM patches ${of} ORDER BY ALL`),
+    verifications: queryJson(cwd, `SELECT t.instance_id, t.recall, t.matched, t.verdict FROM verifications ${of} ORDER BY ALL`),
+  };
+}
+
+describe("kill -9 at random moments", () => {
+  it(`five SIGKILLs (seed ${KILL_SEED}), each followed by a rerun, end with the tables of a clean run`, async () => {
+    const cwd = tempProject();
+    expect(sera(["quickstart", "--dir", cwd, "--functions", "1"], cwd).code).toBe(0);
+    const repo = path.join(cwd, "stockroom");
+    const commit = readFileSync(path.join(repo, ".git", "refs", "heads", "main"), "utf8").trim();
+    const server = await startScriptedServer(["--latency-ms", "30"]);
+    try {
+      const clean = sera(["run", experimentFile(cwd, "clean", server.url, repo, commit)], cwd);
+      expect(clean.code).toBe(0);
+
+      const killed = experimentFile(cwd, "killed", server.url, repo, commit);
+      const runsDir = path.join(cwd, ".sera/experiments/killed/runs");
+      const random = seededRandom(KILL_SEED);
+      for (let kill = 0; kill < 5; kill++) {
+        const run = seraAsync(["run", killed], cwd);
+        // Anywhere from the coordinator's start-up to well into the instances.
+        await new Promise((resolve) => setTimeout(resolve, 300 + random() * 4_000));
+        run.child.kill("SIGKILL");
+        await run.done;
+        killEverything(runsDir);
+      }
+      const last = sera(["run", killed], cwd);
+      expect(last.stderr).toBe("");
+      expect(last.code).toBe(0);
+
+      // The kills hit running work: attempts were lost and taken up again.
+      const [{ attempt }] = queryJson(cwd, "SELECT attempt FROM runs WHERE experiment = 'killed'");
+      expect(Number(attempt)).toBeGreaterThanOrEqual(3);
+      // Every instance ended exactly once, with the same outcome as in the clean run.
+      expect(outcome(cwd, "killed")).toEqual(outcome(cwd, "clean"));
+      const duplicates = queryJson(cwd, "SELECT run_id, instance_id, phase, attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
+      expect(duplicates).toEqual([]);
+      // Every teacher call is booked once: the ledger's tokens are the sum of the recorded calls.
+      for (const experiment of ["clean", "killed"]) {
+        const of = `t JOIN runs ON runs.id = t.run_id WHERE runs.experiment = '${experiment}'`;
+        const [calls] = queryJson(
+          cwd,
+          `SELECT sum(t.output_tokens)::BIGINT AS output, count(*)::INTEGER AS n, count(DISTINCT (t.instance_id, t.seq))::INTEGER AS distinct_calls FROM model_calls ${of}`,
+        );
+        expect(calls.distinct_calls).toBe(calls.n);
+        const [ledger] = queryJson(cwd, `SELECT sum(t.quantity)::BIGINT AS output FROM cost_ledger ${of} AND t.kind = 'teacher_output_tokens'`);
+        expect(Number(ledger.output)).toBe(Number(calls.output));
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 600_000);
+});

@@ -8,6 +8,7 @@ import {
   repoGrepCommand,
   type FunctionTarget,
 } from "./codeEdits.js";
+import { directedFixOf, directedFixReply } from "./directedFix.js";
 import { between, locateTask, pastActions, type PastAction, type WireMessage } from "./conversation.js";
 import { indexOf, unitOf } from "./hashing.js";
 
@@ -63,6 +64,8 @@ export function rolloutReply(messages: readonly WireMessage[], settings: PolicyS
   const task = locateTask(problem);
   const actions = pastActions(messages).filter((action) => action.args !== undefined);
 
+  const directed = directedFixOf(problem);
+  if (directed) return directedFixReply(directed, actions);
   if (actions.some((action) => action.name === "submit")) {
     return submit("The review lists only the intended change and no stray scripts, so I am submitting again to finish.");
   }

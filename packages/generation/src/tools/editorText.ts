@@ -73,3 +73,49 @@ export function listDirectoryTwoLevels(hostDir: string, shownDir: string): strin
   visit(hostDir, shownDir, 1);
   return shown;
 }
+
+/*
+ * The observation texts the editor answers with. Training data holds exactly these strings, so
+ * anything that shows a SERA model an editor result (the Claude Code proxy included) builds them here.
+ */
+
+/** Header of a file view: the shown line range and the file's length. */
+export function viewHeader(shownPath: string, first: number, last: number, total: number): string {
+  return total === 0 ? `${shownPath} is empty.` : `${shownPath}, lines ${first}-${last} of ${total}:`;
+}
+
+/** Title line of a directory view. */
+export function directoryViewHeader(shownPath: string): string {
+  return `Files and directories in ${shownPath}, two levels deep, hidden entries left out:`;
+}
+
+export function notVerbatimMessage(shownPath: string): string {
+  return `No change made: old_str does not appear verbatim in ${shownPath}. Check whitespace and indentation, or view the file first.`;
+}
+
+export function ambiguousMatchMessage(shownPath: string, lineNumbers: readonly number[]): string {
+  return (
+    `No change made: old_str appears ${lineNumbers.length} times in ${shownPath} (starting on lines ${lineNumbers.join(", ")}). ` +
+    `Include more surrounding lines so it matches exactly once.`
+  );
+}
+
+export function editedMessage(shownPath: string, updated: string, firstLine: number, lastLine: number): string {
+  return (
+    `Edited ${shownPath}. The changed region with ${SNIPPET_CONTEXT_LINES} lines of context:\n` +
+    `${snippetAround(updated, firstLine, lastLine)}\n` +
+    `Check that this is what you meant; edit again or use undo_edit if not.`
+  );
+}
+
+export function createdMessage(shownPath: string, fileText: string): string {
+  return `Created ${shownPath} (${splitLines(fileText).length} lines).`;
+}
+
+export function alreadyExistsMessage(shownPath: string): string {
+  return `${shownPath} already exists; create only makes new files. Use str_replace or insert to change it.`;
+}
+
+export function undoneMessage(shownPath: string, restored: string): string {
+  return `Undid the last edit of ${shownPath}. It now reads:\n${numberLines(splitLines(restored), 1)}`;
+}

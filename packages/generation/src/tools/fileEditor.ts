@@ -4,14 +4,20 @@ import { z } from "zod";
 import { elideMiddle } from "../sandbox/outputCapture.js";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import {
+  alreadyExistsMessage,
+  ambiguousMatchMessage,
+  createdMessage,
+  directoryViewHeader,
+  editedMessage,
   lineNumberAt,
   listDirectoryTwoLevels,
   looksBinary,
   numberLines,
   occurrenceOffsets,
-  SNIPPET_CONTEXT_LINES,
-  snippetAround,
+  notVerbatimMessage,
   splitLines,
+  undoneMessage,
+  viewHeader,
 } from "./editorText.js";
 
 export const DEFAULT_EDITOR_MAX_OUTPUT_CHARS = 16_000;
@@ -97,7 +103,7 @@ export class FileEditor {
       if (args.view_range) throw new EditorRefusal(`view_range only applies to files, and ${args.path} is a directory.`);
       const entries = listDirectoryTwoLevels(hostPath, args.path.replace(/\/+$/, "") || "/");
       const body = entries.length === 0 ? "(empty)" : entries.join("\n");
-      return `Files and directories in ${args.path}, two levels deep, hidden entries left out:\n${body}`;
+      return `${directoryViewHeader(args.path)}\n${body}`;
     }
     if (!stat.isFile()) throw new EditorRefusal(`${args.path} is neither a regular file nor a directory.`);
     const text = readTextFile(hostPath, args.path);
@@ -117,8 +123,7 @@ export class FileEditor {
       last = end === -1 ? lines.length : Math.min(end, lines.length);
     }
     const numbered = numberLines(lines.slice(first - 1, last), first);
-    const header =
-      lines.length === 0 ? `${args.path} is empty.` : `${args.path}, lines ${first}-${last} of ${lines.length}:`;
+    const header = viewHeader(args.path, first, last, lines.length);
     const shown = `${header}\n${numbered}`;
     if (shown.length <= this.maxOutputChars) return shown;
     return `(Too long to show in full; the middle is left out. Use view_range to read a part.)\n${shown}`;
@@ -127,12 +132,12 @@ export class FileEditor {
   private create(args: EditorArguments, hostPath: string): string {
     if (args.file_text === undefined) throw new EditorRefusal("create needs file_text, the full content of the new file.");
     if (lstatOrUndefined(hostPath)) {
-      throw new EditorRefusal(`${args.path} already exists; create only makes new files. Use str_replace or insert to change it.`);
+      throw new EditorRefusal(alreadyExistsMessage(args.path));
     }
     fs.mkdirSync(path.dirname(hostPath), { recursive: true });
     fs.writeFileSync(hostPath, args.file_text, { flag: "wx" });
     this.remember(hostPath, null);
-    return `Created ${args.path} (${splitLines(args.file_text).length} lines).`;
+    return createdMessage(args.path, args.file_text);
   }
 
   private replace(args: EditorArguments, hostPath: string): string {
@@ -142,16 +147,10 @@ export class FileEditor {
     const text = readEditableFile(hostPath, args.path);
     const offsets = occurrenceOffsets(text, args.old_str);
     if (offsets.length === 0) {
-      throw new EditorRefusal(
-        `No change made: old_str does not appear verbatim in ${args.path}. Check whitespace and indentation, or view the file first.`,
-      );
+      throw new EditorRefusal(notVerbatimMessage(args.path));
     }
     if (offsets.length > 1) {
-      const lineList = offsets.map((offset) => lineNumberAt(text, offset)).join(", ");
-      throw new EditorRefusal(
-        `No change made: old_str appears ${offsets.length} times in ${args.path} (starting on lines ${lineList}). ` +
-          `Include more surrounding lines so it matches exactly once.`,
-      );
+      throw new EditorRefusal(ambiguousMatchMessage(args.path, offsets.map((offset) => lineNumberAt(text, offset))));
     }
     const newStr = args.new_str ?? "";
     const offset = offsets[0];
@@ -193,8 +192,7 @@ export class FileEditor {
       return `Undid the creation of ${args.path}; the file is gone again.`;
     }
     fs.writeFileSync(hostPath, content);
-    const lines = splitLines(content);
-    return `Undid the last edit of ${args.path}. It now reads:\n${numberLines(lines, 1)}`;
+    return undoneMessage(args.path, content);
   }
 
   private write(hostPath: string, before: string, after: string): void {
@@ -209,13 +207,6 @@ export class FileEditor {
   }
 }
 
-function editedMessage(shownPath: string, updated: string, firstLine: number, lastLine: number): string {
-  return (
-    `Edited ${shownPath}. The changed region with ${SNIPPET_CONTEXT_LINES} lines of context:\n` +
-    `${snippetAround(updated, firstLine, lastLine)}\n` +
-    `Check that this is what you meant; edit again or use undo_edit if not.`
-  );
-}
 
 function countNewlines(text: string): number {
   let count = 0;

@@ -1,4 +1,18 @@
 export { DEFAULT_BASH_MAX_OUTPUT_CHARS, DEFAULT_BASH_TIMEOUT_MS, NO_OUTPUT_NOTE, runBashTool, type BashToolOptions } from "./bashTool.js";
+export {
+  alreadyExistsMessage,
+  ambiguousMatchMessage,
+  createdMessage,
+  directoryViewHeader,
+  editedMessage,
+  lineNumberAt,
+  notVerbatimMessage,
+  numberLines,
+  occurrenceOffsets,
+  splitLines,
+  undoneMessage,
+  viewHeader,
+} from "./editorText.js";
 export { DEFAULT_EDITOR_MAX_OUTPUT_CHARS, editorArgumentsSchema, FileEditor, type EditorArguments } from "./fileEditor.js";
 export { reviewMessage, SubmitStep } from "./submitTool.js";
 export {

@@ -83,6 +83,18 @@ describe("Qwen3 token counts", () => {
     expect(library.encode("\u0085'Re", { add_special_tokens: false }).length).toBe(4);
   });
 
+  it("treats U+FEFF as a symbol, not whitespace, like the Rust tokenizers crate; the JS library's \\s includes it", () => {
+    // Rust's \s is Unicode White_Space, which leaves out U+FEFF (zero-width no-break space), so the
+    // reference pre-tokenizes [FEFF '][Re]: BPE of the bytes EF BB BF 27 (2 tokens) + 1 = 3. JavaScript's
+    // \s lists U+FEFF, so the library splits [FEFF]['Re] = 2. Pinned so that a change on either side shows.
+    expect(/\s/u.test("\ufeff")).toBe(true);
+    expect(/\p{White_Space}/u.test("\ufeff")).toBe(false);
+    expect(bpe.count("\ufeff'Re")).toBe(3);
+    expect(library.encode("\ufeff'Re", { add_special_tokens: false }).length).toBe(2);
+    expect(bpe.count("\ufeff \ufeffx")).toBe(3);
+    expect(library.encode("\ufeff \ufeffx", { add_special_tokens: false }).length).toBe(4);
+  });
+
   it("loadQwen3Counter gives the same counts with either engine", async () => {
     const [fast, slow] = await Promise.all([loadQwen3Counter("bpe"), loadQwen3Counter("library")]);
     const text = chatmlText("assistant", "<think>\nplan\n</think>\n\n<tool_call>\n{\"name\": \"bash\"}\n</tool_call>");

@@ -85,7 +85,7 @@ sweep:
     expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toContain('{"score": 1}');
     expect(existsSync(path.join(attemptDir, "ray-job.log"))).toBe(true);
 
-    // Four attempts, each with a CPU-hour line from the Ray job's start/end times × 2 requested CPUs.
+    // Four attempts, each with a CPU-hour line from the worker's own start/finish × 2 requested CPUs.
     const ledger = await rows("SELECT attempt, kind, quantity, unit_price, usd, source FROM cost_ledger WHERE kind = 'cpu_hours'");
     expect(ledger).toHaveLength(4);
     for (const line of ledger) {
@@ -97,6 +97,41 @@ sweep:
     // deleteFinished: the cluster keeps no finished sera jobs.
     expect(dashboard.jobs.size).toBe(0);
     expect(dashboard.requests.filter((r) => r.method === "DELETE")).toHaveLength(4);
+  });
+
+  it("books the worker's own start-to-finish time, not Ray's start_time (stamped at submission, while PENDING)", async () => {
+    await dashboard.close();
+    // A second and a half of queueing / runtime_env set-up before the driver starts.
+    dashboard = await startRayDashboard({ pendingMs: 1500 });
+    const loaded = experiment("held", `  work:\n    kind: command\n    resources: { cpusPerTask: 2 }\n    params: { run: "sleep 0.2" }\n`, ", prices: { cpuHour: 1 }");
+    expect((await runExperiment(loaded, { pollIntervalMs: 50 })).counts).toEqual({ succeeded: 1 });
+    const [run] = await rows("SELECT id FROM runs");
+    const attemptDir = runPaths(path.join(root, "held"), String(run.id)).attemptDir(1);
+    const started = Date.parse(JSON.parse(readFileSync(path.join(attemptDir, "started.json"), "utf8")).at);
+    const finished = Date.parse(JSON.parse(readFileSync(path.join(attemptDir, "result.json"), "utf8")).finishedAt);
+    const [line] = await rows("SELECT quantity, source FROM cost_ledger WHERE kind = 'cpu_hours'");
+    expect(Number(line.quantity) * 3600).toBeCloseTo((2 * (finished - started)) / 1000, 6);
+    expect(String(line.source)).toMatch(/worker start to finish/);
+    const [job] = [...dashboard.jobs.values()];
+    // Ray's own span includes the PENDING time, which was not booked.
+    expect(Number(job.details.end_time) - Number(job.details.start_time)).toBeGreaterThanOrEqual(finished - started + 1400);
+  });
+
+  it("a job PENDING past Ray's start timeout is lost with a reason that names the resources, and books nothing", async () => {
+    await dashboard.close();
+    // A CPU-only cluster: a job asking for a GPU is never scheduled, and Ray fails it at the start timeout.
+    dashboard = await startRayDashboard({ pendingMs: 50, startTimeoutSeconds: 0.5, gpus: 0 });
+    const loaded = experiment("unschedulable", `  work:\n    kind: command\n    resources: { gpus: 1 }\n    params: { run: "true" }\n`, "", "{ retries: 0, backoffSeconds: 0 }");
+    const report = await runExperiment(loaded, { pollIntervalMs: 50 });
+    expect(report.exitCode).toBe(1);
+    const [run] = await rows("SELECT id, status, error FROM runs");
+    expect(run.status).not.toBe("succeeded");
+    const paths = runPaths(path.join(root, "unschedulable"), String(run.id));
+    const lost = readEvents(paths).find((e) => e.event === "lost");
+    expect(lost?.detail?.error).toMatch(/^Ray job sera-\S+ never started: it stayed PENDING past the cluster's start timeout \(RAY_JOB_START_TIMEOUT_SECONDS.*resources \(1 GPU\)/);
+    expect(lost?.detail?.error).toMatch(/JOB_SUPERVISOR_ACTOR_START_TIMEOUT/);
+    expect(existsSync(path.join(paths.attemptDir(1), "accounting.jsonl"))).toBe(false);
+    expect(await rows("SELECT * FROM cost_ledger")).toEqual([]);
   });
 
   it("an abort stops the Ray job: the worker reports cancelled and the run is interrupted", async () => {

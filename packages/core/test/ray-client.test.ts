@@ -35,18 +35,25 @@ describe("Ray Jobs REST client", () => {
       metadata: { sera_run_id: "abc" },
       entrypoint_num_cpus: 1,
     });
-    expect(reply.submission_id).toBe("sera-test-1");
+    // Real Ray answers the submission id in both fields (job_id is kept for older clients).
+    expect(reply).toEqual({ submission_id: "sera-test-1", job_id: "sera-test-1" });
     const post = dashboard.requests.find((r) => r.method === "POST")!;
     expect(post.path).toBe("/api/jobs/");
     expect(post.headers["x-proxy-token"]).toBe("t0ken");
 
-    expect((await client.get("sera-test-1"))?.status).toBe("PENDING");
+    const pending = (await client.get("sera-test-1"))!;
+    expect(pending.status).toBe("PENDING");
+    // start_time is stamped at submission, before the driver runs.
+    expect(pending.start_time).toBeGreaterThan(0);
     expect(await client.logs("sera-test-1")).toBe("");
     await waitForStatus(client, "sera-test-1", "RUNNING");
     await waitForStatus(client, "sera-test-1", "SUCCEEDED");
     const details = (await client.get("sera-test-1"))!;
     expect(details.metadata).toEqual({ sera_run_id: "abc" });
-    expect(details.end_time! - details.start_time!).toBeGreaterThanOrEqual(250);
+    expect(details.start_time).toBe(pending.start_time);
+    expect(details.end_time! - details.start_time!).toBeGreaterThanOrEqual(250 + 150);
+    // An entrypoint that never calls ray.init() registers no Ray driver.
+    expect(details.job_id).toBeNull();
     expect(await client.logs("sera-test-1")).toMatch(/hello ray\n[\s\S]*bye/);
     expect((await client.list()).map((j) => j.submission_id)).toEqual(["sera-test-1"]);
   });
@@ -59,7 +66,7 @@ describe("Ray Jobs REST client", () => {
 
     await client.submit({ entrypoint: "sleep 30", submission_id: "long" });
     await waitForStatus(client, "long", "RUNNING");
-    await expect(client.delete("long")).rejects.toMatchObject({ status: 400 });
+    await expect(client.delete("long")).rejects.toMatchObject({ status: 500, message: expect.stringMatching(/HTTP 500: RuntimeError: Attempted to delete job 'long', but it is in a non-terminal state RUNNING\.$/) });
     expect(await client.stop("long")).toBe(true);
     await waitForStatus(client, "long", "STOPPED");
     expect(await client.stop("long")).toBe(false);
@@ -72,8 +79,38 @@ describe("Ray Jobs REST client", () => {
 
     await expect(client.logs("nope")).rejects.toBeInstanceOf(RayApiError);
     await expect(client.stop("nope")).rejects.toMatchObject({ status: 404 });
-    await expect(client.submit({ entrypoint: "true", submission_id: "fails" })).rejects.toThrow(/HTTP 400: Job with submission_id fails already exists/);
+    await expect(client.submit({ entrypoint: "true", submission_id: "fails" })).rejects.toThrow(/HTTP 400: ValueError: Job with submission_id fails already exists/);
     await expect(client.submit({ entrypoint: "" })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it("gives drivers the node's environment and runtime_env.env_vars, never the submitter's", async () => {
+    process.env.SERA_SUBMITTER_ONLY = "from the test process";
+    try {
+      const client = new RayJobsClient({ address: dashboard.url });
+      await client.submit({ entrypoint: 'echo "submitter=${SERA_SUBMITTER_ONLY-unset} given=${GIVEN-unset}"', submission_id: "env", runtime_env: { env_vars: { GIVEN: "yes" } } });
+      await waitForStatus(client, "env", "SUCCEEDED");
+      expect(await client.logs("env")).toBe("submitter=unset given=yes\n");
+    } finally {
+      delete process.env.SERA_SUBMITTER_ONLY;
+    }
+  });
+
+  it("fails a job still PENDING after the start timeout, as Ray's job monitor does", async () => {
+    const small = await startRayDashboard({ pendingMs: 50, startTimeoutSeconds: 0.4, gpus: 0 });
+    try {
+      const client = new RayJobsClient({ address: small.url });
+      await client.submit({ entrypoint: "true", submission_id: "wants-gpu", entrypoint_num_gpus: 1 });
+      await client.submit({ entrypoint: "true", submission_id: "fits" });
+      await waitForStatus(client, "fits", "SUCCEEDED");
+      expect((await client.get("wants-gpu"))?.status).toBe("PENDING");
+      await waitForStatus(client, "wants-gpu", "FAILED");
+      const failed = (await client.get("wants-gpu"))!;
+      expect(failed.error_type).toBe("JOB_SUPERVISOR_ACTOR_START_TIMEOUT");
+      expect(failed.message).toMatch(/failed to start within 0\.4 seconds.*RAY_JOB_START_TIMEOUT_SECONDS/);
+      expect(failed.end_time! - failed.start_time!).toBeGreaterThanOrEqual(400);
+    } finally {
+      await small.close();
+    }
   });
 
   it("names an unreachable dashboard in its error", async () => {

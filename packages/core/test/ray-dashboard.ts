@@ -12,6 +12,16 @@ import path from "node:path";
  * uploads. Entrypoints really run, as `sh -c` in their own session like Ray's job supervisor, with
  * runtime_env.env_vars and an unzipped working_dir; statuses move PENDING → RUNNING → SUCCEEDED /
  * FAILED / STOPPED. It is a protocol peer for tests, not a model of Ray's scheduler.
+ *
+ * Where real Ray's behaviour matters to sera, the stand-in copies it (Ray's job_head.py and
+ * job_manager.py): the submit reply's `job_id` is the submission id; `start_time` is stamped at
+ * submission, while the job is still PENDING; a job that stays PENDING longer than the start
+ * timeout (RAY_JOB_START_TIMEOUT_SECONDS, 15 min by default) fails with error_type
+ * JOB_SUPERVISOR_ACTOR_START_TIMEOUT; a job asking for more GPUs than the cluster has never leaves
+ * PENDING; an entrypoint that never calls ray.init() registers no Ray driver, so its details keep
+ * `job_id: null`; the driver's environment is the node's (a bare PATH) plus runtime_env.env_vars,
+ * never the submitter's; errors answer 400 (bad request, duplicate id), 404 (unknown job) and 500
+ * (deleting a job that is not finished) with a Python traceback as the body.
  */
 
 export interface StandInJob {
@@ -33,6 +43,23 @@ export interface StandInDashboard {
 }
 
 const terminal = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
+
+/** The environment a Ray node gives a driver before runtime_env.env_vars: the node's own, here a bare PATH. */
+const NODE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+
+/** Real Ray answers server-side errors with Python's traceback text; the last line names the error. */
+function traceback(exception: string, message: string): string {
+  return `Traceback (most recent call last):\n  File "job_head.py", line 1, in stand_in\n${exception}: ${message}\n`;
+}
+
+export interface RayDashboardOptions {
+  /** How long a schedulable job stays PENDING before its driver starts (runtime_env set-up, queueing). */
+  pendingMs?: number;
+  /** RAY_JOB_START_TIMEOUT_SECONDS of the head node; defaults to the variable, else Ray's 900 s. */
+  startTimeoutSeconds?: number;
+  /** GPUs in the whole cluster; a job asking for more is never scheduled (default 0, like a CPU-only cluster). */
+  gpus?: number;
+}
 
 function reply(response: http.ServerResponse, status: number, body: unknown): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -60,11 +87,12 @@ function validationError(body: Record<string, unknown>): string | null {
   return null;
 }
 
-export async function startRayDashboard(options: { pendingMs?: number } = {}): Promise<StandInDashboard> {
+export async function startRayDashboard(options: RayDashboardOptions = {}): Promise<StandInDashboard> {
   const jobs = new Map<string, StandInJob>();
   const packages = new Map<string, Buffer>();
   const requests: StandInDashboard["requests"] = [];
-  let jobCounter = 0;
+  const startTimeoutSeconds = options.startTimeoutSeconds ?? Number(process.env.RAY_JOB_START_TIMEOUT_SECONDS ?? 900);
+  const clusterGpus = options.gpus ?? 0;
 
   const finish = (job: StandInJob, status: string, message: string, exitCode: number | null) => {
     Object.assign(job.details, { status, message, end_time: Date.now(), driver_exit_code: exitCode });
@@ -84,15 +112,10 @@ export async function startRayDashboard(options: { pendingMs?: number } = {}): P
       execFileSync("unzip", ["-q", "package.zip", "-d", "working_dir"], { cwd });
       cwd = path.join(cwd, "working_dir");
     }
-    const child = spawn("/bin/sh", ["-c", String(job.details.entrypoint)], { cwd, env: { ...process.env, ...runtimeEnv.env_vars }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", ["-c", String(job.details.entrypoint)], { cwd, env: { ...NODE_ENV, ...runtimeEnv.env_vars }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     job.child = child;
-    jobCounter++;
-    Object.assign(job.details, {
-      status: "RUNNING",
-      job_id: jobCounter.toString(16).padStart(8, "0"),
-      start_time: Date.now(),
-      driver_info: { id: jobCounter.toString(16), node_ip_address: "127.0.0.1", pid: String(child.pid) },
-    });
+    // start_time stays the submission time; RUNNING only changes the status and message.
+    Object.assign(job.details, { status: "RUNNING", message: "Job is currently running." });
     child.stdout!.on("data", (chunk: Buffer) => (job.logs += chunk.toString("utf8")));
     child.stderr!.on("data", (chunk: Buffer) => (job.logs += chunk.toString("utf8")));
     child.on("close", (code, signal) => {
@@ -103,6 +126,17 @@ export async function startRayDashboard(options: { pendingMs?: number } = {}): P
         finish(job, "FAILED", `Job entrypoint command failed with exit code ${code ?? `null (signal ${signal})`}`, code);
       }
     });
+  };
+
+  // Ray's job monitor fails a job still PENDING after the start timeout, naming entrypoint resources when some were asked for.
+  const timeOutStart = (job: StandInJob, id: string) => {
+    if (job.details.status !== "PENDING") return;
+    const askedResources = ["entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory"].some((key) => Number(job.details[key] ?? 0) > 0);
+    const message =
+      `Job supervisor actor failed to start within ${startTimeoutSeconds} seconds. This timeout can be configured by setting the environment variable RAY_JOB_START_TIMEOUT_SECONDS.` +
+      (askedResources ? ` This may be because the job entrypoint's specified resources aren't available on the cluster (job ${id}).` : "");
+    Object.assign(job.details, { error_type: "JOB_SUPERVISOR_ACTOR_START_TIMEOUT" });
+    finish(job, "FAILED", message, null);
   };
 
   const stopWaitMs = (job: StandInJob) => {
@@ -124,26 +158,42 @@ export async function startRayDashboard(options: { pendingMs?: number } = {}): P
       try {
         parsed = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
       } catch {
-        return reply(response, 400, "request body is not JSON");
+        return reply(response, 400, "Failed to parse request: the body is not JSON");
       }
       const problem = validationError(parsed);
-      if (problem) return reply(response, 400, problem);
+      if (problem) return reply(response, 400, traceback("TypeError", problem));
       const id = (parsed.submission_id as string | undefined) ?? `raysubmit_${Math.random().toString(36).slice(2, 14)}`;
-      if (jobs.has(id)) return reply(response, 400, `Job with submission_id ${id} already exists.`);
+      if (jobs.has(id)) return reply(response, 400, traceback("ValueError", `Job with submission_id ${id} already exists. Please use a different submission_id.`));
       const job: StandInJob = {
-        details: { ...parsed, type: "SUBMISSION", submission_id: id, job_id: null, status: "PENDING", message: "Job has not started yet.", start_time: null, end_time: null, metadata: parsed.metadata ?? {} },
+        details: {
+          ...parsed,
+          type: "SUBMISSION",
+          submission_id: id,
+          job_id: null,
+          status: "PENDING",
+          message: "Job has not started yet.",
+          error_type: null,
+          start_time: Date.now(),
+          end_time: null,
+          metadata: parsed.metadata ?? {},
+          driver_info: null,
+          driver_exit_code: null,
+        },
         logs: "",
         stopRequested: false,
       };
       jobs.set(id, job);
-      job.startTimer = setTimeout(() => start(job), options.pendingMs ?? 50);
-      return reply(response, 200, { submission_id: id, job_id: null });
+      const schedulable = Number(parsed.entrypoint_num_gpus ?? 0) <= clusterGpus;
+      const pendingMs = options.pendingMs ?? 50;
+      if (schedulable && pendingMs <= startTimeoutSeconds * 1000) job.startTimer = setTimeout(() => start(job), pendingMs);
+      else job.startTimer = setTimeout(() => timeOutStart(job, id), startTimeoutSeconds * 1000);
+      return reply(response, 200, { job_id: id, submission_id: id });
     }
     if (route === "/api/jobs/" && request.method === "GET") return reply(response, 200, [...jobs.values()].map((j) => j.details));
     if (jobMatch) {
       const id = decodeURIComponent(jobMatch[1]);
       const job = jobs.get(id);
-      if (!job) return reply(response, 404, `Job ${id} does not exist.`);
+      if (!job) return reply(response, 404, `Job ${id} does not exist`);
       if (!jobMatch[2] && request.method === "GET") return reply(response, 200, job.details);
       if (jobMatch[2] === "/logs" && request.method === "GET") return reply(response, 200, { logs: job.logs });
       if (jobMatch[2] === "/stop" && request.method === "POST") {
@@ -166,7 +216,7 @@ export async function startRayDashboard(options: { pendingMs?: number } = {}): P
         return reply(response, 200, { stopped: true });
       }
       if (!jobMatch[2] && request.method === "DELETE") {
-        if (!terminal.has(job.details.status)) return reply(response, 400, `Attempted to delete job ${id} in a non-terminal state.`);
+        if (!terminal.has(job.details.status)) return reply(response, 500, traceback("RuntimeError", `Attempted to delete job '${id}', but it is in a non-terminal state ${job.details.status}.`));
         jobs.delete(id);
         return reply(response, 200, { deleted: true });
       }

@@ -45,11 +45,22 @@ export class RayApiError extends Error {
   readonly status: number;
   readonly body: string;
   constructor(method: string, url: string, status: number, body: string) {
-    super(`Ray Jobs API ${method} ${url}: HTTP ${status}${body ? `: ${body.replace(/\s+/g, " ").trim().slice(0, 300)}` : ""}`);
+    const summary = errorSummary(body);
+    super(`Ray Jobs API ${method} ${url}: HTTP ${status}${summary ? `: ${summary}` : ""}`);
     this.name = "RayApiError";
     this.status = status;
     this.body = body;
   }
+}
+
+/**
+ * The dashboard answers 400/500 with a Python traceback as the body; its last line ("ValueError:
+ * Job with submission_id … already exists") is the part a person needs, not the first 300 characters.
+ */
+export function errorSummary(body: string): string {
+  const lines = body.split("\n").map((line) => line.trim()).filter(Boolean);
+  const text = lines[0]?.startsWith("Traceback (most recent call last)") ? lines[lines.length - 1] : lines.join(" ");
+  return text.replace(/\s+/g, " ").slice(0, 300);
 }
 
 export interface RayClientOptions {

@@ -6,6 +6,7 @@ import { stopWithRetries, type Backend, type JobState } from "./backend.js";
 import { attemptFiles, readJson, writeJsonAtomic, type AttemptResult, type JobFile } from "./journal.js";
 import { RayJobsClient, terminalRayStatuses, type RayJobDetails, type RaySubmitRequest } from "./ray-client.js";
 import type { RayBackendConfig } from "./ray-config.js";
+import { lostReason, workerHeldTime } from "./ray-outcome.js";
 import { uploadWorkingDir } from "./ray-package.js";
 import { allocationCostLines, writeAccounting } from "./slurm-accounting.js";
 import { mergeResources, type JobResources } from "./slurm-config.js";
@@ -17,7 +18,8 @@ import { shellQuote } from "./shell.js";
  * coordinator (the worker reads job.json there and writes its result there). Code can instead be
  * shipped with `uploadWorkingDir`. The job's final Ray status decides the attempt's class:
  * SUCCEEDED/FAILED → the worker's result; STOPPED → cancelled; FAILED without a result (driver or
- * node died, runtime_env could not be set up) → lost, which the coordinator retries.
+ * node died, runtime_env could not be set up, PENDING past Ray's start timeout) → lost, which the
+ * coordinator retries. Accounting and lost reasons: ray-outcome.ts.
  */
 
 export interface RayBackendOptions {
@@ -110,21 +112,16 @@ export function rayBackend(options: RayBackendOptions): Backend {
   const settle = async (id: string, attemptDir: string, details: RayJobDetails): Promise<Settled> => {
     await saveLogs(id, attemptDir);
     const submitted = readJson<RaySubmitRequest>(path.join(attemptDir, "ray-submission.json"));
-    if (details.start_time && details.end_time && details.end_time >= details.start_time) {
+    // Hours from the worker's own start and finish, never Ray's start_time (stamped at submission).
+    const held = workerHeldTime(attemptDir, details);
+    if (held) {
       const allocation = { cpus: submitted?.entrypoint_num_cpus ?? 0, gpus: submitted?.entrypoint_num_gpus ?? 0 };
-      writeAccounting(attemptDir, allocationCostLines((details.end_time - details.start_time) / 1000, allocation, config.prices, `ray job ${id} (start/end times × requested entrypoint resources)`));
+      writeAccounting(attemptDir, allocationCostLines(held.seconds, allocation, config.prices, `ray job ${id} (${held.basis} × requested entrypoint resources)`));
     }
     const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
     let entry: Settled;
     if (hasResult || details.status === "STOPPED") entry = { status: details.status, outcome: "done" };
-    else {
-      const why = [details.error_type, details.message].filter(Boolean).join(": ");
-      entry = {
-        status: details.status,
-        outcome: "lost",
-        reason: `Ray job ${id} ended ${details.status} without a result from its worker${why ? ` (${why.replace(/\s+/g, " ").slice(0, 300)})` : ""}${details.status === "SUCCEEDED" ? "; is the experiment directory on a filesystem the Ray nodes share?" : ""}`,
-      };
-    }
+    else entry = { status: details.status, outcome: "lost", reason: lostReason(id, details, attemptDir) };
     settled.set(attemptDir, entry);
     seen.delete(attemptDir);
     terminalSince.delete(attemptDir);

@@ -67,8 +67,10 @@ describe("inventory per language (fixture repos, default options)", () => {
     ]);
     expect(result.counts.typescript).toBe(12);
     expect(result.counts.javascript).toBe(3);
-    // src/store.spec.ts and generated/api.ts
-    expect(result.skipped.skipGlob).toBe(2);
+    // src/ is the detected code folder (SERA's src/ rule), so generated/api.ts lies outside it; src/store.spec.ts by glob.
+    expect(result.codeFolder).toMatchObject({ path: "src", source: "detected" });
+    expect(result.skipped.outsideCodeFolder).toBe(1);
+    expect(result.skipped.skipGlob).toBe(1);
   });
 
   it("go: functions and receiver methods named by the receiver's base type", async () => {
@@ -101,8 +103,10 @@ describe("inventory per language (fixture repos, default options)", () => {
       ["src/shapes.rs", "Stack.peek", "method", 10, 12, "rust"],
       ["src/shapes.rs", "Stack.audit", "method", 16, 18, "rust"],
     ]);
-    // tests/integration.rs and vendor/tinyvec/src/lib.rs
-    expect(result.skipped.skipGlob).toBe(2);
+    // src/ is the detected code folder: tests/integration.rs and vendor/tinyvec/src/lib.rs lie outside it.
+    expect(result.codeFolder).toMatchObject({ path: "src", source: "detected" });
+    expect(result.skipped.outsideCodeFolder).toBe(2);
+    expect(result.skipped.skipGlob).toBe(0);
   });
 
   it("java: methods and constructors with nested types; bodiless, anonymous-class and enum-constant methods left out", async () => {

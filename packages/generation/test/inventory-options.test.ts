@@ -82,10 +82,16 @@ describe("inventory options", () => {
     expect(names(byDefault)).toEqual(["pkg/contest.py:kept_too", "pkg/testing_tools.py:kept"]);
     expect(byDefault.skipped.skipGlob).toBe(skippedByDefault.length);
 
+    // Custom globs replace the defaults; SERA's `tests` substring rule still applies unless turned off.
     const customSkip = await inventory(dir, sha, { skipGlobs: ["**/testing_*.py"], maxFolderDepth: 0 });
-    expect(names(customSkip)).toContain("tests/test_api.py:skipped");
+    expect(names(customSkip)).not.toContain("tests/test_api.py:skipped");
+    expect(names(customSkip)).toContain("pkg/test/fixtures.py:skipped");
     expect(names(customSkip)).not.toContain("pkg/testing_tools.py:kept");
     expect(customSkip.skipped.skipGlob).toBe(1);
+    expect(customSkip.skipped.seraTestRule).toBe(1);
+    const globsOnly = await inventory(dir, sha, { skipGlobs: ["**/testing_*.py"], maxFolderDepth: 0, seraTestRule: false });
+    expect(names(globsOnly)).toContain("tests/test_api.py:skipped");
+    expect(globsOnly.skipped.seraTestRule).toBe(0);
   });
 
   it("include globs keep only matching files, after skip globs have been applied", async () => {

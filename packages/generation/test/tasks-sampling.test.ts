@@ -18,7 +18,8 @@ function fn(file: string, qualifiedName: string, startLine = 1): SampledFunction
 
 const inventory: SampledFunction[] = Array.from({ length: 40 }, (_, i) => fn(`pkg/mod${i % 7}.py`, `func_${i}`, i * 10 + 1));
 
-const base = { functions: inventory, seed: 7, repo: "acme/widgets", commit: COMMIT };
+const builtinIds = BUILTIN_DEMONSTRATIONS.map((d) => d.id);
+const base = { functions: inventory, seed: 7, repo: "acme/widgets", commit: COMMIT, demonstrationIds: builtinIds };
 
 describe("seeded random", () => {
   it("implements xoshiro128** (reference vectors from the published C code)", () => {
@@ -109,7 +110,7 @@ describe("sampleTasks", () => {
   });
 
   it("pins one id so accidental changes to the id scheme are caught", () => {
-    const [task] = sampleTasks({ functions: [fn("pkg/a.py", "A.run", 3)], seed: "s", repo: "org/r", commit: COMMIT });
+    const [task] = sampleTasks({ functions: [fn("pkg/a.py", "A.run", 3)], seed: "s", repo: "org/r", commit: COMMIT, demonstrationIds: builtinIds });
     expect(task.id).toBe(PINNED_ID);
   });
 

@@ -19,7 +19,9 @@ export async function inventoryCommand(args: { repo: string; commit: string; jso
     return 0;
   }
   const counts = Object.entries(result.counts).filter(([, n]) => n > 0).map(([language, functions]) => ({ language, functions }));
-  process.stdout.write(`${args.repo} @ ${result.commit.slice(0, 12)}: ${result.functions.length} functions in ${result.filesParsed} files\n\n${formatTable(counts)}\n`);
+  process.stdout.write(`${args.repo} @ ${result.commit.slice(0, 12)}: ${result.functions.length} functions in ${result.filesParsed} files\n`);
+  const folder = result.codeFolder.path === "" ? "(repository root)" : `${result.codeFolder.path}/`;
+  process.stdout.write(`code folder: ${folder} — ${result.codeFolder.source}: ${result.codeFolder.reason}; depth ≤ ${args.maxDepth || "unlimited"} counted inside it\n\n${formatTable(counts)}\n`);
   const skipped = Object.entries(result.skipped).filter(([, n]) => n > 0).map(([reason, files]) => `${reason} ${files}`);
   if (skipped.length) process.stdout.write(`\nskipped: ${skipped.join(", ")}\n`);
   const step = Math.max(1, Math.floor(result.functions.length / Math.max(args.sample, 1)));

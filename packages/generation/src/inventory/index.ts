@@ -1,4 +1,5 @@
 export { inventory } from "./inventory.js";
+export { detectCodeFolder, codeFolderName, matchesSeraTestRule, type CodeFolderChoice, type CodeFolderSource } from "./code-folder.js";
 export { selectCommits, type WindowedCommitSelection, type ExplicitCommitSelection } from "./commits.js";
 export {
   SOURCE_LANGUAGES,

@@ -1,3 +1,5 @@
+import path from "node:path";
+import { detectCodeFolder, matchesSeraTestRule, type CodeFolderChoice } from "./code-folder.js";
 import { compileGlobs } from "./glob.js";
 import { listBlobs, readBlobs, resolveCommit, type TreeBlob } from "./git-objects.js";
 import { rulesForPath } from "./languages/index.js";
@@ -25,9 +27,11 @@ interface SourceFile {
  * objects so no checkout is needed and the working tree is left alone. Unlike the reference
  * (a call graph), functions nobody calls are kept.
  *
- * Files are filtered in this order, each counted under the first reason that applies: outside
- * the code folder, no enabled language, skip glob, include globs, folder depth, size. Globs are
- * matched against repository-relative paths.
+ * The code folder is the configured one, else detected as SERA does (`detectCodeFolder`), and
+ * folder depth counts inside it. Files are filtered in this order, each counted under the first
+ * reason that applies: outside the code folder, no enabled language, skip glob, SERA's test rule
+ * (a path containing `tests`), include globs, folder depth, size. Globs are matched against
+ * repository-relative paths.
  */
 export async function inventory(repoPath: string, commit: string, options: InventoryOptions = {}): Promise<InventoryResult> {
   const settings = resolveOptions(options);
@@ -37,6 +41,7 @@ export async function inventory(repoPath: string, commit: string, options: Inven
     otherLanguage: 0,
     outsideCodeFolder: 0,
     skipGlob: 0,
+    seraTestRule: 0,
     notIncluded: 0,
     tooDeep: 0,
     tooLarge: 0,
@@ -45,9 +50,16 @@ export async function inventory(repoPath: string, commit: string, options: Inven
     filesWithSyntaxErrors: 0,
   };
 
-  const prefix = settings.codeFolder === "" ? "" : `${settings.codeFolder}/`;
+  const codeFolder: CodeFolderChoice =
+    settings.codeFolder !== undefined
+      ? { path: settings.codeFolder, source: "configured", reason: "set by inventory.codeFolder / --code-folder" }
+      : detectCodeFolder(
+          blobs.filter((blob) => rulesForPath(blob.path, settings.languages)).map((blob) => blob.path),
+          options.repoName ?? path.basename(path.resolve(repoPath)),
+        );
+  const prefix = codeFolder.path === "" ? "" : `${codeFolder.path}/`;
   if (prefix !== "" && !blobs.some((blob) => blob.path.startsWith(prefix))) {
-    throw new Error(`code folder ${settings.codeFolder} does not exist at ${sha} in ${repoPath}`);
+    throw new Error(`code folder ${codeFolder.path} does not exist at ${sha} in ${repoPath}`);
   }
 
   const sources: SourceFile[] = [];
@@ -59,6 +71,7 @@ export async function inventory(repoPath: string, commit: string, options: Inven
     const rules = rulesForPath(blob.path, settings.languages);
     if (!rules) skipped.otherLanguage++;
     else if (settings.isSkipped(blob.path)) skipped.skipGlob++;
+    else if (settings.seraTestRule && matchesSeraTestRule(blob.path)) skipped.seraTestRule++;
     else if (settings.isIncluded && !settings.isIncluded(blob.path)) skipped.notIncluded++;
     else if (settings.maxFolderDepth > 0 && folderDepth(blob.path.slice(prefix.length)) > settings.maxFolderDepth) skipped.tooDeep++;
     else if (blob.size > settings.maxFileBytes) skipped.tooLarge++;
@@ -84,7 +97,7 @@ export async function inventory(repoPath: string, commit: string, options: Inven
     }
   }
   functions.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.startLine - b.startLine));
-  return { commit: sha, functions, counts, filesParsed, skipped };
+  return { commit: sha, codeFolder, functions, counts, filesParsed, skipped };
 }
 
 /** Depth 1 = a file directly in the code folder (the spec's wildcard count). */
@@ -122,7 +135,9 @@ interface ResolvedOptions {
   isSkipped: (path: string) => boolean;
   isIncluded: ((path: string) => boolean) | undefined;
   maxFolderDepth: number;
-  codeFolder: string;
+  /** Undefined: detect it. */
+  codeFolder: string | undefined;
+  seraTestRule: boolean;
   maxFileBytes: number;
 }
 
@@ -144,7 +159,8 @@ function resolveOptions(options: InventoryOptions): ResolvedOptions {
     isSkipped: compileGlobs(options.skipGlobs ?? DEFAULT_SKIP_GLOBS),
     isIncluded: options.includeGlobs ? compileGlobs(options.includeGlobs) : undefined,
     maxFolderDepth,
-    codeFolder: normalizeCodeFolder(options.codeFolder ?? ""),
+    codeFolder: options.codeFolder === undefined ? undefined : normalizeCodeFolder(options.codeFolder),
+    seraTestRule: options.seraTestRule ?? true,
     maxFileBytes,
   };
 }

@@ -1,3 +1,5 @@
+import type { CodeFolderChoice } from "./code-folder.js";
+
 /** Languages the inventory can parse; each has one rules module under `languages/`. */
 export const SOURCE_LANGUAGES = ["python", "typescript", "javascript", "go", "rust", "java"] as const;
 export type SourceLanguage = (typeof SOURCE_LANGUAGES)[number];
@@ -24,6 +26,8 @@ export interface InventorySkips {
   outsideCodeFolder: number;
   /** Files matched by a skip glob (tests, vendored and generated code by default). */
   skipGlob: number;
+  /** Files left out by SERA's test rule: the path contains `tests` (see `seraTestRule`). */
+  seraTestRule: number;
   /** Files matched by no include glob (only when `includeGlobs` is given). */
   notIncluded: number;
   /** Files nested deeper than `maxFolderDepth`. */
@@ -44,6 +48,8 @@ export interface InventorySkips {
 export interface InventoryResult {
   /** The full SHA the inventory was read at. */
   commit: string;
+  /** The folder depth counted from, and why it was chosen. */
+  codeFolder: CodeFolderChoice;
   /** Sorted by file, then start line. */
   functions: FunctionEntry[];
   counts: Record<SourceLanguage, number>;
@@ -59,10 +65,18 @@ export interface InventoryOptions {
   skipGlobs?: readonly string[];
   /** When given, a file must match at least one of these globs. */
   includeGlobs?: readonly string[];
-  /** Deepest folder level kept below the code folder; 1 = files directly in it; 0 = no limit. Default 3. */
+  /** Deepest folder level kept below the code folder; 1 = files directly in it; 0 = no limit. Default 3 (SERA). */
   maxFolderDepth?: number;
-  /** Folder (relative to the repository root) holding the code; default the root itself. */
+  /**
+   * Folder (relative to the repository root) holding the code; "" or "." is the root. Default:
+   * detected as SERA does — `<name>/`, `<name lowercased>/`, `src/<name>/`, `src/` — then sera's
+   * additions (`lib/<name>/` and dash/underscore variants), else the root. See `detectCodeFolder`.
+   */
   codeFolder?: string;
+  /** Name the code folder is looked for by; default the repository folder's name (last part of `org/name`). */
+  repoName?: string;
+  /** Also skip any path containing `tests`, SERA's rule (on top of the skip globs). Default true. */
+  seraTestRule?: boolean;
   /** Files above this size are skipped; default 1 MiB. */
   maxFileBytes?: number;
 }

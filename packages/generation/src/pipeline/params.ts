@@ -44,27 +44,37 @@ export const generationParamsSchema = z
     repo: z.string().min(1),
     /** Name used in instance ids and tables; defaults to the repository folder's name. */
     repoName: z.string().optional(),
-    /** Explicit commits, or `count` commits spread over the last `lookbackDays` of `ref`. */
+    /** Explicit commits, or `count` commits spread over the last `lookbackDays` of `ref` (SERA: 5 over 365 days). */
     commits: z
       .union([
         z.array(z.string().min(4)).min(1),
-        z.object({ count: z.number().int().min(1).default(1), lookbackDays: z.number().positive().default(365), ref: z.string().default("HEAD") }).strict(),
+        z.object({ count: z.number().int().min(1).default(5), lookbackDays: z.number().positive().default(365), ref: z.string().default("HEAD") }).strict(),
       ])
-      .default({ count: 1, lookbackDays: 365, ref: "HEAD" }),
+      .default({ count: 5, lookbackDays: 365, ref: "HEAD" }),
     inventory: z
       .object({
         languages: z.array(z.enum(["python", "typescript", "javascript", "go", "rust", "java"])).optional(),
         skipGlobs: z.array(z.string()).optional(),
         includeGlobs: z.array(z.string()).optional(),
+        /** Folder depth counted inside the code folder (SERA: 3); 0 = no limit. */
         maxFolderDepth: z.number().int().min(0).default(3),
+        /** Unset: detected as SERA does (`<name>/`, `src/<name>/`, `src/`, then ours, else the root); "." = the root. */
         codeFolder: z.string().optional(),
+        /** SERA's test rule on top of the skip globs: leave out any path containing `tests`. */
+        seraTestRule: z.boolean().default(true),
       })
       .strict()
-      .default({ maxFolderDepth: 3 }),
+      .default({ maxFolderDepth: 3, seraTestRule: true }),
     functionsPerRepo: z.number().int().min(1).default(5000),
     instancesPerFunction: z.number().int().min(1).default(1),
-    /** JSONL of the user's own issues to imitate in synthetic PRs; the built-in pool otherwise. */
-    demonstrations: z.string().optional(),
+    /**
+     * The user's own issues to imitate in synthetic PRs (JSONL, `gh issue list --json
+     * number,title,body` output or GitHub REST issues), optionally only those of `repo` (SERA's
+     * `pipeline_repo`); the built-in pool otherwise.
+     */
+    demonstrations: z
+      .union([z.string().min(1), z.object({ file: z.string().min(1), repo: z.string().min(1).optional() }).strict()])
+      .optional(),
     teacher: teacherSchema,
     agent: z
       .object({

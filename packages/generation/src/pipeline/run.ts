@@ -7,8 +7,7 @@ import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
-import { BUILTIN_DEMONSTRATIONS } from "../tasks/demonstration-pool.js";
-import { loadDemonstrations, type Demonstration } from "../tasks/demonstrations.js";
+import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstrations.js";
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, loadInstanceState, type InstanceState } from "./instance.js";
@@ -30,15 +29,23 @@ export interface GenerationSummary {
   failures: Record<string, number>;
 }
 
-async function planTasks(params: GenerationParams, seed: number, outDir: string): Promise<{ tasks: SampledTask[]; sources: Map<string, PreparedSource> }> {
+/** Commits, inventory and sampling; each instance draws its demonstration from `demonstrations`, the pool the run looks it up in. */
+export async function planTasks(
+  params: GenerationParams,
+  seed: number,
+  outDir: string,
+  demonstrations: ReadonlyMap<string, Demonstration>,
+): Promise<{ tasks: SampledTask[]; sources: Map<string, PreparedSource> }> {
   const repoName = params.repoName ?? path.basename(path.resolve(params.repo));
   const commits = await selectCommits(params.repo, Array.isArray(params.commits) ? { commits: params.commits } : params.commits);
   if (commits.length === 0) throw new Error(`${params.repo}: no commits in the selection window`);
   const cacheRoot = path.join(os.tmpdir(), "sera-cache");
   const tasks: SampledTask[] = [];
   const sources = new Map<string, PreparedSource>();
+  const codeFolders: Record<string, string>[] = [];
   for (const commit of commits) {
-    const listed = await inventory(params.repo, commit, params.inventory);
+    const listed = await inventory(params.repo, commit, { ...params.inventory, repoName });
+    codeFolders.push({ commit: listed.commit, ...listed.codeFolder });
     tasks.push(
       ...sampleTasks({
         functions: listed.functions,
@@ -47,17 +54,18 @@ async function planTasks(params: GenerationParams, seed: number, outDir: string)
         commit: listed.commit,
         functionsPerRepo: params.functionsPerRepo,
         instancesPerFunction: params.instancesPerFunction,
+        demonstrationIds: [...demonstrations.keys()],
       }),
     );
     sources.set(listed.commit, await prepareSource(params.repo, listed.commit, cacheRoot));
   }
-  const plan = { repo: repoName, commits, instances: tasks.length };
+  const plan = { repo: repoName, commits, codeFolders, instances: tasks.length };
   appendFileSync(path.join(outDir, "plan.jsonl"), JSON.stringify(plan) + "\n");
   return { tasks, sources };
 }
 
-async function demonstrationPool(params: GenerationParams): Promise<Map<string, Demonstration>> {
-  const list = params.demonstrations ? await loadDemonstrations(params.demonstrations) : BUILTIN_DEMONSTRATIONS;
+export async function demonstrationPool(params: GenerationParams): Promise<Map<string, Demonstration>> {
+  const list = await loadDemonstrationPool(params.demonstrations);
   return new Map(list.map((d) => [d.id, d]));
 }
 
@@ -78,8 +86,8 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   const instancesDir = path.join(outDir, "instances");
   mkdirSync(instancesDir, { recursive: true });
   const isolation = await isolationFor(params, run.emit);
-  const { tasks, sources } = await planTasks(params, seed, outDir);
   const demonstrations = await demonstrationPool(params);
+  const { tasks, sources } = await planTasks(params, seed, outDir, demonstrations);
   const teacher = buildTeacher(params.teacher, (record: OwnedCallRecord) => {
     if (!record.instanceId) return;
     appendFileSync(path.join(instancesDir, record.instanceId, "calls.jsonl"), JSON.stringify(record) + "\n");

@@ -6,8 +6,8 @@ export { parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "./self-che
 export type { SelfCheckInput, TrajectoryStep } from "./self-check.js";
 export { parsePrText, renderPrPrompt } from "./pr-writer.js";
 export type { PrPromptInput } from "./pr-writer.js";
-export { loadDemonstrations } from "./demonstrations.js";
-export type { Demonstration } from "./demonstrations.js";
+export { demonstrationFromRepo, loadDemonstrationPool, loadDemonstrations } from "./demonstrations.js";
+export type { Demonstration, DemonstrationSource } from "./demonstrations.js";
 export { BUILTIN_DEMONSTRATIONS } from "./demonstration-pool.js";
 export { createSeededRandom } from "./seeded-random.js";
 export type { SeededRandom } from "./seeded-random.js";

@@ -1,5 +1,4 @@
 import { BUG_PROMPT_TEMPLATES } from "./bug-prompts.js";
-import { BUILTIN_DEMONSTRATIONS } from "./demonstration-pool.js";
 import { createSeededRandom, hashParts } from "./seeded-random.js";
 import { isTestPath } from "./test-paths.js";
 
@@ -28,8 +27,12 @@ export interface SampleTasksOptions {
   skipTests?: boolean;
   /** Number of bug-prompt templates to draw from. Default: the built-in library (51). */
   templateCount?: number;
-  /** Ids of the demonstration pool to draw from. Default: the built-in pool. */
-  demonstrationIds?: readonly string[];
+  /**
+   * Ids of the demonstration pool the run will look demonstrations up in (`loadDemonstrationPool`).
+   * Required: a silent default to the built-in ids once made every instance of a user pool fall
+   * back to the same first entry.
+   */
+  demonstrationIds: readonly string[];
 }
 
 export interface SampledTask {
@@ -80,7 +83,7 @@ export function sampleTasks(options: SampleTasksOptions): SampledTask[] {
   const functionsPerRepo = positiveInteger("functionsPerRepo", options.functionsPerRepo ?? DEFAULT_FUNCTIONS_PER_REPO);
   const replicas = positiveInteger("instancesPerFunction", options.instancesPerFunction ?? 1);
   const templateCount = positiveInteger("templateCount", options.templateCount ?? BUG_PROMPT_TEMPLATES.length);
-  const demonstrationIds = options.demonstrationIds ?? BUILTIN_DEMONSTRATIONS.map((d) => d.id);
+  const demonstrationIds = options.demonstrationIds;
   if (demonstrationIds.length === 0) throw new Error("the demonstration pool is empty");
 
   const canonical = [...options.functions].sort(compareFunctions);

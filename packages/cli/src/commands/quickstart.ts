@@ -13,7 +13,7 @@ import { runWithDisplay } from "./run.js";
  * `sera quickstart`: the whole SERA generation pipeline, offline, on a small bundled Python
  * repository, with the scripted stand-in model playing the teacher (no LLM runs here). It writes
  * a normal experiment file, runs it through the spine, and summarises the tables it filled.
- * Running it again resumes: finished instances are not generated twice.
+ * Running it again resumes: finished instances are not generated twice, also after a kill -9.
  */
 
 const demoRepo = path.join(path.dirname(createRequire(import.meta.url).resolve("@sera/generation/package.json")), "demo-repo");
@@ -81,7 +81,9 @@ export async function quickstartCommand(args: QuickstartArgs): Promise<number> {
   writeFileSync(experimentFile, `# Written by sera quickstart; the endpoint changes every time (it is not part of run ids).\n${stringify(experiment)}`);
   try {
     const loaded = loadExperiment(experimentFile);
-    const report = await runWithDisplay(loaded);
+    // The scripted teacher lives in this process: a worker left behind by a killed quickstart would
+    // only call a dead port, so workers stop with it and the next quickstart starts them afresh.
+    const report = await runWithDisplay(loaded, { stopWorkersWithCoordinator: true });
     await summarise(report.store);
     process.stdout.write(
       `\nexperiment file: ${relative(experimentFile)}\nstore (DuckDB): ${relative(report.store)}\n` +

@@ -23,7 +23,7 @@ function describe(run: PlannedRun, event: RunEvent): string | null {
   const extra =
     event.event === "succeeded" ? ` ${Number(detail.wallSeconds ?? 0).toFixed(1)}s`
     : event.event === "retry_scheduled" ? ` retry in ${detail.inSeconds}s`
-    : typeof detail.error === "string" ? `: ${detail.error}`
+    : typeof detail.error === "string" ? `: ${detail.error}${typeof detail.reason === "string" ? ` — ${detail.reason}` : ""}`
     : "";
   return `${symbols[event.event] ?? "·"} ${run.stage} ${run.id.slice(0, 10)}${seed}${swept} [attempt ${event.attempt}] ${event.event}${extra}`;
 }
@@ -35,12 +35,13 @@ export async function runCommand(args: { experiment: string; set?: string[]; ret
   const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed });
   const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
   process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
+  if (report.corruptFiles.length > 0) process.stdout.write(`${report.corruptFiles.length} damaged journal file${report.corruptFiles.length > 1 ? "s" : ""} (each reported above with what was done)\n`);
   if (report.exitCode === 1) process.stdout.write(`some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`);
   return report.exitCode;
 }
 
 /** Run an experiment with event lines, progress bars and clean Ctrl-C handling. */
-export async function runWithDisplay(loaded: LoadedExperiment, options: { retryFailed?: boolean } = {}): Promise<RunReport> {
+export async function runWithDisplay(loaded: LoadedExperiment, options: { retryFailed?: boolean; stopWorkersWithCoordinator?: boolean } = {}): Promise<RunReport> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: string) => {
@@ -57,6 +58,7 @@ export async function runWithDisplay(loaded: LoadedExperiment, options: { retryF
   try {
     return await runExperiment(loaded, {
       retryFailed: options.retryFailed,
+      stopWorkersWithCoordinator: options.stopWorkersWithCoordinator,
       signal: controller.signal,
       onEvent: (run, event) => {
         display.onEvent(run, event);

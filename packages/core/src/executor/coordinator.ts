@@ -8,7 +8,8 @@ import { StoreBusyError, withStore } from "../store/open.js";
 import { expandSweep, type PlannedRun } from "../sweep/expand.js";
 import { SERA_VERSION } from "../version.js";
 import type { Backend } from "./backend.js";
-import { attemptFiles, attemptsOnDisk, appendEvent, readEvents, readJson, repairJsonl, runPaths, writeJsonAtomic, type AttemptResult, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
+import { attemptFiles, attemptsOnDisk, appendEvent, readEvents, readJson, repairJsonl, reportCorruptionToStderr, runPaths, writeJsonAtomic, type AttemptResult, type CorruptFile, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
+import { processStartTime } from "./process-identity.js";
 import { createBackend } from "./backends.js";
 import { acquireCoordinatorLock } from "./lock.js";
 
@@ -27,6 +28,11 @@ export interface RunOptions {
   pollIntervalMs?: number;
   flushIntervalMs?: number;
   onEvent?: (run: PlannedRun, event: RunEvent) => void;
+  /**
+   * Local workers stop when this process dies, instead of being re-attached by the next
+   * coordinator: for runs that depend on something living here (quickstart's scripted teacher).
+   */
+  stopWorkersWithCoordinator?: boolean;
 }
 
 export interface RunReport {
@@ -38,6 +44,8 @@ export interface RunReport {
   interrupted: boolean;
   /** 0 all succeeded, 1 some failed or were skipped, 130 interrupted. */
   exitCode: number;
+  /** Journal files found unreadable (each reported once on stderr) and what was done about them. */
+  corruptFiles: CorruptFile[];
 }
 
 const settledEvents = new Set(["succeeded", "failed", "timeout", "lost", "interrupted"]);
@@ -74,6 +82,17 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const release = acquireCoordinatorLock(dir);
   const states = new Map<string, RunState>();
   const dirty = new Set<string>();
+  const corruptFiles: CorruptFile[] = [];
+  const seenCorrupt = new Set<string>();
+  // Ingest re-reads the journal every flush; each damaged file is reported and counted once.
+  const onCorrupt = (report: CorruptFile) => {
+    const key = `${report.file}\0${report.problem}`;
+    if (seenCorrupt.has(key)) return;
+    seenCorrupt.add(key);
+    corruptFiles.push(report);
+    reportCorruptionToStderr(report);
+  };
+  const ownIdentity = processStartTime(process.pid);
 
   const record = (state: RunState, event: Omit<RunEvent, "at">) => {
     const full: RunEvent = { at: new Date().toISOString(), ...event };
@@ -87,9 +106,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       const paths = runPaths(dir, run.id);
       mkdirSync(paths.runDir, { recursive: true });
       if (!existsSync(paths.runFile)) writeJsonAtomic(paths.runFile, run);
-      repairJsonl(paths.eventsFile);
+      else if (readJson(paths.runFile, { onCorrupt, action: "rewrote it from the experiment's plan" }) === undefined) writeJsonAtomic(paths.runFile, run);
+      repairJsonl(paths.eventsFile, onCorrupt);
       const stage = config.stages[run.stage];
-      const summary = summariseEvents(readEvents(paths));
+      const summary = summariseEvents(readEvents(paths, onCorrupt));
       const state: RunState = {
         plan: run,
         paths,
@@ -106,11 +126,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       // The newest attempt directory may be ahead of the events if the coordinator died mid-submit:
       // adopt it, so its number is never reused and a live worker is re-attached, not duplicated.
       const newest = attemptsOnDisk(paths).at(-1) ?? 0;
-      const settled = (attempt: number) => readEvents(paths).some((e) => e.attempt === attempt && settledEvents.has(e.event));
+      const settled = (attempt: number) => readEvents(paths, onCorrupt).some((e) => e.attempt === attempt && settledEvents.has(e.event));
       if (summary.status === "succeeded") state.phase = "succeeded";
       else if (newest >= state.attempt && newest > 0 && !settled(newest)) {
         state.attempt = newest;
-        const handle = readJson<JobHandle>(path.join(paths.attemptDir(newest), attemptFiles.handle));
+        const handle = readJson<JobHandle>(path.join(paths.attemptDir(newest), attemptFiles.handle), { onCorrupt, action: "the attempt is not re-attached; the run starts a new one" });
         if (handle) {
           state.handle = handle;
           state.phase = "active";
@@ -136,7 +156,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
             seraVersion: SERA_VERSION,
           });
           const runs: RunOnDisk[] = [...ids].map((id) => states.get(id)!).map((s) => ({ plan: s.plan, paths: s.paths }));
-          await ingestRuns(store.connection, runs, backend.name);
+          await ingestRuns(store.connection, runs, backend.name, onCorrupt);
         });
       } catch (error) {
         for (const id of ids) dirty.add(id);
@@ -161,7 +181,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         return;
       } else {
         state.failures++;
-        record(state, { attempt, event: result.status, detail: { error: result.error, exitCode: result.exitCode } });
+        record(state, { attempt, event: result.status, detail: { error: result.error, exitCode: result.exitCode, ...(result.reason ? { reason: result.reason } : {}) } });
       }
       const retryable = result === null || result.status === "timeout" || (result.exitCode !== null && config.executor.retryExitCodes.includes(result.exitCode));
       if (retryable && state.failures < state.maxAttempts) {
@@ -224,6 +244,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         outDir: state.paths.outDir,
         outputs: job.outputs,
         timeoutSeconds: stage.timeoutSeconds ?? config.executor.timeoutSeconds,
+        // Only a local worker can see this process; a cluster job outlives coordinator restarts by design.
+        ...(options.stopWorkersWithCoordinator && backend.name === "local" && ownIdentity !== null ? { stopWithCoordinator: { pid: process.pid, start: ownIdentity } } : {}),
       });
       return true;
     };
@@ -319,6 +341,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       counts,
       interrupted,
       exitCode: interrupted ? 130 : failed > 0 ? 1 : 0,
+      corruptFiles,
     };
   } finally {
     release();

@@ -30,6 +30,11 @@ export interface JobFile {
   outDir: string;
   outputs: string[];
   timeoutSeconds: number | null;
+  /**
+   * The coordinator process (pid and start time) whose death stops this job: set when the job
+   * depends on something living in the coordinator (quickstart's scripted teacher). Local only.
+   */
+  stopWithCoordinator?: { pid: number; start: string };
 }
 
 export interface JobHandle {
@@ -61,6 +66,8 @@ export interface AttemptResult {
   stdoutTail: string;
   stderrTail: string;
   artifacts: ArtifactRecord[];
+  /** For a failed attempt: the command's last stderr line that is not a stack frame, i.e. why it failed, in one line. */
+  reason?: string | null;
 }
 
 /** One stdout JSON line from a run: numeric fields become metrics, `cost` becomes ledger lines. */
@@ -110,35 +117,94 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   renameSync(temporary, file);
 }
 
-export function readJson<T>(file: string): T | undefined {
+/**
+ * A file sera could not read as what it should be. Nothing is dropped silently: every reader
+ * hands one of these to a sink with what it did about it (re-ran, skipped, kept the old record).
+ */
+export interface CorruptFile {
+  file: string;
+  /** What is wrong, e.g. "not valid JSON (Unexpected end of JSON input)" or "line 7 is not valid JSON". */
+  problem: string;
+  /** What sera did about it. */
+  action: string;
+}
+
+export type CorruptionSink = (report: CorruptFile) => void;
+
+const reportedToStderr = new Set<string>();
+
+/** The default sink: one line on stderr per file and problem (periodic re-reads do not repeat it). */
+export const reportCorruptionToStderr: CorruptionSink = (report) => {
+  const key = `${report.file}\0${report.problem}`;
+  if (reportedToStderr.has(key)) return;
+  reportedToStderr.add(key);
+  process.stderr.write(`sera: ${report.file}: ${report.problem}; ${report.action}\n`);
+};
+
+export interface ReadOptions {
+  onCorrupt?: CorruptionSink;
+  /** What the caller does with an unreadable file, for the report; "treated it as missing" by default. */
+  action?: string;
+}
+
+/** Parse a JSON file; undefined when it does not exist. An unreadable one is reported, then treated as missing. */
+export function readJson<T>(file: string, options: ReadOptions = {}): T | undefined {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    const problem = text.trim() === "" ? "empty file" : `not valid JSON (${(error as Error).message})`;
+    (options.onCorrupt ?? reportCorruptionToStderr)({ file, problem, action: options.action ?? "treated it as missing" });
     return undefined;
   }
 }
 
-/** Parse a JSONL file, ignoring a torn last line left by a process killed mid-write. */
-export function readJsonl<T>(file: string): T[] {
+/**
+ * Parse a JSONL file. An unparsable last line without its newline is a record still being written
+ * (or torn by a kill): it is not a record yet and is left alone (repairJsonl removes it before the
+ * next append). A complete line that does not parse is corruption: reported, then skipped.
+ */
+export function readJsonl<T>(file: string, options: ReadOptions = {}): T[] {
+  return readJsonlLines<T>(file, options).map((entry) => entry.value);
+}
+
+/** Like readJsonl, with each record's 1-based line number, which stays stable when a line before it is skipped. */
+export function readJsonlLines<T>(file: string, options: ReadOptions = {}): { line: number; value: T }[] {
   if (!existsSync(file)) return [];
-  const out: T[] = [];
-  for (const line of readFileSync(file, "utf8").split("\n")) {
+  const text = readFileSync(file, "utf8");
+  const lines = text.split("\n");
+  const out: { line: number; value: T }[] = [];
+  for (const [index, line] of lines.entries()) {
     if (!line.trim()) continue;
     try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // A torn line can only be the last one; repairJsonl removes it before the next append.
+      out.push({ line: index + 1, value: JSON.parse(line) as T });
+    } catch (error) {
+      // Text after the last newline is a record still being written, or torn by a kill.
+      if (index === lines.length - 1) continue;
+      (options.onCorrupt ?? reportCorruptionToStderr)({
+        file,
+        problem: `line ${index + 1} is not valid JSON (${(error as Error).message})`,
+        action: options.action ?? "skipped that line",
+      });
     }
   }
   return out;
 }
 
-/** Drop a torn trailing line so the next append starts on a fresh line. */
-export function repairJsonl(file: string): void {
+/** Drop a torn trailing line so the next append starts on a fresh line; the drop is reported. */
+export function repairJsonl(file: string, onCorrupt: CorruptionSink = reportCorruptionToStderr): void {
   if (!existsSync(file)) return;
   const text = readFileSync(file, "utf8");
   if (text.length === 0 || text.endsWith("\n")) return;
-  truncateSync(file, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
+  const kept = text.slice(0, text.lastIndexOf("\n") + 1);
+  truncateSync(file, Buffer.byteLength(kept));
+  onCorrupt({ file, problem: `torn last line (${Buffer.byteLength(text) - Buffer.byteLength(kept)} bytes without a newline)`, action: "removed the torn line of this append-only log" });
 }
 
 export function appendEvent(paths: RunPaths, event: RunEvent): void {
@@ -146,8 +212,8 @@ export function appendEvent(paths: RunPaths, event: RunEvent): void {
   appendFileSync(paths.eventsFile, JSON.stringify(event) + "\n");
 }
 
-export function readEvents(paths: RunPaths): RunEvent[] {
-  return readJsonl<RunEvent>(paths.eventsFile);
+export function readEvents(paths: RunPaths, onCorrupt?: CorruptionSink): RunEvent[] {
+  return readJsonl<RunEvent>(paths.eventsFile, { onCorrupt, action: "skipped that event; the run's state is rebuilt from the others and its attempt directories" });
 }
 
 export function attemptsOnDisk(paths: RunPaths): number[] {

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Backend, JobState } from "./backend.js";
-import { attemptFiles, readJson, type AttemptResult } from "./journal.js";
+import { attemptFiles, readJson, type AttemptResult, type CorruptFile } from "./journal.js";
+import { processStartTime, sameProcessAlive } from "./process-identity.js";
 
 /**
  * Local backend: each attempt is a detached worker process on this machine. The handle records
@@ -13,16 +14,6 @@ import { attemptFiles, readJson, type AttemptResult } from "./journal.js";
 
 const workerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "worker-main.js");
 
-function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 22 (starttime) counts from after the command name, which may contain spaces.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function parseRef(jobRef: string): { pid: number; start: string } {
   const [pid, start] = jobRef.split(":");
   return { pid: Number(pid), start };
@@ -30,17 +21,28 @@ function parseRef(jobRef: string): { pid: number; start: string } {
 
 function alive(jobRef: string): boolean {
   const { pid, start } = parseRef(jobRef);
-  const now = processStartTime(pid);
-  if (now === null || now !== start) return false;
-  try {
-    // A zombie keeps its /proc entry; treat it as gone.
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
+  return sameProcessAlive(pid, start);
 }
 
 export function localBackend(): Backend {
+  // result.json files that exist but cannot be read, by attempt directory: the attempt counts as lost.
+  const unreadable = new Map<string, CorruptFile>();
+  /** "done" when result.json reads; "lost" (remembered, reported) when it exists but does not. */
+  const finished = (attemptDir: string): JobState | null => {
+    const file = path.join(attemptDir, attemptFiles.result);
+    if (!existsSync(file)) return null;
+    let report: CorruptFile | undefined;
+    readJson<AttemptResult>(file, {
+      action: "the attempt counts as lost and is retried",
+      onCorrupt: (r) => {
+        report = r;
+      },
+    });
+    if (!report) return "done";
+    unreadable.set(attemptDir, report);
+    process.stderr.write(`sera: ${report.file}: ${report.problem}; ${report.action}\n`);
+    return "lost";
+  };
   return {
     name: "local",
     async submit(attemptDir) {
@@ -54,10 +56,11 @@ export function localBackend(): Backend {
       return { backend: "local", jobRef: `${pid}:${processStartTime(pid) ?? "?"}`, submittedAt: new Date().toISOString() };
     },
     async poll(handle, attemptDir): Promise<JobState> {
-      if (existsSync(path.join(attemptDir, attemptFiles.result))) return "done";
+      const before = finished(attemptDir);
+      if (before) return before;
       if (alive(handle.jobRef)) return existsSync(path.join(attemptDir, attemptFiles.started)) ? "running" : "pending";
       // The worker may have written its result between the two checks above.
-      return existsSync(path.join(attemptDir, attemptFiles.result)) ? "done" : "lost";
+      return finished(attemptDir) ?? "lost";
     },
     async cancel(handle) {
       if (!alive(handle.jobRef)) return;
@@ -72,6 +75,10 @@ export function localBackend(): Backend {
       const result = readJson<AttemptResult>(path.join(attemptDir, attemptFiles.result));
       if (!result) throw new Error(`${attemptDir}: result.json missing or unreadable`);
       return result;
+    },
+    lostReason(_handle, attemptDir) {
+      const report = unreadable.get(attemptDir);
+      return report ? `${report.file}: ${report.problem}; ${report.action}` : undefined;
     },
   };
 }

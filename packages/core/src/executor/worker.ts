@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import path from "node:path";
 import { costLineSchema } from "../store/tables.js";
 import { attemptFiles, readJson, writeJsonAtomic, type ArtifactRecord, type AttemptResult, type JobFile, type MetricsLine } from "./journal.js";
+import { sameProcessAlive } from "./process-identity.js";
 import { stopProcessTree } from "./shell.js";
 
 /**
@@ -15,6 +16,7 @@ import { stopProcessTree } from "./shell.js";
 
 const TAIL_CHARS = 4000;
 const KILL_GRACE_MS = 5000;
+const COORDINATOR_CHECK_MS = 500;
 
 class Tail {
   private text = "";
@@ -83,6 +85,18 @@ export function parseMetricsLine(text: string, line: number): MetricsLine | { er
   return { line, step: typeof record.step === "number" ? record.step : null, values, cost };
 }
 
+/**
+ * Why a command failed, from its stderr: the last line that is not a stack frame, without the
+ * "<stage>: SomeError: " prefix a TypeScript stage's uncaught error carries.
+ */
+export function failureReason(stderrTail: string): string | null {
+  const lines = stderrTail.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "" && !/^\s+at /.test(line) && !/^\s*\^+\s*$/.test(line) && !/^Node\.js v\d/.test(line));
+  const last = lines.at(-1);
+  if (last === undefined) return null;
+  const text = last.trim().replace(/^[\w.-]+: (?:\w*Error: )/, "");
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}
+
 export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
   const job = readJson<JobFile>(path.join(attemptDir, attemptFiles.job));
   if (!job) throw new Error(`${attemptDir}: job.json missing or unreadable`);
@@ -108,6 +122,17 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
     stopProcessTree(child.pid!, KILL_GRACE_MS);
   };
   const timer = job.timeoutSeconds ? setTimeout(() => killTree("timeout"), job.timeoutSeconds * 1000) : null;
+  // A job that needs its coordinator (its teacher lives there) stops with it; the result says
+  // "cancelled", which the next coordinator turns into a fresh attempt without using retry budget.
+  let orphaned = false;
+  const watch = job.stopWithCoordinator;
+  const coordinatorWatch = watch
+    ? setInterval(() => {
+        if (sameProcessAlive(watch.pid, watch.start)) return;
+        orphaned = true;
+        killTree("cancelled");
+      }, COORDINATOR_CHECK_MS)
+    : null;
   process.on("SIGTERM", () => killTree("cancelled"));
   process.on("SIGINT", () => killTree("cancelled"));
 
@@ -139,6 +164,7 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
     child.on("close", () => resolve(null));
   });
   if (timer) clearTimeout(timer);
+  if (coordinatorWatch) clearInterval(coordinatorWatch);
   await Promise.all([stdoutFile, stderrFile, metricsFile].map((s) => new Promise((resolve) => s.end(resolve))));
 
   const finishedAt = new Date();
@@ -150,7 +176,7 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
     status = "failed";
     error = `could not start ${job.argv[0]}: ${spawnError.message}`;
   } else if (outcome === "timeout") error = `timed out after ${job.timeoutSeconds} s`;
-  else if (outcome === "cancelled") error = "cancelled";
+  else if (outcome === "cancelled") error = orphaned ? `cancelled: its coordinator (pid ${watch!.pid}) exited` : "cancelled";
   else if (exitCode !== 0) error = signal ? `killed by ${signal}` : `exit code ${exitCode}`;
   if (status === "succeeded") {
     const missing = job.outputs.filter((output) => !existsSync(path.join(job.outDir, output)));
@@ -170,6 +196,7 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
     stdoutTail: stdoutTail.toString(),
     stderrTail: stderrTail.toString(),
     artifacts: await collectArtifacts(job.outDir),
+    reason: status === "failed" && !spawnError ? failureReason(stderrTail.toString()) : null,
   };
   writeJsonAtomic(path.join(attemptDir, attemptFiles.result), result);
   return result;

@@ -7,7 +7,9 @@ import {
   readEvents,
   readJson,
   readJsonl,
+  reportCorruptionToStderr,
   type AttemptResult,
+  type CorruptionSink,
   type JobHandle,
   type MetricsLine,
   type RunEvent,
@@ -100,16 +102,24 @@ export async function upsertExperiment(
   );
 }
 
-export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, backend: string, columnTypes: Map<string, string>): Promise<void> {
+export async function ingestRun(
+  connection: DuckDBConnection,
+  run: RunOnDisk,
+  backend: string,
+  columnTypes: Map<string, string>,
+  onCorrupt: CorruptionSink = reportCorruptionToStderr,
+  withStageRecords = true,
+): Promise<void> {
   const { plan, paths } = run;
-  const events = readEvents(paths);
+  const events = readEvents(paths, onCorrupt);
   const summary = summariseEvents(events);
   const attempts = attemptsOnDisk(paths);
   const latest = attempts.at(-1);
   const latestDir = latest === undefined ? null : paths.attemptDir(latest);
-  const result = latestDir ? readJson<AttemptResult>(path.join(latestDir, attemptFiles.result)) : undefined;
-  const handle = latestDir ? readJson<JobHandle>(path.join(latestDir, attemptFiles.handle)) : undefined;
-  const started = latestDir ? readJson<{ at: string }>(path.join(latestDir, attemptFiles.started)) : undefined;
+  const asMissing = { onCorrupt, action: "ingested the run without it" };
+  const result = latestDir ? readJson<AttemptResult>(path.join(latestDir, attemptFiles.result), asMissing) : undefined;
+  const handle = latestDir ? readJson<JobHandle>(path.join(latestDir, attemptFiles.handle), asMissing) : undefined;
+  const started = latestDir ? readJson<{ at: string }>(path.join(latestDir, attemptFiles.started), asMissing) : undefined;
   const terminal = ["succeeded", "failed", "timeout", "interrupted", "lost", "skipped"].includes(summary.status);
   const detailError = summary.lastEvent?.detail?.error;
 
@@ -170,7 +180,7 @@ export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, ba
 
   for (const attempt of attempts) {
     // Cluster accounting (GPU-/CPU-hours) written by the backend; one line per kind, replaced if the backend refines it.
-    for (const cost of readJsonl<CostLine>(path.join(paths.attemptDir(attempt), attemptFiles.accounting))) {
+    for (const cost of readJsonl<CostLine>(path.join(paths.attemptDir(attempt), attemptFiles.accounting), { onCorrupt, action: "skipped that cost line" })) {
       const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
       await connection.run(
         `INSERT OR REPLACE INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
@@ -180,7 +190,7 @@ export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, ba
     }
     const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
     if (!existsSync(metricsFile)) continue;
-    for (const metrics of readJsonl<MetricsLine>(metricsFile)) {
+    for (const metrics of readJsonl<MetricsLine>(metricsFile, { onCorrupt, action: "skipped those metrics" })) {
       for (const [name, value] of Object.entries(metrics.values)) {
         await connection.run("INSERT OR IGNORE INTO run_metrics (run_id, attempt, line, name, value, step) VALUES (?, ?, ?, ?, ?, ?)", [
           plan.id,
@@ -193,30 +203,63 @@ export async function ingestRun(connection: DuckDBConnection, run: RunOnDisk, ba
       }
       for (const [index, cost] of metrics.cost.entries()) {
         const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
+        // A keyed line is a running total: attempts are read in order, so the newest one's total stands.
+        const keyed = cost.key !== undefined;
         await connection.run(
-          `INSERT OR IGNORE INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
+          `INSERT OR ${keyed ? "REPLACE" : "IGNORE"} INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [`${plan.id}:${attempt}:${metrics.line}:${index}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
+          [keyed ? `${plan.id}:total:${cost.key}` : `${plan.id}:${attempt}:${metrics.line}:${index}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
         );
       }
     }
   }
 
   const handler = stageHandler(plan.kind);
-  if (handler?.ingest && summary.status === "succeeded" && latest !== undefined) {
+  if (withStageRecords && handler?.ingest && summary.status === "succeeded" && latest !== undefined) {
     await handler.ingest(connection, { plan, outDir: paths.outDir, attemptDir: paths.attemptDir(latest) });
   }
 }
 
-export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[], backend: string): Promise<void> {
+/**
+ * One transaction for the batch. If it fails, each run gets its own; a run whose stage records
+ * cannot be loaded (a damaged record file) is ingested from its journal alone, the rows its
+ * records gave earlier stay as they were, and the damage is reported with the output folder.
+ */
+export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[], backend: string, onCorrupt: CorruptionSink = reportCorruptionToStderr): Promise<void> {
   if (runs.length === 0) return;
-  await connection.run("BEGIN TRANSACTION");
+  const inTransaction = async (work: () => Promise<void>) => {
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await work();
+      await connection.run("COMMIT");
+    } catch (error) {
+      await connection.run("ROLLBACK");
+      throw error;
+    }
+  };
+  let types = new Map<string, string>();
   try {
-    const types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
-    for (const run of runs) await ingestRun(connection, run, backend, types);
-    await connection.run("COMMIT");
+    await inTransaction(async () => {
+      types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
+      for (const run of runs) await ingestRun(connection, run, backend, types, onCorrupt);
+    });
+    return;
   } catch (error) {
-    await connection.run("ROLLBACK");
-    throw error;
+    if (runs.length === 1 && !stageHandler(runs[0].plan.kind)?.ingest) throw error;
+  }
+  await inTransaction(async () => {
+    types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
+  });
+  for (const run of runs) {
+    try {
+      await inTransaction(() => ingestRun(connection, run, backend, types, onCorrupt));
+    } catch (error) {
+      await inTransaction(() => ingestRun(connection, run, backend, types, onCorrupt, false));
+      onCorrupt({
+        file: path.join(run.paths.outDir, "records"),
+        problem: `the stage's records could not be loaded (${(error as Error).message.split("\n")[0]})`,
+        action: "kept the rows already in the store for this run; the journal's rows were updated",
+      });
+    }
   }
 }

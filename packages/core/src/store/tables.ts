@@ -164,6 +164,12 @@ export const costLineSchema = z
     unit_price: z.number().nullable().default(null),
     usd: z.number().nullable().default(null),
     source: z.string().default("run"),
+    /**
+     * Makes the line a running total rather than a new expense: the ledger keeps one row per run and
+     * key, and a later line (or attempt) with the same key replaces it. For stages that re-count
+     * durable work on every attempt (generation's teacher tokens), so nothing is booked twice.
+     */
+    key: z.string().min(1).optional(),
   })
   .strict();
 export type CostLine = z.infer<typeof costLineSchema>;

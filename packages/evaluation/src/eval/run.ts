@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { writeJsonAtomic, type StageExecution } from "@sera/core";
-import { bwrapAvailable, openAIChatModel, patchRecall, prepareSource, type PreparedSource } from "@sera/generation";
+import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, openAIChatModel, patchRecall, prepareSource, type PreparedSource } from "@sera/generation";
 import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
@@ -53,7 +52,8 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
   const { tasks, repoPath } = loadTasks(run);
   const isolation = params.sandbox === "none" ? "none" : await bwrapAvailable() ? "bwrap" : null;
   if (!isolation) throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none");
-  const cacheRoot = path.join(os.tmpdir(), "sera-cache");
+  // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
+  const cacheRoot = defaultCacheRoot();
   // Tasks from a generation run default to the repository that run read (its run.json).
   const repoPathFor = (task: TaskInstance) =>
     !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath ? path.resolve(repoPath) : resolveRepoPath(task.repo, params.tasks.repos, params.tasks.repoRoot);
@@ -69,7 +69,7 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
   const serving = await serveModel(run, checkpoint);
   const instancesDir = path.join(run.outDir, "instances");
   const outcomes = new Map<string, InstanceOutcome>();
-  const sandboxRoot = existsSync("/dev/shm") ? "/dev/shm/sera-sandboxes" : path.join(os.tmpdir(), "sera-sandboxes");
+  const sandboxRoot = defaultSandboxRoot();
   const progress = () => run.emit({ progress_done: outcomes.size, progress_total: tasks.length });
   try {
     const model = openAIChatModel({

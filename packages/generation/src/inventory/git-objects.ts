@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { hardenedGitEnv } from "../sandbox/gitRun.js";
 
 /** Output cap for commands whose output size we cannot bound in advance (ls-tree, rev-list). */
 const LISTING_MAX_BUFFER = 512 * 1024 * 1024;
@@ -13,7 +14,8 @@ export function runGit(repoPath: string, args: readonly string[], input?: string
     const child = execFile(
       "git",
       ["-C", repoPath, ...args],
-      { encoding: "buffer", maxBuffer, env: { ...process.env, GIT_PAGER: "cat", LC_ALL: "C" } },
+      // Hardened like every git sera runs: no hooks, fsmonitor, global or system config.
+      { encoding: "buffer", maxBuffer, env: { ...process.env, ...hardenedGitEnv(), GIT_PAGER: "cat", LC_ALL: "C" } },
       (error, stdout, stderr) => {
         if (error) {
           const detail = stderr.toString("utf8").trim().split("\n")[0] || error.message;
@@ -49,17 +51,35 @@ export interface TreeBlob {
   size: number;
 }
 
-/** Regular files (not symlinks or submodules) of a commit's whole tree. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Regular files (not symlinks or submodules) of a commit's whole tree. git
+ * stores names as bytes; a name that is not valid UTF-8 cannot be written
+ * into a prompt or a tool call exactly, so such files are left out here
+ * (decoding them would invent a name, with U+FFFD, that names no file).
+ */
 export async function listBlobs(repoPath: string, commit: string): Promise<TreeBlob[]> {
   const out = await runGit(repoPath, ["ls-tree", "-r", "-l", "-z", "--full-tree", commit]);
   const blobs: TreeBlob[] = [];
-  for (const record of out.toString("utf8").split("\0")) {
-    if (record.length === 0) continue;
-    // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
-    const tab = record.indexOf("\t");
-    const [mode, type, objectSha, size] = record.slice(0, tab).split(/ +/);
+  let start = 0;
+  while (start < out.length) {
+    let end = out.indexOf(0, start);
+    if (end === -1) end = out.length;
+    const record = out.subarray(start, end);
+    start = end + 1;
+    // "<mode> SP <type> SP <object> SP+ <size> TAB <path bytes>"
+    const tab = record.indexOf(0x09);
+    if (tab === -1) continue;
+    const [mode, type, objectSha, size] = record.subarray(0, tab).toString("latin1").split(/ +/);
     if (type !== "blob" || (mode !== "100644" && mode !== "100755")) continue;
-    blobs.push({ path: record.slice(tab + 1), objectSha, size: Number(size) });
+    let filePath: string;
+    try {
+      filePath = strictUtf8.decode(record.subarray(tab + 1));
+    } catch {
+      continue;
+    }
+    blobs.push({ path: filePath, objectSha, size: Number(size) });
   }
   return blobs;
 }

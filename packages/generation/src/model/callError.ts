@@ -41,6 +41,18 @@ export function isRetryableKind(kind: ModelCallErrorKind): boolean {
   return retryableKinds.has(kind);
 }
 
+/**
+ * Failures that say nothing about the instance, only about the teacher right now: it cannot be
+ * reached, it answers 5xx or 429 after every retry, or its key variable is unset. An instance that
+ * meets one stays resumable, so a later run redoes it instead of recording a failure for good.
+ * Timeouts, context overflow, bad requests and malformed answers stay the instance's own failure.
+ */
+const transientKinds: ReadonlySet<ModelCallErrorKind> = new Set(["network", "server_error", "rate_limited", "missing_key"]);
+
+export function isTransientKind(kind: ModelCallErrorKind): boolean {
+  return transientKinds.has(kind);
+}
+
 const contextOverflowPattern =
   /context[ _-]?length|maximum context|context window|too many tokens|prompt is too long|input is too long|exceeds? the (?:model'?s? )?(?:maximum|max)/i;
 

@@ -29,7 +29,7 @@ export function apiKeyFromEnv(apiKeyEnv: string | undefined, endpoint: string): 
   const key = process.env[apiKeyEnv];
   if (key === undefined || key === "") {
     throw new ModelCallError({
-      kind: "bad_request",
+      kind: "missing_key",
       endpoint,
       detail: `environment variable ${apiKeyEnv} (named by apiKeyEnv) is not set`,
     });

@@ -9,7 +9,8 @@ export type {
   NamedChatModel,
   ToolDefinition,
 } from "./types.js";
-export { ModelCallError } from "./callError.js";
+export { ModelCallError, isTransientKind } from "./callError.js";
+export { probeEndpoint, type EndpointProbe } from "./probe.js";
 export { openAIChatModel, type OpenAIChatModelOptions } from "./openaiChat.js";
 export { anthropicChatModel, type AnthropicChatModelOptions } from "./anthropicChat.js";
 export { endpointPool, type EndpointLoad, type EndpointPool, type EndpointPoolOptions } from "./endpointPool.js";

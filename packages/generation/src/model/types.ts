@@ -50,7 +50,9 @@ export type ModelCallErrorKind =
   | "network"
   | "bad_request"
   | "context_overflow"
-  | "malformed_response";
+  | "malformed_response"
+  /** The variable named by `apiKeyEnv` is unset: not worth an HTTP retry, but fixed by the next run. */
+  | "missing_key";
 
 /** One row per HTTP attempt; this is what the `model_calls` table stores. */
 export interface ModelCallRecord {

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readJson, writeJsonAtomic, type Message } from "@sera/core";
+import { readJson, reportCorruptionToStderr, writeJsonAtomic, type CorruptionSink, type Message } from "@sera/core";
 import { runAgent, type AgentResult } from "../agent/loop.js";
 import { sandboxEnvironment } from "../agent/sandbox-environment.js";
 import { trajectorySteps } from "../agent/steps.js";
-import { ModelCallError } from "../model/callError.js";
+import { ModelCallError, isTransientKind } from "../model/callError.js";
 import type { ChatModel } from "../model/types.js";
 import { createSandbox, type Isolation } from "../sandbox/sandbox.js";
 import type { PreparedSource } from "../sandbox/source.js";
@@ -23,6 +23,8 @@ import { callOwner } from "./teacher.js";
  * soft verification. After every step the state is written atomically to state.json, so a killed
  * run resumes each instance at its last finished step; a rollout cut off mid-way starts again.
  */
+ * A teacher outage (unreachable, 5xx or 429 after retries, key unset) is not the instance's fault:
+ * the instance pauses at its step with a transient failure and the next run picks it up there.
 
 export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error";
 
@@ -42,6 +44,8 @@ export interface RolloutRecord {
   /** The teacher could not be used (unreachable, context overflow): the instance stops here. */
   modelError: string | null;
   /** Paths relative to the instance directory. */
+  /** The ModelCallError kind behind `modelError`, which decides whether the stop is transient. */
+  modelErrorKind?: string | null;
   trajectoryFile: string;
   patchFile: string;
 }
@@ -53,7 +57,8 @@ export interface InstanceState {
   rollouts: RolloutRecord[];
   pr: { text: string; demonstrationId: string } | null;
   verification: (PatchRecall & { threshold: number; mode: string }) | null;
-  failure: { reason: FailureReason; detail: string; step: string } | null;
+  /** `transient`: a teacher outage paused the instance at `step`; it is not terminal and resumes there. */
+  failure: { reason: FailureReason; detail: string; step: string; transient?: boolean } | null;
 }
 
 export interface InstanceContext {
@@ -66,19 +71,47 @@ export interface InstanceContext {
   dir: string;
   signal?: AbortSignal;
 }
+  /** Where unreadable files (a trajectory cut short) are reported. */
+  onCorrupt?: CorruptionSink;
 
-export function loadInstanceState(dir: string, task: SampledTask): InstanceState {
-  return (
-    readJson<InstanceState>(path.join(dir, "state.json")) ?? {
-      task,
-      step: "rollout1",
-      attempt: 1,
-      rollouts: [],
-      pr: null,
-      verification: null,
-      failure: null,
-    }
-  );
+const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "verify", "done", "failed"]);
+
+function looksLikeState(value: unknown): value is InstanceState {
+  const state = value as Partial<InstanceState> | null;
+  return typeof state === "object" && state !== null && typeof state.step === "string" && instanceSteps.has(state.step) && Array.isArray(state.rollouts) && typeof state.attempt === "number";
+}
+
+/**
+ * The instance's saved state, or a fresh one. A state.json that is not a readable state (cut
+ * short, overwritten) is moved aside to state.json.corrupt, reported, and the instance starts
+ * again from rollout 1; the calls it already made stay in calls.jsonl, so they are booked once.
+ */
+export function loadInstanceState(dir: string, task: SampledTask, onCorrupt: CorruptionSink = reportCorruptionToStderr): InstanceState {
+  const file = path.join(dir, "state.json");
+  const action = "moved it to state.json.corrupt and re-ran the instance from rollout 1";
+  let unreadable = false;
+  const saved = readJson<unknown>(file, {
+    onCorrupt: (report) => {
+      unreadable = true;
+      onCorrupt({ ...report, action });
+    },
+  });
+  if (saved !== undefined && !looksLikeState(saved)) {
+    unreadable = true;
+    onCorrupt({ file, problem: "not an instance state (no known step or rollouts)", action });
+  }
+  if (unreadable) renameSync(file, `${file}.corrupt`);
+  if (saved !== undefined && looksLikeState(saved)) return saved;
+  return { task, step: "rollout1", attempt: 1, rollouts: [], pr: null, verification: null, failure: null };
+}
+
+/** Terminal or paused by an outage: either way this run does nothing more with the instance. */
+export function instanceSettled(state: InstanceState): boolean {
+  return state.step === "done" || state.step === "failed";
+}
+
+export function pausedByOutage(state: InstanceState): boolean {
+  return state.failure?.transient === true && !instanceSettled(state);
 }
 
 function failureOf(result: AgentResult): FailureReason | null {
@@ -134,6 +167,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   } finally {
     await sandbox.destroy();
   }
+      modelErrorKind: result.modelError?.kind ?? null,
 }
 
 /** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
@@ -165,11 +199,31 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
     state.step = "failed";
   };
   const latestR1 = () => state.rollouts.filter((r) => r.phase === "r1").at(-1)!;
-  const messagesOf = (record: RolloutRecord): Message[] => readJson<{ messages: Message[] }>(path.join(context.dir, record.trajectoryFile))?.messages ?? [];
+  /** The rollout's messages; null (reported) when the trajectory file is missing or unreadable. */
+  const messagesOf = (record: RolloutRecord): Message[] | null => {
+    const file = path.join(context.dir, record.trajectoryFile);
+    const saved = readJson<{ messages?: Message[] }>(file, {
+      onCorrupt: context.onCorrupt ?? reportCorruptionToStderr,
+      action: `re-ran rollout 1 attempt ${record.attempt}`,
+    });
+    return Array.isArray(saved?.messages) ? saved.messages : null;
+  };
+  // A paused instance resumes: its outage is history, not its state.
+  if (state.failure?.transient) state.failure = null;
 
-  while (state.step !== "done" && state.step !== "failed") {
+  while (!instanceSettled(state) && !paused) {
     context.signal?.throwIfAborted();
     try {
+  // An outage leaves the step as it is: the rollout or question is asked again on resume.
+  let paused = false;
+  const pause = (detail: string) => {
+    state.failure = { reason: "model_error", detail, step: state.step, transient: true };
+    paused = true;
+  };
+  const modelStop = (record: RolloutRecord, where: string) => {
+    if (record.modelErrorKind && isTransientKind(record.modelErrorKind as ModelCallError["kind"])) pause(`${where}: ${record.modelError}`);
+    else fail(record.failure ?? "model_error", `${where}: ${record.modelError}`);
+  };
       if (state.step === "rollout1") {
         if (state.attempt > context.params.rollout1Attempts) {
           const last = latestR1();
@@ -180,14 +234,19 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
           state.rollouts = state.rollouts.filter((r) => !(r.phase === "r1" && r.attempt === state.attempt));
           const record = await rollout(context, "r1", state.attempt, problem, promptIndex);
           state.rollouts.push(record);
-          if (record.modelError) fail(record.failure ?? "model_error", `rollout 1 attempt ${state.attempt}: ${record.modelError}`);
+          if (record.modelError) modelStop(record, `rollout 1 attempt ${state.attempt}`);
           else if (record.failure) state.attempt++;
           else state.step = "self_check";
         }
       } else if (state.step === "self_check") {
         const record = latestR1();
-        const steps = trajectorySteps(messagesOf(record));
-        const taskText = messagesOf(record).find((m) => m.role === "user")?.content ?? "";
+        const messages = messagesOf(record);
+        if (messages === null) {
+          state.step = "rollout1";
+          continue;
+        }
+        const steps = trajectorySteps(messages);
+        const taskText = messages.find((m) => m.role === "user")?.content ?? "";
         const verdict = await askTeacher(context, "self_check", state.attempt, (t) => renderSelfCheckPrompt({ task: taskText, steps: truncateSteps(steps, t) }), parseSelfCheck);
         record.selfCheck = verdict;
         if (verdict === true) state.step = "pr";
@@ -198,7 +257,12 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
         }
       } else if (state.step === "pr") {
         const record = latestR1();
-        const steps = trajectorySteps(messagesOf(record));
+        const messages = messagesOf(record);
+        if (messages === null) {
+          state.step = "rollout1";
+          continue;
+        }
+        const steps = trajectorySteps(messages);
         const demonstration = context.demonstrations.get(task.demonstrationId) ?? [...context.demonstrations.values()][0];
         const text = await askTeacher(context, "pr", state.attempt, (t) => renderPrPrompt({ steps: truncateSteps(steps, t), demonstration }), parsePrText);
         if (text === null) fail("unparsed_reply", "the teacher's PR text had no <output> block after 4 tries");
@@ -210,7 +274,7 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
         state.rollouts = state.rollouts.filter((r) => r.phase !== "r2");
         const record = await rollout(context, "r2", 1, state.pr!.text, null);
         state.rollouts.push(record);
-        if (record.modelError) fail(record.failure ?? "model_error", `rollout 2: ${record.modelError}`);
+        if (record.modelError) modelStop(record, "rollout 2");
         else state.step = "verify";
       } else if (state.step === "verify") {
         const { threshold, mode } = context.params.verification;
@@ -221,7 +285,8 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
       }
     } catch (error) {
       if (context.signal?.aborted) throw error;
-      if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
+      if (error instanceof ModelCallError && isTransientKind(error.kind)) pause(`${state.step}: ${error.message}`);
+      else if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
       else fail("sandbox_error", (error as Error).message.split("\n")[0]);
     }
     save();

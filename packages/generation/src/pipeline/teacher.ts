@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { RetryableStageError } from "@sera/core";
 import { anthropicChatModel } from "../model/anthropicChat.js";
 import { endpointPool } from "../model/endpointPool.js";
 import { openAIChatModel } from "../model/openaiChat.js";
+import { probeEndpoint, type EndpointProbe } from "../model/probe.js";
 import type { ChatModel, ModelCallRecord, NamedChatModel } from "../model/types.js";
 import type { TeacherConfig } from "./params.js";
 
@@ -44,4 +46,34 @@ export function buildTeacher(config: TeacherConfig, onCall: (record: OwnedCallRe
     maxRetries: several ? config.maxRetries : 0,
     name: config.model,
   });
+}
+
+/**
+ * Checked before any instance starts, so a missing key or a teacher that is down costs one line
+ * and no instance: the key variable must be set, and at least one endpoint must answer. A refused
+ * key is the configuration's fault (plain error); an unreachable or failing server may come back,
+ * so that one is retryable (exit 75: the coordinator's retry budget and backoff apply).
+ */
+export async function checkTeacher(config: TeacherConfig, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
+  let apiKey: string | undefined;
+  if (config.apiKeyEnv !== undefined) {
+    apiKey = process.env[config.apiKeyEnv];
+    if (apiKey === undefined || apiKey === "") throw new Error(`teacher.apiKeyEnv: environment variable ${config.apiKeyEnv} is not set; export it before starting the run`);
+  }
+  const timeoutMs = Math.min(config.timeoutSeconds * 1000, 10_000);
+  const probes: EndpointProbe[] = [];
+  for (const baseURL of config.endpoints) {
+    let probe = await probeEndpoint({ baseURL, protocol: config.protocol, apiKey, timeoutMs });
+    // A server that is still starting gets two more chances, a second apart.
+    for (let retry = 1; retry <= 2 && (probe.outcome === "unreachable" || probe.outcome === "server_error"); retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * retry));
+      probe = await probeEndpoint({ baseURL, protocol: config.protocol, apiKey, timeoutMs });
+    }
+    probes.push(probe);
+  }
+  const reachable = probes.filter((p) => p.outcome === "reachable");
+  const refused = probes.find((p) => p.outcome === "key_refused");
+  if (refused) throw new Error(`teacher: ${refused.detail}; check the key in ${config.apiKeyEnv ?? "teacher.apiKeyEnv (none is set)"}`);
+  if (reachable.length === 0) throw new RetryableStageError(`teacher unreachable before any instance started: ${probes.map((p) => p.detail).join("; ")}`);
+  for (const probe of probes) if (probe.outcome !== "reachable") log(`warning: a teacher endpoint does not answer (the pool benches it while it fails): ${probe.detail}`);
 }

@@ -9,6 +9,7 @@ export {
 export { elideMiddle, HeadTailCapture } from "./outputCapture.js";
 export { patchWithoutBinaryFiles } from "./patchFilter.js";
 export { SandboxPathError } from "./pathMapping.js";
+export { CACHE_DIR_ENV, defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir, PrivateDirError, SANDBOX_DIR_ENV } from "./privateDir.js";
 export {
   createSandbox,
   type CreateSandboxOptions,

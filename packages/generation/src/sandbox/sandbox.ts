@@ -1,9 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { bwrapArgs, bwrapAvailable, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrapCommand.js";
+import { filterDriverOverrides, hardenedGitEnv } from "./gitRun.js";
 import { patchWithoutBinaryFiles } from "./patchFilter.js";
 import { mapSandboxPath } from "./pathMapping.js";
 import { runProcess, type ProcessRunOutcome } from "./processRun.js";
+import { ensurePrivateDir } from "./privateDir.js";
 import { removeTree } from "./removeTree.js";
 import { ensureCheckedOutTree, type PreparedSource } from "./source.js";
 import { copyTree, treeManifest } from "./treeCopy.js";
@@ -79,8 +81,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   if (options.isolation === "bwrap" && !(await bwrapAvailable())) {
     throw new Error("bubblewrap (bwrap) is not usable on this machine; install it or ask explicitly for isolation 'none'");
   }
-  fs.mkdirSync(options.root, { recursive: true });
-  const root = fs.realpathSync(options.root);
+  const root = ensurePrivateDir(options.root, "sandbox");
   if (!sweptRoots.has(root)) {
     sweptRoots.add(root);
     await sweepStaleSandboxes(root);
@@ -146,23 +147,46 @@ class LiveSandbox implements Sandbox {
   }
 
   /**
-   * Runs inside the sandbox: the copy's .git/config is writable by the agent
-   * and could name commands (fsmonitor, filters) that must not run on the host.
-   * Prefixes, context, rename detection and the diff algorithm are pinned on
-   * the command line so repository config cannot change the patch format.
+   * Runs inside the sandbox: the copy's .git (config, info/attributes) and
+   * its .gitattributes are the agent's to write, so they could name commands
+   * (fsmonitor, hooks, filter drivers) or change what the patch looks like.
+   * git gets the hardened config (hooks, fsmonitor, attributes file off), its
+   * repository and work tree by path (core.worktree cannot move it), every
+   * filter driver the copy's config defines blanked, so `git add` stores the
+   * bytes in the work tree, and the patch format pinned on the command line.
    */
   async diff(): Promise<string> {
-    const gitFlags = "-c core.quotepath=on -c core.fsmonitor=false -c diff.noprefix=false";
+    const workTree = this.isolation === "none" ? this.hostPath : SANDBOX_WORKDIR;
+    const location = { GIT_DIR: `${workTree}/.git`, GIT_WORK_TREE: workTree };
+    const listed = await this.run(["git", "config", "-z", "--name-only", "--get-regexp", "^filter\\."], {
+      timeoutMs: DIFF_TIMEOUT_MS,
+      maxOutputChars: 1024 * 1024,
+      mergeStderr: false,
+      extraEnv: { ...hardenedGitEnv(), ...location },
+    });
+    // Exit 1: no filter.* keys at all.
+    if (listed.timedOut || (listed.exitCode !== 0 && listed.exitCode !== 1) || listed.truncated) {
+      throw new Error(`could not compute the sandbox diff (reading the copy's filter config failed): ${listed.stderr.trim()}`);
+    }
+    const pinned: Array<[string, string]> = [
+      ["core.quotepath", "on"],
+      ["core.bare", "false"],
+      ["diff.noprefix", "false"],
+      ["diff.relative", "false"],
+      ["diff.suppressBlankEmpty", "false"],
+      ["diff.orderFile", "/dev/null"],
+      ...filterDriverOverrides(listed.stdout.split("\0").filter((key) => key !== "")),
+    ];
     const script = [
-      `git ${gitFlags} add -A`,
-      `git ${gitFlags} diff --cached --no-color --no-ext-diff --no-textconv --no-renames --diff-algorithm=myers ` +
+      "git add -A",
+      `git diff --cached --no-color --no-ext-diff --no-textconv --no-renames --diff-algorithm=myers ` +
         `--src-prefix=a/ --dst-prefix=b/ --unified=3 --ignore-submodules=none ${this.baseCommit} --`,
     ].join(" && ");
     const outcome = await this.run(["/bin/bash", "-c", script], {
       timeoutMs: DIFF_TIMEOUT_MS,
       maxOutputChars: DIFF_MAX_CHARS,
       mergeStderr: false,
-      extraEnv: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+      extraEnv: { ...hardenedGitEnv(pinned), ...location },
     });
     if (outcome.timedOut || outcome.exitCode !== 0 || outcome.truncated) {
       const reason = outcome.timedOut ? "timed out" : outcome.truncated ? "patch too large" : `exit ${outcome.exitCode}`;

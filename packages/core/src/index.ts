@@ -14,6 +14,7 @@ export { commandStage } from "./stages/command.js";
 export { defineTypeScriptStage, RetryableStageError, type StageExecution, type TypeScriptStage, type TypeScriptStageSpec } from "./stages/in-process.js";
 export { ensureSweepColumns } from "./store/ingest.js";
 export { writeJsonAtomic, readJsonl } from "./executor/journal.js";
+export { readJsonlLines, repairJsonl, reportCorruptionToStderr, type CorruptFile, type CorruptionSink } from "./executor/journal.js";
 export { openStore, withStore, StoreBusyError, type Store } from "./store/open.js";
 export { registerMigrations, type Migration } from "./store/migrations.js";
 export * from "./store/tables.js";

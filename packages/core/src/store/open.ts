@@ -32,7 +32,22 @@ export interface OpenOptions {
   waitMs?: number;
   /** Apply pending migrations (writers only). */
   migrate?: boolean;
+  /**
+   * For connections that run user-written SQL (`sera query`): no file or network access beyond the
+   * store itself, no extensions installed or loaded, and settings frozen so a query cannot undo this.
+   * The report keeps an ordinary READ_ONLY connection because its own `COPY … TO` writes Parquet.
+   */
+  locked?: boolean;
 }
+
+/** DuckDB settings that close everything but the opened database file to user-written SQL. */
+export const LOCKED_SETTINGS: Readonly<Record<string, string>> = {
+  enable_external_access: "false",
+  autoinstall_known_extensions: "false",
+  autoload_known_extensions: "false",
+  allow_community_extensions: "false",
+  lock_configuration: "true",
+};
 
 export async function openStore(file: string, options: OpenOptions = {}): Promise<Store> {
   const { readOnly = false, waitMs = 30_000 } = options;
@@ -42,7 +57,8 @@ export async function openStore(file: string, options: OpenOptions = {}): Promis
   let delay = 20;
   for (;;) {
     try {
-      const instance = await DuckDBInstance.create(absolute, readOnly ? { access_mode: "READ_ONLY" } : {});
+      const settings: Record<string, string> = { ...(readOnly ? { access_mode: "READ_ONLY" } : {}), ...(options.locked ? LOCKED_SETTINGS : {}) };
+      const instance = await DuckDBInstance.create(absolute, settings);
       const connection = await DuckDBConnection.create(instance);
       const store: Store = {
         file: absolute,
@@ -69,6 +85,15 @@ export async function openStore(file: string, options: OpenOptions = {}): Promis
       delay = Math.min(delay * 2, 250);
     }
   }
+}
+
+/**
+ * Closes an already open connection the same way, for databases that must first load their own
+ * files (the dataset `where` filter's in-memory copy of the record files). Order matters: the lock
+ * comes last, and after it nothing can be switched back on.
+ */
+export async function lockConnection(connection: DuckDBConnection): Promise<void> {
+  for (const [name, value] of Object.entries(LOCKED_SETTINGS)) await connection.run(`SET ${name} = ${value}`);
 }
 
 /** Open, run `work`, close — the only way the spine touches the file, so locks stay short. */

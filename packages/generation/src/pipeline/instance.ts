@@ -22,10 +22,10 @@ import { callOwner } from "./teacher.js";
  * One instance's journey as a state machine: rollout 1 → self-check → synthetic PR → rollout 2 →
  * soft verification. After every step the state is written atomically to state.json, so a killed
  * run resumes each instance at its last finished step; a rollout cut off mid-way starts again.
+ */
  * A teacher outage (unreachable, 5xx or 429 after retries, key unset) is not the instance's fault:
  * the instance pauses at its step with a transient failure and the next run picks it up there.
 
- */
 export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error";
 
 export interface RolloutRecord {
@@ -43,10 +43,10 @@ export interface RolloutRecord {
   failure: FailureReason | null;
   /** The teacher could not be used (unreachable, context overflow): the instance stops here. */
   modelError: string | null;
+  /** Paths relative to the instance directory. */
   /** The ModelCallError kind behind `modelError`, which decides whether the stop is transient. */
   modelErrorKind?: string | null;
   trajectoryFile: string;
-  /** Paths relative to the instance directory. */
   patchFile: string;
 }
 
@@ -70,10 +70,10 @@ export interface InstanceContext {
   demonstrations: Map<string, Demonstration>;
   dir: string;
   signal?: AbortSignal;
+}
   /** Where unreadable files (a trajectory cut short) are reported. */
   onCorrupt?: CorruptionSink;
 
-}
 const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "verify", "done", "failed"]);
 
 function looksLikeState(value: unknown): value is InstanceState {
@@ -204,16 +204,6 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
     const file = path.join(context.dir, record.trajectoryFile);
     const saved = readJson<{ messages?: Message[] }>(file, {
       onCorrupt: context.onCorrupt ?? reportCorruptionToStderr,
-  // An outage leaves the step as it is: the rollout or question is asked again on resume.
-  let paused = false;
-  const pause = (detail: string) => {
-    state.failure = { reason: "model_error", detail, step: state.step, transient: true };
-    paused = true;
-  };
-  const modelStop = (record: RolloutRecord, where: string) => {
-    if (record.modelErrorKind && isTransientKind(record.modelErrorKind as ModelCallError["kind"])) pause(`${where}: ${record.modelError}`);
-    else fail(record.failure ?? "model_error", `${where}: ${record.modelError}`);
-  };
       action: `re-ran rollout 1 attempt ${record.attempt}`,
     });
     return Array.isArray(saved?.messages) ? saved.messages : null;
@@ -224,6 +214,16 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
   while (!instanceSettled(state) && !paused) {
     context.signal?.throwIfAborted();
     try {
+  // An outage leaves the step as it is: the rollout or question is asked again on resume.
+  let paused = false;
+  const pause = (detail: string) => {
+    state.failure = { reason: "model_error", detail, step: state.step, transient: true };
+    paused = true;
+  };
+  const modelStop = (record: RolloutRecord, where: string) => {
+    if (record.modelErrorKind && isTransientKind(record.modelErrorKind as ModelCallError["kind"])) pause(`${where}: ${record.modelError}`);
+    else fail(record.failure ?? "model_error", `${where}: ${record.modelError}`);
+  };
       if (state.step === "rollout1") {
         if (state.attempt > context.params.rollout1Attempts) {
           const last = latestR1();

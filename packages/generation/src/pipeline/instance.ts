@@ -22,9 +22,9 @@ import { callOwner } from "./teacher.js";
  * One instance's journey as a state machine: rollout 1 → self-check → synthetic PR → rollout 2 →
  * soft verification. After every step the state is written atomically to state.json, so a killed
  * run resumes each instance at its last finished step; a rollout cut off mid-way starts again.
- */
  * A teacher outage (unreachable, 5xx or 429 after retries, key unset) is not the instance's fault:
  * the instance pauses at its step with a transient failure and the next run picks it up there.
+ */
 
 export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error";
 
@@ -43,9 +43,9 @@ export interface RolloutRecord {
   failure: FailureReason | null;
   /** The teacher could not be used (unreachable, context overflow): the instance stops here. */
   modelError: string | null;
-  /** Paths relative to the instance directory. */
   /** The ModelCallError kind behind `modelError`, which decides whether the stop is transient. */
   modelErrorKind?: string | null;
+  /** Paths relative to the instance directory. */
   trajectoryFile: string;
   patchFile: string;
 }
@@ -70,9 +70,9 @@ export interface InstanceContext {
   demonstrations: Map<string, Demonstration>;
   dir: string;
   signal?: AbortSignal;
-}
   /** Where unreadable files (a trajectory cut short) are reported. */
   onCorrupt?: CorruptionSink;
+}
 
 const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "verify", "done", "failed"]);
 
@@ -161,13 +161,13 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
       selfCheck: null,
       failure: failureOf(result),
       modelError: result.modelError?.message ?? null,
+      modelErrorKind: result.modelError?.kind ?? null,
       trajectoryFile,
       patchFile,
     };
   } finally {
     await sandbox.destroy();
   }
-      modelErrorKind: result.modelError?.kind ?? null,
 }
 
 /** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
@@ -198,6 +198,16 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
     state.failure = { reason, detail, step: state.step };
     state.step = "failed";
   };
+  // An outage leaves the step as it is: the rollout or question is asked again on resume.
+  let paused = false;
+  const pause = (detail: string) => {
+    state.failure = { reason: "model_error", detail, step: state.step, transient: true };
+    paused = true;
+  };
+  const modelStop = (record: RolloutRecord, where: string) => {
+    if (record.modelErrorKind && isTransientKind(record.modelErrorKind as ModelCallError["kind"])) pause(`${where}: ${record.modelError}`);
+    else fail(record.failure ?? "model_error", `${where}: ${record.modelError}`);
+  };
   const latestR1 = () => state.rollouts.filter((r) => r.phase === "r1").at(-1)!;
   /** The rollout's messages; null (reported) when the trajectory file is missing or unreadable. */
   const messagesOf = (record: RolloutRecord): Message[] | null => {
@@ -214,16 +224,6 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
   while (!instanceSettled(state) && !paused) {
     context.signal?.throwIfAborted();
     try {
-  // An outage leaves the step as it is: the rollout or question is asked again on resume.
-  let paused = false;
-  const pause = (detail: string) => {
-    state.failure = { reason: "model_error", detail, step: state.step, transient: true };
-    paused = true;
-  };
-  const modelStop = (record: RolloutRecord, where: string) => {
-    if (record.modelErrorKind && isTransientKind(record.modelErrorKind as ModelCallError["kind"])) pause(`${where}: ${record.modelError}`);
-    else fail(record.failure ?? "model_error", `${where}: ${record.modelError}`);
-  };
       if (state.step === "rollout1") {
         if (state.attempt > context.params.rollout1Attempts) {
           const last = latestR1();

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import type { z } from "zod";
-import { readJson, readJsonl, sha256Hex, type StageExecution } from "@sera/core";
+import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, RetryableStageError, sha256Hex, type CorruptFile, type StageExecution } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
@@ -10,23 +10,32 @@ import { prepareSource, type PreparedSource } from "../sandbox/source.js";
 import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstrations.js";
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { changedLines } from "../verify/changed-lines.js";
-import { advanceInstance, loadInstanceState, type InstanceState } from "./instance.js";
+import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
 import type { GenerationParams } from "./params.js";
-import { buildTeacher, type OwnedCallRecord } from "./teacher.js";
+import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
 
 /**
  * The `sera-generate` stage body: list functions, sample instances, push every instance through
  * its state machine with bounded concurrency, and write the record files that ingest loads.
  * Progress goes out as JSON lines (the spine records them as metrics; `sera run` draws bars).
+ * Instances paused by a teacher outage get up to two more passes while others still succeed; any
+ * left paused make the stage fail with exit 75 after the records are written, so the run is not
+ * marked succeeded and the next attempt (or a rerun, or --retry-failed) resumes exactly those.
  */
+
+const OUTAGE_PASSES = 3;
 
 export interface GenerationSummary {
   instances: number;
   verified: number;
   unverified: number;
   failed: number;
+  /** Instances a teacher outage paused (counted in `failed` too, with failure_reason model_error). */
+  paused: number;
   failures: Record<string, number>;
+  /** Files found unreadable and what was done about each. */
+  corruptFiles: CorruptFile[];
 }
 
 /** Commits, inventory and sampling; each instance draws its demonstration from `demonstrations`, the pool the run looks it up in. */
@@ -86,8 +95,14 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   const instancesDir = path.join(outDir, "instances");
   mkdirSync(instancesDir, { recursive: true });
   const isolation = await isolationFor(params, run.emit);
+  await checkTeacher(params.teacher);
   const demonstrations = await demonstrationPool(params);
   const { tasks, sources } = await planTasks(params, seed, outDir, demonstrations);
+  const corruptFiles: CorruptFile[] = [];
+  const onCorrupt = (report: CorruptFile) => {
+    corruptFiles.push(report);
+    reportCorruptionToStderr(report);
+  };
   const teacher = buildTeacher(params.teacher, (record: OwnedCallRecord) => {
     if (!record.instanceId) return;
     appendFileSync(path.join(instancesDir, record.instanceId, "calls.jsonl"), JSON.stringify(record) + "\n");
@@ -116,22 +131,40 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
     else if (state.verification?.verdict === "pass") counts.verified++;
   };
   const ticker = setInterval(progress, 2000);
+  let paused: SampledTask[] = [];
   try {
+    let pending = tasks;
+    for (let pass = 1; pass <= OUTAGE_PASSES && pending.length > 0; pass++) {
+      const outcome = await runPass(pending);
+      paused = outcome.paused;
+      // Everything this pass touched met the outage: the teacher is down, more passes only wait.
+      if (!outcome.progressed) break;
+      pending = paused;
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+
+  async function runPass(pending: SampledTask[]): Promise<{ paused: SampledTask[]; progressed: boolean }> {
+    const pausedNow: SampledTask[] = [];
+    let progressed = false;
     let next = 0;
     const worker = async () => {
-      while (next < tasks.length) {
+      while (next < pending.length) {
         run.signal.throwIfAborted();
-        const task = tasks[next++];
+        const task = pending[next++];
         const dir = path.join(instancesDir, task.id);
-        const state = loadInstanceState(dir, task);
-        if (state.step === "done" || state.step === "failed") {
+        const state = loadInstanceState(dir, task, onCorrupt);
+        if (instanceSettled(state)) {
           account(state);
           continue;
         }
         mkdirSync(dir, { recursive: true });
+        // A kill can tear the last line of the call log; the next append must start a fresh line.
+        repairJsonl(path.join(dir, "calls.jsonl"), onCorrupt);
         const finished = await advanceInstance(
           state,
-          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, params, demonstrations, dir, signal: run.signal },
+          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, params, demonstrations, dir, signal: run.signal, onCorrupt },
           (s) => {
             const last = s.rollouts.at(-1);
             if (last && (s.step === "self_check" || s.step === "verify" || s.step === "rollout1" || s.step === "failed")) {
@@ -140,40 +173,68 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
             }
           },
         );
-        account(finished);
+        if (pausedByOutage(finished)) pausedNow.push(task);
+        else {
+          progressed = true;
+          account(finished);
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(params.concurrency, Math.max(tasks.length, 1)) }, worker));
-  } finally {
-    clearInterval(ticker);
+    await Promise.all(Array.from({ length: Math.min(params.concurrency, Math.max(pending.length, 1)) }, worker));
+    return { paused: pausedNow, progressed };
   }
+
   progress();
-  return writeRecords(run, tasks, instancesDir);
+  const summary = writeRecords(run, tasks, instancesDir, corruptFiles);
+  if (summary.paused > 0) {
+    const reasons = new Map<string, number>();
+    for (const task of paused) {
+      const detail = readJson<InstanceState>(path.join(instancesDir, task.id, "state.json"))?.failure?.detail ?? "teacher outage";
+      reasons.set(detail, (reasons.get(detail) ?? 0) + 1);
+    }
+    const [reason] = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["teacher outage"];
+    throw new RetryableStageError(
+      `${summary.paused} of ${summary.instances} instances stopped on a teacher outage and stay resumable (rerun to continue them): ${reason.replace(/\s+/g, " ")}`,
+    );
+  }
+  return summary;
 }
 
 /** Derive the per-table JSONL files from the instance directories (the durable source). */
-export function writeRecords(run: StageExecution<GenerationParams>, tasks: SampledTask[], instancesDir: string): GenerationSummary {
+export function writeRecords(run: StageExecution<GenerationParams>, tasks: SampledTask[], instancesDir: string, corruptFiles: CorruptFile[] = []): GenerationSummary {
+  const onCorrupt = (report: CorruptFile) => {
+    corruptFiles.push(report);
+    reportCorruptionToStderr(report);
+  };
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
   const write = <Row extends z.ZodRawShape>(table: GenerationTable<Row>, row: z.input<z.ZodObject<Row>>) =>
     appendFileSync(path.join(recordsDir, `${table.name}.jsonl`), JSON.stringify(table.row.parse(row)) + "\n");
-  const summary: GenerationSummary = { instances: tasks.length, verified: 0, unverified: 0, failed: 0, failures: {} };
+  // `instances` counts the rows written, so the metrics below always agree with the tables.
+  const summary: GenerationSummary = { instances: 0, verified: 0, unverified: 0, failed: 0, paused: 0, failures: {}, corruptFiles };
   const tokens = { input: 0, cached: 0, output: 0 };
   for (const task of tasks) {
     const dir = path.join(instancesDir, task.id);
-    const state = readJson<InstanceState>(path.join(dir, "state.json"));
-    if (!state) continue;
+    const stateFile = path.join(dir, "state.json");
+    const state = readJson<InstanceState>(stateFile, { onCorrupt, action: "left the instance out of the records; the next attempt re-runs it" });
+    if (!state) {
+      if (!existsSync(stateFile)) onCorrupt({ file: stateFile, problem: "missing", action: "left the instance out of the records; the next attempt runs it" });
+      continue;
+    }
     const base = { run_id: run.runId, instance_id: task.id };
-    const status = state.step === "failed" ? "failed" : state.verification?.verdict === "pass" ? "verified" : "unverified";
+    const outage = pausedByOutage(state);
+    const status = state.step === "failed" || outage ? "failed" : state.verification?.verdict === "pass" ? "verified" : "unverified";
+    summary.instances++;
     summary[status]++;
+    if (outage) summary.paused++;
     if (state.failure) summary.failures[state.failure.reason] = (summary.failures[state.failure.reason] ?? 0) + 1;
     write(instancesTable, {
       ...base, repo: task.repo, commit_sha: task.commit, file: task.function.file, function: task.function.qualifiedName,
       function_kind: task.function.kind, language: task.function.language, start_line: task.function.startLine, end_line: task.function.endLine,
       replica: task.replica, demonstration_id: state.pr?.demonstrationId ?? null, status, last_step: state.failure?.step ?? state.step,
       r1_attempts: state.rollouts.filter((r) => r.phase === "r1").length, failure_reason: state.failure?.reason ?? null,
-      failure_detail: state.failure?.detail ?? null, recall: state.verification?.recall ?? null,
+      failure_detail: state.failure ? `${outage ? "teacher outage, resumable: " : ""}${state.failure.detail}` : null, recall: state.verification?.recall ?? null,
     });
     for (const r of state.rollouts) {
       write(rolloutsTable, {
@@ -196,7 +257,9 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
         precision: v.precision, f1: v.f1, threshold: v.threshold, mode: v.mode, verdict: v.verdict,
       });
     }
-    for (const [seq, call] of readJsonl<OwnedCallRecord>(path.join(dir, "calls.jsonl")).entries()) {
+    // seq is the line number, so a corrupt line (reported, skipped) does not renumber the calls after it.
+    for (const { line, value: call } of readJsonlLines<OwnedCallRecord>(path.join(dir, "calls.jsonl"), { onCorrupt, action: "skipped that call; its tokens are not booked" })) {
+      const seq = line - 1;
       tokens.input += call.inputTokens;
       tokens.cached += call.cachedInputTokens;
       tokens.output += call.outputTokens;
@@ -208,7 +271,10 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
     }
   }
   emitCosts(run, tokens);
-  run.emit({ instances: summary.instances, verified: summary.verified, unverified: summary.unverified, failed: summary.failed, verified_yield: summary.instances ? summary.verified / summary.instances : 0 });
+  run.emit({
+    instances: summary.instances, verified: summary.verified, unverified: summary.unverified, failed: summary.failed, paused: summary.paused,
+    corrupt_files: corruptFiles.length, verified_yield: summary.instances ? summary.verified / summary.instances : 0,
+  });
   return summary;
 }
 
@@ -216,10 +282,13 @@ function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: numbe
   const { prices, selfHosted } = run.params.teacher;
   const perToken = (perM: number | undefined) => (perM === undefined ? null : perM / 1e6);
   const source = run.params.teacher.scriptedStandIn ? "scripted-stand-in" : run.params.teacher.model;
+  // The totals cover every call in the run's output directory, earlier attempts' included, so each
+  // line carries a key: the ledger keeps one row per key and a later attempt's total replaces it.
+  // Booking per attempt instead would count the calls of an attempt that failed after booking twice.
   const cost = [
-    { kind: "teacher_input_tokens", quantity: tokens.input - tokens.cached, unit: "tokens", unit_price: perToken(prices?.inputPerMTok), source },
-    { kind: "teacher_cached_input_tokens", quantity: tokens.cached, unit: "tokens", unit_price: perToken(prices?.cachedInputPerMTok), source },
-    { kind: "teacher_output_tokens", quantity: tokens.output, unit: "tokens", unit_price: perToken(prices?.outputPerMTok), source },
+    { kind: "teacher_input_tokens", quantity: tokens.input - tokens.cached, unit: "tokens", unit_price: perToken(prices?.inputPerMTok), source, key: "teacher_input_tokens" },
+    { kind: "teacher_cached_input_tokens", quantity: tokens.cached, unit: "tokens", unit_price: perToken(prices?.cachedInputPerMTok), source, key: "teacher_cached_input_tokens" },
+    { kind: "teacher_output_tokens", quantity: tokens.output, unit: "tokens", unit_price: perToken(prices?.outputPerMTok), source, key: "teacher_output_tokens" },
   ];
   run.emit({ cost });
   if (selfHosted) {

@@ -208,6 +208,8 @@ describe("bubblewrap isolation", () => {
   it("applies extra read-only binds, extra environment and file-size limits", async () => {
     const toolchain = fs.mkdtempSync(path.join(workDir, "toolchain-"));
     fs.writeFileSync(path.join(toolchain, "tool.sh"), "echo tool-ran\n");
+    // Under root, commands run as an unprivileged uid: a toolchain must be readable by others, as installed ones are.
+    fs.chmodSync(toolchain, 0o755);
     const sandbox = await createSandbox({
       source,
       root: sandboxRoot,

@@ -1,3 +1,4 @@
+import { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsSchema } from "@sera/generation";
 import { z } from "zod";
 
 /**
@@ -75,6 +76,8 @@ export const evalParamsSchema = z
       .strict()
       .default({ threshold: 0.5, mode: "header-aware" }),
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** The agent's sandbox limits, as in sera-generate (memory, processes, file size, /tmp, copy growth); on by default. */
+    sandboxLimits: sandboxLimitsSchema.default(DEFAULT_SANDBOX_LIMIT_PARAMS),
     concurrency: z.number().int().min(1).default(8),
     usdPerGpuHour: z.number().min(0).optional(),
   })
@@ -82,7 +85,7 @@ export const evalParamsSchema = z
 export type EvalParams = z.infer<typeof evalParamsSchema>;
 
 export function evalIdentity(params: EvalParams): unknown {
-  const { concurrency, usdPerGpuHour, serve, ...rest } = params;
+  const { concurrency, usdPerGpuHour, serve, sandboxLimits, ...rest } = params;
   const { endpoint, host, startupTimeoutSeconds, requestTimeoutSeconds, maxRetries, gpus, ...served } = serve;
   return { ...rest, serve: served };
 }

@@ -11,6 +11,7 @@ import {
   type ChatModel,
   type Isolation,
   type PreparedSource,
+  type SandboxLimits,
 } from "@sera/generation";
 import type { TaskInstance } from "../tasks/instances.js";
 import type { EvalParams } from "./params.js";
@@ -45,6 +46,7 @@ export interface RolloutContext {
   sandboxRoot: string;
   isolation: Isolation;
   agent: EvalParams["agent"];
+  sandboxLimits: SandboxLimits;
   dir: string;
   signal: AbortSignal;
 }
@@ -61,7 +63,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
   const { agent } = context;
   let outcome: InstanceOutcome;
   try {
-    const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
+    const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits });
     try {
       const environment = sandboxEnvironment(sandbox, agent);
       const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>

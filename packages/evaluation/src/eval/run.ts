@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { writeJsonAtomic, type StageExecution } from "@sera/core";
-import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, openAIChatModel, patchRecall, prepareSource, type PreparedSource } from "@sera/generation";
+import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, openAIChatModel, patchRecall, prepareSource, sandboxLimitsFromParams, type PreparedSource } from "@sera/generation";
 import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
@@ -86,7 +86,7 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
         const dir = path.join(instancesDir, task.instance_id);
         const outcome =
           finishedOutcome(dir) ??
-          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, agent: params.agent, dir, signal: run.signal }));
+          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, agent: params.agent, sandboxLimits: sandboxLimitsFromParams(params.sandboxLimits), dir, signal: run.signal }));
         outcomes.set(task.instance_id, outcome);
         progress();
       }

@@ -7,6 +7,7 @@ import { trajectorySteps } from "../agent/steps.js";
 import { ModelCallError, isTransientKind } from "../model/callError.js";
 import type { ChatModel } from "../model/types.js";
 import { createSandbox, type Isolation } from "../sandbox/sandbox.js";
+import { sandboxLimitsFromParams } from "./sandboxLimits.js";
 import type { PreparedSource } from "../sandbox/source.js";
 import { BUG_PROMPT_TEMPLATES } from "../tasks/bug-prompts.js";
 import type { Demonstration } from "../tasks/demonstrations.js";
@@ -128,7 +129,12 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   const patchFile = `${name}.patch`;
   const started = Date.now();
   const { agent } = context.params;
-  const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation });
+  const sandbox = await createSandbox({
+    source: context.source,
+    root: context.sandboxRoot,
+    isolation: context.isolation,
+    limits: sandboxLimitsFromParams(context.params.sandboxLimits),
+  });
   try {
     const environment = sandboxEnvironment(sandbox, agent);
     // The tools exactly as the teacher was offered them, so an SFT sample can state the same list.

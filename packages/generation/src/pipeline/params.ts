@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_AGENT_LIMITS } from "../agent/loop.js";
+import { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsSchema } from "./sandboxLimits.js";
 
 /**
  * Parameters of the `sera-generate` stage: where the code comes from, which teacher plays both
@@ -99,15 +100,17 @@ export const generationParamsSchema = z
       .default({ threshold: 0.5, mode: "header-aware" }),
     /** bubblewrap isolation; `none` only when asked for explicitly. */
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Memory, processes, file size, /tmp and copy size of each rollout's sandbox; on by default. */
+    sandboxLimits: sandboxLimitsSchema.default(DEFAULT_SANDBOX_LIMIT_PARAMS),
     /** Instances in flight at once (bounded further by the teacher's endpoint limits). */
     concurrency: z.number().int().min(1).default(16),
   })
   .strict();
 export type GenerationParams = z.infer<typeof generationParamsSchema>;
 
-/** What decides the generated data: everything except where and how fast the teacher is reached. */
+/** What decides the generated data: everything except where and how fast the teacher is reached, and the machine's safety limits. */
 export function generationIdentity(params: GenerationParams): unknown {
-  const { teacher, concurrency, ...rest } = params;
+  const { teacher, concurrency, sandboxLimits, ...rest } = params;
   const { endpoints, apiKeyEnv, concurrencyPerEndpoint, timeoutSeconds, maxRetries, prices, selfHosted, ...teacherIdentity } = teacher;
   return { ...rest, teacher: teacherIdentity };
 }

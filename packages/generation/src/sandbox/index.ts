@@ -6,6 +6,7 @@ export {
   type SandboxCycleReport,
   type TimingSummary,
 } from "./cycleBenchmark.js";
+export { DEFAULT_SANDBOX_LIMITS, type LimitHit, type LimitKind } from "./limits.js";
 export { elideMiddle, HeadTailCapture } from "./outputCapture.js";
 export { patchWithoutBinaryFiles } from "./patchFilter.js";
 export { SandboxPathError } from "./pathMapping.js";

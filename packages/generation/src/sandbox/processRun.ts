@@ -10,6 +10,8 @@ export interface ProcessRunRequest {
   maxOutputChars: number;
   /** true: stderr goes into the same capture as stdout, in arrival order. */
   mergeStderr: boolean;
+  /** Aborting kills the whole process group at once, like the time limit does (e.g. a size watchdog). */
+  signal?: AbortSignal;
 }
 
 export interface ProcessRunOutcome {
@@ -65,6 +67,7 @@ export function runProcess(request: ProcessRunRequest): Promise<ProcessRunOutcom
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      request.signal?.removeEventListener("abort", killGroup);
       if (drainTimer) clearTimeout(drainTimer);
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -83,6 +86,7 @@ export function runProcess(request: ProcessRunRequest): Promise<ProcessRunOutcom
       timedOut = true;
       killGroup();
     }, request.timeoutMs);
+    request.signal?.addEventListener("abort", killGroup, { once: true });
 
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
@@ -93,6 +97,7 @@ export function runProcess(request: ProcessRunRequest): Promise<ProcessRunOutcom
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      request.signal?.removeEventListener("abort", killGroup);
       reject(error);
     });
     child.on("exit", (code, signal) => {

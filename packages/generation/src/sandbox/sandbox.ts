@@ -1,6 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import { bwrapArgs, bwrapAvailable, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrapCommand.js";
+import { bwrapArgs, bwrapAvailable, privilegeDropArgv, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrapCommand.js";
+import {
+  classifyLimitHit,
+  copyLimitHit,
+  resolveLimits,
+  treeUsageBytes,
+  ulimitFlags,
+  type LimitHit,
+  type ResolvedLimits,
+  type SandboxLimits,
+} from "./limits.js";
 import { filterDriverOverrides, hardenedGitEnv } from "./gitRun.js";
 import { patchWithoutBinaryFiles } from "./patchFilter.js";
 import { mapSandboxPath } from "./pathMapping.js";
@@ -10,20 +20,12 @@ import { removeTree } from "./removeTree.js";
 import { ensureCheckedOutTree, type PreparedSource } from "./source.js";
 import { copyTree, treeManifest } from "./treeCopy.js";
 import { newSandboxDirName, sweepStaleSandboxes, writeOwnerFile } from "./sandboxOwner.js";
+import { drawSandboxUser, type SandboxUser } from "./sandboxUser.js";
 
 /** "bwrap": bubblewrap isolation. "none": runs directly on the host in the copy; only on explicit request. */
 export type Isolation = "bwrap" | "none";
 
-export interface SandboxLimits {
-  /** Default per-command time limit (ms) when exec() is given none. */
-  timeoutMs?: number;
-  /** Default cap on captured output characters when exec() is given none. */
-  maxOutputChars?: number;
-  /** `ulimit -v` in KiB: caps each process's address space. */
-  addressSpaceKiB?: number;
-  /** `ulimit -f` in KiB: caps the size of any file a command writes. */
-  fileSizeKiB?: number;
-}
+export type { SandboxLimits } from "./limits.js";
 
 export interface CreateSandboxOptions {
   source: PreparedSource;
@@ -32,6 +34,7 @@ export interface CreateSandboxOptions {
   /** Directory that holds sandbox directories (a tmpfs such as /dev/shm makes creation fastest). */
   root: string;
   isolation: Isolation;
+  /** Resource limits; every one left out takes its default from DEFAULT_SANDBOX_LIMITS. */
   limits?: SandboxLimits;
   /** Extra host paths bound read-only at the same place (e.g. a Python toolchain outside /usr). */
   readOnlyPaths?: readonly string[];
@@ -52,6 +55,8 @@ export interface ExecResult {
   timedOut: boolean;
   truncated: boolean;
   wallMs: number;
+  /** Set when the command ran into one of the sandbox's resource limits (or, read from its messages, probably did). */
+  limit?: LimitHit;
 }
 
 export interface Sandbox {
@@ -62,6 +67,8 @@ export interface Sandbox {
   readonly workdir: string;
   readonly baseCommit: string;
   readonly isolation: Isolation;
+  /** The host uid/gid commands run as when sera is root; files sera writes into the copy must belong to it. */
+  readonly commandUser?: SandboxUser;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Maps `/testbed/...` to the host path; throws SandboxPathError for anything outside the copy. */
   toHostPath(sandboxPath: string): string;
@@ -74,10 +81,13 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT_CHARS = 16_000;
 const DIFF_TIMEOUT_MS = 120_000;
 const DIFF_MAX_CHARS = 64 * 1024 * 1024;
+/** How often the copy is measured while a command runs; writes at memory speed overshoot the cap by about this much time's worth. */
+const COPY_WATCH_INTERVAL_MS = 250;
 
 const sweptRoots = new Set<string>();
 
 export async function createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
+  const limits = resolveLimits(options.limits);
   if (options.isolation === "bwrap" && !(await bwrapAvailable())) {
     throw new Error("bubblewrap (bwrap) is not usable on this machine; install it or ask explicitly for isolation 'none'");
   }
@@ -101,7 +111,53 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
-  return new LiveSandbox(id, sandboxDir, hostPath, commit, options);
+  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
+  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
+  let baseBytes: number;
+  try {
+    if (user !== undefined) await handOver(hostPath, user);
+    baseBytes = await treeUsageBytes(hostPath);
+  } catch (error) {
+    await removeTree(sandboxDir);
+    throw error;
+  }
+  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, baseBytes });
+}
+
+/** Under root, commands run as another uid, so an extra bind is only of use if others may read it. */
+function requireReadableByOthers(hostPath: string, user: SandboxUser): void {
+  const stat = fs.statSync(hostPath);
+  const needed = stat.isDirectory() ? 0o005 : 0o004;
+  if ((stat.mode & needed) !== needed) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(3, "0");
+    throw new Error(
+      `readOnlyPaths entry ${hostPath} has mode ${mode}: sandboxed commands run as uid ${user.uid} and could not read it; run chmod o+r${stat.isDirectory() ? "x" : ""} ${hostPath}`,
+    );
+  }
+}
+
+/** Gives the copy to the sandbox's uid (symlinks themselves, never their targets), so commands can change it. */
+async function handOver(hostPath: string, user: SandboxUser): Promise<void> {
+  const outcome = await runProcess({
+    argv: ["chown", "-R", "--no-dereference", `${user.uid}:${user.gid}`, "--", hostPath],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    timeoutMs: 120_000,
+    maxOutputChars: 4_000,
+    mergeStderr: true,
+  });
+  if (outcome.exitCode !== 0) throw new Error(`could not hand the sandbox copy to uid ${user.uid}: ${outcome.stdout.trim()}`);
+}
+
+interface SandboxState {
+  id: string;
+  sandboxDir: string;
+  hostPath: string;
+  baseCommit: string;
+  options: CreateSandboxOptions;
+  limits: ResolvedLimits;
+  user: SandboxUser | undefined;
+  /** Bytes the copy occupied right after it was made. */
+  baseBytes: number;
 }
 
 class LiveSandbox implements Sandbox {
@@ -110,17 +166,26 @@ class LiveSandbox implements Sandbox {
   readonly workdir = SANDBOX_WORKDIR;
   readonly baseCommit: string;
   readonly isolation: Isolation;
+  readonly commandUser?: SandboxUser;
   private readonly sandboxDir: string;
   private readonly options: CreateSandboxOptions;
+  private readonly limits: ResolvedLimits;
+  private readonly baseBytes: number;
+  /** The copy's size after the last command, so one that finds it already over the cap may still shrink it. */
+  private lastUsageBytes: number;
   private destroyed = false;
 
-  constructor(id: string, sandboxDir: string, hostPath: string, baseCommit: string, options: CreateSandboxOptions) {
-    this.id = id;
-    this.sandboxDir = sandboxDir;
-    this.hostPath = hostPath;
-    this.baseCommit = baseCommit;
-    this.isolation = options.isolation;
-    this.options = options;
+  constructor(state: SandboxState) {
+    this.id = state.id;
+    this.sandboxDir = state.sandboxDir;
+    this.hostPath = state.hostPath;
+    this.baseCommit = state.baseCommit;
+    this.isolation = state.options.isolation;
+    this.commandUser = state.user;
+    this.options = state.options;
+    this.limits = state.limits;
+    this.baseBytes = state.baseBytes;
+    this.lastUsageBytes = state.baseBytes;
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
@@ -128,17 +193,65 @@ class LiveSandbox implements Sandbox {
     // and show it /testbed again in what comes back, so prompts and tools work the same way.
     const unmounted = this.isolation === "none";
     const hostCommand = unmounted ? command.replaceAll(SANDBOX_WORKDIR, this.hostPath) : command;
-    const outcome = await this.run(shellArgv(hostCommand, this.ulimitFlags()), {
-      timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
-      mergeStderr: true,
-    });
+    const watch = this.watchCopy();
+    let outcome: ProcessRunOutcome;
+    try {
+      outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits)), {
+        timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        mergeStderr: true,
+        signal: watch.signal,
+      });
+    } finally {
+      watch.stop();
+    }
+    const copyHit = (await watch.verdict()) ?? undefined;
+    const exitCode = outcome.timedOut || copyHit?.kind === "copy_size" && watch.killed() ? null : outcome.exitCode;
     return {
-      exitCode: outcome.timedOut ? null : outcome.exitCode,
+      exitCode,
       output: unmounted ? outcome.stdout.replaceAll(this.hostPath, SANDBOX_WORKDIR) : outcome.stdout,
       timedOut: outcome.timedOut,
       truncated: outcome.truncated,
       wallMs: outcome.wallMs,
+      limit: copyHit ?? classifyLimitHit(exitCode, outcome.stdout, this.limits),
+    };
+  }
+
+  /**
+   * Measures the copy while a command runs and kills the command once the copy
+   * has grown past its cap (or past where it stood, if an earlier command left
+   * it over the cap, so deleting files still works). A last measurement after
+   * the command catches writes faster than the interval.
+   */
+  private watchCopy(): { signal: AbortSignal; stop(): void; killed(): boolean; verdict(): Promise<LimitHit | undefined> } {
+    const controller = new AbortController();
+    const ceiling = Math.max(this.baseBytes + this.limits.copyGrowthKiB * 1024, this.lastUsageBytes);
+    let hit: LimitHit | undefined;
+    let measuring: Promise<void> | undefined;
+    const measure = (): Promise<void> =>
+      treeUsageBytes(this.hostPath).then(
+        (used) => {
+          this.lastUsageBytes = used;
+          if (used > ceiling) hit ??= copyLimitHit(used, this.baseBytes, this.limits);
+        },
+        () => undefined, // A copy that cannot be measured this time is measured on the next tick.
+      );
+    const timer = setInterval(() => {
+      if (measuring !== undefined || controller.signal.aborted) return;
+      measuring = measure().then(() => {
+        measuring = undefined;
+        if (hit !== undefined) controller.abort();
+      });
+    }, COPY_WATCH_INTERVAL_MS);
+    return {
+      signal: controller.signal,
+      stop: () => clearInterval(timer),
+      killed: () => controller.signal.aborted,
+      verdict: async () => {
+        await measuring;
+        await measure();
+        return hit;
+      },
     };
   }
 
@@ -201,17 +314,9 @@ class LiveSandbox implements Sandbox {
     await removeTree(this.sandboxDir);
   }
 
-  private ulimitFlags(): string[] {
-    const flags: string[] = [];
-    const limits = this.options.limits ?? {};
-    if (limits.addressSpaceKiB !== undefined) flags.push(`-v ${Math.floor(limits.addressSpaceKiB)}`);
-    if (limits.fileSizeKiB !== undefined) flags.push(`-f ${Math.floor(limits.fileSizeKiB)}`);
-    return flags;
-  }
-
   private run(
     argv: string[],
-    settings: { timeoutMs: number; maxOutputChars: number; mergeStderr: boolean; extraEnv?: Record<string, string> },
+    settings: { timeoutMs: number; maxOutputChars: number; mergeStderr: boolean; extraEnv?: Record<string, string>; signal?: AbortSignal },
   ): Promise<ProcessRunOutcome> {
     if (this.destroyed) return Promise.reject(new Error(`sandbox ${this.id} has been destroyed`));
     const extraEnv = { ...this.options.env, ...settings.extraEnv };
@@ -228,10 +333,12 @@ class LiveSandbox implements Sandbox {
       copyPath: this.hostPath,
       readOnlyPaths: [this.options.source.mirrorPath, ...(this.options.readOnlyPaths ?? [])],
       env: sandboxEnv(extraEnv),
+      tmpBytes: this.limits.tmpKiB * 1024,
+      user: this.commandUser,
     };
     return runProcess({
       ...settings,
-      argv: ["bwrap", ...bwrapArgs(layout), "--", ...argv],
+      argv: ["bwrap", ...bwrapArgs(layout), "--", ...privilegeDropArgv(this.commandUser), ...argv],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     });
   }

@@ -25,8 +25,14 @@ export async function runBashTool(sandbox: Sandbox, command: string, options: Ba
     const text =
       `The command was still running after ${seconds} s, so it and everything it started were killed. ` +
       `Avoid commands that wait for input or never end; try a smaller input, or wrap a slow step in \`timeout\`.` +
-      partial;
+      partial +
+      (result.limit === undefined ? "" : `\n${result.limit.message}`);
     return { kind: "observation", text, timedOut: true };
+  }
+  if (result.limit !== undefined) {
+    // The limit's sentence goes last, where the model looks for why the command ended.
+    const separator = result.output === "" || result.output.endsWith("\n") ? "" : "\n";
+    return { kind: "observation", text: `${result.output}${separator}${result.limit.message}` };
   }
   return { kind: "observation", text: result.output === "" ? NO_OUTPUT_NOTE : result.output };
 }

@@ -20,6 +20,7 @@ import {
   viewHeader,
 } from "./editorText.js";
 
+import { formatBytes, readHead, readLineWindow, WHOLE_FILE_BYTES, WINDOW_SCAN_BYTES } from "./largeFile.js";
 export const DEFAULT_EDITOR_MAX_OUTPUT_CHARS = 16_000;
 export const EDITOR_COMMANDS = ["view", "create", "str_replace", "insert", "undo_edit"] as const;
 
@@ -107,6 +108,7 @@ export class FileEditor {
     }
     if (!stat.isFile()) throw new EditorRefusal(`${args.path} is neither a regular file nor a directory.`);
     const text = readTextFile(hostPath, args.path);
+    if (stat.size > WHOLE_FILE_BYTES) return this.viewLarge(args, hostPath, stat.size);
     const lines = splitLines(text);
     let first = 1;
     let last = lines.length;
@@ -130,13 +132,41 @@ export class FileEditor {
   }
 
   private create(args: EditorArguments, hostPath: string): string {
+  /** A window of a file too large to read whole: its line count stays unknown, and the model is pointed at bash. */
+  private viewLarge(args: EditorArguments, hostPath: string, size: number): string {
+    if (looksBinary(readHead(hostPath, 8192))) throw new EditorRefusal(binaryMessage(args.path));
+    const [start, end] = args.view_range ?? [1, -1];
+    if (start < 1) throw new EditorRefusal(`view_range starts at ${start}, but lines are numbered from 1.`);
+    if (end !== -1 && end < start) {
+      throw new EditorRefusal(`view_range [${start}, ${end}] ends before it starts; use -1 as the end to read to the last line.`);
+    }
+    // The budget leaves room for the header, and each line's number and tab come out of it too.
+    const window = readLineWindow(hostPath, start, end, this.maxOutputChars - 400, { lineOverhead: 8 });
+    if (window.beyondScan) {
+      throw new EditorRefusal(
+        `${args.path} is ${formatBytes(size)}, and line ${start} lies beyond its first ${formatBytes(WINDOW_SCAN_BYTES)}, ` +
+          `which is as far as str_replace_editor reads. Use bash instead, e.g. sed -n '${start},${start + 40}p' ${args.path}`,
+      );
+    }
+    if (window.lines.length === 0) {
+      throw new EditorRefusal(`view_range starts at ${start}, but ${args.path} has lines 1 to ${window.totalLines ?? 0}.`);
+    }
+    const lastShown = start + window.lines.length - 1;
+    const ofTotal = window.totalLines === undefined ? "" : ` of ${window.totalLines}`;
+    return (
+      `${args.path} is a large file (${formatBytes(size)}); showing lines ${start}-${lastShown}${ofTotal}. ` +
+      `Use view_range for other parts, or grep -n / sed -n through bash to search it:\n${numberLines(window.lines, start)}`
+    );
+  }
+
     if (args.file_text === undefined) throw new EditorRefusal("create needs file_text, the full content of the new file.");
     if (lstatOrUndefined(hostPath)) {
       throw new EditorRefusal(alreadyExistsMessage(args.path));
     }
-    fs.mkdirSync(path.dirname(hostPath), { recursive: true });
+    const firstNewDir = fs.mkdirSync(path.dirname(hostPath), { recursive: true });
     fs.writeFileSync(hostPath, args.file_text, { flag: "wx" });
     this.remember(hostPath, null);
+    this.handOver(hostPath, firstNewDir);
     return createdMessage(args.path, args.file_text);
   }
 
@@ -185,14 +215,33 @@ export class FileEditor {
 
   private undo(args: EditorArguments, hostPath: string): string {
     const previous = this.history.get(hostPath);
+    this.handOver(hostPath);
     if (!previous || previous.length === 0) throw new EditorRefusal(`There is no earlier edit of ${args.path} to undo.`);
     const content = previous.pop() as string | null;
     if (content === null) {
       fs.rmSync(hostPath, { force: true });
       return `Undid the creation of ${args.path}; the file is gone again.`;
+    this.handOver(hostPath);
     }
     fs.writeFileSync(hostPath, content);
     return undoneMessage(args.path, content);
+  /**
+   * Under root, sandboxed commands run as the sandbox's own uid: a file (and any
+   * directories) the editor makes from the host must belong to it, or the agent
+   * could not change them with its next command.
+   */
+  private handOver(hostPath: string, firstNewDir?: string): void {
+    const user = this.sandbox.commandUser;
+    if (user === undefined) return;
+    if (firstNewDir !== undefined) {
+      const chain = path.relative(firstNewDir, path.dirname(hostPath)).split(path.sep).filter((part) => part !== "");
+      for (let depth = 0; depth <= chain.length; depth += 1) {
+        fs.lchownSync(path.join(firstNewDir, ...chain.slice(0, depth)), user.uid, user.gid);
+      }
+    }
+    fs.lchownSync(hostPath, user.uid, user.gid);
+  }
+
   }
 
   private write(hostPath: string, before: string, after: string): void {
@@ -223,6 +272,11 @@ function statOrUndefined(hostPath: string): fs.Stats | undefined {
 }
 
 function lstatOrUndefined(hostPath: string): fs.Stats | undefined {
+function binaryMessage(shownPath: string): string {
+  return `${shownPath} looks like a binary file; it cannot be shown or edited here.`;
+}
+
+/** Whole-file reads are for files up to WHOLE_FILE_BYTES; callers check the size first, and this checks again. */
   try {
     return fs.lstatSync(hostPath);
   } catch {
@@ -230,9 +284,18 @@ function lstatOrUndefined(hostPath: string): fs.Stats | undefined {
   }
 }
 
+function tooLargeToEditMessage(shownPath: string, size: string): string {
+  return (
+    `${shownPath} is ${size}, too large for str_replace_editor to edit ` +
+    `(it edits files up to ${formatBytes(WHOLE_FILE_BYTES)}). Change it through bash instead, e.g. with sed -i or a short script.`
+  );
+}
+
 function readTextFile(hostPath: string, shownPath: string): string {
-  const content = fs.readFileSync(hostPath);
-  if (looksBinary(content)) throw new EditorRefusal(`${shownPath} looks like a binary file; it cannot be shown or edited here.`);
+  const content = readHead(hostPath, WHOLE_FILE_BYTES + 1);
+  if (content.length > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, `over ${formatBytes(WHOLE_FILE_BYTES)}`));
+  if (looksBinary(content)) throw new EditorRefusal(binaryMessage(shownPath));
+  if (stat.size > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, formatBytes(stat.size)));
   return content.toString("utf8");
 }
 

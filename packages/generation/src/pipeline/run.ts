@@ -1,11 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { z } from "zod";
 import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, RetryableStageError, sha256Hex, type CorruptFile, type StageExecution } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
+import { defaultCacheRoot, defaultSandboxRoot } from "../sandbox/privateDir.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
 import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstrations.js";
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
@@ -48,7 +48,8 @@ export async function planTasks(
   const repoName = params.repoName ?? path.basename(path.resolve(params.repo));
   const commits = await selectCommits(params.repo, Array.isArray(params.commits) ? { commits: params.commits } : params.commits);
   if (commits.length === 0) throw new Error(`${params.repo}: no commits in the selection window`);
-  const cacheRoot = path.join(os.tmpdir(), "sera-cache");
+  // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
+  const cacheRoot = defaultCacheRoot();
   const tasks: SampledTask[] = [];
   const sources = new Map<string, PreparedSource>();
   const codeFolders: Record<string, string>[] = [];
@@ -107,7 +108,7 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
     if (!record.instanceId) return;
     appendFileSync(path.join(instancesDir, record.instanceId, "calls.jsonl"), JSON.stringify(record) + "\n");
   });
-  const sandboxRoot = existsSync("/dev/shm") ? "/dev/shm/sera-sandboxes" : path.join(os.tmpdir(), "sera-sandboxes");
+  const sandboxRoot = defaultSandboxRoot();
 
   const counts = { done: 0, verified: 0, failed: 0, rollouts: 0, outputTokens: 0 };
   const started = Date.now();

@@ -1,14 +1,17 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { sqlString } from "@sera/core";
+import { lockConnection, sqlString } from "@sera/core";
 import { rolloutKey, type SourceRecords } from "./source.js";
+import { checkWherePredicate, WherePredicateError } from "./where-sql.js";
 
 /**
  * The user's SQL condition over the rollouts, evaluated where the stage runs: workers never open
  * the store, so the sources' record files are loaded into an in-memory DuckDB instead. The
  * rollouts table gets the generation schema's types (so `self_check = true` works even when every
  * value in a small run is null); the other tables are there for subqueries, with inferred types.
+ * Once the files are loaded the connection is locked (no file access, no extensions, settings frozen)
+ * and the condition is checked to be one expression before it runs (where-sql.ts).
  */
 
 const rolloutColumns: Record<string, string> = {
@@ -43,12 +46,14 @@ export async function rolloutsMatching(sources: readonly SourceRecords[], where:
         `CREATE TABLE ${table} AS SELECT * FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', union_by_name = true, sample_size = -1, maximum_object_size = 268435456)`,
       );
     }
+    await lockConnection(connection);
+    const statement = await checkWherePredicate(connection, where, new Set(["rollouts", ...companionTables]));
     let rows: Record<string, unknown>[];
     try {
-      const reader = await connection.runAndReadAll(`SELECT run_id, instance_id, phase, attempt FROM rollouts WHERE (${where})`);
+      const reader = await connection.runAndReadAll(statement);
       rows = reader.getRowObjectsJson() as Record<string, unknown>[];
     } catch (error) {
-      throw new Error(`params.where (${where}): ${(error as Error).message.split("\n")[0]}`);
+      throw new WherePredicateError(where, (error as Error).message.split("\n")[0]);
     }
     return new Set(rows.map((row) => `${row.run_id}\u0000${rolloutKey(String(row.instance_id), String(row.phase), Number(row.attempt))}`));
   } finally {

@@ -3,11 +3,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Message, Trajectory } from "@sera/core";
 import {
-  chatmlText,
   exportSft,
+  loadChatTemplate,
   measureExportThroughput,
   parseSftLine,
   Qwen3BpeCounter,
+  qwenSegments,
   readMiniSweAgentTrajFile,
   renderMessages,
   renderSample,
@@ -46,9 +47,8 @@ describe("exportSft", () => {
     const unfinished = trajectoryOf("unfinished", longTurns, "submitted (exit_cost)");
     const rendered = renderMessages(long);
     if ("dropped" in rendered) throw new Error("unexpected drop");
-    const sizes = rendered.messages.map((m) => chatmlText(m.role, m.content).length);
-    // Budget: everything up to the second assistant turn, not the final 700-odd characters.
-    const budget = sizes.slice(0, 5).reduce((a, b) => a + b, 0) + 10;
+    // Budget: everything up to the second assistant turn (rendered as the last turn), not the final 700-odd characters.
+    const budget = qwenSegments(rendered.messages, 4).join("").length;
     const tiny = trajectoryOf("tiny-budget", [{ role: "user", content: "z".repeat(budget) }, { role: "assistant", content: "", toolCalls: [call("9")] }]);
 
     const report = await exportSft([fits, long, chatty, unfinished, tiny], chars, { budget, batchSize: 2 });
@@ -75,19 +75,24 @@ describe("exportSft", () => {
     expect(one.samples).toHaveLength(4);
   });
 
-  it("on the real trajectories, worker counts equal in-process Qwen3 counts and truncation uses them", async () => {
+  it("on the real trajectories, worker counts equal Qwen3's count of the chat template's rendering, and truncation uses them", async () => {
     const bpe = Qwen3BpeCounter.load();
+    const template = loadChatTemplate();
     const expected = realTrajectories.map((trajectory) => {
       const rendered = renderMessages(trajectory);
       if ("dropped" in rendered) throw new Error("unexpected drop");
-      return rendered.messages.map((m) => bpe.count(chatmlText(m.role, m.content))).reduce((a, b) => a + b, 0);
+      return bpe.count(template.render(rendered.messages));
     });
     // A budget between the smallest and largest sample forces some truncation.
     const budget = Math.floor((Math.min(...expected) + Math.max(...expected)) / 2);
     const report = await withQwen3Counter({ workers: 2 }, (counter) => exportSft(realTrajectories, counter, { budget }));
     expect(report.samples.map((s) => s.totalTokens)).toEqual(expected);
+    expect(report.chatTemplate).toMatchObject({ mode: "qwen3-layout", firstMismatch: null });
     for (const sample of report.samples) {
       expect(sample.keptTokens).toBeLessThanOrEqual(budget);
+      // What the trainer tokenizes: the kept messages through the template, the last turn rendered as last.
+      const kept = (JSON.parse(sample.line) as { messages: { role: string; content: string }[] }).messages.map(({ role, content }) => ({ role, content }));
+      expect(sample.keptTokens).toBe(bpe.count(template.render(kept)));
       expect(sample.truncated).toBe(sample.totalTokens > budget);
       const back = parseSftLine(sample.line).trajectory;
       expect(back.messages.at(-1)?.role).toBe(sample.truncated ? "assistant" : back.messages.at(-1)?.role);

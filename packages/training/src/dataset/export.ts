@@ -1,10 +1,12 @@
 import type { Trajectory } from "@sera/core";
+import { loadChatTemplate } from "./format/chat-template.js";
+import { SegmentSource, type SegmentCheck } from "./format/chatml-layout.js";
 import { renderMessages, serializeSftLine } from "./format/render.js";
 import type { DropReason, RenderedSample, RenderOptions } from "./format/sample.js";
 import type { OpenAiTool } from "./format/tools.js";
 import { Qwen3TokenPool } from "./token-pool.js";
-import { CachedTokenCounter, chatmlText, type Qwen3Engine, type TokenCacheStats, type TokenCounter } from "./tokens.js";
-import { defaultTokenBudget, truncateToBudget, type Truncation } from "./truncate.js";
+import { CachedTokenCounter, type Qwen3Engine, type TokenCacheStats, type TokenCounter } from "./tokens.js";
+import { defaultTokenBudget, truncateToBudget, type Truncation, type TruncationOutcome } from "./truncate.js";
 
 export interface ExportOptions extends RenderOptions {
   /** Token budget per sample (default 32,768); leave a margin below the trainer's sequence length. */
@@ -37,11 +39,40 @@ export interface ExportReport {
   dropped: Partial<Record<ExportDropReason, number>>;
   /** Bytes of JSONL the samples make, newlines included. */
   outputBytes: number;
+  /** Which chat template the token counts follow and how its layout was checked. */
+  chatTemplate: SegmentCheck;
 }
 
 interface IndexedSample {
   sample: RenderedSample;
   index: number;
+  /** What the student's template renders for each message (the token budget counts these). */
+  segments: string[];
+}
+
+/**
+ * Truncate on the counted segments, then make the budget hold for what the trainer will render: the
+ * kept prefix ends on an assistant turn that is now the conversation's last, which a template may
+ * render differently (Qwen3 gives the last turn a think block even when empty). Walk back over
+ * assistant turns until the prefix, its last turn counted as last, fits.
+ */
+async function fitToBudget(
+  roles: readonly string[],
+  counts: readonly number[],
+  budget: number,
+  countAsLast: (lastIndex: number) => Promise<number>,
+): Promise<TruncationOutcome> {
+  const whole = truncateToBudget(roles, counts, budget);
+  if ("dropped" in whole || !whole.truncated) return whole;
+  let before = counts.slice(0, whole.keptMessages - 1).reduce((sum, count) => sum + count, 0);
+  for (let lastIndex = whole.keptMessages - 1; lastIndex >= 0; before -= counts[--lastIndex] ?? 0) {
+    if (roles[lastIndex] !== "assistant" || before + counts[lastIndex] > budget) continue;
+    const keptTokens = before + (await countAsLast(lastIndex));
+    if (keptTokens > budget) continue;
+    const keptMessages = lastIndex + 1;
+    return { ...whole, keptMessages, ratio: keptMessages / whole.totalMessages, keptTokens };
+  }
+  return { dropped: "no-assistant-within-budget" };
 }
 
 async function* inBatches<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
@@ -67,20 +98,25 @@ export async function exportSft(
   options: ExportOptions = {},
 ): Promise<ExportReport> {
   const budget = options.budget ?? defaultTokenBudget;
-  const report: ExportReport = { samples: [], dropped: {}, outputBytes: 0 };
+  const segmentSource = new SegmentSource(options.chatTemplate ?? loadChatTemplate());
+  const report: ExportReport = { samples: [], dropped: {}, outputBytes: 0, chatTemplate: segmentSource.check };
   const drop = (index: number, reason: ExportDropReason): void => {
     report.dropped[reason] = (report.dropped[reason] ?? 0) + 1;
     options.onDrop?.(index, reason);
   };
-  const finish = (rendered: IndexedSample[], counts: number[]): void => {
+  const finish = async (rendered: IndexedSample[], counts: number[]): Promise<void> => {
     let offset = 0;
-    for (const { sample, index } of rendered) {
+    for (const { sample, index, segments } of rendered) {
       const sampleCounts = counts.slice(offset, offset + sample.messages.length);
       offset += sample.messages.length;
-      const outcome = truncateToBudget(
+      const outcome = await fitToBudget(
         sample.messages.map((message) => message.role),
         sampleCounts,
         budget,
+        async (lastIndex) => {
+          const asLast = segmentSource.segments(sample.instanceId, sample.messages, lastIndex)[lastIndex];
+          return asLast === segments[lastIndex] ? sampleCounts[lastIndex] : (await counter.count([asLast]))[0];
+        },
       );
       if ("dropped" in outcome) {
         drop(index, outcome.dropped);
@@ -102,13 +138,13 @@ export async function exportSft(
       const index = position++;
       const result = renderMessages(trajectory, options.toolsFor ? { ...options, tools: options.toolsFor(trajectory) } : options);
       if ("dropped" in result) drop(index, result.dropped);
-      else rendered.push({ sample: result, index });
+      else rendered.push({ sample: result, index, segments: segmentSource.segments(result.instanceId, result.messages) });
     }
-    const texts = rendered.flatMap(({ sample }) => sample.messages.map((message) => chatmlText(message.role, message.content)));
+    const texts = rendered.flatMap(({ segments }) => segments);
     inflight.push(counter.count(texts).then((counts): [IndexedSample[], number[]] => [rendered, counts]));
-    if (inflight.length > 2) finish(...(await (inflight.shift() as (typeof inflight)[number])));
+    if (inflight.length > 2) await finish(...(await (inflight.shift() as (typeof inflight)[number])));
   }
-  for (const pending of inflight) finish(...(await pending));
+  for (const pending of inflight) await finish(...(await pending));
   return report;
 }
 

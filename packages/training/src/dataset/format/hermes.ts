@@ -1,33 +1,10 @@
 import type { Message, ToolCall, Trajectory } from "@sera/core";
 import { chooseAssistantText, splitAssistantText } from "./assistant-turn.js";
+import { toolSystemText } from "./chat-template.js";
 import { pythonJsonDumps } from "./python-json.js";
 import type { DropReason, RenderedOrDropped, SftMessage } from "./sample.js";
 import type { ResolvedRenderOptions } from "./resolve.js";
 import type { OpenAiTool } from "./tools.js";
-
-/**
- * System text in the layout Qwen3's template builds when tools are passed: the role line, a
- * `# Tools` section with one JSON signature per line inside <tools></tools>, then the calling
- * convention. The sentences are our own; the layout and the JSON skeleton are what matter to the
- * model. The trainer injects no tools, so they must live here.
- */
-export function hermesSystemText(roleLine: string, tools: readonly OpenAiTool[]): string {
-  return [
-    roleLine,
-    "",
-    "# Tools",
-    "",
-    "You can use the functions below. Each line between the <tools></tools> tags is one function signature in JSON:",
-    "<tools>",
-    ...tools.map((entry) => pythonJsonDumps(entry)),
-    "</tools>",
-    "",
-    'To use a function, answer with a JSON object holding its "name" and "arguments", wrapped in <tool_call></tool_call> tags:',
-    "<tool_call>",
-    '{"name": <function-name>, "arguments": <args-json-object>}',
-    "</tool_call>",
-  ].join("\n");
-}
 
 export function hermesToolCall(call: ToolCall): string | undefined {
   if (typeof call.arguments === "string") return undefined;
@@ -74,7 +51,9 @@ export function renderHermes(trajectory: Trajectory, options: ResolvedRenderOpti
   const history = trajectory.messages;
   const first = history[0];
   const roleLine = options.roleLine ?? (first?.role === "system" ? first.content : undefined);
-  messages.push({ role: "system", content: hermesSystemText(roleLine ?? options.defaultRoleLine, options.tools) });
+  // The trainer passes no tools to the template, so the system turn carries the tool instructions
+  // exactly as the student's template writes them when the served model is given `tools=`.
+  messages.push({ role: "system", content: toolSystemText(options.chatTemplate, roleLine ?? options.defaultRoleLine, options.tools) });
   let pendingResponses: string[] = [];
   const flushResponses = (): void => {
     if (pendingResponses.length === 0) return;

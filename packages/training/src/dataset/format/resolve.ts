@@ -1,4 +1,5 @@
 import type { Trajectory } from "@sera/core";
+import { loadChatTemplate, type ChatTemplate } from "./chat-template.js";
 import { defaultThinkTags, type ThinkMode, type ThinkTags } from "./assistant-turn.js";
 import { defaultRoleLine, type RenderOptions, type SftFormat } from "./sample.js";
 import { inferTools, type OpenAiTool } from "./tools.js";
@@ -15,6 +16,7 @@ export interface ResolvedRenderOptions {
   roleLine: string | undefined;
   defaultRoleLine: string;
   workdir: string;
+  chatTemplate: ChatTemplate;
 }
 
 export function resolveRenderOptions(trajectory: Trajectory, options: RenderOptions = {}): ResolvedRenderOptions {
@@ -31,5 +33,6 @@ export function resolveRenderOptions(trajectory: Trajectory, options: RenderOpti
     roleLine: options.roleLine,
     defaultRoleLine,
     workdir: options.workdir ?? "/testbed",
+    chatTemplate: options.chatTemplate ?? loadChatTemplate(),
   };
 }

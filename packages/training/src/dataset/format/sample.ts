@@ -1,4 +1,5 @@
 import type { ThinkMode, ThinkTags } from "./assistant-turn.js";
+import type { ChatTemplate } from "./chat-template.js";
 import type { OpenAiTool } from "./tools.js";
 
 export type SftFormat = "hermes" | "xml" | "raw";
@@ -31,6 +32,8 @@ export interface RenderOptions {
   roleLine?: string;
   /** Repository path named in the xml system text; keep it equal to the path the tools use. Default /testbed. */
   workdir?: string;
+  /** The student's chat template (default: the bundled Qwen3 tokenizer's); hermes takes its tool instructions from it. */
+  chatTemplate?: ChatTemplate;
 }
 
 export type DropReason =

@@ -151,12 +151,13 @@ describe("sera generation", () => {
       const failedCalls = queryJson(cwd, "SELECT status, count(*)::INTEGER AS n FROM model_calls WHERE status <> 'ok' GROUP BY status");
       expect(failedCalls.length).toBeGreaterThan(0);
 
-      // A teacher that cannot be reached fails every instance with model_error, and the run still completes.
+      // A teacher that cannot be reached is an outage, not the instances' failure: the run fails
+      // with the reason before any instance starts, and nothing is recorded as failed for good.
       const unreachable = writeExperiment(cwd, "down.yaml", generationExperiment("down", "http://127.0.0.1:9/v1", { functionsPerRepo: 3 }, { timeoutSeconds: 1, maxRetries: 0 }), repo, commit);
-      expect(sera(["run", unreachable], cwd).code).toBe(0);
-      expect(queryJson(cwd, "SELECT DISTINCT i.status, i.failure_reason FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'down'")).toEqual([
-        { status: "failed", failure_reason: "model_error" },
-      ]);
+      const down = sera(["run", unreachable], cwd);
+      expect(down.code).toBe(1);
+      expect(down.stdout).toMatch(/failed: exit code 75 — teacher unreachable before any instance started: http:\/\/127\.0\.0\.1:9\/v1 cannot be reached/);
+      expect(queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'down'")).toEqual([{ n: 0 }]);
     } finally {
       await flaky.stop();
     }

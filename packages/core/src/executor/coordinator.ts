@@ -93,6 +93,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     reportCorruptionToStderr(report);
   };
   const ownIdentity = processStartTime(process.pid);
+  const endedTransient = (last: RunEvent | undefined) =>
+    last?.event === "failed" && typeof last.detail?.exitCode === "number" && config.executor.retryExitCodes.includes(last.detail.exitCode);
 
   const record = (state: RunState, event: Omit<RunEvent, "at">) => {
     const full: RunEvent = { at: new Date().toISOString(), ...event };
@@ -136,10 +138,12 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
           state.phase = "active";
           record(state, { attempt: newest, event: "reattached", detail: { jobRef: handle.jobRef } });
         }
-      } else if (["failed", "timeout", "lost"].includes(summary.status) && !options.retryFailed && state.failures >= state.maxAttempts) {
+      } else if (["failed", "timeout", "lost"].includes(summary.status) && !options.retryFailed && !endedTransient(summary.lastEvent) && state.failures >= state.maxAttempts) {
         state.phase = "failed";
       }
-      if (options.retryFailed) state.failures = 0;
+      // A run whose last attempt said "temporary failure" (a retry exit code, e.g. a teacher outage)
+      // is not judged by it: each new `sera run` gives it a fresh budget, as --retry-failed would.
+      if (options.retryFailed || endedTransient(summary.lastEvent)) state.failures = 0;
     }
 
     const flush = async (waitMs: number) => {

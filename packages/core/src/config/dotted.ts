@@ -22,9 +22,11 @@ export function getPath(tree: unknown, path: string | string[]): unknown {
 /** Set a value, creating intermediate mappings. Returns false when a non-mapping blocks the path. */
 export function setPath(tree: Tree, path: string | string[], value: unknown): boolean {
   const keys = Array.isArray(path) ? path : splitPath(path);
+  // Only own keys are followed, so a path can never walk into Object.prototype.
+  if (keys.some((key) => key === "__proto__" || key === "constructor" || key === "prototype")) return false;
   let node: Tree = tree;
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (next === undefined) node[key] = {};
     else if (!isPlainObject(next)) return false;
     node = node[key] as Tree;

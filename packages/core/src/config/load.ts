@@ -5,6 +5,17 @@ import type { z } from "zod";
 import { ConfigError, describeValue } from "./errors.js";
 import { deepClone, getPath, isPlainObject, setPath, splitPath, type Tree } from "./dotted.js";
 import { experimentSchema, type LoadedExperiment } from "./experiment.js";
+import { RESERVED_KEYS, rejectReservedKeys, rejectUrlCredentials, reservedKeyProblem } from "./untrusted.js";
+
+/**
+ * YAML anchors and aliases are legitimate, but a few lines of nested aliases expand to billions of
+ * nodes (a "billion laughs" file). An experiment file needs a handful; past this many the file is refused.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+function parseYamlText(text: string): unknown {
+  return parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES });
+}
 
 /**
  * Loading an experiment file: YAML → `extends:` chain merged (child wins, lists replace) →
@@ -21,6 +32,8 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const origins = new Map<string, string>();
   const raw = readWithExtends(path.resolve(file), origins, []);
   for (const assignment of options.overrides ?? []) applyOverride(raw, assignment, origins);
+  // Secrets in URLs would be copied into run.json, job.json and the store; refuse them up front.
+  rejectUrlCredentials(raw, (dotted) => originOf(origins, dotted, displayName(file)));
   const config = validate(experimentSchema, raw, displayName(file), origins);
   return { file: path.resolve(file), config, raw, origins };
 }
@@ -40,16 +53,19 @@ function readYamlTree(file: string, referrer?: string): Tree {
   }
   let tree: unknown;
   try {
-    tree = parseYaml(text);
+    tree = parseYamlText(text);
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const line = error.linePos?.[0];
       throw new ConfigError(displayName(file), line ? `line ${line.line}` : "", `invalid YAML: ${error.message.split("\n")[0]}`);
     }
-    throw error;
+    // The yaml package reports an alias bomb (and other resource limits) as a plain Error.
+    const detail = /alias/i.test((error as Error).message) ? ` (more than ${MAX_YAML_ALIASES} alias uses)` : "";
+    throw new ConfigError(displayName(file), "", `invalid YAML: ${(error as Error).message.split("\n")[0]}${detail}`);
   }
   if (tree === null || tree === undefined) tree = {};
   if (!isPlainObject(tree)) throw new ConfigError(displayName(file), "", `expected a mapping at the top level, got ${describeValue(tree)}`);
+  rejectReservedKeys(tree, displayName(file));
   return tree;
 }
 
@@ -94,12 +110,15 @@ function applyOverride(raw: Tree, assignment: string, origins: Map<string, strin
   if (eq <= 0) throw new ConfigError("--set", assignment, "expected key=value, e.g. --set stages.train.params.lr=0.001");
   const key = assignment.slice(0, eq).trim();
   const text = assignment.slice(eq + 1);
+  const reserved = splitPath(key).find((part) => RESERVED_KEYS.has(part));
+  if (reserved !== undefined) throw new ConfigError("--set", key, reservedKeyProblem(reserved));
   let value: unknown;
   try {
-    value = text === "" ? "" : parseYaml(text);
+    value = text === "" ? "" : parseYamlText(text);
   } catch {
     value = text;
   }
+  rejectReservedKeys(value, "--set", key);
   if (key === "extends") throw new ConfigError("--set", key, "extends cannot be overridden from the command line");
   if (!setPath(raw, key, value)) throw new ConfigError("--set", key, `a parent of ${key} is not a mapping`);
   recordOrigins(value, "--set", origins, key);

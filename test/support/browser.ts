@@ -63,3 +63,32 @@ export async function openReport(browser: Browser, indexHtml: string, screenshot
   await page.close();
   return { charts, errors, networkRequests };
 }
+
+export interface RenderedNotebook {
+  /** Text of each table the notebook's cells drew. */
+  tables: string[];
+  /** Drawn vega mark items (points, line segments) in the chart's SVG. */
+  chartItems: number;
+  /** Console errors and uncaught page errors. */
+  errors: string[];
+  /** Requests for anything but the page's own origin (file:// for a page opened from disk). */
+  outsideRequests: string[];
+}
+
+/** Opens the built runs notebook at `url`, waits for the chart's SVG marks, and screenshots the page. */
+export async function openNotebook(browser: Browser, url: string, screenshot: string): Promise<RenderedNotebook> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  const outsideRequests: string[] = [];
+  const origin = url.startsWith("file://") ? "file://" : new URL(url).origin;
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("request", (request) => !request.url().startsWith(origin) && !request.url().startsWith("data:") && outsideRequests.push(request.url()));
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll("svg g.role-mark path").length > 0, null, { timeout: 20_000 }).catch(() => undefined);
+  const tables = await page.$$eval("table.runs-table", (elements) => elements.map((table) => table.textContent ?? ""));
+  const chartItems = await page.$$eval("svg g.role-mark path", (elements) => elements.length);
+  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.close();
+  return { tables, chartItems, errors, outsideRequests };
+}

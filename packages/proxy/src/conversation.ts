@@ -1,4 +1,5 @@
-import { AGENT_SYSTEM_PROMPT, renderInstanceTask } from "@sera/generation";
+import fs from "node:fs";
+import { AGENT_SYSTEM_PROMPT, lineNumberAt, renderInstanceTask } from "@sera/generation";
 import { blocksText, isText, isToolResult, isToolUse, stripReminders, type ContentBlock, type MessagesRequest, type ToolUseBlock } from "./anthropic.js";
 import { formatObservation } from "./observations.js";
 import { PathMap, workdirFromSystem } from "./paths.js";
@@ -98,10 +99,26 @@ function toolMessage(toolUseId: string, text: string, isError: boolean, request:
   const use = findToolUse(request, toolUseId);
   const kind: CallKind | undefined = use ? kindOfClientTool[use.name] : undefined;
   const filePath = typeof use?.input.file_path === "string" ? use.input.file_path : undefined;
-  const content = kind
-    ? formatObservation({ kind, shownPath: filePath && paths.toShown(filePath), realPath: filePath }, { text, isError }, paths)
+  const context: CallContext | undefined = kind && { kind, shownPath: filePath && paths.toShown(filePath), realPath: filePath };
+  if (context && use && kind === "str_replace" && typeof use.input.new_string === "string") context.snippet = snippetOnDisk(filePath, use.input.new_string);
+  const content = context
+    ? formatObservation(context, { text, isError }, paths)
     : paths.textToShown(stripReminders(text));
   return { role: "tool", tool_call_id: toolUseId, content };
+}
+
+/** Where an edit's new text sits in the file now: the best guess at its snippet without the proxy's record. */
+function snippetOnDisk(realPath: string | undefined, newText: string): { first: number; last: number } | undefined {
+  if (!realPath || newText === "") return undefined;
+  try {
+    const text = fs.readFileSync(realPath, "utf8");
+    const offset = text.indexOf(newText);
+    if (offset < 0) return undefined;
+    const first = lineNumberAt(text, offset);
+    return { first, last: first + (newText.replace(/\n$/, "").match(/\n/g)?.length ?? 0) };
+  } catch {
+    return undefined;
+  }
 }
 
 const kindOfClientTool: Record<string, CallKind> = { Bash: "bash", Read: "view-file", Edit: "str_replace", Write: "create" };

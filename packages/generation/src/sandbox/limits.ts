@@ -47,9 +47,16 @@ export function resolveLimits(limits: SandboxLimits | undefined): ResolvedLimits
   return merged;
 }
 
-/** The `ulimit` flags the command's shell applies to itself before it runs the command. */
-export function ulimitFlags(limits: ResolvedLimits): string[] {
-  return [`-v ${limits.addressSpaceKiB}`, `-f ${limits.fileSizeKiB}`, `-u ${limits.processes}`];
+/**
+ * The `ulimit` flags the command's shell applies to itself before it runs the
+ * command. Without isolation there is no uid or user namespace of the
+ * sandbox's own, and RLIMIT_NPROC would count every process of the user on
+ * the host, so the process limit applies only with `ownProcessCount`.
+ */
+export function ulimitFlags(limits: ResolvedLimits, ownProcessCount: boolean): string[] {
+  const flags = [`-v ${limits.addressSpaceKiB}`, `-f ${limits.fileSizeKiB}`];
+  if (ownProcessCount) flags.push(`-u ${limits.processes}`);
+  return flags;
 }
 
 export type LimitKind = "memory" | "processes" | "file_size" | "disk" | "copy_size";

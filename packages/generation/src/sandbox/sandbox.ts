@@ -196,7 +196,7 @@ class LiveSandbox implements Sandbox {
     const watch = this.watchCopy();
     let outcome: ProcessRunOutcome;
     try {
-      outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits)), {
+      outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits, !unmounted)), {
         timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
         mergeStderr: true,

@@ -81,6 +81,12 @@ describe("sera-dataset: selection", () => {
     expect(card.lineage.sources[0]).toMatchObject({ runId: "gen0000000000001", kind: "generation", experiment: "handmade", repos: ["demo"], teacher: "hand-written", rollouts: 8 });
     const readme = readFileSync(path.join(run.outDir, "README.md"), "utf8");
     expect(readme).toContain("| selection | t1-self-check-not-yes | 1 |");
+    expect(card.chatTemplate).toMatchObject({ mode: "qwen3-layout", firstMismatch: null });
+    expect(card.chatTemplate.checkedSamples).toBeGreaterThan(0);
+    // The preview is one SFT line as Qwen3's template renders it: system turn with the template's tool section first.
+    const preview = readFileSync(path.join(run.outDir, "rendered-preview.txt"), "utf8");
+    expect(preview).toMatch(/^<\|im_start\|>system\n[\s\S]*# Tools\n\nYou may call one or more functions/);
+    expect(preview.endsWith("</tool_response><|im_end|>\n")).toBe(true);
     expect(readme).toContain("data/all-00000-of-00001.parquet");
     const last = emitted.filter((record) => "progress_total" in record).at(-1);
     expect(last).toMatchObject({ progress_done: 5, progress_total: 5, samples: 5 });
@@ -141,6 +147,12 @@ describe("sera-dataset: filters", () => {
     expect(dropCounts(card)).toEqual({ "filter/sql-predicate": 4 });
     await expect(buildDataset(datasetExecution("gen0000000000002", source, { where: "no_such_column > 1" }).run)).rejects.toThrow(
       /^params\.where \(no_such_column > 1\): .*no_such_column/,
+    );
+  });
+
+  it("names params.studentTokenizer when the student's tokenizer folder has no chat template", async () => {
+    await expect(buildDataset(datasetExecution("gen0000000000002", source, { studentTokenizer: "/nonexistent/student" }).run)).rejects.toThrow(
+      "params.studentTokenizer: /nonexistent/student: no such tokenizer folder or tokenizer_config.json",
     );
   });
 });

@@ -58,6 +58,11 @@ export const datasetParamsSchema = z
     verificationThreshold: z.number().min(0).max(1).nullable().default(null),
     /** Tokens per sample (Qwen3, ChatML); longer samples are cut after the last assistant turn that fits. */
     tokenBudget: z.number().int().min(64).default(defaultTokenBudget),
+    /**
+     * The student's tokenizer folder (or its tokenizer_config.json): its chat template writes the
+     * hermes tool instructions and renders the text the budget counts. Null: the bundled Qwen3.
+     */
+    studentTokenizer: z.string().min(1).nullable().default(null),
     /** Keep samples whose truncation ratio (kept / total messages) is at least this. */
     ratioFloor: z.number().min(0).max(1).default(defaultRatioThreshold),
     /** Then keep at most this many, best ratio first (null: no cap). */

@@ -13,6 +13,8 @@ import type { DatasetParams } from "./params.js";
 import { DropLedger, selectCandidates, type Candidate } from "./select.js";
 import { Spool, writeShards, type SpooledLine } from "./shards.js";
 import { readSource, readTrajectoryFile, trajectoryFileOf, type SourceRecords } from "./source.js";
+import { loadChatTemplate, type ChatTemplate } from "../dataset/format/chat-template.js";
+import type { SegmentCheck } from "../dataset/format/chatml-layout.js";
 
 /**
  * The `sera-dataset` stage body: read the sources' records, select and filter rollouts, render,
@@ -57,7 +59,7 @@ function lineageOf(source: SourceRecords): SourceLineage {
 
 export async function buildDataset(run: StageExecution<DatasetParams>): Promise<DatasetCard> {
   const { params, outDir } = run;
-  for (const stale of ["data", "records", "work", "card.json", "README.md"]) rmSync(path.join(outDir, stale), { recursive: true, force: true });
+  for (const stale of ["data", "records", "work", "card.json", "README.md", "rendered-preview.txt"]) rmSync(path.join(outDir, stale), { recursive: true, force: true });
   const sources = openSources(run);
   const ledger = new DropLedger();
   const { candidates, considered } = await selectCandidates(sources, params, ledger);
@@ -74,6 +76,14 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   progress(true);
   const started = performance.now();
   let outputBytes = 0;
+  let chatTemplate: ChatTemplate;
+  try {
+    chatTemplate = loadChatTemplate(params.studentTokenizer ?? undefined);
+  } catch (error) {
+    throw new Error(`params.studentTokenizer: ${(error as Error).message}`);
+  }
+  let templateCheck: SegmentCheck | undefined;
+  let previewLine: string | undefined;
   await withQwen3Counter({ workers: params.workers }, async (counter) => {
     const fed: Candidate[] = [];
     const tools = new WeakMap<Trajectory, readonly OpenAiTool[] | undefined>();
@@ -101,6 +111,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
     }
     const report = await exportSft(trajectories(), counter, {
       format: params.format,
+      chatTemplate,
       keepThinking: params.thinking.keep,
       thinkMode: params.thinking.mode,
       thinkTags: params.thinking.tags,
@@ -109,10 +120,14 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
       enforceSubmit: params.enforceSubmit,
       budget: params.tokenBudget,
       toolsFor: (trajectory) => tools.get(trajectory),
-      onSample: ({ line, ...sample }) => fitted.push({ candidate: fed[sample.index], sample, line: spool.append(line) }),
+      onSample: ({ line, ...sample }) => {
+        previewLine ??= line;
+        fitted.push({ candidate: fed[sample.index], sample, line: spool.append(line) });
+      },
       onDrop: (index, reason) => ledger.add(fed[index], reason === "no-assistant-within-budget" ? "budget" : "render", reason),
     });
     outputBytes = report.outputBytes;
+    templateCheck = report.chatTemplate;
   });
   const exportSeconds = (performance.now() - started) / 1000;
   progress(true);
@@ -169,6 +184,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
       subsets: [...subsets].map(([size, members]) => ({ size, samples: members.length })),
     },
     drops: ledger.counts(),
+    chatTemplate: templateCheck!,
     tokens: {
       budget: params.tokenBudget,
       kept: distribution(kept.map((sample) => sample.keptTokens)),
@@ -190,6 +206,11 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   };
   writeRecords(run, card, selected.map((item, rank) => ({ fitted: item.entry, rank })), subsetRank, sizes, ledger);
   writeFileSync(path.join(outDir, "card.json"), JSON.stringify(card, null, 2) + "\n");
+  // One sample exactly as the trainer's template turns it into text, for a look before training.
+  if (previewLine !== undefined) {
+    const messages = (JSON.parse(previewLine) as { messages: { role: string; content: string }[] }).messages;
+    writeFileSync(path.join(outDir, "rendered-preview.txt"), chatTemplate.render(messages.map(({ role, content }) => ({ role, content }))));
+  }
   writeFileSync(path.join(outDir, "README.md"), renderCardMarkdown(card));
   emitSummary(run, card, outputBytes, exportSeconds);
   return card;

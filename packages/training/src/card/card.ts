@@ -1,6 +1,7 @@
 import type { DatasetParams } from "../build/params.js";
 import type { DropStage } from "../build/select.js";
 import type { Bin, Distribution } from "./distribution.js";
+import type { SegmentCheck } from "../dataset/format/chatml-layout.js";
 
 /**
  * The dataset card: what a dataset holds, what was removed and why, and where every sample came
@@ -50,6 +51,8 @@ export interface DatasetCard {
   };
   drops: { stage: DropStage; reason: string; count: number }[];
   tokens: { budget: number; kept: Distribution; original: Distribution; keptHistogram: Bin[]; originalHistogram: Bin[] };
+  /** The student chat template the texts and token counts follow, and how its layout was checked. */
+  chatTemplate: SegmentCheck;
   truncation: { truncated: number; ratioFloor: number; topN: number | null; ratio: Distribution; ratioHistogram: Bin[] };
   lineage: { seraVersion: string; sources: SourceLineage[]; subsetSeed: number | null; params: DatasetParams };
   files: CardFile[];
@@ -94,7 +97,9 @@ export function renderCardMarkdown(card: DatasetCard): string {
     `# SFT dataset ${card.runId}`,
     "",
     `Built by sera ${card.lineage.seraVersion} (stage \`${card.stage}\` of experiment \`${card.experiment}\`), format **${card.format}**,`,
-    `token budget ${card.tokens.budget} (Qwen3 tokens, ChatML), truncation-ratio floor ${card.truncation.ratioFloor}${card.truncation.topN !== null ? `, at most ${card.truncation.topN} samples` : ""}.`,
+    `token budget ${card.tokens.budget} (Qwen3 tokens of the text the student's chat template renders), truncation-ratio floor ${card.truncation.ratioFloor}${card.truncation.topN !== null ? `, at most ${card.truncation.topN} samples` : ""}.`,
+    "",
+    `Chat template: \`${card.chatTemplate.configPath}\` (${card.chatTemplate.mode === "qwen3-layout" ? `Qwen3 layout, checked against the template on ${card.chatTemplate.checkedSamples} samples` : `rendered by the template for every sample; it differs from Qwen3's layout from sample ${card.chatTemplate.firstMismatch}`}); \`rendered-preview.txt\` shows one sample as the trainer will see it.`,
     "",
     "## Counts",
     "",

@@ -155,6 +155,16 @@ while True:
     expect(burst.limit?.kind).toBe("copy_size");
   });
 
+  it("leave the process limit out without isolation, where it would count the user's whole host", async () => {
+    const isolated = await newSandbox();
+    expect((await isolated.exec("ulimit -u")).output).toBe("48\n");
+    const unisolated = await createSandbox({ source, root: path.join(workDir, "sandboxes"), isolation: "none", limits: SMALL_LIMITS });
+    sandboxes.push(unisolated);
+    const hostLimit = (await unisolated.exec("ulimit -u; ulimit -f")).output.split("\n");
+    expect(hostLimit[0]).not.toBe("48");
+    expect(hostLimit[1]).toBe("1024"); // The file size limit still applies (bash counts KiB).
+  });
+
   it("reject a limit that is not a positive number, naming it", async () => {
     await expect(createSandbox({ source, root: path.join(workDir, "sandboxes"), isolation: "bwrap", limits: { processes: 0 } })).rejects.toThrow(
       "sandbox limit processes must be a positive number, got 0",

@@ -98,6 +98,21 @@ describe("private cache and sandbox directories", () => {
     await expect(prepareSource(repoPath, "HEAD", cache)).rejects.toThrow(`has mode 777`);
   });
 
+  it("a repository owned by another user is refused with one line, since git's exception list is not read", async () => {
+    const theirs = path.join(workDir, "their-repo");
+    expect(spawnSync("cp", ["-a", repoPath, theirs]).status).toBe(0);
+    chownToNobody(theirs);
+    await expect(prepareSource(theirs, "HEAD", freshCache())).rejects.toThrow(
+      `${theirs} is owned by uid 65534, not by you (uid ${myUid}); sera does not run git in other users' repositories`,
+    );
+  });
+
+  it("say which directory cannot be created", () => {
+    const blocker = path.join(workDir, "blocker");
+    fs.writeFileSync(blocker, "");
+    expect(() => ensurePrivateDir(path.join(blocker, "cache"), "cache")).toThrow(`cannot create cache directory ${blocker}/cache (`);
+  });
+
   it("default to per-user locations, never a fixed name in a shared directory", () => {
     expect(defaultCacheRoot({ HOME: "/home/ada" })).toBe("/home/ada/.cache/sera");
     expect(defaultCacheRoot({ HOME: "/home/ada", XDG_CACHE_HOME: "/xdg" })).toBe("/xdg/sera");

@@ -54,14 +54,20 @@ export function defaultSandboxRoot(env: NodeJS.ProcessEnv = process.env): string
  */
 export function ensurePrivateDir(dir: string, role: string): string {
   const absolute = path.resolve(dir);
-  fs.mkdirSync(path.dirname(absolute), { recursive: true });
-  try {
-    fs.mkdirSync(absolute, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  const stat = fs.lstatSync(absolute);
   const hint = `; use a directory of your own (set ${role === "sandbox" ? SANDBOX_DIR_ENV : CACHE_DIR_ENV})`;
+  let stat: fs.Stats;
+  try {
+    fs.mkdirSync(path.dirname(absolute), { recursive: true });
+    try {
+      fs.mkdirSync(absolute, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    stat = fs.lstatSync(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new PrivateDirError(`cannot create ${role} directory ${absolute} (${code})${hint}`);
+  }
   if (stat.isSymbolicLink()) throw new PrivateDirError(`${role} directory ${absolute} is a symbolic link, not a directory${hint}`);
   if (!stat.isDirectory()) throw new PrivateDirError(`${role} directory ${absolute} is not a directory${hint}`);
   if (stat.uid !== currentUid()) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { writeJsonAtomic, type StageExecution } from "@sera/core";
-import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, openAIChatModel, patchRecall, prepareSource, sandboxLimitsFromParams, type PreparedSource } from "@sera/generation";
+import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir, openAIChatModel, patchRecall, prepareSource, sandboxLimitsFromParams, type PreparedSource } from "@sera/generation";
 import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
@@ -69,7 +69,8 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
   const serving = await serveModel(run, checkpoint);
   const instancesDir = path.join(run.outDir, "instances");
   const outcomes = new Map<string, InstanceOutcome>();
-  const sandboxRoot = defaultSandboxRoot();
+  // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
+  const sandboxRoot = ensurePrivateDir(defaultSandboxRoot(), "sandbox");
   const progress = () => run.emit({ progress_done: outcomes.size, progress_total: tasks.length });
   try {
     const model = openAIChatModel({

@@ -5,7 +5,7 @@ import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, Retrya
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
-import { defaultCacheRoot, defaultSandboxRoot } from "../sandbox/privateDir.js";
+import { defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir } from "../sandbox/privateDir.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
 import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstrations.js";
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
@@ -108,7 +108,8 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
     if (!record.instanceId) return;
     appendFileSync(path.join(instancesDir, record.instanceId, "calls.jsonl"), JSON.stringify(record) + "\n");
   });
-  const sandboxRoot = defaultSandboxRoot();
+  // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
+  const sandboxRoot = ensurePrivateDir(defaultSandboxRoot(), "sandbox");
 
   const counts = { done: 0, verified: 0, failed: 0, rollouts: 0, outputTokens: 0 };
   const started = Date.now();

@@ -9,6 +9,8 @@ import "@sera/evaluation"; // registers the sera-eval and swebench-harness stage
 import { datasetBuildCommand } from "./commands/dataset-build.js";
 import { datasetStatsCommand } from "./commands/dataset-stats.js";
 import { ingestCommand } from "./commands/ingest.js";
+import { claudeCommand } from "./commands/claude.js";
+import { proxyCommand } from "./commands/proxy.js";
 import { initCommand } from "./commands/init.js";
 import { inventoryCommand } from "./commands/inventory.js";
 import { modelServeCommand } from "./commands/model-serve.js";
@@ -220,6 +222,48 @@ async function main(): Promise<void> {
           .option("wait", { type: "number", default: 60, describe: "seconds to wait while a coordinator holds the store" })
           .option("json", { type: "boolean" }),
       (a) => run(() => ingestCommand({ path: a.path, store: a.store, experiment: a.experiment, waitSeconds: a.wait, json: a.json }))(),
+    )
+    .command(
+      "proxy",
+      "serve the Anthropic Messages API for Claude Code in front of a SERA model on an OpenAI-compatible server (vLLM, SGLang)",
+      (y) =>
+        y
+          .option("endpoint", { type: "string", demandOption: true, describe: "the model server's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1" })
+          .option("model", { type: "string", describe: "served model name (default: the one the endpoint lists)" })
+          .option("port", { type: "number", default: 8082 })
+          .option("host", { type: "string", default: "127.0.0.1" })
+          .option("workdir", { type: "string", describe: "the repository /testbed stands for when Claude Code does not say (default: here)" })
+          .option("record", { type: "boolean", describe: "keep each session as a trajectory and ingest it into the store when the proxy stops" })
+          .option("api-key-env", { type: "string", describe: "environment variable holding the model server's API key" })
+          .option("quiet", { type: "boolean" })
+          .options(storeOptions),
+      (a) => run(() => proxyCommand({ endpoint: a.endpoint, model: a.model, port: a.port, host: a.host, workdir: a.workdir, record: a.record, store: a.store, experiment: a.experiment, apiKeyEnv: a.apiKeyEnv, quiet: a.quiet }))(),
+    )
+    .command(
+      "claude",
+      "run Claude Code on a SERA model through sera proxy: sera claude --endpoint URL [-- claude args]",
+      (y) =>
+        y
+          .option("endpoint", { type: "string", describe: "the model server's OpenAI-compatible base URL" })
+          .option("checkpoint", { type: "string", describe: "a sera-train run id (prefix): print (or --launch) the vLLM command for its final model and use it" })
+          .option("launch", { type: "boolean", describe: "with --checkpoint: start vLLM here and stop it when Claude Code exits" })
+          .option("model", { type: "string", describe: "served model name (default: the endpoint's, or sera)" })
+          .option("port", { type: "number", default: 0, describe: "proxy port (default: a free one)" })
+          .option("record", { type: "boolean", describe: "ingest the session into the store when Claude Code exits" })
+          .option("api-key-env", { type: "string" })
+          .option("vllm-port", { type: "number", default: 8000 })
+          .option("max-model-len", { type: "number", default: 32768 })
+          .option("tensor-parallel", { type: "number", default: 1 })
+          .option("claude-bin", { type: "string", describe: "the Claude Code executable (default: claude on PATH)" })
+          .options(storeOptions),
+      (a) =>
+        run(() =>
+          claudeCommand({
+            endpoint: a.endpoint, checkpoint: a.checkpoint, launch: a.launch, model: a.model, port: a.port, record: a.record, store: a.store,
+            experiment: a.experiment, apiKeyEnv: a.apiKeyEnv, vllmPort: a.vllmPort, maxModelLen: a.maxModelLen, tensorParallel: a.tensorParallel,
+            claudeBin: a.claudeBin, claudeArgs: a._.slice(1).map(String),
+          }),
+        )(),
     )
     .command("train", "training runs: preview their trainer configs and job scripts, or play the CPU stand-in trainer", (y) =>
       y

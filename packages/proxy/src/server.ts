@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { toolDefinitions } from "@sera/generation";
+import type { ForeignSummary } from "@sera/training";
 import { errorBody, messagesRequestSchema, type MessagesRequest } from "./anthropic.js";
 import { ProxyState, translateConversation } from "./conversation.js";
 import type { SessionRecorder } from "./recording.js";
@@ -28,8 +29,8 @@ export interface ProxyServer {
   url: string;
   port: number;
   stats(): ProxyStats;
-  /** Stops serving; with a recorder, ingests the sessions first. */
-  close(): Promise<void>;
+  /** Stops serving; with a recorder, then ingests the recorded sessions and returns what was ingested. */
+  close(): Promise<ForeignSummary[]>;
 }
 
 function sessionIdOf(req: http.IncomingMessage, request: MessagesRequest): string {
@@ -179,7 +180,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      if (options.recorder) await options.recorder.ingest();
+      return options.recorder ? options.recorder.ingest() : [];
     },
   };
 }

@@ -119,3 +119,16 @@ export function alreadyExistsMessage(shownPath: string): string {
 export function undoneMessage(shownPath: string, restored: string): string {
   return `Undid the last edit of ${shownPath}. It now reads:\n${numberLines(splitLines(restored), 1)}`;
 }
+
+/** The file text after `insert`: `newStr` goes after line `insertLine` (0 = top), as whole lines. */
+export function textAfterInsert(text: string, insertLine: number, newStr: string): string {
+  let offset = 0;
+  for (let line = 0; line < insertLine; line += 1) {
+    const newline = text.indexOf("\n", offset);
+    offset = newline === -1 ? text.length : newline + 1;
+  }
+  let block = newStr.endsWith("\n") ? newStr : `${newStr}\n`;
+  // Appending after a last line that has no newline: end that line first.
+  if (offset === text.length && text !== "" && !text.endsWith("\n")) block = `\n${newStr}`;
+  return text.slice(0, offset) + block + text.slice(offset);
+}

@@ -16,6 +16,7 @@ import {
   occurrenceOffsets,
   notVerbatimMessage,
   splitLines,
+  textAfterInsert,
   undoneMessage,
   viewHeader,
 } from "./editorText.js";
@@ -199,15 +200,7 @@ export class FileEditor {
     if (args.insert_line < 0 || args.insert_line > lineCount) {
       throw new EditorRefusal(`insert_line must be between 0 and ${lineCount} (the number of lines in ${args.path}); got ${args.insert_line}.`);
     }
-    let offset = 0;
-    for (let line = 0; line < args.insert_line; line += 1) {
-      const newline = text.indexOf("\n", offset);
-      offset = newline === -1 ? text.length : newline + 1;
-    }
-    let block = args.new_str.endsWith("\n") ? args.new_str : `${args.new_str}\n`;
-    // Appending after a last line that has no newline: end that line first.
-    if (offset === text.length && text !== "" && !text.endsWith("\n")) block = `\n${args.new_str}`;
-    const updated = text.slice(0, offset) + block + text.slice(offset);
+    const updated = textAfterInsert(text, args.insert_line, args.new_str);
     this.write(hostPath, text, updated);
     const insertedLines = Math.max(1, splitLines(args.new_str).length);
     return editedMessage(args.path, updated, args.insert_line + 1, args.insert_line + insertedLines);

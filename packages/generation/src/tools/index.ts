@@ -10,6 +10,7 @@ export {
   numberLines,
   occurrenceOffsets,
   splitLines,
+  textAfterInsert,
   undoneMessage,
   viewHeader,
 } from "./editorText.js";

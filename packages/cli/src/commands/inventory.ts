@@ -12,7 +12,9 @@ export async function inventoryCommand(args: { repo: string; commit: string; jso
   try {
     result = await inventory(args.repo, args.commit, { languages, maxFolderDepth: args.maxDepth, codeFolder: args.codeFolder });
   } catch (error) {
-    throw new UsageError(`${args.repo}: ${(error as Error).message.split("\n")[0]}`);
+    const message = (error as Error).message.split("\n")[0];
+    // Messages about the repository itself already name it; others get it as a prefix.
+    throw new UsageError(message.includes(args.repo) ? message : `${args.repo}: ${message}`);
   }
   if (args.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + "\n");

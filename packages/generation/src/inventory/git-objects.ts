@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { stat } from "node:fs/promises";
 import { hardenedGitEnv } from "../sandbox/gitRun.js";
 
 /** Output cap for commands whose output size we cannot bound in advance (ls-tree, rev-list). */
@@ -31,6 +32,33 @@ export function runGit(repoPath: string, args: readonly string[], input?: string
   });
 }
 
+/**
+ * Why `revision` did not resolve: the path is missing, is not a git repository, the repository has
+ * no commits yet, or the revision is not one of its commits. Each gets its own message, because the
+ * fix differs (clone it, point at the clone, commit something, pick another revision).
+ */
+async function unresolvedCommitMessage(repoPath: string, revision: string): Promise<string> {
+  let stats;
+  try {
+    stats = await stat(repoPath);
+  } catch {
+    return `${repoPath}: no such folder (a local clone of the repository is expected here)`;
+  }
+  if (!stats.isDirectory()) return `${repoPath}: not a folder (a local clone of the repository is expected here)`;
+  try {
+    await runGit(repoPath, ["rev-parse", "--git-dir"]);
+  } catch {
+    return `${repoPath}: not a git repository (no .git found; clone the repository or run git init)`;
+  }
+  try {
+    const refs = await runGit(repoPath, ["for-each-ref", "--count=1", "--format=%(refname)"]);
+    if (refs.toString("utf8").trim() === "") return `${repoPath}: the repository has no commits yet, so ${revision} names nothing`;
+  } catch {
+    /* fall through to the plain answer */
+  }
+  return `not a commit in ${repoPath}: ${revision}`;
+}
+
 /** Resolves any revision to a full commit SHA; a bad one gives a single line naming it. */
 export async function resolveCommit(repoPath: string, revision: string): Promise<string> {
   // A leading dash would be read as an option by git.
@@ -41,7 +69,7 @@ export async function resolveCommit(repoPath: string, revision: string): Promise
     const out = await runGit(repoPath, ["rev-parse", "--verify", "--quiet", `${revision}^{commit}`]);
     return out.toString("utf8").trim();
   } catch {
-    throw new Error(`not a commit in ${repoPath}: ${revision}`);
+    throw new Error(await unresolvedCommitMessage(repoPath, revision));
   }
 }
 

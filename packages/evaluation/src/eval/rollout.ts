@@ -5,6 +5,7 @@ import {
   AGENT_SYSTEM_PROMPT,
   changedLines,
   createSandbox,
+  isTransientKind,
   sandboxEnvironment,
   renderInstanceTask,
   runAgent,
@@ -38,6 +39,8 @@ export interface InstanceOutcome {
   patch: string;
   patchLines: number;
   trajectoryFile: string;
+  /** The served model could not be reached (or answered 5xx/429 after retries): not a result, not saved. */
+  transient?: boolean;
 }
 
 export interface RolloutContext {
@@ -97,6 +100,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
         wallSeconds: (Date.now() - started) / 1000,
         patch: result.patch,
         patchLines: lines.added + lines.removed,
+        ...(result.modelError && isTransientKind(result.modelError.kind) ? { transient: true } : {}),
       };
     } finally {
       await sandbox.destroy();
@@ -110,7 +114,8 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
     };
   }
   writeFileSync(path.join(context.dir, "patch.diff"), outcome.patch);
-  writeJsonAtomic(path.join(context.dir, "outcome.json"), outcome);
+  // An outage is no outcome: without outcome.json the next attempt solves the instance again.
+  if (!outcome.transient) writeJsonAtomic(path.join(context.dir, "outcome.json"), outcome);
   return outcome;
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { writeJsonAtomic, type StageExecution } from "@sera/core";
+import { RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
 import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir, openAIChatModel, patchRecall, prepareSource, sandboxLimitsFromParams, type PreparedSource } from "@sera/generation";
 import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
@@ -126,6 +126,12 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
     output_tokens: ordered.reduce((sum, o) => sum + o.outputTokens, 0),
     ...(graded ? { resolved: graded.resolved, resolve_rate: graded.resolveRate, ...(graded.meanRecall === null ? {} : { mean_recall: graded.meanRecall }) } : {}),
   });
+  // Instances the served model never answered are not results: the attempt fails as retryable and
+  // the next one (or a rerun) solves exactly those, keeping the finished ones.
+  const unreached = ordered.filter((o) => o.transient);
+  if (unreached.length > 0) {
+    throw new RetryableStageError(`${unreached.length} of ${tasks.length} instances could not reach the served model (rerun to continue them): ${(unreached[0].detail ?? "").replace(/\s+/g, " ")}`);
+  }
   return { instances: tasks.length, submitted, resolved: graded?.resolved ?? null, resolveRate: graded?.resolveRate ?? null, info };
 }
 

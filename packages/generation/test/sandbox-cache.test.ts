@@ -211,6 +211,33 @@ describe("cache entries", () => {
   });
 });
 
+describe("cache upkeep", () => {
+  it("keeps a mirror across fetches of new commits, and clears what killed builders left behind", async () => {
+    const cache = freshCache();
+    const growing = fs.realpathSync(await createSyntheticRepo(2, workDir));
+    const first = await prepareSource(growing, "HEAD", cache);
+    const marker = path.join(path.dirname(first.mirrorPath), MARKER_FILE);
+    const builtBefore = fs.readFileSync(marker, "utf8");
+    fs.writeFileSync(path.join(growing, "later.txt"), "later\n");
+    gitIn(growing, "add", "-A");
+    gitIn(growing, "commit", "-qm", "later");
+    const fetched = await prepareSource(growing, "HEAD", cache);
+    const again = await prepareSource(growing, "HEAD", cache);
+    expect(again.commit).toBe(fetched.commit);
+    expect(fetched.commit).not.toBe(first.commit);
+    expect(fs.readFileSync(marker, "utf8")).toBe(builtBefore);
+
+    // A pid that has exited: its half-built and half-deleted entries are garbage.
+    const exited = spawnSync("true").pid as number;
+    const trees = ensurePrivateDir(path.join(cache, "trees"), "cache");
+    const leftovers = [`${repoCacheKey(growing)}-abc.staging-${exited}-0a0b0c0d`, `${repoCacheKey(growing)}-abc.rejected-${exited}-0a0b0c0d`];
+    const mine = `${repoCacheKey(growing)}-abc.staging-${process.pid}-0a0b0c0d`;
+    for (const name of [...leftovers, mine]) fs.mkdirSync(path.join(trees, name), { recursive: true });
+    await (await createSandbox({ source: again, root: path.join(workDir, "sbx-upkeep"), isolation: "none" })).destroy();
+    expect(fs.readdirSync(trees).filter((name) => name.includes(".staging-") || name.includes(".rejected-"))).toEqual([mine]);
+  });
+});
+
 describe("git without repository-controlled commands", () => {
   it("runs no filter, textconv, fsmonitor or hook named by the repository or the user's git config, from mirror to diff", async () => {
     const ran = tripwire("repo-config");

@@ -111,6 +111,34 @@ export async function publishEntry(
   }
 }
 
+const sweptDirs = new Set<string>();
+const LEFTOVER = /\.(staging|rejected)-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Deletes, once per directory and process, staging and rejected entries that
+ * a killed process left in `entriesDir` (their names carry its pid). Those of
+ * live processes are theirs to finish.
+ */
+export async function sweepLeftovers(entriesDir: string): Promise<void> {
+  if (sweptDirs.has(entriesDir)) return;
+  sweptDirs.add(entriesDir);
+  for (const name of fs.readdirSync(entriesDir)) {
+    const match = LEFTOVER.exec(name);
+    if (match === null || processAlive(Number(match[2]))) continue;
+    await removeTree(path.join(entriesDir, name));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** sha256 over length-prefixed fields, so no choice of names can make two different inputs hash alike. */
 export function fieldHash(): { add(field: Buffer | string): void; hex(): string } {
   const hash = crypto.createHash("sha256");

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { entryProblem, discardEntry, fieldHash, publishEntry, type CacheEntryKind, type ContentFingerprint } from "./cacheEntry.js";
+import { discardEntry, entryProblem, fieldHash, publishEntry, sweepLeftovers, type CacheEntryKind, type ContentFingerprint } from "./cacheEntry.js";
 import { git, GitCommandError, gitSucceeds } from "./gitRun.js";
 import { ensurePrivateDir, ownedByMe } from "./privateDir.js";
 import { forgetManifest, treeManifest } from "./treeCopy.js";
@@ -83,6 +83,7 @@ async function ensureEntry(
   fingerprint: (contentPath: string) => ContentFingerprint,
   build: (contentPath: string) => Promise<unknown>,
 ): Promise<void> {
+  await sweepLeftovers(path.dirname(entryDir));
   if (fs.existsSync(entryDir) || isSymlink(entryDir)) {
     const problem = entryProblem(entryDir, kind, () => fingerprint(path.join(entryDir, contentName)));
     if (problem === null) return;

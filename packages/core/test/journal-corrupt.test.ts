@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { localBackend } from "../src/executor/local.js";
 import { attemptFiles, readJson, readJsonl, repairJsonl, runPaths, writeJsonAtomic, type CorruptFile, type JobFile } from "../src/executor/journal.js";
 import { processStartTime } from "../src/executor/process-identity.js";
-import { failureReason, runAttempt } from "../src/executor/worker.js";
+import { failureReason, parseMetricsLine, runAttempt } from "../src/executor/worker.js";
 import { z } from "zod";
 import { ingestRuns, loadRecordFile, recordTable, registerStage, withStore, type PlannedRun } from "../src/index.js";
 
@@ -189,6 +189,14 @@ describe("local backend and worker", () => {
     expect(result).toMatchObject({ status: "cancelled", error: `cancelled: its coordinator (pid ${coordinator.pid}) exited` });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(JSON.parse(readFileSync(path.join(attemptDir, attemptFiles.result), "utf8")).status).toBe("cancelled");
+  });
+
+  it("a stdout line shaped like a metrics record but unreadable is flagged, not dropped in silence", () => {
+    expect(parseMetricsLine('{"loss": 0.5,}', 3)).toEqual({ error: expect.stringMatching(/^line 3: looks like a JSON record but is not valid JSON \(.*\); kept as plain output, no metrics taken from it$/) });
+    expect(parseMetricsLine('{"loss": 0.5, "step": 1', 4)).toBeNull(); // not closed: not shaped like a record
+    expect(parseMetricsLine("{'loss': 0.5, 'epoch': 1}", 4)).toBeNull(); // a Python dict from a trainer log is output
+    expect(parseMetricsLine('{"loss": 0.5}', 5)).toEqual({ line: 5, step: null, values: { loss: 0.5 }, cost: [] });
+    expect(parseMetricsLine("plain output", 6)).toBeNull();
   });
 
   it("failureReason picks the failing line out of a stage's stack trace", () => {

@@ -65,8 +65,11 @@ export function parseMetricsLine(text: string, line: number): MetricsLine | { er
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
-  } catch {
-    return null;
+  } catch (error) {
+    // Python dict literals ({'loss': …}, trainer logs) are ordinary output; a line opening like a
+    // JSON record ({"…) that does not parse is a damaged record: kept as output, said so in stderr.log.
+    if (!/^\{\s*"/.test(trimmed)) return null;
+    return { error: `line ${line}: looks like a JSON record but is not valid JSON (${(error as Error).message}); kept as plain output, no metrics taken from it` };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;

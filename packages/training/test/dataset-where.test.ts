@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildDataset } from "../src/index.js";
+import { buildDataset, datasetParamsSchema, datasetStage } from "../src/index.js";
 import { datasetExecution, writeGenerationSource } from "./support/generation-source.js";
 
 /**
@@ -59,5 +59,16 @@ describe("dataset where: one expression, not pasted SQL", () => {
 
   it("reports a DuckDB error in a well-formed condition on one line naming the field", async () => {
     expect(await failure("no_such_column > 1")).toMatch(/^params\.where \(no_such_column > 1\): .*no_such_column/);
+  });
+});
+
+describe("dataset where: the plan-time check", () => {
+  const check = (where: string) => datasetStage.check?.(datasetParamsSchema.parse({ where }), { stage: "dataset", upstreamStages: ["generate"] }) ?? null;
+
+  it("refuses a statement end, but not a ';' inside a string literal or quoted name", () => {
+    expect(check("steps < 3; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
+    expect(check("exit_status = 'it''s; odd'; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
+    expect(check("exit_status = 'unterminated; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
+    expect(check("exit_status = 'a;b' OR \"phase\" = 'r1'")).toBeNull();
   });
 });

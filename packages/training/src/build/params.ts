@@ -119,11 +119,17 @@ export function datasetIdentity(params: DatasetParams): unknown {
   return { ...rest, from: from.map((source) => source.runId) };
 }
 
+/** SQL text with its '…' strings and "…" identifiers blanked, so a ';' inside a literal is not mistaken for a statement end. */
+function withoutQuotedText(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''");
+}
+
 export function checkDatasetParams(params: DatasetParams, context: { upstreamStages: string[] }): { path: string; problem: string } | null {
   if (params.from.length === 0 && context.upstreamStages.length === 0) {
     return { path: "needs", problem: "a dataset needs a source: list a sera-generate stage in needs, or set params.from" };
   }
-  if (params.where !== null && params.where.includes(";")) {
+  // A quick look at plan time; the full check (one parsed condition, no table functions) runs with DuckDB in the stage.
+  if (params.where !== null && withoutQuotedText(params.where).includes(";")) {
     return { path: "params.where", problem: "a single SQL condition without ';'" };
   }
   return null;

@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
-import { createSyntheticRepo, measureSandboxCycle, patchRecall } from "@sera/generation";
+import { createSyntheticRepo, measureSandboxCycle } from "@sera/generation";
 import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
 import { slurmSubmission } from "./slurm.js";
+import { softVerification } from "./verification.js";
 
 /**
  * `npm run bench`: every performance figure the issues name, each next to a baseline measured in
@@ -65,15 +66,7 @@ async function main() {
     ratioToPlainClone: cycle.plainClone ? cycle.cycle.medianMs / cycle.plainClone.medianMs : null,
   });
 
-  const pairs = recorded.flatMap((a) => recorded.slice(0, 8).map((b) => [a.patch, b.patch] as const));
-  const rounds = Math.ceil(50_000 / pairs.length);
-  const [, verifySeconds] = await time(() => {
-    for (let r = 0; r < rounds; r++) for (const [p1, p2] of pairs) patchRecall(p1, p2, { threshold: 0.5 });
-  });
-  const [, splitSeconds] = await time(() => {
-    for (let r = 0; r < rounds; r++) for (const [p1, p2] of pairs) void (p1.split("\n").length + p2.split("\n").length);
-  });
-  log("soft_verification", { pairs: rounds * pairs.length, pairsPerSecond: (rounds * pairs.length) / verifySeconds, ratioToLineSplitBaseline: verifySeconds / splitSeconds });
+  log("soft_verification", softVerification());
 
   const corpus = Array.from({ length: 400 }, (_, i) => {
     const t = recorded[i % recorded.length].trajectory;

@@ -1,6 +1,12 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { changedLines, patchRecall, patchSize, type PatchRecallOptions } from "../src/verify/index.js";
+import { hasAnyChange } from "../src/verify/changed-lines.js";
+import { countableLines } from "../src/verify/countable-lines.js";
 
 /** Structured form of a unified diff, rendered with correct hunk counts by `renderDiff`. */
 interface Op {
@@ -161,5 +167,72 @@ describe("patchRecall properties over random unified diffs", () => {
         expect(patchSize(renderDiff(p))).toBe(p.flatMap((f) => f.hunks.flat()).filter((op) => op.kind !== " ").length);
       }),
     );
+  });
+});
+
+/** Diffs with the characters where Python's and JavaScript's ideas of lines and whitespace part. */
+const separators = ["\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029", "\ufeff", "\xa0", "\t", " "];
+const awkwardDiffArb = fc.oneof(
+  diffArb().map(renderDiff),
+  fc
+    .tuple(diffArb(false, 1), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...separators)), { maxLength: 6 }))
+    .map(([files, inserts]) => {
+      let text = renderDiff(files);
+      for (const [at, piece] of inserts) {
+        const where = at % (text.length + 1);
+        text = text.slice(0, where) + piece + text.slice(where);
+      }
+      return text;
+    }),
+);
+
+describe("the fast recall path", () => {
+  it("reads the same countable lines as the full reader, in both modes", () => {
+    fc.assert(
+      fc.property(awkwardDiffArb, fc.constantFrom("header-aware" as const, "legacy" as const), (patch, mode) => {
+        const fast = countableLines(patch, mode);
+        expect(fast.lines).toEqual(changedLines(patch, { mode }).lines.map((line) => line.text));
+        expect(fast.anyChange).toBe(hasAnyChange(patch, { mode }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives the same result as the full path (per-file matching off) for any pair", () => {
+    fc.assert(
+      fc.property(awkwardDiffArb, awkwardDiffArb, fc.constantFrom("header-aware" as const, "legacy" as const), (p1, p2, mode) => {
+        const fast = patchRecall(p1, p2, { mode });
+        // perFile with every line in one file would change nothing but forces the full reader.
+        const full = changedLines(p1, { mode }).lines;
+        const left = new Map<string, number>();
+        for (const line of changedLines(p2, { mode }).lines) left.set(line.text, (left.get(line.text) ?? 0) + 1);
+        let matched = 0;
+        for (const line of full) {
+          const count = left.get(line.text) ?? 0;
+          if (count > 0) {
+            matched++;
+            left.set(line.text, count - 1);
+          }
+        }
+        expect(fast.matched).toBe(matched);
+        expect(fast.targetLines).toBe(full.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("legacy mode equals the reference algorithm (Python, run live) on awkward patches", () => {
+    const pairs = fc.sample(fc.tuple(awkwardDiffArb, awkwardDiffArb), { numRuns: 400, seed: 20261205 });
+    // Pairs that share lines, so recall is not always 0.
+    pairs.push(...pairs.slice(0, 100).map(([p1]) => [p1, p1] as [string, string]));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sera-recall-")), "pairs.json");
+    fs.writeFileSync(file, JSON.stringify(pairs));
+    const reference = JSON.parse(execFileSync("/usr/bin/python3", [path.join(__dirname, "support/reference_recall.py"), file], { encoding: "utf8" })) as (number | null)[];
+    const ours = pairs.map(([p1, p2]) => {
+      const result = patchRecall(p1, p2, { mode: "legacy" });
+      return result.recall;
+    });
+    expect(ours).toEqual(reference);
+    expect(reference.filter((r) => r !== null && r > 0).length).toBeGreaterThan(50);
   });
 });

@@ -6,8 +6,11 @@
  *   line counts declared by `@@ -a,b +c,d @@` are consumed, so a removed line `---x` or an added
  *   line `+++i` is content, not a header.
  * - "legacy": the reference's prefix filter — any line starting with `diff`, `---`, `+++` or `@@`
- *   is a header wherever it appears. Kept so numbers can be compared with published ones.
+ *   is a header wherever it appears — over Python's line breaks (`\r`, `\x0b`, U+2028, …) and
+ *   Python's whitespace. Kept so numbers can be compared with published ones.
  */
+
+import { blankAfterSign, PYTHON_LINE_BREAK, pythonBlankAfterSign } from "./countable-lines.js";
 
 export type DiffParseMode = "header-aware" | "legacy";
 
@@ -145,9 +148,11 @@ class ScanCollector {
    *   removed `--x` content line from a header, so there it must not move the attribution.
    */
   private readonly dashHeaderStartsFile: boolean;
+  private readonly isBlank: (line: string) => boolean;
 
-  constructor(dashHeaderStartsFile: boolean) {
+  constructor(dashHeaderStartsFile: boolean, isBlank: (line: string) => boolean) {
     this.dashHeaderStartsFile = dashHeaderStartsFile;
+    this.isBlank = isBlank;
   }
 
   startFileSection(diffLine: string | null): void {
@@ -177,7 +182,7 @@ class ScanCollector {
       text,
       sign: text[0] === "+" ? "+" : "-",
       file: file?.path ?? null,
-      blank: text.slice(1).trim() === "",
+      blank: this.isBlank(text),
     });
   }
 
@@ -199,7 +204,7 @@ function splitLines(patch: string): string[] {
 }
 
 function scanHeaderAware(patch: string): DiffScan {
-  const out = new ScanCollector(true);
+  const out = new ScanCollector(true, blankAfterSign);
   let oldLeft = 0;
   let newLeft = 0;
   const inHunk = () => oldLeft > 0 || newLeft > 0;
@@ -243,8 +248,9 @@ function scanHeaderAware(patch: string): DiffScan {
 }
 
 function scanLegacy(patch: string): DiffScan {
-  const out = new ScanCollector(false);
-  for (const line of splitLines(patch)) {
+  // The reference splits with Python's str.splitlines() and tests blanks with str.strip().
+  const out = new ScanCollector(false, pythonBlankAfterSign);
+  for (const line of patch.split(PYTHON_LINE_BREAK)) {
     if (line.startsWith("diff")) {
       if (line.startsWith("diff ")) out.startFileSection(line);
       continue;

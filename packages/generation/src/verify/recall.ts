@@ -1,4 +1,5 @@
 import { changedLines, hasAnyChange, type ChangedLine, type DiffParseMode } from "./changed-lines.js";
+import { countableLines } from "./countable-lines.js";
 
 export interface PatchRecallOptions {
   /** Pass iff recall ≥ threshold. 1 = "hard" (every P1 line found), 0 = any non-empty P2. Default 0.5. */
@@ -49,6 +50,9 @@ export function patchRecall(
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new RangeError(`recall threshold must lie in [0, 1], got ${threshold}`);
   }
+  if (options.perFile !== true && options.excludeUntracked !== true && options.normalizeWhitespace !== true) {
+    return plainRecall(target, candidate, options.mode ?? "header-aware", threshold);
+  }
   const parse = { mode: options.mode, excludeUntracked: options.excludeUntracked };
   const targetLines = changedLines(target, parse).lines;
   const candidateLines = candidate == null ? [] : changedLines(candidate, parse).lines;
@@ -68,14 +72,61 @@ export function patchRecall(
     }
   }
 
-  const recall = targetLines.length === 0 ? null : matched / targetLines.length;
-  const precision = recall === null || candidateLines.length === 0 ? null : matched / candidateLines.length;
-  const f1 = recall === null || precision === null ? null : recall + precision === 0 ? 0 : (2 * recall * precision) / (recall + precision);
+  const candidateChanges = candidate != null && hasAnyChange(candidate, parse);
+  return summarise(matched, targetLines.length, candidateLines.length, candidateChanges, threshold);
+}
 
+/**
+ * The common case (no per-file matching, no exclusions, exact text): the lines come from the
+ * allocation-light reader, and the multiset is a map from line to how many P2 copies are left.
+ */
+function plainRecall(target: string, candidate: string | null | undefined, mode: DiffParseMode, threshold: number): PatchRecall {
+  const targetLines = countableLines(target, mode).lines;
+  const scanned = candidate == null ? null : countableLines(candidate, mode);
+  const matched = scanned === null ? 0 : multisetMatches(targetLines, scanned.lines);
+  return summarise(matched, targetLines.length, scanned?.lines.length ?? 0, scanned?.anyChange ?? false, threshold);
+}
+
+/**
+ * How many target lines find an unused equal candidate line. Agent-sized patches have a few dozen
+ * lines, where a scan over an array (string equality fails fast on length) beats hashing every
+ * line into a map; larger ones use the map so the cost stays linear.
+ */
+function multisetMatches(targetLines: readonly string[], candidateLines: readonly string[]): number {
+  let matched = 0;
+  if (targetLines.length === 0 || candidateLines.length === 0) return 0;
+  if (targetLines.length * candidateLines.length <= 4096) {
+    const used = new Uint8Array(candidateLines.length);
+    for (const line of targetLines) {
+      for (let i = 0; i < candidateLines.length; i++) {
+        if (used[i] === 0 && candidateLines[i] === line) {
+          used[i] = 1;
+          matched++;
+          break;
+        }
+      }
+    }
+    return matched;
+  }
+  const available = new Map<string, number>();
+  for (const line of candidateLines) available.set(line, (available.get(line) ?? 0) + 1);
+  for (const line of targetLines) {
+    const left = available.get(line);
+    if (left !== undefined && left > 0) {
+      matched++;
+      available.set(line, left - 1);
+    }
+  }
+  return matched;
+}
+
+function summarise(matched: number, targetCount: number, candidateCount: number, candidateChanges: boolean, threshold: number): PatchRecall {
+  const recall = targetCount === 0 ? null : matched / targetCount;
+  const precision = recall === null || candidateCount === 0 ? null : matched / candidateCount;
+  const f1 = recall === null || precision === null ? null : recall + precision === 0 ? 0 : (2 * recall * precision) / (recall + precision);
   let verdict: RecallVerdict;
   if (recall === null) verdict = "no-target";
-  else if (candidate == null || !hasAnyChange(candidate, parse)) verdict = "no-candidate";
+  else if (!candidateChanges) verdict = "no-candidate";
   else verdict = recall >= threshold ? "pass" : "fail";
-
-  return { recall, matched, targetLines: targetLines.length, candidateLines: candidateLines.length, precision, f1, verdict };
+  return { recall, matched, targetLines: targetCount, candidateLines: candidateCount, precision, f1, verdict };
 }

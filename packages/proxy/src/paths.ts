@@ -44,8 +44,8 @@ export class PathMap {
   }
 }
 
-/** Claude Code states its working directory in the system prompt; the proxy maps /testbed onto it. */
+/** Claude Code states its working directory in the system prompt ("Primary working directory:", "CWD:" with --bare); /testbed maps onto it. */
 export function workdirFromSystem(systemText: string): string | undefined {
-  const match = /(?:Primary working directory|Working directory):\s*(\S[^\n]*)/.exec(systemText);
+  const match = /(?:Primary working directory|Working directory|CWD):[ \t]*(\S[^\n]*)/.exec(systemText);
   return match ? match[1].trim() : undefined;
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EditHistory, listingCommand, PathMap, replacementWindow, translateToolCall, type CallTranslation } from "../src/index.js";
+import { EditHistory, listingCommand, PathMap, replacementWindow, translateToolCall, workdirFromSystem, type CallTranslation } from "../src/index.js";
 
 /** SERA tool calls → Claude Code tool uses (golden pairs), and the refusals the proxy answers itself. */
 
@@ -85,5 +85,21 @@ describe("replacement windows (insert and undo as Claude Code Edits)", () => {
     expect(window).toBeDefined();
     expect(before.split(window!.oldString).length).toBe(2);
     expect(before.replace(window!.oldString, window!.newString)).toBe(after);
+  });
+});
+
+describe("the working directory Claude Code names", () => {
+  it("is read from the full system prompt and from --bare's", () => {
+    expect(workdirFromSystem("# Environ\n - Primary working directory: /home/u/repo\n - Is a git repository: true")).toBe("/home/u/repo");
+    expect(workdirFromSystem("You are Claude Code.\nCWD: /tmp/cap/repo\nDate: 2026-12-05")).toBe("/tmp/cap/repo");
+    expect(workdirFromSystem("no directory here")).toBeUndefined();
+  });
+
+  it("maps /testbed paths both ways, whole words only", () => {
+    const map = new PathMap("/home/u/repo");
+    expect(map.toReal("/testbed/src/a.py")).toBe("/home/u/repo/src/a.py");
+    expect(map.toReal("src/a.py")).toBe("/home/u/repo/src/a.py");
+    expect(map.toShown("/home/u/repo/src/a.py")).toBe("/testbed/src/a.py");
+    expect(map.textToShown("/home/u/repo/a.py and /home/u/repository")).toBe("/testbed/a.py and /home/u/repository");
   });
 });

@@ -7,6 +7,7 @@ import { createSyntheticRepo, measureSandboxCycle } from "@sera/generation";
 import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
 import { slurmSubmission } from "./slurm.js";
+import { proxyOverhead } from "./proxy.js";
 import { softVerification } from "./verification.js";
 
 /**
@@ -89,6 +90,7 @@ async function main() {
 
   log("spine_overhead", await spineOverhead());
   log("slurm_submission", await slurmSubmission(100));
+  log("proxy_overhead", await proxyOverhead(300));
   results.loadAverageAtEnd = os.loadavg();
   const out = path.join(repoRoot, "bench/results/latest.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");

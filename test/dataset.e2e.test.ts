@@ -121,6 +121,19 @@ describe("sera dataset", () => {
     expect(one(cwd, `SELECT count(*)::INTEGER AS n FROM run_events WHERE run_id = '${runId}' AND event = 'submitted'`).n).toBe(1);
   });
 
+  it("--subset-order picks how nested subsets are drawn: the paper's top N by ratio by default, or random", () => {
+    const random = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subsets", "2", "--subset-order", "random", "--seed", "4"], cwd);
+    expect(random.stderr).toBe("");
+    expect(random.code).toBe(0);
+    const randomId = /dataset ([0-9a-f]{16})/.exec(random.stdout)?.[1];
+    expect(one(cwd, `SELECT card->>'$.lineage.params.subsets.order' AS o FROM datasets WHERE run_id = '${randomId}'`).o).toBe("random");
+    const paperId = /dataset ([0-9a-f]{16})/.exec(sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subsets", "2"], cwd).stdout)?.[1];
+    expect(one(cwd, `SELECT card->>'$.lineage.params.subsets.order' AS o FROM datasets WHERE run_id = '${paperId}'`).o).toBe("truncation-ratio");
+    const badOrder = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subset-order", "best"], cwd);
+    expect(badOrder.code).toBe(2);
+    expect(badOrder.stderr).toMatch(/subset-order/);
+  });
+
   it("--from-run builds with a SQL predicate and drops exactly the rollouts it rejects", () => {
     const predicate = "phase = 'r1' OR instance_id IN (SELECT instance_id FROM instances ORDER BY instance_id LIMIT 3)";
     const built = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--where", predicate, "--format", "xml"], cwd);

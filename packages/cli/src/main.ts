@@ -187,7 +187,8 @@ async function main(): Promise<void> {
               .option("ratio-floor", { type: "number", describe: "keep samples with truncation ratio ≥ this (default 0.88)" })
               .option("top-n", { type: "number", describe: "then keep at most this many, best ratio first" })
               .option("subsets", { type: "number", array: true, describe: "nested subset sizes, e.g. --subsets 400 750 1500" })
-              .option("seed", { type: "number", describe: "seed of the nested-subset order" })
+              .option("subset-order", { choices: ["truncation-ratio", "random"] as const, describe: "nested subsets: top N by truncation ratio (the paper's, default) or one seeded random order" })
+              .option("seed", { type: "number", describe: "seed of the nested-subset order (random order, or ties among equal ratios)" })
               .option("where", { type: "string", describe: "SQL condition over the rollouts, e.g. \"steps <= 40\"" })
               .option("max-patch-lines", { type: "number", describe: "enable the patch-size filter (paper: 40)" })
               .option("max-tool-output-tokens", { type: "number", describe: "enable the mean tool-output filter (paper: 600)" })
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
             run(() =>
               datasetBuildCommand({
                 experiment: a.experiment, fromRun: a.fromRun, store: a.store, set: a.set, format: a.format, trajectories: a.trajectories,
-                threshold: a.threshold, budget: a.budget, ratioFloor: a.ratioFloor, topN: a.topN, subsets: a.subsets, seed: a.seed, where: a.where,
+                threshold: a.threshold, budget: a.budget, ratioFloor: a.ratioFloor, topN: a.topN, subsets: a.subsets, subsetOrder: a.subsetOrder, seed: a.seed, where: a.where,
                 maxPatchLines: a.maxPatchLines, maxToolOutputTokens: a.maxToolOutputTokens, dedupe: a.dedupe, enforceSubmit: a.enforceSubmit,
                 retryFailed: a.retryFailed,
               }),

@@ -25,6 +25,7 @@ export interface DatasetBuildArgs {
   ratioFloor?: number;
   topN?: number;
   subsets?: number[];
+  subsetOrder?: string;
   seed?: number;
   where?: string;
   maxPatchLines?: number;
@@ -74,7 +75,9 @@ function paramsFromFlags(args: DatasetBuildArgs): Record<string, unknown> {
   if (args.threshold !== undefined) params.verificationThreshold = args.threshold;
   if (args.enforceSubmit === false) params.enforceSubmit = false;
   if (args.where !== undefined) params.where = args.where;
-  if (args.subsets !== undefined || args.seed !== undefined) params.subsets = { sizes: args.subsets ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) };
+  if (args.subsets !== undefined || args.seed !== undefined || args.subsetOrder !== undefined) {
+    params.subsets = { sizes: args.subsets ?? [], ...(args.subsetOrder !== undefined ? { order: args.subsetOrder } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) };
+  }
   const filters: Record<string, unknown> = {};
   if (args.maxPatchLines !== undefined) filters.patchLines = { enabled: true, max: args.maxPatchLines };
   if (args.maxToolOutputTokens !== undefined) filters.toolOutputTokens = { enabled: true, maxMean: args.maxToolOutputTokens };

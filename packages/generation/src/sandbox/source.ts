@@ -120,7 +120,10 @@ function mirrorDataPath(relative: string): boolean {
  * A mirror's digest covers what could make git run something or look
  * elsewhere — config, HEAD, hooks/, info/, objects/info/alternates — by
  * content; refs and objects are data that every fetch changes (objects are
- * addressed by their own hash). Every file, objects included, must be ours.
+ * addressed by their own hash). Everything walked must be ours; the walk
+ * stops at the object directories (`objects/xx`, `objects/pack`), whose own
+ * owner is checked, since a repository can hold hundreds of thousands of
+ * loose objects and this runs on every prepareSource.
  */
 export function mirrorFingerprint(mirrorPath: string): ContentFingerprint {
   const hash = fieldHash();
@@ -134,7 +137,7 @@ export function mirrorFingerprint(mirrorPath: string): ContentFingerprint {
     hash.add(relativePath);
     if (kind === "file") hash.add(fs.readFileSync(joinBytes(mirrorBytes, relativePath)));
     else if (kind === "symlink") hash.add(fs.readlinkSync(joinBytes(mirrorBytes, relativePath), { encoding: "buffer" }));
-  });
+  }, (relativePath) => !/^objects\/([0-9a-f]{2}|pack)$/.test(relativePath.toString("latin1")));
   return { digest: hash.hex(), foreignEntry };
 }
 

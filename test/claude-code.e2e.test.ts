@@ -5,7 +5,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withStore } from "@sera/core";
 import { startScriptedModelServer, type ScriptedModelServer } from "@sera/generation";
+import "@sera/training"; // registers the checkpoints table
 import { repoRoot, sera, seraBin } from "./support/sera.js";
 
 /**
@@ -223,3 +225,40 @@ async function streamBreakingRelay(target: string) {
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return stats;
 }
+
+describe("sera proxy and sera claude command lines", () => {
+  it("bad input is one line naming the option, exit 2", () => {
+    const cwd = os.tmpdir();
+    const badUrl = sera(["proxy", "--endpoint", "model server"], cwd);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toBe("sera: --endpoint model server: not a URL; give the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1\n");
+    const noScheme = sera(["proxy", "--endpoint", "localhost:8000"], cwd);
+    expect(noScheme.code).toBe(2);
+    expect(noScheme.stderr).toBe("sera: --endpoint localhost:8000: must be http:// or https://\n");
+    const neither = sera(["claude"], cwd);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toBe("sera: sera claude: give --endpoint <OpenAI-compatible URL> or --checkpoint <train run id>\n");
+    const silent = sera(["proxy", "--endpoint", "http://127.0.0.1:9/v1"], cwd);
+    expect(silent.code).toBe(2);
+    expect(silent.stderr).toMatch(/^sera: --endpoint http:\/\/127\.0\.0\.1:9\/v1: http:\/\/127\.0\.0\.1:9\/v1\/models did not list a model; .*--model <served name>\n$/);
+  });
+
+  it("--checkpoint finds the training run's final model and prints evaluation's vLLM command for it", async () => {
+    const { store } = buggyRepo();
+    await withStore(store, {}, async ({ connection }) => {
+      await connection.run(
+        "INSERT INTO checkpoints (run_id, path, step, is_final, stand_in) VALUES ('a1b2c3d4e5f60718', '/models/run/checkpoint-10', 10, false, false), ('a1b2c3d4e5f60718', '/models/run/model', 12, true, false)",
+      );
+    });
+    // /bin/true stands in for claude here: only the printed command is under test.
+    const run = sera(["claude", "--checkpoint", "a1b2c3", "--store", store, "--claude-bin", "/bin/true", "--", "-p", "hi"], os.tmpdir());
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "vllm serve /models/run/model --served-model-name sera --host 127.0.0.1 --port 8000 --enable-auto-tool-choice --tool-call-parser hermes --max-model-len 32768",
+    );
+    const unknown = sera(["claude", "--checkpoint", "ffff", "--store", store], os.tmpdir());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^sera: --checkpoint ffff: no training run with a final model in /);
+  });
+});

@@ -30,10 +30,10 @@ export interface ClaudeArgs {
 async function finalModelOf(args: ClaudeArgs, runId: string): Promise<{ path: string; standIn: boolean }> {
   const { file } = resolveStore(args);
   const rows = await readStore(file, (store) =>
-    queryRows(store, "SELECT run_id, path, stand_in FROM checkpoints WHERE run_id LIKE ? AND final ORDER BY run_id", [`${runId}%`]),
+    queryRows(store, "SELECT run_id, path, stand_in FROM checkpoints WHERE run_id LIKE ? AND is_final ORDER BY run_id", [`${runId}%`]),
   );
   const runs = [...new Set(rows.map((row) => String(row.run_id)))];
-  if (runs.length === 0) throw new UsageError(`--checkpoint ${runId}: no training run with a final model in ${file}; see sera query "SELECT run_id, path FROM checkpoints WHERE final"`);
+  if (runs.length === 0) throw new UsageError(`--checkpoint ${runId}: no training run with a final model in ${file}; see sera query "SELECT run_id, path FROM checkpoints WHERE is_final"`);
   if (runs.length > 1) throw new UsageError(`--checkpoint ${runId}: the prefix matches ${runs.length} training runs (${runs.slice(0, 3).join(", ")}…); give more of the id`);
   return { path: String(rows[0].path), standIn: rows[0].stand_in === true };
 }

@@ -99,8 +99,9 @@ describe("kill -9 at random moments", () => {
         // Anywhere from the coordinator's start-up to well into the instances.
         await new Promise((resolve) => setTimeout(resolve, 300 + random() * 4_000));
         run.child.kill("SIGKILL");
-        await run.done;
+        // Before waiting: a worker still holding the coordinator's output pipes would delay `done`.
         killEverything(runsDir);
+        await run.done;
       }
       const last = sera(["run", killed], cwd);
       expect(last.stderr).toBe("");

@@ -154,7 +154,8 @@ describe("sera generation", () => {
       // A teacher that cannot be reached is an outage, not the instances' failure: the run fails
       // with the reason before any instance starts, and nothing is recorded as failed for good.
       const unreachable = writeExperiment(cwd, "down.yaml", generationExperiment("down", "http://127.0.0.1:9/v1", { functionsPerRepo: 3 }, { timeoutSeconds: 1, maxRetries: 0 }), repo, commit);
-      const down = sera(["run", unreachable], cwd);
+      // One attempt is enough to see the start check's verdict (exit 75 would otherwise be retried twice).
+      const down = sera(["run", unreachable, "--set", "executor.retries=0"], cwd);
       expect(down.code).toBe(1);
       expect(down.stdout).toMatch(/failed: exit code 75 — teacher unreachable before any instance started: http:\/\/127\.0\.0\.1:9\/v1 cannot be reached/);
       expect(queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'down'")).toEqual([{ n: 0 }]);

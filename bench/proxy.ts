@@ -24,6 +24,7 @@ export async function proxyOverhead(requests = 300): Promise<Record<string, unkn
     model: "sera",
     max_tokens: 32000,
     system: [{ type: "text", text: `Primary working directory: ${workdir}` }],
+    tools: ["Bash", "Read", "Edit"].map((name) => ({ name, input_schema: { type: "object" } })),
     messages: [
       { role: "user", content: "add() subtracts. Replace `return a - b` with `return a + b` in `calc.py`." },
       { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: `grep -n -F 'return a - b' ${workdir}/calc.py` } }] },

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { toolDefinitions } from "@sera/generation";
-import type { MessagesRequest, ReplyBlock, ReplyMessage } from "./anthropic.js";
+import { blocksText, stripReminders, type MessagesRequest, type ReplyBlock, type ReplyMessage } from "./anthropic.js";
 import { translateConversation, type AssistantMessage, type ChatMessage, type ProxyState } from "./conversation.js";
 import { isPreread, translateToolCall, type SeraToolCall } from "./tool-calls.js";
 import { chatCompletion, type Completion } from "./upstream.js";
@@ -27,6 +27,8 @@ export interface Turn {
   transcript: ChatMessage[];
   submitted: boolean;
   workdir: string;
+  /** False for a request without tools (a summary, a title): not part of the agent's trajectory. */
+  agentTurn: boolean;
 }
 
 function assistantOf(completion: Completion, call: SeraToolCall | undefined): AssistantMessage {
@@ -58,19 +60,11 @@ export async function workdirPatch(workdir: string): Promise<string> {
  * turns are stored with the next real call so the history stays what the model saw.
  */
 export async function serveTurn(request: MessagesRequest, state: ProxyState, settings: TurnSettings, signal?: AbortSignal): Promise<Turn> {
+  if (!request.tools || request.tools.length === 0) return plainTurn(request, settings, signal);
   const { messages, paths } = translateConversation(request, state, settings.workdir);
   const hidden: ChatMessage[] = [];
   const usage = { input_tokens: 0, output_tokens: 0 };
-  const reply = (content: ReplyBlock[], stop: ReplyMessage["stop_reason"]): ReplyMessage => ({
-    id: `msg_sera_${randomUUID().replace(/-/g, "")}`,
-    type: "message",
-    role: "assistant",
-    model: request.model,
-    content,
-    stop_reason: stop,
-    stop_sequence: null,
-    usage,
-  });
+  const reply = (content: ReplyBlock[], stop: ReplyMessage["stop_reason"]) => replyMessage(request.model, content, stop, usage);
   const maxRounds = settings.maxLocalRounds ?? 3;
   for (let round = 0; ; round++) {
     const completion = await chatCompletion(
@@ -88,24 +82,47 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
     const textBlocks: ReplyBlock[] = text === "" ? [] : [{ type: "text", text }];
     if (!call) {
       const stop = completion.finishReason === "length" ? "max_tokens" : "end_turn";
-      return { reply: reply(textBlocks.length ? textBlocks : [{ type: "text", text: "(the model answered with nothing)" }], stop), transcript, submitted: false, workdir: paths.workdir };
+      return { reply: reply(textBlocks.length ? textBlocks : [{ type: "text", text: "(the model answered with nothing)" }], stop), transcript, submitted: false, workdir: paths.workdir, agentTurn: true };
     }
     if (call.name === "submit") {
       const summary = await submitSummary(paths.workdir);
-      return { reply: reply([...textBlocks, { type: "text", text: summary }], "end_turn"), transcript, submitted: true, workdir: paths.workdir };
+      return { reply: reply([...textBlocks, { type: "text", text: summary }], "end_turn"), transcript, submitted: true, workdir: paths.workdir, agentTurn: true };
     }
     const translation = translateToolCall(call, paths, state.history);
     if (translation.kind === "client") {
       const [mainUse] = translation.toolUses.filter((use) => !isPreread(use.id));
       state.calls.set(mainUse.id, { assistant, context: translation.context, hiddenBefore: hidden });
-      return { reply: reply([...textBlocks, ...translation.toolUses], "tool_use"), transcript, submitted: false, workdir: paths.workdir };
+      return { reply: reply([...textBlocks, ...translation.toolUses], "tool_use"), transcript, submitted: false, workdir: paths.workdir, agentTurn: true };
     }
     hidden.push(assistant, { role: "tool", tool_call_id: call.id, content: translation.observation });
     if (round + 1 >= maxRounds) {
       const note = `The model's last ${maxRounds} tool calls could not be carried out; the last answer was: ${translation.observation}`;
-      return { reply: reply([...textBlocks, { type: "text", text: note }], "end_turn"), transcript: [...messages, ...hidden], submitted: false, workdir: paths.workdir };
+      return { reply: reply([...textBlocks, { type: "text", text: note }], "end_turn"), transcript: [...messages, ...hidden], submitted: false, workdir: paths.workdir, agentTurn: true };
     }
   }
+}
+
+function replyMessage(model: string, content: ReplyBlock[], stop: ReplyMessage["stop_reason"], usage: ReplyMessage["usage"]): ReplyMessage {
+  return { id: `msg_sera_${randomUUID().replace(/-/g, "")}`, type: "message", role: "assistant", model, content, stop_reason: stop, stop_sequence: null, usage };
+}
+
+/**
+ * A request without tools is not an agent turn (Claude Code's conversation summaries and titles):
+ * its text goes to the model as it is, without SERA's prompts, and the answer comes back as text.
+ */
+async function plainTurn(request: MessagesRequest, settings: TurnSettings, signal?: AbortSignal): Promise<Turn> {
+  const system = stripReminders(blocksText(request.system)).trim();
+  const messages: ChatMessage[] = system === "" ? [] : [{ role: "system", content: system }];
+  for (const message of request.messages) {
+    const text = stripReminders(typeof message.content === "string" ? message.content : blocksText(message.content)).trim();
+    if (text === "") continue;
+    messages.push(message.role === "assistant" ? { role: "assistant", content: text } : { role: "user", content: text });
+  }
+  const completion = await chatCompletion(settings.endpoint, settings.apiKey, { model: settings.model, messages, tools: [], temperature: request.temperature }, signal);
+  const text = shownText(completion) || "(the model answered with nothing)";
+  const usage = { input_tokens: completion.promptTokens, output_tokens: completion.completionTokens };
+  const reply = replyMessage(request.model, [{ type: "text", text }], completion.finishReason === "length" ? "max_tokens" : "end_turn", usage);
+  return { reply, transcript: [...messages, assistantOf(completion, undefined)], submitted: false, workdir: settings.workdir, agentTurn: false };
 }
 
 async function submitSummary(workdir: string): Promise<string> {

@@ -50,7 +50,8 @@ export async function chatCompletion(endpoint: string, apiKey: string | undefine
     const { reasoning_content: _reasoning, ...rest } = message;
     return rest;
   });
-  const body: Record<string, unknown> = { model: request.model, messages, tools: request.tools, stream: false };
+  const body: Record<string, unknown> = { model: request.model, messages, stream: false };
+  if (request.tools.length > 0) body.tools = request.tools;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   let response: Response;

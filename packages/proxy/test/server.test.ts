@@ -38,6 +38,8 @@ const body = (extra: Record<string, unknown> = {}) => ({
   max_tokens: 1000,
   system: [{ type: "text", text: `Primary working directory: ${workdir}` }],
   messages: [{ role: "user", content: task }],
+  // Claude Code always lists its tools; the proxy offers the model SERA's instead.
+  tools: [{ name: "Bash", input_schema: { type: "object" } }, { name: "Read", input_schema: { type: "object" } }, { name: "Edit", input_schema: { type: "object" } }],
   ...extra,
 });
 const post = (proxy: ProxyServer, route: string, payload: unknown) =>
@@ -130,6 +132,17 @@ describe("sera proxy over HTTP", () => {
     expect(error.error.message).toMatch(/^prompt is too long: \d+ tokens > 50 maximum/);
     const streamed = await (await post(proxy, "/v1/messages", body({ stream: true }))).text();
     expect(streamed).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"invalid_request_error","message":"prompt is too long/);
+  });
+
+  it("passes a request without tools (Claude Code's summaries, titles) to the model as plain chat, without SERA's prompts", async () => {
+    const proxy = await proxyFor(model);
+    const before = model.stats().byKind;
+    const reply = (await (await post(proxy, "/v1/messages", body({ tools: [], system: "Summarize the conversation." }))).json()) as ReplyMessage;
+    expect(reply.stop_reason).toBe("end_turn");
+    expect(reply.content).toEqual([{ type: "text", text: expect.any(String) }]);
+    const after = model.stats().byKind;
+    expect(after.other).toBe(before.other + 1);
+    expect(after.rollout).toBe(before.rollout);
   });
 
   it("bad input → 400 naming the field; an unknown route → 404", async () => {

@@ -20,8 +20,8 @@ import {
   undoneMessage,
   viewHeader,
 } from "./editorText.js";
-
 import { formatBytes, readHead, readLineWindow, WHOLE_FILE_BYTES, WINDOW_SCAN_BYTES } from "./largeFile.js";
+
 export const DEFAULT_EDITOR_MAX_OUTPUT_CHARS = 16_000;
 export const EDITOR_COMMANDS = ["view", "create", "str_replace", "insert", "undo_edit"] as const;
 
@@ -108,8 +108,8 @@ export class FileEditor {
       return `${directoryViewHeader(args.path)}\n${body}`;
     }
     if (!stat.isFile()) throw new EditorRefusal(`${args.path} is neither a regular file nor a directory.`);
-    const text = readTextFile(hostPath, args.path);
     if (stat.size > WHOLE_FILE_BYTES) return this.viewLarge(args, hostPath, stat.size);
+    const text = readTextFile(hostPath, args.path);
     const lines = splitLines(text);
     let first = 1;
     let last = lines.length;
@@ -132,7 +132,6 @@ export class FileEditor {
     return `(Too long to show in full; the middle is left out. Use view_range to read a part.)\n${shown}`;
   }
 
-  private create(args: EditorArguments, hostPath: string): string {
   /** A window of a file too large to read whole: its line count stays unknown, and the model is pointed at bash. */
   private viewLarge(args: EditorArguments, hostPath: string, size: number): string {
     if (looksBinary(readHead(hostPath, 8192))) throw new EditorRefusal(binaryMessage(args.path));
@@ -160,14 +159,15 @@ export class FileEditor {
     );
   }
 
+  private create(args: EditorArguments, hostPath: string): string {
     if (args.file_text === undefined) throw new EditorRefusal("create needs file_text, the full content of the new file.");
     if (lstatOrUndefined(hostPath)) {
       throw new EditorRefusal(alreadyExistsMessage(args.path));
     }
     const firstNewDir = fs.mkdirSync(path.dirname(hostPath), { recursive: true });
     fs.writeFileSync(hostPath, args.file_text, { flag: "wx" });
-    this.remember(hostPath, null);
     this.handOver(hostPath, firstNewDir);
+    this.remember(hostPath, null);
     return createdMessage(args.path, args.file_text);
   }
 
@@ -208,16 +208,23 @@ export class FileEditor {
 
   private undo(args: EditorArguments, hostPath: string): string {
     const previous = this.history.get(hostPath);
-    this.handOver(hostPath);
     if (!previous || previous.length === 0) throw new EditorRefusal(`There is no earlier edit of ${args.path} to undo.`);
     const content = previous.pop() as string | null;
     if (content === null) {
       fs.rmSync(hostPath, { force: true });
       return `Undid the creation of ${args.path}; the file is gone again.`;
-    this.handOver(hostPath);
     }
     fs.writeFileSync(hostPath, content);
+    this.handOver(hostPath);
     return undoneMessage(args.path, content);
+  }
+
+  private write(hostPath: string, before: string, after: string): void {
+    fs.writeFileSync(hostPath, after);
+    this.handOver(hostPath);
+    this.remember(hostPath, before);
+  }
+
   /**
    * Under root, sandboxed commands run as the sandbox's own uid: a file (and any
    * directories) the editor makes from the host must belong to it, or the agent
@@ -233,13 +240,6 @@ export class FileEditor {
       }
     }
     fs.lchownSync(hostPath, user.uid, user.gid);
-  }
-
-  }
-
-  private write(hostPath: string, before: string, after: string): void {
-    fs.writeFileSync(hostPath, after);
-    this.remember(hostPath, before);
   }
 
   private remember(hostPath: string, previous: string | null): void {
@@ -265,16 +265,23 @@ function statOrUndefined(hostPath: string): fs.Stats | undefined {
 }
 
 function lstatOrUndefined(hostPath: string): fs.Stats | undefined {
-function binaryMessage(shownPath: string): string {
-  return `${shownPath} looks like a binary file; it cannot be shown or edited here.`;
-}
-
-/** Whole-file reads are for files up to WHOLE_FILE_BYTES; callers check the size first, and this checks again. */
   try {
     return fs.lstatSync(hostPath);
   } catch {
     return undefined;
   }
+}
+
+function binaryMessage(shownPath: string): string {
+  return `${shownPath} looks like a binary file; it cannot be shown or edited here.`;
+}
+
+/** Whole-file reads are for files up to WHOLE_FILE_BYTES; callers check the size first, and this checks again. */
+function readTextFile(hostPath: string, shownPath: string): string {
+  const content = readHead(hostPath, WHOLE_FILE_BYTES + 1);
+  if (content.length > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, `over ${formatBytes(WHOLE_FILE_BYTES)}`));
+  if (looksBinary(content)) throw new EditorRefusal(binaryMessage(shownPath));
+  return content.toString("utf8");
 }
 
 function tooLargeToEditMessage(shownPath: string, size: string): string {
@@ -284,17 +291,10 @@ function tooLargeToEditMessage(shownPath: string, size: string): string {
   );
 }
 
-function readTextFile(hostPath: string, shownPath: string): string {
-  const content = readHead(hostPath, WHOLE_FILE_BYTES + 1);
-  if (content.length > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, `over ${formatBytes(WHOLE_FILE_BYTES)}`));
-  if (looksBinary(content)) throw new EditorRefusal(binaryMessage(shownPath));
-  if (stat.size > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, formatBytes(stat.size)));
-  return content.toString("utf8");
-}
-
 function readEditableFile(hostPath: string, shownPath: string): string {
   const stat = statOrUndefined(hostPath);
   if (!stat) throw new EditorRefusal(`${shownPath} does not exist. Use create to make a new file.`);
   if (!stat.isFile()) throw new EditorRefusal(`${shownPath} is not a regular file.`);
+  if (stat.size > WHOLE_FILE_BYTES) throw new EditorRefusal(tooLargeToEditMessage(shownPath, formatBytes(stat.size)));
   return readTextFile(hostPath, shownPath);
 }

@@ -30,24 +30,24 @@ function readThroughSlowPipe(args: string[]): Promise<{ code: number | null; std
     const chunks: Buffer[] = [];
     let stderr = "";
     child.stderr.on("data", (data) => (stderr += data));
-    // Stay paused at first so the writer fills the pipe and queues the rest before anything is read.
-    child.stdout.pause();
-    const readSlowly = () => {
-      let chunk: Buffer | null;
-      let taken = 0;
-      while (taken < 256 * 1024 && (chunk = child.stdout.read() as Buffer | null) !== null) {
-        chunks.push(chunk);
-        taken += chunk.length;
+    // Take the output through a 'data' listener, pausing after every 256 KiB so the writer fills the
+    // pipe and queues the rest. (A bare pause() + read() loop loses data: when the child exits,
+    // Node resumes a stdio stream that has no listener and its buffered chunks go nowhere.)
+    let takenSincePause = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      takenSincePause += chunk.length;
+      if (takenSincePause >= 256 * 1024) {
+        takenSincePause = 0;
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 20);
       }
-      if (!child.stdout.readableEnded) setTimeout(readSlowly, 20);
-    };
-    setTimeout(readSlowly, 500);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let rest: Buffer | null;
-      while ((rest = child.stdout.read() as Buffer | null) !== null) chunks.push(rest);
-      resolve({ code, stdout: Buffer.concat(chunks), stderr });
     });
+    // Start paused so the first writes already meet a full pipe.
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), 500);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(chunks), stderr }));
   });
 }
 

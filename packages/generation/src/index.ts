@@ -4,6 +4,7 @@ export * from "./tasks/index.js";
 export * from "./model/index.js";
 export * from "./scripted/index.js";
 export * from "./sandbox/index.js";
+export * from "./environment/index.js";
 export * from "./tools/index.js";
 export { runAgent, DEFAULT_AGENT_LIMITS, type AgentLimits, type AgentResult, type AgentRun, type Environment, type ExitStatus } from "./agent/loop.js";
 export { trajectorySteps } from "./agent/steps.js";

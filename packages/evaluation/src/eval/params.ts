@@ -1,4 +1,4 @@
-import { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsSchema } from "@sera/generation";
+import { DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/generation";
 import { z } from "zod";
 
 /**
@@ -76,6 +76,8 @@ export const evalParamsSchema = z
       .strict()
       .default({ threshold: 0.5, mode: "header-aware" }),
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Where the student's commands run, as in sera-generate: `host` (default) or `prepared` (the repository's dependencies installed by `setup`). */
+    environment: environmentParam,
     /** The agent's sandbox limits, as in sera-generate (memory, processes, file size, /tmp, copy growth); on by default. */
     sandboxLimits: sandboxLimitsSchema.default(DEFAULT_SANDBOX_LIMIT_PARAMS),
     concurrency: z.number().int().min(1).default(8),
@@ -85,9 +87,10 @@ export const evalParamsSchema = z
 export type EvalParams = z.infer<typeof evalParamsSchema>;
 
 export function evalIdentity(params: EvalParams): unknown {
-  const { concurrency, usdPerGpuHour, serve, sandboxLimits, ...rest } = params;
+  const { concurrency, usdPerGpuHour, serve, sandboxLimits, environment, ...rest } = params;
   const { endpoint, host, startupTimeoutSeconds, requestTimeoutSeconds, maxRetries, gpus, ...served } = serve;
-  return { ...rest, serve: served };
+  const environmentPart = environmentIdentity(environment);
+  return { ...rest, serve: served, ...(environmentPart === undefined ? {} : { environment: environmentPart }) };
 }
 
 export function checkEvalParams(params: EvalParams, context: { upstreamStages: string[] }): { path: string; problem: string } | null {

@@ -4,7 +4,7 @@ import { readJson, writeJsonAtomic, type Message } from "@sera/core";
 import {
   AGENT_SYSTEM_PROMPT,
   changedLines,
-  createSandbox,
+  EnvironmentSetupError,
   isTransientKind,
   sandboxEnvironment,
   renderInstanceTask,
@@ -12,6 +12,7 @@ import {
   type ChatModel,
   type Isolation,
   type PreparedSource,
+  type RolloutEnvironments,
   type SandboxLimits,
 } from "@sera/generation";
 import type { TaskInstance } from "../tasks/instances.js";
@@ -29,7 +30,7 @@ export interface InstanceOutcome {
   repo: string;
   exitStatus: string;
   /** Why no usable patch came back (null when one did). */
-  failure: "model_error" | "context_overflow" | "timeout" | "format_error" | "no_patch" | "sandbox_error" | null;
+  failure: "model_error" | "context_overflow" | "timeout" | "format_error" | "no_patch" | "sandbox_error" | "environment_error" | null;
   detail: string | null;
   steps: number;
   inputTokens: number;
@@ -48,6 +49,8 @@ export interface RolloutContext {
   source: PreparedSource;
   sandboxRoot: string;
   isolation: Isolation;
+  /** The stage's `environment:` (a prepared environment is set up once per repository and commit). */
+  environments: RolloutEnvironments;
   agent: EvalParams["agent"];
   sandboxLimits: SandboxLimits;
   dir: string;
@@ -66,7 +69,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
   const { agent } = context;
   let outcome: InstanceOutcome;
   try {
-    const sandbox = await createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits });
+    const sandbox = await context.environments.createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits });
     try {
       const environment = sandboxEnvironment(sandbox, agent);
       const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
@@ -109,7 +112,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
     if (context.signal.aborted) throw error;
     // One broken instance is recorded and the evaluation goes on.
     outcome = {
-      ...base, exitStatus: "error", failure: "sandbox_error", detail: (error as Error).message.split("\n")[0], steps: 0, inputTokens: 0, cachedInputTokens: 0,
+      ...base, exitStatus: "error", failure: error instanceof EnvironmentSetupError ? "environment_error" : "sandbox_error", detail: (error as Error).message.split("\n")[0], steps: 0, inputTokens: 0, cachedInputTokens: 0,
       outputTokens: 0, wallSeconds: (Date.now() - started) / 1000, patch: "", patchLines: 0,
     };
   }

@@ -1,7 +1,19 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
-import { bwrapAvailable, defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir, openAIChatModel, patchRecall, prepareSource, sandboxLimitsFromParams, type PreparedSource } from "@sera/generation";
+import {
+  bwrapAvailable,
+  defaultCacheRoot,
+  defaultSandboxRoot,
+  ensurePrivateDir,
+  environmentProblem,
+  openAIChatModel,
+  patchRecall,
+  prepareSource,
+  rolloutEnvironments,
+  sandboxLimitsFromParams,
+  type PreparedSource,
+} from "@sera/generation";
 import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
@@ -52,6 +64,10 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
   const { tasks, repoPath } = loadTasks(run);
   const isolation = params.sandbox === "none" ? "none" : await bwrapAvailable() ? "bwrap" : null;
   if (!isolation) throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none");
+  const environmentError = environmentProblem(params.environment, isolation);
+  if (environmentError !== null) throw new Error(environmentError);
+  // Setup logs stay with the run's outputs, whether setup succeeded or not.
+  const environments = rolloutEnvironments(params.environment, { logDir: path.join(run.outDir, "environments") });
   // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
   const cacheRoot = defaultCacheRoot();
   // Tasks from a generation run default to the repository that run read (its run.json).
@@ -87,7 +103,7 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
         const dir = path.join(instancesDir, task.instance_id);
         const outcome =
           finishedOutcome(dir) ??
-          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, agent: params.agent, sandboxLimits: sandboxLimitsFromParams(params.sandboxLimits), dir, signal: run.signal }));
+          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, environments, agent: params.agent, sandboxLimits: sandboxLimitsFromParams(params.sandboxLimits), dir, signal: run.signal }));
         outcomes.set(task.instance_id, outcome);
         progress();
       }
@@ -121,7 +137,7 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
     instances: tasks.length,
     submitted,
     empty_patches: tasks.length - submitted,
-    failed_instances: ordered.filter((o) => o.failure === "sandbox_error" || o.failure === "model_error").length,
+    failed_instances: ordered.filter((o) => o.failure === "sandbox_error" || o.failure === "environment_error" || o.failure === "model_error").length,
     mean_steps: ordered.reduce((sum, o) => sum + o.steps, 0) / tasks.length,
     output_tokens: ordered.reduce((sum, o) => sum + o.outputTokens, 0),
     ...(graded ? { resolved: graded.resolved, resolve_rate: graded.resolveRate, ...(graded.meanRecall === null ? {} : { mean_recall: graded.meanRecall }) } : {}),
@@ -168,7 +184,7 @@ function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], ou
   const rows = tasks.map((task, i) => {
     const outcome = outcomes[i];
     const recall = patchRecall(task.teacher_patch ?? "", outcome.patch, { threshold, mode });
-    const status = outcome.failure === "sandbox_error" ? "error" : !outcome.patch.trim() ? "empty_patch" : recall.verdict === "pass" ? "resolved" : "unresolved";
+    const status = outcome.failure === "sandbox_error" || outcome.failure === "environment_error" ? "error" : !outcome.patch.trim() ? "empty_patch" : recall.verdict === "pass" ? "resolved" : "unresolved";
     return {
       run_id: run.runId, suite: "soft-verified", instance_id: task.instance_id, eval_run_id: run.runId, repo: task.repo, ...common, harness_run_id: null, status,
       resolved: status === "resolved", patch_exists: outcome.patch.trim() !== "", patch_applied: null, f2p_success: null, f2p_failure: null, p2p_success: null,

@@ -6,7 +6,9 @@ import { sandboxEnvironment } from "../agent/sandbox-environment.js";
 import { trajectorySteps } from "../agent/steps.js";
 import { ModelCallError, isTransientKind } from "../model/callError.js";
 import type { ChatModel } from "../model/types.js";
-import { createSandbox, type Isolation } from "../sandbox/sandbox.js";
+import { EnvironmentSetupError } from "../environment/prepared.js";
+import type { RolloutEnvironments } from "../environment/provider.js";
+import type { Isolation } from "../sandbox/sandbox.js";
 import { sandboxLimitsFromParams } from "./sandboxLimits.js";
 import type { PreparedSource } from "../sandbox/source.js";
 import { BUG_PROMPT_TEMPLATES } from "../tasks/bug-prompts.js";
@@ -27,7 +29,7 @@ import { callOwner } from "./teacher.js";
  * the instance pauses at its step with a transient failure and the next run picks it up there.
  */
 
-export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error";
+export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error";
 
 export interface RolloutRecord {
   phase: "r1" | "r2";
@@ -67,6 +69,8 @@ export interface InstanceContext {
   source: PreparedSource;
   sandboxRoot: string;
   isolation: Isolation;
+  /** The stage's `environment:`: makes each rollout's sandbox (a prepared environment is set up once per commit). */
+  environments: RolloutEnvironments;
   params: GenerationParams;
   demonstrations: Map<string, Demonstration>;
   dir: string;
@@ -129,7 +133,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   const patchFile = `${name}.patch`;
   const started = Date.now();
   const { agent } = context.params;
-  const sandbox = await createSandbox({
+  const sandbox = await context.environments.createSandbox({
     source: context.source,
     root: context.sandboxRoot,
     isolation: context.isolation,
@@ -293,6 +297,7 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
       if (context.signal?.aborted) throw error;
       if (error instanceof ModelCallError && isTransientKind(error.kind)) pause(`${state.step}: ${error.message}`);
       else if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
+      else if (error instanceof EnvironmentSetupError) fail("environment_error", error.message.split("\n")[0]);
       else fail("sandbox_error", (error as Error).message.split("\n")[0]);
     }
     save();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_AGENT_LIMITS } from "../agent/loop.js";
+import { environmentIdentity, environmentParam } from "../environment/schema.js";
 import { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsSchema } from "./sandboxLimits.js";
 
 /**
@@ -100,6 +101,8 @@ export const generationParamsSchema = z
       .default({ threshold: 0.5, mode: "header-aware" }),
     /** bubblewrap isolation; `none` only when asked for explicitly. */
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Where the agent's commands run: `host` (default), or `prepared` with the repository's dependencies installed by `setup`. */
+    environment: environmentParam,
     /** Memory, processes, file size, /tmp and copy size of each rollout's sandbox; on by default. */
     sandboxLimits: sandboxLimitsSchema.default(DEFAULT_SANDBOX_LIMIT_PARAMS),
     /** Instances in flight at once (bounded further by the teacher's endpoint limits). */
@@ -110,7 +113,8 @@ export type GenerationParams = z.infer<typeof generationParamsSchema>;
 
 /** What decides the generated data: everything except where and how fast the teacher is reached, and the machine's safety limits. */
 export function generationIdentity(params: GenerationParams): unknown {
-  const { teacher, concurrency, sandboxLimits, ...rest } = params;
+  const { teacher, concurrency, sandboxLimits, environment, ...rest } = params;
   const { endpoints, apiKeyEnv, concurrencyPerEndpoint, timeoutSeconds, maxRetries, prices, selfHosted, ...teacherIdentity } = teacher;
-  return { ...rest, teacher: teacherIdentity };
+  const environmentPart = environmentIdentity(environment);
+  return { ...rest, teacher: teacherIdentity, ...(environmentPart === undefined ? {} : { environment: environmentPart }) };
 }

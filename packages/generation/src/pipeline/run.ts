@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, RetryableStageError, sha256Hex, type CorruptFile, type StageExecution } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
+import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
 import { defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir } from "../sandbox/privateDir.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
@@ -96,6 +97,10 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   const instancesDir = path.join(outDir, "instances");
   mkdirSync(instancesDir, { recursive: true });
   const isolation = await isolationFor(params, run.emit);
+  const environmentError = environmentProblem(params.environment, isolation);
+  if (environmentError !== null) throw new Error(environmentError);
+  // Setup logs stay with the run's outputs, whether setup succeeded or not.
+  const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments") });
   await checkTeacher(params.teacher);
   const demonstrations = await demonstrationPool(params);
   const { tasks, sources } = await planTasks(params, seed, outDir, demonstrations);
@@ -166,7 +171,7 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
         repairJsonl(path.join(dir, "calls.jsonl"), onCorrupt);
         const finished = await advanceInstance(
           state,
-          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, params, demonstrations, dir, signal: run.signal, onCorrupt },
+          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt },
           (s) => {
             const last = s.rollouts.at(-1);
             if (last && (s.step === "self_check" || s.step === "verify" || s.step === "rollout1" || s.step === "failed")) {

@@ -6,7 +6,7 @@ import { drawSandboxUser, type SandboxUser } from "./sandboxUser.js";
 export const SANDBOX_WORKDIR = "/testbed";
 const SANDBOX_HOME = "/root";
 
-const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Host directories that make up the read-only system view. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
@@ -25,6 +25,13 @@ export interface BwrapLayout {
    * and clears every capability set before the command starts.
    */
   user?: SandboxUser;
+  /**
+   * Read-only binds inside the copy (a prepared environment's `.venv`, `node_modules`): made after
+   * the copy's bind, so they sit on top of it; their mount points must exist in the copy.
+   */
+  copyMounts?: ReadonlyArray<{ hostPath: string; name: string }>;
+  /** Keep the host's network (only a prepared environment's setup commands); rollouts never get it. */
+  network?: boolean;
 }
 
 /** setpriv (util-linux) is bound read-only with /usr, so the same path works inside. */
@@ -53,7 +60,7 @@ export function sandboxEnv(extra: Record<string, string> = {}): Record<string, s
  * live under /tmp on the host, and the root is made read-only last.
  */
 export function bwrapArgs(layout: BwrapLayout): string[] {
-  const args = [...namespaceArgs(layout.user), "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"];
+  const args = [...namespaceArgs(layout.user, layout.network === true), "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"];
   for (const dir of SYSTEM_DIRS) {
     const kind = hostEntryKind(dir);
     if (kind === "symlink") args.push("--symlink", fs.readlinkSync(dir), dir);
@@ -70,6 +77,7 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
     args.push("--ro-bind", hostPath, hostPath);
   }
   args.push("--bind", layout.copyPath, SANDBOX_WORKDIR);
+  for (const mount of layout.copyMounts ?? []) args.push("--ro-bind", mount.hostPath, `${SANDBOX_WORKDIR}/${mount.name}`);
   args.push("--remount-ro", "/");
   args.push("--chdir", SANDBOX_WORKDIR);
   for (const [name, value] of Object.entries(layout.env)) args.push("--setenv", name, value);
@@ -83,10 +91,10 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
  * made: the command keeps a real host uid (set by setpriv), and bwrap keeps
  * only the three capabilities setpriv needs to switch to it and drop the rest.
  */
-function namespaceArgs(user: SandboxUser | undefined): string[] {
-  if (user === undefined) return ["--unshare-all", "--cap-drop", "ALL"];
+function namespaceArgs(user: SandboxUser | undefined, network: boolean): string[] {
+  if (user === undefined) return ["--unshare-all", ...(network ? ["--share-net"] : []), "--cap-drop", "ALL"];
   return [
-    "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+    "--unshare-ipc", "--unshare-pid", ...(network ? [] : ["--unshare-net"]), "--unshare-uts", "--unshare-cgroup-try",
     "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP",
   ];
 }

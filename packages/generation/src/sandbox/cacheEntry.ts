@@ -15,7 +15,7 @@ export const MARKER_FILE = "sera-built.json";
 const MARKER_VERSION = 1;
 
 const markerSchema = z.object({
-  kind: z.enum(["mirror", "tree"]),
+  kind: z.enum(["mirror", "tree", "environment"]),
   version: z.literal(MARKER_VERSION),
   /** Content hash of what was built; see the digest functions of each kind. */
   digest: z.string().regex(/^[0-9a-f]{64}$/),

@@ -19,6 +19,7 @@ export {
   type Isolation,
   type Sandbox,
   type SandboxLimits,
+  type SandboxTemplate,
 } from "./sandbox.js";
 export { sweepStaleSandboxes } from "./sandboxOwner.js";
 export { prepareSource, SANDBOX_GIT_IDENTITY, type PreparedSource } from "./source.js";

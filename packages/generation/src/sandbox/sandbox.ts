@@ -40,6 +40,18 @@ export interface CreateSandboxOptions {
   readOnlyPaths?: readonly string[];
   /** Extra environment variables for every command. */
   env?: Record<string, string>;
+  /**
+   * A prepared environment's tree to copy instead of the plain checkout of `commit`, and its
+   * setup outputs, bound read-only inside the copy (see environment/prepared.ts).
+   */
+  template?: SandboxTemplate;
+}
+
+export interface SandboxTemplate {
+  /** A tree in sera's cache, checked out at the sandbox's commit, with the same `.git` layout as a plain checkout. */
+  treePath: string;
+  /** Top-level entries of the copy that are binds of these host paths (read-only). */
+  mounts: ReadonlyArray<{ hostPath: string; name: string; kind: "directory" | "file" }>;
 }
 
 export interface ExecOptions {
@@ -97,7 +109,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     await sweepStaleSandboxes(root);
   }
   const commit = options.commit ?? options.source.commit;
-  const treePath = await ensureCheckedOutTree(options.source, commit);
+  if (options.template !== undefined && options.template.mounts.length > 0 && options.isolation === "none") {
+    throw new Error("a prepared environment binds its setup outputs into the sandbox and needs bubblewrap (sandbox: bwrap)");
+  }
+  const treePath = options.template?.treePath ?? (await ensureCheckedOutTree(options.source, commit));
 
   const id = newSandboxDirName();
   const sandboxDir = path.join(root, id);
@@ -109,6 +124,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   } catch (error) {
     await removeTree(sandboxDir);
     throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
+  }
+  // bwrap would make missing mount points itself, as root and beside the command's files: make them here.
+  for (const mount of options.template?.mounts ?? []) {
+    const point = path.join(hostPath, mount.name);
+    if (mount.kind === "directory") fs.mkdirSync(point, { recursive: true });
+    else fs.writeFileSync(point, "", { flag: "a" });
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
   const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
@@ -335,6 +356,7 @@ class LiveSandbox implements Sandbox {
       env: sandboxEnv(extraEnv),
       tmpBytes: this.limits.tmpKiB * 1024,
       user: this.commandUser,
+      copyMounts: this.options.template?.mounts,
     };
     return runProcess({
       ...settings,

@@ -65,7 +65,7 @@ describe("evaluation stages end to end", () => {
     expect(sera(["quickstart", "--functions", "6"], cwd).code).toBe(0);
     const [generation] = queryJson(cwd, "SELECT run_dir FROM runs WHERE stage = 'generate'");
     const verified = queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM instances WHERE status = 'verified'")[0].n;
-    const command = (seed: number) => `{sera} model serve --scripted --port {port} --seed ${seed}`;
+    const command = (seed: number) => `{sera} model serve --scripted --port {port} --seed ${seed} --impersonate {model}`;
     const experiment = {
       name: "heldout",
       stages: {

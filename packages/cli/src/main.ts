@@ -157,13 +157,17 @@ async function main(): Promise<void> {
               .option("fault-malformed", { type: "number", default: 0 })
               .option("fault-hanging-stream", { type: "number", default: 0 })
               .option("reject-rate", { type: "number", default: 0.02 })
-              .option("divergence-rate", { type: "number", default: 0 }),
+              .option("divergence-rate", { type: "number", default: 0 })
+              .option("impersonate", {
+                type: "string",
+                describe: "also answer to this model name (e.g. the teacher an experiment names, for a dry run); every row it feeds is still marked stand-in",
+              }),
           (a) =>
             run(() =>
               modelServeCommand({
                 scripted: a.scripted, port: a.port, host: a.host, seed: a.seed, latencyMs: a.latencyMs, fault5xx: a.fault5xx,
                 faultTimeout: a.faultTimeout, faultMalformed: a.faultMalformed, faultHangingStream: a.faultHangingStream,
-                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate,
+                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate, impersonate: a.impersonate,
               }),
             )(),
         )

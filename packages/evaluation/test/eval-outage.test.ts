@@ -36,7 +36,7 @@ describe("sera-eval during a serving outage", () => {
       emit: () => undefined, signal: new AbortController().signal,
     });
 
-    const down = await startScriptedModelServer({ seed: 1, faults: { http5xxRate: 1 } });
+    const down = await startScriptedModelServer({ seed: 1, impersonate: "sera-student", faults: { http5xxRate: 1 } });
     try {
       const failure = await runEvaluation(execution(down.url)).then(() => null, (error: unknown) => error);
       expect(failure).toBeInstanceOf(RetryableStageError);
@@ -45,7 +45,7 @@ describe("sera-eval during a serving outage", () => {
     } finally {
       await down.close();
     }
-    const up = await startScriptedModelServer({ seed: 1 });
+    const up = await startScriptedModelServer({ seed: 1, impersonate: "sera-student" });
     try {
       expect(await runEvaluation(execution(up.url))).toMatchObject({ instances: 1, submitted: 1 });
       expect(existsSync(path.join(outDir, "instances/demo__stockroom-1/outcome.json"))).toBe(true);

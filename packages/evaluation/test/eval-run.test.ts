@@ -35,7 +35,7 @@ let server: ScriptedModelServer;
 let repo: string;
 let commit: string;
 beforeAll(async () => {
-  server = await startScriptedModelServer({ seed: 1 });
+  server = await startScriptedModelServer({ seed: 1, impersonate: "sera-student" });
   repo = committedDemoRepo();
   commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
 });

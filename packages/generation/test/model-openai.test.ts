@@ -82,7 +82,8 @@ describe("openAIChatModel against the scripted stand-in", () => {
     expect(records[1]).toMatchObject({
       endpoint: `${server.url}/chat/completions`,
       model: "scripted-stand-in",
-      attempt: 1,
+      httpAttempt: 1,
+      provenance: "stand-in",
       status: "ok",
       inputTokens: second.usage.inputTokens,
       cachedInputTokens: second.usage.cachedInputTokens,
@@ -94,7 +95,7 @@ describe("openAIChatModel against the scripted stand-in", () => {
   it("keeps tool-call arguments that are not JSON as the raw string", async () => {
     const broken = await startScriptedModelServer({ seed: 11, faults: { malformedToolCallRate: 1 } });
     try {
-      const model = openAIChatModel({ baseURL: broken.url, model: "m", timeoutMs: 5_000, maxRetries: 0 });
+      const model = openAIChatModel({ baseURL: broken.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
       const { message } = await model.complete({ messages: [task], tools: agentTools });
       const args = message.toolCalls![0].arguments;
       expect(typeof args).toBe("string");
@@ -153,7 +154,7 @@ describe("openAIChatModel response mapping", () => {
   it("sends assistant tool calls as JSON strings and tool results with tool_call_id", async () => {
     const canned = await cannedServer({ choices: [{ finish_reason: "stop", message: { role: "assistant", content: "ok" } }] });
     try {
-      const model = openAIChatModel({ baseURL: canned.url, model: "m", timeoutMs: 2_000, maxRetries: 0 });
+      const model = openAIChatModel({ baseURL: canned.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 0 });
       await model.complete({
         messages: [
           { role: "system", content: "sys" },

@@ -120,7 +120,7 @@ describe("endpointPool", () => {
 
   it("lets a queued caller abort without taking a slot", async () => {
     const silent = await scripted({ faults: { timeoutRate: 1 } });
-    const pool = endpointPool([openAIChatModel({ baseURL: silent.url, model: "m", timeoutMs: 400, maxRetries: 0 })], {
+    const pool = endpointPool([openAIChatModel({ baseURL: silent.url, model: "scripted-stand-in", timeoutMs: 400, maxRetries: 0 })], {
       maxConcurrentPerEndpoint: 1,
       maxRetries: 0,
     });

@@ -62,7 +62,7 @@ describe("retries, timeouts and error kinds", () => {
     const records: ModelCallRecord[] = [];
     const model = openAIChatModel({
       baseURL: faulty.url,
-      model: "m",
+      model: "scripted-stand-in",
       timeoutMs: 2_000,
       maxRetries: 8,
       initialBackoffMs: 2,
@@ -77,24 +77,24 @@ describe("retries, timeouts and error kinds", () => {
     const failed = records.filter((r) => r.status === "server_error");
     expect(failed.length).toBe(faulty.stats().faults.http5xx);
     expect(failed.length).toBeGreaterThan(0);
-    expect(Math.max(...records.map((r) => r.attempt))).toBeGreaterThan(1);
+    expect(Math.max(...records.map((r) => r.httpAttempt))).toBeGreaterThan(1);
   });
 
   it("counts attempts per call and stops at maxRetries", async () => {
     const seq = await sequenceServer([() => ({ status: 503, body: "{}" }), () => ({ status: 500, body: "{}" }), () => ({ status: 200, body: okBody })]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "m", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
       await model.complete(hello);
-      expect(records.map((r) => [r.attempt, r.status])).toEqual([
+      expect(records.map((r) => [r.httpAttempt, r.status])).toEqual([
         [1, "server_error"],
         [2, "server_error"],
         [3, "ok"],
       ]);
-      const stingy = openAIChatModel({ baseURL: seq.url, model: "m", timeoutMs: 2_000, maxRetries: 0 });
+      const stingy = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 0 });
       const seq2 = await sequenceServer([() => ({ status: 502, body: "bad gateway" })]);
       try {
-        const error = await failureOf(openAIChatModel({ baseURL: seq2.url, model: "m", timeoutMs: 2_000, maxRetries: 1, initialBackoffMs: 1 }).complete(hello));
+        const error = await failureOf(openAIChatModel({ baseURL: seq2.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 1, initialBackoffMs: 1 }).complete(hello));
         expect(error.kind).toBe("server_error");
         expect(error.status).toBe(502);
         expect(seq2.requests()).toBe(2);
@@ -111,7 +111,7 @@ describe("retries, timeouts and error kinds", () => {
     const seq = await sequenceServer([() => ({ status: 429, headers: { "retry-after": "1" }, body: "{}" }), () => ({ status: 200, body: okBody })]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "m", timeoutMs: 3_000, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 3_000, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
       const started = Date.now();
       await model.complete(hello);
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -125,7 +125,7 @@ describe("retries, timeouts and error kinds", () => {
     const silent = await startScriptedModelServer({ seed: 1, faults: { timeoutRate: 1 } });
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: silent.url, model: "m", timeoutMs: 150, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: silent.url, model: "scripted-stand-in", timeoutMs: 150, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
       const error = await failureOf(model.complete(hello));
       expect(error.kind).toBe("timeout");
       expect(records.map((r) => r.status)).toEqual(["timeout", "timeout"]);
@@ -139,7 +139,7 @@ describe("retries, timeouts and error kinds", () => {
   it("times out a response whose body stalls after the headers", async () => {
     const stalling = await startScriptedModelServer({ seed: 1, faults: { hangingStreamRate: 1 } });
     try {
-      const model = openAIChatModel({ baseURL: stalling.url, model: "m", timeoutMs: 200, maxRetries: 0 });
+      const model = openAIChatModel({ baseURL: stalling.url, model: "scripted-stand-in", timeoutMs: 200, maxRetries: 0 });
       expect((await failureOf(model.complete(hello))).kind).toBe("timeout");
     } finally {
       await stalling.close();
@@ -150,7 +150,7 @@ describe("retries, timeouts and error kinds", () => {
     const small = await startScriptedModelServer({ seed: 1, maxContextTokens: 10 });
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: small.url, model: "m", timeoutMs: 2_000, maxRetries: 3, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: small.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 3, onCall: (r) => records.push(r) });
       const error = await failureOf(model.complete({ messages: [{ role: "user", content: "x".repeat(400) }] }));
       expect(error.kind).toBe("context_overflow");
       expect(error.status).toBe(400);
@@ -164,7 +164,7 @@ describe("retries, timeouts and error kinds", () => {
   it("fails other 4xx at once as bad_request, and a closed port as network after retries", async () => {
     const seq = await sequenceServer([() => ({ status: 401, body: '{"error":{"message":"invalid key"}}' })]);
     try {
-      const model = openAIChatModel({ baseURL: seq.url, model: "m", timeoutMs: 2_000, maxRetries: 3 });
+      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 3 });
       const error = await failureOf(model.complete(hello));
       expect(error.kind).toBe("bad_request");
       expect(error.status).toBe(401);
@@ -175,7 +175,7 @@ describe("retries, timeouts and error kinds", () => {
     const closed = await sequenceServer([() => ({ status: 200, body: okBody })]);
     await closed.close();
     const records: ModelCallRecord[] = [];
-    const model = openAIChatModel({ baseURL: closed.url, model: "m", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+    const model = openAIChatModel({ baseURL: closed.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
     expect((await failureOf(model.complete(hello))).kind).toBe("network");
     expect(records.map((r) => r.status)).toEqual(["network", "network", "network"]);
   });
@@ -184,7 +184,7 @@ describe("retries, timeouts and error kinds", () => {
     const seq = await sequenceServer([() => ({ status: 200, body: "<html>gateway</html>" }), () => ({ status: 200, body: '{"choices":[]}' }), () => ({ status: 200, body: okBody })]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "m", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
       const response = await model.complete(hello);
       expect(response.message.content).toBe("fine");
       expect(records.map((r) => r.status)).toEqual(["malformed_response", "malformed_response", "ok"]);
@@ -196,7 +196,7 @@ describe("retries, timeouts and error kinds", () => {
   it("stops at once when the caller aborts", async () => {
     const silent = await startScriptedModelServer({ seed: 1, faults: { timeoutRate: 1 } });
     try {
-      const model = openAIChatModel({ baseURL: silent.url, model: "m", timeoutMs: 10_000, maxRetries: 5 });
+      const model = openAIChatModel({ baseURL: silent.url, model: "scripted-stand-in", timeoutMs: 10_000, maxRetries: 5 });
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error("caller gave up")), 100);
       const started = Date.now();
@@ -227,7 +227,7 @@ describe("API keys stay out of errors and records", () => {
     try {
       const model = openAIChatModel({
         baseURL: seq.url,
-        model: "m",
+        model: "scripted-stand-in",
         apiKeyEnv: envName,
         timeoutMs: 2_000,
         maxRetries: 1,
@@ -259,7 +259,7 @@ describe("API keys stay out of errors and records", () => {
     try {
       const withUserInfo = seq.url.replace("http://", "http://user:hunter2pass@");
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: withUserInfo, model: "m", timeoutMs: 2_000, maxRetries: 0, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({ baseURL: withUserInfo, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 0, onCall: (r) => records.push(r) });
       const error = await failureOf(model.complete(hello));
       expect(`${error.message}${error.endpoint}${JSON.stringify(records)}${model.name}`).not.toContain("hunter2pass");
     } finally {

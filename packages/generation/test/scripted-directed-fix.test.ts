@@ -19,7 +19,7 @@ async function nextCall(url: string, messages: unknown[]): Promise<Call> {
   const response = await fetch(`${url}/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "m", messages, tools: toolDefinitions }),
+    body: JSON.stringify({ model: "scripted-stand-in", messages, tools: toolDefinitions }),
   });
   const body = (await response.json()) as { choices: { message: { tool_calls: { function: { name: string; arguments: string } }[] } }[] };
   const call = body.choices[0].message.tool_calls[0].function;

@@ -17,7 +17,7 @@ const agentTools = ["bash", "str_replace_editor", "submit"].map((name) => ({ typ
 
 function rolloutBody(file: string, fn: string, extra: Record<string, unknown> = {}) {
   return {
-    model: "any",
+    model: "scripted-stand-in",
     messages: [
       { role: "system", content: "agent" },
       { role: "user", content: `<pr_description>\nBroken.\nSuspected location: ${file} (function ${fn})\n</pr_description>` },
@@ -56,7 +56,7 @@ describe("scripted stand-in model server", () => {
     const b = await scripted({ seed: "p", latencyMsPerTurn: 0 });
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), fc.boolean(), async (content, withTools) => {
-        const body = { model: "m", messages: [{ role: "user", content }], ...(withTools ? { tools: agentTools } : {}) };
+        const body = { model: "scripted-stand-in", messages: [{ role: "user", content }], ...(withTools ? { tools: agentTools } : {}) };
         const [x, y] = await Promise.all([post(a.url, body), post(b.url, body)]);
         expect(x.status).toBe(200);
         expect(x.text).toBe(y.text);
@@ -83,23 +83,50 @@ describe("scripted stand-in model server", () => {
   });
 
   it("serves /v1/models and rejects unknown routes and bad bodies", async () => {
-    const server = await scripted({ seed: 1, modelName: "scripted-stand-in-glm" });
-    const models = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string }[] };
-    expect(models.data[0].id).toBe("scripted-stand-in-glm");
+    const server = await scripted({ seed: 1 });
+    const listed = await fetch(`${server.url}/models`);
+    const models = (await listed.json()) as { data: { id: string; sera_provenance: string }[] };
+    expect(models.data).toMatchObject([{ id: "scripted-stand-in", sera_provenance: "stand-in" }]);
+    expect(listed.headers.get("x-sera-provenance")).toBe("stand-in");
     expect((await fetch(`${server.url}/completions`, { method: "POST", body: "{}" })).status).toBe(404);
-    expect((await post(server.url, { messages: "nope" })).status).toBe(400);
+    expect((await post(server.url, { model: "scripted-stand-in", messages: "nope" })).status).toBe(400);
     const broken = await fetch(`${server.url}/chat/completions`, { method: "POST", body: "{not json" });
     expect(broken.status).toBe(400);
     expect(server.stats().badRequests).toBe(2);
   });
 
+  it("says it is a stand-in on every answer, refuses model names it does not serve, and answers to one it is told to impersonate", async () => {
+    const server = await scripted({ seed: 1 });
+    const hello = (model: string | undefined) => ({ ...(model === undefined ? {} : { model }), messages: [{ role: "user", content: "How are you?" }] });
+    const ok = await fetch(`${server.url}/chat/completions`, { method: "POST", body: JSON.stringify(hello("scripted-stand-in")) });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-sera-provenance")).toBe("stand-in");
+    const refused = await fetch(`${server.url}/chat/completions`, { method: "POST", body: JSON.stringify(hello("zai-org/GLM-4.5-Air")) });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get("x-sera-provenance")).toBe("stand-in");
+    const body = (await refused.json()) as { message: string };
+    expect(body.message).toBe(
+      'scripted stand-in: the model "zai-org/GLM-4.5-Air" does not exist here; this is sera\'s scripted stand-in (model id scripted-stand-in), not a real model. ' +
+        'Use model: scripted-stand-in, or start the stand-in with --impersonate "zai-org/GLM-4.5-Air" for a dry run (its data is then still marked stand-in).',
+    );
+    expect((await post(server.url, hello(undefined))).status).toBe(400);
+
+    const posing = await scripted({ seed: 1, impersonate: "zai-org/GLM-4.5-Air" });
+    const listed = (await (await fetch(`${posing.url}/models`)).json()) as { data: { id: string; sera_provenance: string }[] };
+    expect(listed.data).toMatchObject([{ id: "zai-org/GLM-4.5-Air", sera_provenance: "stand-in" }]);
+    const answered = await fetch(`${posing.url}/chat/completions`, { method: "POST", body: JSON.stringify(hello("zai-org/GLM-4.5-Air")) });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get("x-sera-provenance")).toBe("stand-in");
+    expect(((await answered.json()) as { model: string }).model).toBe("zai-org/GLM-4.5-Air");
+  });
+
   it("answers self-checks with yes or no at the configured rate, and other requests politely", async () => {
-    const check = { model: "m", messages: [{ role: "user", content: "<original_task>\nt\n</original_task>\n<trajectory>\n[]\n</trajectory>" }] };
+    const check = { model: "scripted-stand-in", messages: [{ role: "user", content: "<original_task>\nt\n</original_task>\n<trajectory>\n[]\n</trajectory>" }] };
     const accepting = await scripted({ seed: 1, rejectRate: 0 });
     const rejecting = await scripted({ seed: 1, rejectRate: 1 });
     expect(JSON.parse((await post(accepting.url, check)).text).choices[0].message.content).toContain("<output>yes</output>");
     expect(JSON.parse((await post(rejecting.url, check)).text).choices[0].message.content).toContain("<output>no</output>");
-    const chat = JSON.parse((await post(accepting.url, { model: "m", messages: [{ role: "user", content: "How are you?" }] })).text);
+    const chat = JSON.parse((await post(accepting.url, { model: "scripted-stand-in", messages: [{ role: "user", content: "How are you?" }] })).text);
     expect(chat.choices[0].message.content).toMatch(/scripted stand-in/);
     expect(chat.choices[0].finish_reason).toBe("stop");
     expect(accepting.stats().byKind).toEqual({ rollout: 0, selfCheck: 1, prWriting: 0, other: 1 });

@@ -14,6 +14,7 @@ export async function modelServeCommand(args: {
   faultHangingStream: number;
   rejectRate: number;
   divergenceRate: number;
+  impersonate?: string;
 }): Promise<number> {
   if (!args.scripted) throw new UsageError("model serve: only --scripted is available (a deterministic stand-in; serve real models with vLLM or SGLang)");
   const server = await startScriptedModelServer({
@@ -23,9 +24,13 @@ export async function modelServeCommand(args: {
     latencyMsPerTurn: args.latencyMs,
     rejectRate: args.rejectRate,
     divergenceRate: args.divergenceRate,
+    impersonate: args.impersonate,
     faults: { http5xxRate: args.fault5xx, timeoutRate: args.faultTimeout, malformedToolCallRate: args.faultMalformed, hangingStreamRate: args.faultHangingStream },
   });
-  process.stdout.write(`scripted stand-in model (deterministic, not an LLM) listening on ${server.url}\nuse it as teacher.endpoints: [${server.url}] with model: scripted-stand-in; Ctrl-C stops it\n`);
+  const posing = args.impersonate ? ` impersonating ${args.impersonate} (its data is still marked stand-in)` : "";
+  process.stdout.write(
+    `scripted stand-in model (deterministic, not an LLM)${posing} listening on ${server.url}\nuse it as teacher.endpoints: [${server.url}] with model: ${server.model}; Ctrl-C stops it\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -11,6 +11,19 @@ export interface Migration {
   version: number;
   name: string;
   sql: string[];
+  /**
+   * Steps that depend on what the store already holds, run after `sql` in the same transaction.
+   * A store created after a table changed gets the new shape from version 1 (which is derived from
+   * the current definitions), so a later version must be a no-op there: see `renameColumnIfPresent`.
+   */
+  apply?: (connection: DuckDBConnection) => Promise<void>;
+}
+
+/** `ALTER TABLE … RENAME COLUMN` for stores made before the rename; nothing where `to` already exists. */
+export async function renameColumnIfPresent(connection: DuckDBConnection, table: string, from: string, to: string): Promise<void> {
+  const reader = await connection.runAndReadAll("SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]);
+  const names = new Set(reader.getRowObjectsJson().map((row) => String(row.column_name)));
+  if (names.has(from) && !names.has(to)) await connection.run(`ALTER TABLE ${table} RENAME COLUMN "${from}" TO "${to}"`);
 }
 
 const registered: Migration[] = [
@@ -41,6 +54,7 @@ export async function migrate(connection: DuckDBConnection): Promise<number> {
     await connection.run("BEGIN TRANSACTION");
     try {
       for (const statement of migration.sql) await connection.run(statement);
+      await migration.apply?.(connection);
       await connection.run("INSERT INTO schema_migrations (component, version, name) VALUES (?, ?, ?)", [
         migration.component,
         migration.version,

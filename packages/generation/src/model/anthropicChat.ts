@@ -57,6 +57,7 @@ export function anthropicChatModel(options: AnthropicChatModelOptions): NamedCha
         endpoint: answer.endpoint,
         latencyMs: answer.latencyMs,
         finishReason: answer.result.finishReason,
+        provenance: answer.provenance,
       };
     },
   };

@@ -1,4 +1,4 @@
-import type { ModelCallErrorKind } from "./types.js";
+import type { ModelCallErrorKind, Provenance } from "./types.js";
 
 const retryableKinds: ReadonlySet<ModelCallErrorKind> = new Set([
   "timeout",
@@ -14,6 +14,8 @@ export class ModelCallError extends Error {
   readonly endpoint: string;
   /** How long the server asked us to wait (from `retry-after` / `retry-after-ms`), if it said. */
   readonly retryAfterMs?: number;
+  /** What the answering server said it is, when an answer came (see model/provenance.ts). */
+  readonly provenance?: Provenance;
 
   constructor(init: {
     kind: ModelCallErrorKind;
@@ -22,6 +24,7 @@ export class ModelCallError extends Error {
     status?: number;
     retryAfterMs?: number;
     secrets?: readonly string[];
+    provenance?: Provenance;
   }) {
     const statusPart = init.status === undefined ? "" : ` (HTTP ${init.status})`;
     super(redactSecrets(`${init.kind}${statusPart} from ${init.endpoint}: ${init.detail}`, init.secrets ?? []));
@@ -30,6 +33,7 @@ export class ModelCallError extends Error {
     this.status = init.status;
     this.endpoint = init.endpoint;
     this.retryAfterMs = init.retryAfterMs;
+    this.provenance = init.provenance;
   }
 
   get retryable(): boolean {

@@ -1,6 +1,7 @@
 import { ModelCallError, kindForStatus, publicEndpoint, redactSecrets, retryAfterFromHeaders } from "./callError.js";
 import { postOnce, type RawAnswer } from "./httpTransport.js";
-import type { ChatUsage, ModelCallRecord, ModelClientOptions } from "./types.js";
+import { PROVENANCE_HEADER, provenanceOfHeader } from "./provenance.js";
+import type { ChatUsage, ModelCallRecord, ModelClientOptions, Provenance } from "./types.js";
 
 /** What a client tells the shared attempt loop about one endpoint call. */
 export interface EndpointCall<T> {
@@ -19,6 +20,8 @@ export interface EndpointAnswer<T> {
   usage: ChatUsage;
   endpoint: string;
   latencyMs: number;
+  /** What the answering server said it is. */
+  provenance: Provenance;
 }
 
 const zeroUsage: ChatUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
@@ -53,23 +56,24 @@ export async function callWithRetries<T>(options: ModelClientOptions, call: Endp
   for (let attempt = 1; ; attempt++) {
     const attemptStartedAt = new Date();
     const attemptStart = performance.now();
-    const report = (status: ModelCallRecord["status"], usage: ChatUsage) =>
+    const report = (status: ModelCallRecord["status"], usage: ChatUsage, provenance: ModelCallRecord["provenance"]) =>
       options.onCall?.({
         endpoint,
         model: options.model,
-        attempt,
+        httpAttempt: attempt,
         status,
+        provenance,
         ...usage,
         latencyMs: Math.round(performance.now() - attemptStart),
         startedAt: attemptStartedAt.toISOString(),
       });
     try {
       const answer = await attemptOnce(options, call, endpoint, body);
-      report("ok", answer.usage);
+      report("ok", answer.usage, answer.provenance);
       return { ...answer, endpoint, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       if (!(error instanceof ModelCallError)) throw error;
-      report(error.kind, zeroUsage);
+      report(error.kind, zeroUsage, error.provenance ?? null);
       if (!error.retryable || attempt > options.maxRetries) throw error;
       const backoff = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
       const jittered = backoff / 2 + (Math.random() * backoff) / 2;
@@ -85,7 +89,7 @@ async function attemptOnce<T>(
   call: EndpointCall<T>,
   endpoint: string,
   body: string,
-): Promise<{ result: T; usage: ChatUsage }> {
+): Promise<{ result: T; usage: ChatUsage; provenance: Provenance }> {
   call.signal?.throwIfAborted();
   const apiKey = apiKeyFromEnv(options.apiKeyEnv, endpoint);
   const secrets = apiKey === undefined ? [] : [apiKey];
@@ -112,6 +116,7 @@ async function attemptOnce<T>(
     call.signal?.removeEventListener("abort", forwardAbort);
   }
   const { status, text } = answer;
+  const provenance = provenanceOfHeader(answer.header(PROVENANCE_HEADER));
 
   if (status < 200 || status >= 300) {
     throw new ModelCallError({
@@ -121,10 +126,11 @@ async function attemptOnce<T>(
       detail: snippet(redactSecrets(text, secrets)),
       retryAfterMs: retryAfterFromHeaders(answer.header),
       secrets,
+      provenance,
     });
   }
   try {
-    return call.decode(JSON.parse(text));
+    return { ...call.decode(JSON.parse(text)), provenance };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ModelCallError({
@@ -133,6 +139,7 @@ async function attemptOnce<T>(
       endpoint,
       detail: `${reason}; body starts: ${snippet(redactSecrets(text, secrets))}`,
       secrets,
+      provenance,
     });
   }
 }

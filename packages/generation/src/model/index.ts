@@ -7,8 +7,10 @@ export type {
   ModelCallRecord,
   ModelClientOptions,
   NamedChatModel,
+  Provenance,
   ToolDefinition,
 } from "./types.js";
+export { PROVENANCE_HEADER, combineProvenance, provenanceOfHeader, provenanceOfModelList } from "./provenance.js";
 export { ModelCallError, isTransientKind } from "./callError.js";
 export { probeEndpoint, type EndpointProbe } from "./probe.js";
 export { openAIChatModel, type OpenAIChatModelOptions } from "./openaiChat.js";

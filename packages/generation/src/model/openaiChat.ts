@@ -47,6 +47,7 @@ export function openAIChatModel(options: OpenAIChatModelOptions): NamedChatModel
         endpoint: answer.endpoint,
         latencyMs: answer.latencyMs,
         finishReason: answer.result.finishReason,
+        provenance: answer.provenance,
       };
     },
   };

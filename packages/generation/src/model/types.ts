@@ -32,6 +32,8 @@ export interface ChatResponse {
   /** Wall time of the whole `complete` call, retries and backoff included. */
   latencyMs: number;
   finishReason: string;
+  /** What the answering server said it is (model/provenance.ts); absent from in-process test doubles. */
+  provenance?: Provenance;
 }
 
 export interface ChatModel {
@@ -58,8 +60,8 @@ export type ModelCallErrorKind =
 export interface ModelCallRecord {
   endpoint: string;
   model: string;
-  /** 1 for the first attempt of a `complete` call, 2 for its first retry, … */
-  attempt: number;
+  /** 1 for the first HTTP attempt of a `complete` call, 2 for its first retry, … */
+  httpAttempt: number;
   status: "ok" | ModelCallErrorKind;
   inputTokens: number;
   cachedInputTokens: number;
@@ -67,7 +69,16 @@ export interface ModelCallRecord {
   latencyMs: number;
   /** ISO-8601 time the attempt started. */
   startedAt: string;
+  /**
+   * What the server said about itself on this answer (see `provenanceOfAnswer`); null when no
+   * answer came (timeout, network error), so the caller falls back to what the endpoint's model
+   * list said.
+   */
+  provenance: Provenance | null;
 }
+
+/** Whether data came from a real model or trainer or from one of sera's stand-ins. */
+export type Provenance = "real" | "stand-in";
 
 /** Settings shared by the HTTP clients. */
 export interface ModelClientOptions {

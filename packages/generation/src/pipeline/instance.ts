@@ -145,7 +145,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
     const tools = environment.tools.map((tool) => ({ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
     const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
       writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, tools, ...extra });
-    const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>
+    const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
       runAgent({
         model: context.teacher,
         environment,
@@ -183,7 +183,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
 /** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
 async function askTeacher<T>(context: InstanceContext, phase: string, attempt: number, prompt: (truncation: number) => string, parse: (text: string) => T | null): Promise<T | null> {
   for (let truncation = 0; truncation <= MAX_TRUNCATION_ATTEMPT; truncation++) {
-    const reply = await callOwner.run({ instanceId: path.basename(context.dir), phase, attempt }, () =>
+    const reply = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
       context.teacher.complete({ messages: [{ role: "user", content: prompt(truncation) }], temperature: 0.6, maxTokens: 4096, signal: context.signal }),
     );
     const parsed = parse(reply.message.content);

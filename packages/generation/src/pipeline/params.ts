@@ -34,7 +34,10 @@ export const teacherSchema = z
     prices: priceSchema.optional(),
     /** … or the cost of self-hosted serving: GPUs × hours × USD per GPU-hour. */
     selfHosted: z.object({ gpus: z.number().int().min(1), usdPerGpuHour: z.number().min(0) }).strict().optional(),
-    /** Marks the offline scripted stand-in so reports never mistake it for a real teacher. */
+    /**
+     * The offline demo's teacher: lets it run without bubblewrap (with a warning). It decides nothing
+     * about provenance: rows are marked stand-in from what the server says about itself.
+     */
     scriptedStandIn: z.boolean().default(false),
   })
   .strict();

@@ -13,6 +13,8 @@ import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
 import type { GenerationParams } from "./params.js";
+import { combineProvenance } from "../model/provenance.js";
+import type { Provenance } from "../model/types.js";
 import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
 
@@ -101,7 +103,7 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   if (environmentError !== null) throw new Error(environmentError);
   // Setup logs stay with the run's outputs, whether setup succeeded or not.
   const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments") });
-  await checkTeacher(params.teacher);
+  const teacherCheck = await checkTeacher(params.teacher);
   const demonstrations = await demonstrationPool(params);
   const { tasks, sources } = await planTasks(params, seed, outDir, demonstrations);
   const corruptFiles: CorruptFile[] = [];
@@ -192,7 +194,7 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   }
 
   progress();
-  const summary = writeRecords(run, tasks, instancesDir, corruptFiles);
+  const summary = writeRecords(run, tasks, instancesDir, corruptFiles, teacherCheck.provenance);
   if (summary.paused > 0) {
     const reasons = new Map<string, number>();
     for (const task of paused) {
@@ -207,8 +209,25 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   return summary;
 }
 
-/** Derive the per-table JSONL files from the instance directories (the durable source). */
-export function writeRecords(run: StageExecution<GenerationParams>, tasks: SampledTask[], instancesDir: string, corruptFiles: CorruptFile[] = []): GenerationSummary {
+/**
+ * One line of `calls.jsonl`. Lines written before the HTTP retry and the rollout attempt were kept
+ * apart have only `attempt`, which by then held the rollout attempt (the owner's overwrote the
+ * client's); their HTTP attempt is unknown.
+ */
+type LoggedCall = Omit<OwnedCallRecord, "httpAttempt" | "provenance"> & { httpAttempt?: number; attempt?: number; provenance?: Provenance | null };
+
+/**
+ * Derive the per-table JSONL files from the instance directories (the durable source).
+ * `endpointProvenance` is what each endpoint's model list said it is: the fallback for calls that
+ * got no answer, and for rows with no call behind them.
+ */
+export function writeRecords(
+  run: StageExecution<GenerationParams>,
+  tasks: SampledTask[],
+  instancesDir: string,
+  corruptFiles: CorruptFile[] = [],
+  endpointProvenance: ReadonlyMap<string, Provenance> = new Map(),
+): GenerationSummary {
   const onCorrupt = (report: CorruptFile) => {
     corruptFiles.push(report);
     reportCorruptionToStderr(report);
@@ -220,6 +239,9 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
     appendFileSync(path.join(recordsDir, `${table.name}.jsonl`), JSON.stringify(table.row.parse(row)) + "\n");
   // `instances` counts the rows written, so the metrics below always agree with the tables.
   const summary: GenerationSummary = { instances: 0, verified: 0, unverified: 0, failed: 0, paused: 0, failures: {}, corruptFiles };
+  // Rows with no answered call behind them take what the endpoints' model lists said; a server that
+  // did not say (or did not answer) is taken as real, since only sera's stand-ins mark themselves.
+  const runProvenance: Provenance = combineProvenance(endpointProvenance.values()) ?? "real";
   const tokens = { input: 0, cached: 0, output: 0 };
   for (const task of tasks) {
     const dir = path.join(instancesDir, task.id);
@@ -236,18 +258,27 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
     summary[status]++;
     if (outage) summary.paused++;
     if (state.failure) summary.failures[state.failure.reason] = (summary.failures[state.failure.reason] ?? 0) + 1;
+    // seq is the line number, so a corrupt line (reported, skipped) does not renumber the calls after it.
+    const calls = readJsonlLines<LoggedCall>(path.join(dir, "calls.jsonl"), { onCorrupt, action: "skipped that call; its tokens are not booked" }).map(({ line, value }) => {
+      const provenance = value.provenance ?? endpointProvenance.get(value.endpoint) ?? null;
+      return { seq: line - 1, call: value, rolloutAttempt: value.rolloutAttempt ?? value.attempt ?? 0, provenance };
+    });
+    const provenanceOf = (selected: typeof calls): Provenance => combineProvenance(selected.map((c) => c.provenance)) ?? runProvenance;
+    const instanceProvenance = provenanceOf(calls);
     write(instancesTable, {
       ...base, repo: task.repo, commit_sha: task.commit, file: task.function.file, function: task.function.qualifiedName,
       function_kind: task.function.kind, language: task.function.language, start_line: task.function.startLine, end_line: task.function.endLine,
       replica: task.replica, demonstration_id: state.pr?.demonstrationId ?? null, status, last_step: state.failure?.step ?? state.step,
       r1_attempts: state.rollouts.filter((r) => r.phase === "r1").length, failure_reason: state.failure?.reason ?? null,
       failure_detail: state.failure ? `${outage ? "teacher outage, resumable: " : ""}${state.failure.detail}` : null, recall: state.verification?.recall ?? null,
+      provenance: instanceProvenance,
     });
     for (const r of state.rollouts) {
       write(rolloutsTable, {
         ...base, phase: r.phase, attempt: r.attempt, exit_status: r.exitStatus, steps: r.steps, input_tokens: r.inputTokens,
         cached_input_tokens: r.cachedInputTokens, output_tokens: r.outputTokens, wall_seconds: r.wallSeconds, prompt_index: r.promptIndex,
         self_check: r.selfCheck, failure_reason: r.failure, trajectory_path: path.join(dir, r.trajectoryFile),
+        provenance: provenanceOf(calls.filter((c) => c.call.phase === r.phase && (r.phase !== "r1" || c.rolloutAttempt === r.attempt))),
       });
       const patchPath = path.join(dir, r.patchFile);
       const patch = existsSync(patchPath) ? readFileSync(patchPath, "utf8") : "";
@@ -261,23 +292,21 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
       const v = state.verification;
       write(verificationsTable, {
         ...base, recall: v.recall, matched: v.matched, target_lines: v.targetLines, candidate_lines: v.candidateLines,
-        precision: v.precision, f1: v.f1, threshold: v.threshold, mode: v.mode, verdict: v.verdict,
+        precision: v.precision, f1: v.f1, threshold: v.threshold, mode: v.mode, verdict: v.verdict, provenance: instanceProvenance,
       });
     }
-    // seq is the line number, so a corrupt line (reported, skipped) does not renumber the calls after it.
-    for (const { line, value: call } of readJsonlLines<OwnedCallRecord>(path.join(dir, "calls.jsonl"), { onCorrupt, action: "skipped that call; its tokens are not booked" })) {
-      const seq = line - 1;
+    for (const { seq, call, rolloutAttempt, provenance } of calls) {
       tokens.input += call.inputTokens;
       tokens.cached += call.cachedInputTokens;
       tokens.output += call.outputTokens;
       write(modelCallsTable, {
-        ...base, seq, phase: call.phase ?? "", attempt: call.attempt ?? 0, endpoint: call.endpoint, model: call.model,
-        http_attempt: call.attempt ?? 1, status: call.status, input_tokens: call.inputTokens, cached_input_tokens: call.cachedInputTokens,
-        output_tokens: call.outputTokens, latency_ms: call.latencyMs, started_at: call.startedAt,
+        ...base, seq, phase: call.phase ?? "", rollout_attempt: rolloutAttempt, endpoint: call.endpoint, model: call.model,
+        http_attempt: call.httpAttempt ?? null, status: call.status, input_tokens: call.inputTokens, cached_input_tokens: call.cachedInputTokens,
+        output_tokens: call.outputTokens, latency_ms: call.latencyMs, started_at: call.startedAt, provenance,
       });
     }
   }
-  emitCosts(run, tokens);
+  emitCosts(run, tokens, runProvenance);
   run.emit({
     instances: summary.instances, verified: summary.verified, unverified: summary.unverified, failed: summary.failed, paused: summary.paused,
     corrupt_files: corruptFiles.length, verified_yield: summary.instances ? summary.verified / summary.instances : 0,
@@ -285,10 +314,14 @@ export function writeRecords(run: StageExecution<GenerationParams>, tasks: Sampl
   return summary;
 }
 
-function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: number; cached: number; output: number }): void {
-  const { prices, selfHosted } = run.params.teacher;
+function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: number; cached: number; output: number }, provenance: Provenance): void {
+  const { selfHosted } = run.params.teacher;
+  // A stand-in's tokens and GPU time cost nothing real: the quantities are kept, the prices are not,
+  // and the source says whose they are (from what the server said, not from the config).
+  const standIn = provenance === "stand-in";
+  const prices = standIn ? undefined : run.params.teacher.prices;
   const perToken = (perM: number | undefined) => (perM === undefined ? null : perM / 1e6);
-  const source = run.params.teacher.scriptedStandIn ? "scripted-stand-in" : run.params.teacher.model;
+  const source = standIn ? `stand-in (answering as ${run.params.teacher.model})` : run.params.teacher.model;
   // The totals cover every call in the run's output directory, earlier attempts' included, so each
   // line carries a key: the ledger keeps one row per key and a later attempt's total replaces it.
   // Booking per attempt instead would count the calls of an attempt that failed after booking twice.
@@ -300,6 +333,6 @@ function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: numbe
   run.emit({ cost });
   if (selfHosted) {
     const wallHours = Number(process.uptime()) / 3600;
-    run.emit({ cost: { kind: "gpu_hours", quantity: wallHours * selfHosted.gpus, unit: "gpu_hours", unit_price: selfHosted.usdPerGpuHour, source } });
+    run.emit({ cost: { kind: "gpu_hours", quantity: wallHours * selfHosted.gpus, unit: "gpu_hours", unit_price: standIn ? null : selfHosted.usdPerGpuHour, source } });
   }
 }

@@ -4,7 +4,7 @@ import { anthropicChatModel } from "../model/anthropicChat.js";
 import { endpointPool } from "../model/endpointPool.js";
 import { openAIChatModel } from "../model/openaiChat.js";
 import { probeEndpoint, type EndpointProbe } from "../model/probe.js";
-import type { ChatModel, ModelCallRecord, NamedChatModel } from "../model/types.js";
+import type { ChatModel, ModelCallRecord, NamedChatModel, Provenance } from "../model/types.js";
 import type { TeacherConfig } from "./params.js";
 
 /**
@@ -17,7 +17,8 @@ export interface CallOwner {
   instanceId: string;
   /** "r1", "self_check", "pr", "r2". */
   phase: string;
-  attempt: number;
+  /** The instance's rollout-1 attempt the call serves (not the HTTP retry: that is the record's `httpAttempt`). */
+  rolloutAttempt: number;
 }
 
 export const callOwner = new AsyncLocalStorage<CallOwner>();
@@ -54,7 +55,7 @@ export function buildTeacher(config: TeacherConfig, onCall: (record: OwnedCallRe
  * key is the configuration's fault (plain error); an unreachable or failing server may come back,
  * so that one is retryable (exit 75: the coordinator's retry budget and backoff apply).
  */
-export async function checkTeacher(config: TeacherConfig, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
+export async function checkTeacher(config: TeacherConfig, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<TeacherCheck> {
   let apiKey: string | undefined;
   if (config.apiKeyEnv !== undefined) {
     apiKey = process.env[config.apiKeyEnv];
@@ -76,4 +77,21 @@ export async function checkTeacher(config: TeacherConfig, log: (line: string) =>
   if (refused) throw new Error(`teacher: ${refused.detail}; check the key in ${config.apiKeyEnv ?? "teacher.apiKeyEnv (none is set)"}`);
   if (reachable.length === 0) throw new RetryableStageError(`teacher unreachable before any instance started: ${probes.map((p) => p.detail).join("; ")}`);
   for (const probe of probes) if (probe.outcome !== "reachable") log(`warning: a teacher endpoint does not answer (the pool benches it while it fails): ${probe.detail}`);
+  const provenance = new Map<string, Provenance>();
+  for (const probe of reachable) if (probe.provenance !== null) provenance.set(probe.endpoint, probe.provenance);
+  // A stand-in refuses model names it does not serve; saying so here costs one line instead of every instance.
+  const misnamed = reachable.find((p) => p.provenance === "stand-in" && !p.models.includes(config.model));
+  if (misnamed) {
+    throw new Error(
+      `teacher.model: ${misnamed.endpoint} is sera's scripted stand-in (it serves ${misnamed.models.join(", ") || "no model"}), not "${config.model}"; ` +
+        `set teacher.model to ${misnamed.models[0] ?? "scripted-stand-in"}, or start it with sera model serve --scripted --impersonate "${config.model}" for a dry run (every row is then marked stand-in)`,
+    );
+  }
+  if ([...provenance.values()].includes("stand-in")) log(`note: the teacher endpoint says it is a sera stand-in, not a model; every row of this run is marked provenance = stand-in`);
+  return { provenance };
+}
+
+export interface TeacherCheck {
+  /** Endpoint (as call records name it) → what its model list says it is. */
+  provenance: Map<string, Provenance>;
 }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
+import { loadRecordFile, recordTable, renameColumnIfPresent, type Migration, type RecordTable } from "@sera/core";
 import { z } from "zod";
 
 /**
@@ -19,6 +19,13 @@ function table<Row extends z.ZodRawShape>(name: string, row: z.ZodObject<Row>, c
 
 const nullableNumber = z.number().nullable();
 
+/**
+ * `stand-in` when any model answer behind the row came from a server that says it is one of
+ * sera's stand-ins (model/provenance.ts), else `real`. Null only in rows loaded from record files
+ * written before provenance was recorded.
+ */
+const provenance = z.enum(["real", "stand-in"]);
+
 export const instancesTable = table(
   "instances",
   z.object({
@@ -26,12 +33,13 @@ export const instancesTable = table(
     function_kind: z.string(), language: z.string(), start_line: z.number().int(), end_line: z.number().int(), replica: z.number().int(),
     demonstration_id: z.string().nullable(), status: z.enum(["verified", "unverified", "failed"]), last_step: z.string(),
     r1_attempts: z.number().int(), failure_reason: z.string().nullable(), failure_detail: z.string().nullable(), recall: nullableNumber,
+    provenance,
   }),
   {
     run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", commit_sha: "VARCHAR", file: "VARCHAR", function: "VARCHAR",
     function_kind: "VARCHAR", language: "VARCHAR", start_line: "INTEGER", end_line: "INTEGER", replica: "INTEGER",
     demonstration_id: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR", r1_attempts: "INTEGER", failure_reason: "VARCHAR",
-    failure_detail: "VARCHAR", recall: "DOUBLE",
+    failure_detail: "VARCHAR", recall: "DOUBLE", provenance: "VARCHAR",
   },
   ["run_id", "instance_id"],
 );
@@ -42,12 +50,12 @@ export const rolloutsTable = table(
     run_id: z.string(), instance_id: z.string(), phase: z.enum(["r1", "r2"]), attempt: z.number().int(), exit_status: z.string(),
     steps: z.number().int(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(), output_tokens: z.number().int(),
     wall_seconds: z.number(), prompt_index: z.number().int().nullable(), self_check: z.boolean().nullable(), failure_reason: z.string().nullable(),
-    trajectory_path: z.string(),
+    trajectory_path: z.string(), provenance,
   }),
   {
     run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
     input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT", wall_seconds: "DOUBLE", prompt_index: "INTEGER",
-    self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR",
+    self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR", provenance: "VARCHAR",
   },
   ["run_id", "instance_id", "phase", "attempt"],
 );
@@ -55,14 +63,17 @@ export const rolloutsTable = table(
 export const modelCallsTable = table(
   "model_calls",
   z.object({
-    run_id: z.string(), instance_id: z.string(), seq: z.number().int(), phase: z.string(), attempt: z.number().int(), endpoint: z.string(),
-    model: z.string(), http_attempt: z.number().int(), status: z.string(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(),
-    output_tokens: z.number().int(), latency_ms: z.number(), started_at: z.string(),
+    // rollout_attempt: which rollout-1 attempt of the instance made the call (its `rollouts` row);
+    // http_attempt: 1 for a call's first HTTP request, 2 for the client's first retry of it, …
+    // (null in calls logged before the two were kept apart).
+    run_id: z.string(), instance_id: z.string(), seq: z.number().int(), phase: z.string(), rollout_attempt: z.number().int(), endpoint: z.string(),
+    model: z.string(), http_attempt: z.number().int().nullable(), status: z.string(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(),
+    output_tokens: z.number().int(), latency_ms: z.number(), started_at: z.string(), provenance: provenance.nullable(),
   }),
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", seq: "INTEGER", phase: "VARCHAR", attempt: "INTEGER", endpoint: "VARCHAR", model: "VARCHAR",
+    run_id: "VARCHAR", instance_id: "VARCHAR", seq: "INTEGER", phase: "VARCHAR", rollout_attempt: "INTEGER", endpoint: "VARCHAR", model: "VARCHAR",
     http_attempt: "INTEGER", status: "VARCHAR", input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT",
-    latency_ms: "DOUBLE", started_at: "TIMESTAMPTZ",
+    latency_ms: "DOUBLE", started_at: "TIMESTAMPTZ", provenance: "VARCHAR",
   },
   ["run_id", "instance_id", "seq"],
 );
@@ -85,17 +96,28 @@ export const verificationsTable = table(
   z.object({
     run_id: z.string(), instance_id: z.string(), recall: nullableNumber, matched: z.number().int(), target_lines: z.number().int(),
     candidate_lines: z.number().int(), precision: nullableNumber, f1: nullableNumber, threshold: z.number(), mode: z.string(), verdict: z.string(),
+    provenance,
   }),
   {
     run_id: "VARCHAR", instance_id: "VARCHAR", recall: "DOUBLE", matched: "INTEGER", target_lines: "INTEGER", candidate_lines: "INTEGER",
-    precision: "DOUBLE", f1: "DOUBLE", threshold: "DOUBLE", mode: "VARCHAR", verdict: "VARCHAR",
+    precision: "DOUBLE", f1: "DOUBLE", threshold: "DOUBLE", mode: "VARCHAR", verdict: "VARCHAR", provenance: "VARCHAR",
   },
   ["run_id", "instance_id"],
 );
 
 export const generationTables = [instancesTable, rolloutsTable, modelCallsTable, patchesTable, verificationsTable];
 
-export const generationMigrations = [{ component: "generation", version: 1, name: "generation records", sql: generationTables.map((t) => t.ddl) }];
+export const generationMigrations: Migration[] = [
+  { component: "generation", version: 1, name: "generation records", sql: generationTables.map((t) => t.ddl) },
+  {
+    component: "generation",
+    version: 2,
+    name: "model_calls.rollout_attempt; provenance columns",
+    // Stores made before: their model_calls.attempt held the rollout attempt; their provenance is unknown (null).
+    sql: [instancesTable, rolloutsTable, modelCallsTable, verificationsTable].map((t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS provenance VARCHAR`),
+    apply: (connection) => renameColumnIfPresent(connection, modelCallsTable.name, "attempt", "rollout_attempt"),
+  },
+];
 
 /** Load the stage's JSONL record files; keyed INSERT OR REPLACE makes it idempotent. */
 export async function ingestGenerationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { PROVENANCE_HEADER } from "../model/provenance.js";
 import { completionBody, streamEvents, type WireReply, type WireUsage } from "./completionWire.js";
 import { classifyRequest, readWireMessages, toolNamesOf, type RequestKind, type WireMessage } from "./conversation.js";
 import { digestOf, unitOf } from "./hashing.js";
@@ -32,9 +33,17 @@ export interface ScriptedModelServerOptions {
   rejectRate?: number;
   /** Prompts longer than this (in estimated tokens) get a context-length 400, like vLLM. */
   maxContextTokens?: number;
-  /** The `model` field of every answer. */
-  modelName?: string;
+  /**
+   * A model name to answer to as well as its own id (`scripted-stand-in`), e.g. the real teacher an
+   * experiment file names, for dry runs of that file. The server then lists and answers as that
+   * name, but every answer still says it is a stand-in, so every row it feeds is marked stand-in.
+   * Without it, a request for any other model is refused (HTTP 404, as vLLM does).
+   */
+  impersonate?: string;
 }
+
+/** The scripted server's own model id. */
+export const SCRIPTED_MODEL_ID = "scripted-stand-in";
 
 export interface ScriptedServerStats {
   requests: number;
@@ -49,8 +58,22 @@ export interface ScriptedServerStats {
 export interface ScriptedModelServer {
   /** Base URL including `/v1`. */
   url: string;
+  /** The model name it answers as: its own id, or the one it impersonates. */
+  model: string;
   close(): Promise<void>;
   stats(): ScriptedServerStats;
+}
+
+// Every answer, errors included, says what the server is (see model/provenance.ts).
+const standInHeaders = { server: "scripted-stand-in", [PROVENANCE_HEADER]: "stand-in" };
+
+class UnknownModelError extends Error {
+  constructor(requested: string) {
+    super(
+      `scripted stand-in: the model "${requested}" does not exist here; this is sera's scripted stand-in (model id ${SCRIPTED_MODEL_ID}), not a real model. ` +
+        `Use model: ${SCRIPTED_MODEL_ID}, or start the stand-in with --impersonate "${requested}" for a dry run (its data is then still marked stand-in).`,
+    );
+  }
 }
 
 interface ParsedRequest {
@@ -76,7 +99,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   const latencyMs = options.latencyMsPerTurn ?? 0;
   const tokensPerChar = options.promptTokensPerChar ?? 0.25;
   const faults: ScriptedFaultRates = { http5xxRate: 0, timeoutRate: 0, malformedToolCallRate: 0, hangingStreamRate: 0, ...options.faults };
-  const modelName = options.modelName ?? "scripted-stand-in";
+  const modelName = options.impersonate ?? SCRIPTED_MODEL_ID;
+  const answersTo = new Set([SCRIPTED_MODEL_ID, modelName]);
   const occurrences = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const stats: ScriptedServerStats = {
@@ -101,7 +125,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), server: "scripted-stand-in" });
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...standInHeaders });
     res.end(text);
   };
   const sendError = (res: http.ServerResponse, status: number, message: string, type: string) =>
@@ -168,16 +192,16 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
     if (roll("hanging") < faults.hangingStreamRate) {
       stats.faults.hangingStream++;
       if (request.stream) {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", server: "scripted-stand-in" });
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...standInHeaders });
         res.write(streamEvents(wire, false)[0]);
       } else {
-        res.writeHead(200, { "content-type": "application/json", server: "scripted-stand-in" });
+        res.writeHead(200, { "content-type": "application/json", ...standInHeaders });
         res.write(JSON.stringify(completionBody(wire)).slice(0, 40));
       }
       return; // stall until the client gives up or the server closes
     }
     if (request.stream) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", server: "scripted-stand-in" });
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...standInHeaders });
       res.end(streamEvents(wire, request.includeUsage).join(""));
     } else {
       sendJson(res, 200, completionBody(wire));
@@ -188,6 +212,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   function parseRequest(bodyText: string): ParsedRequest {
     const body = JSON.parse(bodyText) as Record<string, unknown>;
     if (!body || typeof body !== "object") throw new Error("body must be a JSON object");
+    if (typeof body.model !== "string" || body.model === "") throw new Error("model: required (this server is the scripted stand-in; use model: scripted-stand-in)");
+    if (!answersTo.has(body.model)) throw new UnknownModelError(body.model);
     const messages = readWireMessages(body.messages);
     const tools = body.tools ?? [];
     const contentKey = JSON.stringify({ messages: body.messages, tools });
@@ -212,7 +238,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0].replace(/\/+$/, "");
     if (req.method === "GET" && path === "/v1/models") {
-      sendJson(res, 200, { object: "list", data: [{ id: modelName, object: "model", created: 0, owned_by: "scripted-stand-in" }] });
+      sendJson(res, 200, { object: "list", data: [{ id: modelName, object: "model", created: 0, owned_by: "sera", sera_provenance: "stand-in" }] });
       return;
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
@@ -227,7 +253,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       request = parseRequest(Buffer.concat(chunks).toString("utf8"));
     } catch (error) {
       stats.badRequests++;
-      sendError(res, 400, `scripted stand-in: ${error instanceof Error ? error.message : String(error)}`, "invalid_request_error");
+      if (error instanceof UnknownModelError) sendError(res, 404, error.message, "NotFoundError");
+      else sendError(res, 400, `scripted stand-in: ${error instanceof Error ? error.message : String(error)}`, "invalid_request_error");
       return;
     }
     const promptTokens = Math.ceil(request.promptChars * tokensPerChar);
@@ -266,6 +293,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
 
   return {
     url: `http://${host}:${address.port}/v1`,
+    model: modelName,
     stats: () => structuredClone(stats),
     close: () =>
       new Promise<void>((resolve) => {

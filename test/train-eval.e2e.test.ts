@@ -39,11 +39,12 @@ describe("training and evaluation stages end to end", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/15 runs/);
 
-      // Training: one run per seed, each with its post-processed, servable final checkpoint marked as a stand-in.
-      const finals = queryJson(cwd, "SELECT c.run_id, c.step, c.sha256, c.bytes, c.stand_in, c.path FROM checkpoints c WHERE c.is_final AND c.servable ORDER BY c.run_id");
+      // Training: one run per seed, each with its post-processed final checkpoint marked as a stand-in and not servable.
+      const finals = queryJson(cwd, "SELECT c.run_id, c.step, c.sha256, c.bytes, c.stand_in, c.servable, c.path FROM checkpoints c WHERE c.is_final ORDER BY c.run_id");
       expect(finals).toHaveLength(2);
       for (const final of finals) {
         expect(final.stand_in).toBe(true);
+        expect(final.servable).toBe(false);
         expect(String(final.sha256)).toMatch(/^[0-9a-f]{64}$/);
         expect(readFileSync(path.join(String(final.path), "tokenizer_config.json"))).toEqual(readFileSync(bundledTokenizer));
         expect(existsSync(path.join(String(final.path), "chat_template.jinja"))).toBe(false);
@@ -55,6 +56,11 @@ describe("training and evaluation stages end to end", () => {
                                       WHERE r.stage = 'train' AND m.name = 'loss' GROUP BY m.run_id`);
       expect(losses).toHaveLength(2);
       for (const row of losses) expect(row.n).toBe(row.last);
+      // The stand-in trainer said what it is; its loss curve is marked stand-in, as is every eval row.
+      const provenance = queryJson(cwd, `SELECT DISTINCT m.provenance FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND m.name = 'loss'`);
+      expect(provenance).toEqual([{ provenance: "stand-in" }]);
+      const evalProvenance = queryJson(cwd, "SELECT DISTINCT provenance FROM eval_rollouts UNION SELECT DISTINCT provenance FROM evals");
+      expect(evalProvenance).toEqual([{ provenance: "stand-in" }]);
       const plan = queryJson(cwd, "SELECT name, value FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND name IN ('warmup_steps', 'gpus') LIMIT 2");
       expect(Object.fromEntries(plan.map((row) => [row.name, num(row.value)]))).toEqual({ warmup_steps: 2, gpus: 4 });
 
@@ -95,7 +101,7 @@ describe("training and evaluation stages end to end", () => {
         ["heldout", 2],
         ["train", 2],
       ]);
-      expect(costs.map((c) => c.source)).toEqual(["sera-eval serving wall clock (serve.command stand-in)", "sera-eval serving wall clock (serve.command stand-in)", "sera-train wall clock (launcher.command stand-in)"]);
+      expect(costs.map((c) => c.source)).toEqual(["sera-eval serving wall clock (stand-in)", "sera-eval serving wall clock (stand-in)", "sera-train wall clock (stand-in trainer)"]);
 
       // Running it again redoes nothing.
       const again = sera(["run", "experiments/local-cluster.yaml", "--set", `stages.teacher-data.params.teacher.endpoints=${endpoints}`, "--set", `stages.heldout-data.params.teacher.endpoints=${endpoints}`], cwd);

@@ -12,7 +12,7 @@ const real = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent");
 const runDir = path.join(real, "logs/run_evaluation/deepseek_bench1_eval");
 const predsJson = path.join(real, "output/deepseek_bench1/preds.json");
 
-const context = { runId: "h1", evalRunId: "e1", seed: 3, contextLength: 32768, model: "deepseek/deepseek-chat", repos: new Map<string, string>() };
+const context = { runId: "h1", evalRunId: "e1", seed: 3, contextLength: 32768, model: "deepseek/deepseek-chat", repos: new Map<string, string>(), provenance: null };
 
 describe("SWE-bench harness reports (real files)", () => {
   it("finds the three report.json files with their harness run and model folder", () => {

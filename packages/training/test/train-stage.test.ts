@@ -104,9 +104,12 @@ describe("sera-train stage body", () => {
 
     const losses = emitted.filter((r) => typeof r.loss === "number");
     expect(losses.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The trainer introduced itself as the stand-in: its invented curve is marked so (run_metrics.provenance).
+    expect(new Set(losses.map((r) => r.provenance))).toEqual(new Set(["stand-in"]));
     expect(emitted).toContainEqual(expect.objectContaining({ samples: 40, total_steps: 6, warmup_steps: 2, gradient_accumulation: 8, gpus: 4 }));
     const cost = emitted.find((r) => r.cost) as { cost: Record<string, unknown> };
-    expect(cost.cost).toMatchObject({ kind: "gpu_hours", unit: "gpu_hours", unit_price: 2, source: "sera-train wall clock (launcher.command stand-in)" });
+    // A stand-in held no GPU: the time is kept without a price.
+    expect(cost.cost).toMatchObject({ kind: "gpu_hours", unit: "gpu_hours", unit_price: null, source: "sera-train wall clock (stand-in trainer)" });
     expect(Number(cost.cost.quantity)).toBeGreaterThan(0);
 
     const records = readFileSync(path.join(outDir, "records/checkpoints.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -114,7 +117,7 @@ describe("sera-train stage body", () => {
       [2, false, false, true],
       [4, false, false, true],
       [6, false, false, true],
-      [6, true, true, true],
+      [6, true, false, true],
     ]);
     expect(records[3]).toMatchObject({ path: path.join(outDir, "model"), trainer: "llamafactory", base_model: "Qwen/Qwen3-8B", run_id: "run0000000000001" });
     expect(records[3].sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -76,6 +76,8 @@ export interface MetricsLine {
   step: number | null;
   values: Record<string, number>;
   cost: CostLine[];
+  /** The line's own `provenance` ("real" | "stand-in"): whether a stand-in produced its numbers; absent when it did not say. */
+  provenance?: "real" | "stand-in";
 }
 
 export interface RunPaths {

@@ -85,7 +85,8 @@ export function parseMetricsLine(text: string, line: number): MetricsLine | { er
     cost.push(parsed.data);
   }
   if (Object.keys(values).length === 0 && cost.length === 0) return null;
-  return { line, step: typeof record.step === "number" ? record.step : null, values, cost };
+  const provenance = record.provenance === "real" || record.provenance === "stand-in" ? record.provenance : undefined;
+  return { line, step: typeof record.step === "number" ? record.step : null, values, cost, ...(provenance ? { provenance } : {}) };
 }
 
 /**

@@ -192,13 +192,14 @@ export async function ingestRun(
     if (!existsSync(metricsFile)) continue;
     for (const metrics of readJsonl<MetricsLine>(metricsFile, { onCorrupt, action: "skipped those metrics" })) {
       for (const [name, value] of Object.entries(metrics.values)) {
-        await connection.run("INSERT OR IGNORE INTO run_metrics (run_id, attempt, line, name, value, step) VALUES (?, ?, ?, ?, ?, ?)", [
+        await connection.run("INSERT OR IGNORE INTO run_metrics (run_id, attempt, line, name, value, step, provenance) VALUES (?, ?, ?, ?, ?, ?, ?)", [
           plan.id,
           attempt,
           metrics.line,
           name,
           value,
           metrics.step,
+          metrics.provenance ?? null,
         ]);
       }
       for (const [index, cost] of metrics.cost.entries()) {

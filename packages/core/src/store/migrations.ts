@@ -33,6 +33,8 @@ const registered: Migration[] = [
     name: "spine tables",
     sql: coreTables.map((table) => table.ddl),
   },
+  // Stores made before: their metrics' provenance is unknown (null).
+  { component: "core", version: 2, name: "run_metrics.provenance", sql: ["ALTER TABLE run_metrics ADD COLUMN IF NOT EXISTS provenance VARCHAR"] },
 ];
 
 export function registerMigrations(migrations: Migration[]): void {

@@ -143,6 +143,8 @@ export const runMetricsTable = {
     name: z.string(),
     value: z.number(),
     step: z.number().nullable(),
+    /** `stand-in` when the line said a stand-in produced it (`"provenance": "stand-in"`), `real` when it said real, null when it said nothing. */
+    provenance: z.enum(["real", "stand-in"]).nullable(),
   }),
   ddl: `CREATE TABLE IF NOT EXISTS run_metrics (
     run_id VARCHAR NOT NULL,
@@ -151,6 +153,7 @@ export const runMetricsTable = {
     name VARCHAR NOT NULL,
     value DOUBLE NOT NULL,
     step DOUBLE,
+    provenance VARCHAR,
     PRIMARY KEY (run_id, attempt, line, name)
   )`,
 } satisfies TableDefinition;

@@ -8,8 +8,10 @@ export interface EvalRunInfo {
   model: string;
   /** What was served: a checkpoint folder, a hub id, or the endpoint when one was given. */
   checkpoint: string;
-  /** The checkpoint carries the CPU stand-in trainer's marker, or the server was a stand-in command. */
+  /** The checkpoint carries the CPU stand-in trainer's marker, or the server said it is a stand-in. */
   standIn: boolean;
+  /** `stand-in` exactly when `standIn`; what every row of the run (and of a harness grading it) carries. */
+  provenance?: "real" | "stand-in";
   /** The serve command that ran (or would run, for an external endpoint: null). */
   serveCommand: string | null;
   predictions: string;

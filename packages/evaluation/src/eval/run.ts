@@ -59,7 +59,8 @@ export interface EvalSummary {
   info: EvalRunInfo;
 }
 
-export async function runEvaluation(run: StageExecution<EvalParams>): Promise<EvalSummary> {
+export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<EvalSummary> {
+  let run = stage;
   const { params } = run;
   const { tasks, repoPath } = loadTasks(run);
   const isolation = params.sandbox === "none" ? "none" : await bwrapAvailable() ? "bwrap" : null;
@@ -83,6 +84,10 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
 
   const checkpoint = params.serve.endpoint && !params.model.checkpoint ? params.serve.endpoint : resolveCheckpoint(run);
   const serving = await serveModel(run, checkpoint);
+  // What the server says about itself, or the stand-in trainer's marker in the checkpoint it serves.
+  const standIn = serving.provenance === "stand-in" || existsSync(path.join(checkpoint, STAND_IN_CHECKPOINT_MARKER));
+  const provenance = standIn ? "stand-in" : "real";
+  run = { ...stage, emit: (record) => stage.emit({ ...record, provenance }) };
   const instancesDir = path.join(run.outDir, "instances");
   const outcomes = new Map<string, InstanceOutcome>();
   // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
@@ -111,12 +116,11 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
     await Promise.all(Array.from({ length: Math.min(params.concurrency, tasks.length) }, worker));
   } finally {
     await serving.stop();
-    emitGpuHours(run, serving);
+    emitGpuHours(run, { ...serving, standIn });
   }
 
   const ordered = tasks.map((task) => outcomes.get(task.instance_id)!);
   writeFileSync(path.join(run.outDir, "predictions.jsonl"), ordered.map((o) => predictionLine({ instance_id: o.instanceId, model_name_or_path: params.model.name, model_patch: o.patch }) + "\n").join(""));
-  const standIn = serving.standIn || existsSync(path.join(checkpoint, STAND_IN_CHECKPOINT_MARKER));
   const info: EvalRunInfo = {
     suite: params.suite,
     runId: run.runId,
@@ -125,13 +129,14 @@ export async function runEvaluation(run: StageExecution<EvalParams>): Promise<Ev
     model: params.model.name,
     checkpoint,
     standIn,
+    provenance,
     serveCommand: serving.command,
     predictions: "predictions.jsonl",
     instances: tasks.length,
     repos: Object.fromEntries(tasks.map((task) => [task.instance_id, task.repo])),
   };
   writeJsonAtomic(path.join(run.outDir, "eval.json"), info);
-  const graded = writeRecords(run, tasks, ordered);
+  const graded = writeRecords(run, tasks, ordered, provenance);
   const submitted = ordered.filter((o) => o.patch.trim()).length;
   run.emit({
     instances: tasks.length,
@@ -160,18 +165,19 @@ function emitGpuHours(run: StageExecution<EvalParams>, serving: { command: strin
       kind: "gpu_hours",
       quantity: (gpus * (Date.now() - serving.startedAt)) / 3_600_000,
       unit: "gpu_hours",
-      unit_price: run.params.usdPerGpuHour ?? null,
-      source: serving.standIn ? "sera-eval serving wall clock (serve.command stand-in)" : "sera-eval serving wall clock",
+      // A stand-in server or checkpoint held no GPU: the time is kept, no price is put on it.
+      unit_price: serving.standIn ? null : (run.params.usdPerGpuHour ?? null),
+      source: serving.standIn ? "sera-eval serving wall clock (stand-in)" : "sera-eval serving wall clock",
     },
   });
 }
 
-function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], outcomes: InstanceOutcome[]): { resolved: number; resolveRate: number; meanRecall: number | null } | null {
+function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], outcomes: InstanceOutcome[], provenance: "real" | "stand-in"): { resolved: number; resolveRate: number; meanRecall: number | null } | null {
   const { params } = run;
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
-  const common = { seed: run.seed, context_length: params.contextLength, model: params.model.name };
+  const common = { seed: run.seed, context_length: params.contextLength, model: params.model.name, provenance };
   const rollouts = outcomes.map((o) => ({
     run_id: run.runId, instance_id: o.instanceId, suite: params.suite, repo: o.repo, ...common, exit_status: o.exitStatus, failure: o.failure, steps: o.steps,
     input_tokens: o.inputTokens, cached_input_tokens: o.cachedInputTokens, output_tokens: o.outputTokens, wall_seconds: o.wallSeconds, patch: o.patch,

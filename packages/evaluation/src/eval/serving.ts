@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readJson, type StageExecution } from "@sera/core";
 import { fillPlaceholders, seraInvocation, shellQuote } from "@sera/core";
+import { probeEndpoint, type Provenance } from "@sera/generation";
 import { freePort, startModelServer, type ServedModel } from "../serve/server-process.js";
 import { vllmServeArgv } from "../serve/vllm.js";
 import type { EvalParams } from "./params.js";
@@ -35,14 +36,18 @@ export interface Serving {
   baseURL: string;
   /** The command that runs (null for an external endpoint). */
   command: string | null;
-  standIn: boolean;
+  /** What the server's model list says it is (sera's stand-ins say so; anything else is real). */
+  provenance: Provenance;
   stop(): Promise<void>;
   startedAt: number;
 }
 
 export async function serveModel(run: StageExecution<EvalParams>, checkpoint: string): Promise<Serving> {
   const { serve, contextLength, model } = run.params;
-  if (serve.endpoint) return { baseURL: serve.endpoint.replace(/\/+$/, ""), command: null, standIn: false, stop: async () => {}, startedAt: Date.now() };
+  if (serve.endpoint) {
+    const baseURL = serve.endpoint.replace(/\/+$/, "");
+    return { baseURL, command: null, provenance: await servedProvenance(baseURL), stop: async () => {}, startedAt: Date.now() };
+  }
   const port = await freePort(serve.host);
   const real = vllmServeArgv({
     checkpoint,
@@ -83,5 +88,12 @@ export async function serveModel(run: StageExecution<EvalParams>, checkpoint: st
     startupTimeoutSeconds: serve.startupTimeoutSeconds,
     signal: run.signal,
   });
-  return { baseURL: server.baseURL, command, standIn: Boolean(serve.command), stop: () => server.stop(), startedAt };
+  // Asked of the server, not read from how it was started: a vLLM wrapper given as serve.command is
+  // real, a scripted stand-in behind serve.endpoint is not.
+  return { baseURL: server.baseURL, command, provenance: await servedProvenance(server.baseURL), stop: () => server.stop(), startedAt };
+}
+
+async function servedProvenance(baseURL: string): Promise<Provenance> {
+  const probe = await probeEndpoint({ baseURL, protocol: "openai", timeoutMs: 10_000 });
+  return probe.provenance ?? "real";
 }

@@ -15,6 +15,8 @@ export interface GradingContext {
   model: string | null;
   /** instance id → repository, from the task instances when known. */
   repos: Map<string, string>;
+  /** The graded evaluation run's provenance (its eval.json); null for reports imported on their own. */
+  provenance: "real" | "stand-in" | null;
 }
 
 const count = (list: { success: string[]; failure: string[] } | undefined, side: "success" | "failure") => (list ? list[side].length : null);
@@ -49,6 +51,7 @@ export function sweBenchEvalRow(context: GradingContext, graded: GradedInstance)
     f1: null,
     threshold: null,
     report_path: graded.reportFile,
+    provenance: context.provenance,
   };
 }
 
@@ -101,6 +104,7 @@ export function sweBenchSummaryRow(context: GradingContext, graded: GradedInstan
     ...counts,
     resolve_rate: counts.total_instances > 0 ? (100 * counts.resolved_instances) / counts.total_instances : null,
     source,
+    provenance: context.provenance,
   };
   return { row, disagreements };
 }

@@ -106,6 +106,7 @@ export async function runHarness(run: StageExecution<HarnessParams>): Promise<Ha
     contextLength: info?.contextLength ?? null,
     model: info?.model ?? predictions?.[0]?.model_name_or_path ?? null,
     repos: new Map(Object.entries(info?.repos ?? {})),
+    provenance: info?.provenance ?? (info?.standIn ? "stand-in" : null),
   };
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });

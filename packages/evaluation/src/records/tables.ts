@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { loadRecordFile, recordTable } from "@sera/core";
+import { loadRecordFile, recordTable, type Migration } from "@sera/core";
 
 /**
  * Evaluation's tables, DDL and the typed `read_json` column list side by side. Stages write one
@@ -9,6 +9,10 @@ import { loadRecordFile, recordTable } from "@sera/core";
  *  evals          graded outcomes per instance: resolved, test counts (SWE-bench) or line recall
  *                 (held-out soft verification), with seed and context length for paired statistics
  *  eval_summaries one row per grading run: the harness's run summary (or counts computed the same way)
+ *
+ * Every table's `provenance` is `stand-in` when the served model said it is one of sera's stand-ins
+ * or the checkpoint carries the CPU stand-in trainer's marker, else `real` (null: graded without an
+ * evaluation run to ask, or loaded from records written before provenance was kept).
  */
 
 export const evalRolloutsTable = recordTable(
@@ -31,6 +35,7 @@ export const evalRolloutsTable = recordTable(
     patch: "VARCHAR",
     patch_lines: "INTEGER",
     trajectory_path: "VARCHAR",
+    provenance: "VARCHAR",
   },
   ["run_id", "instance_id"],
 );
@@ -64,6 +69,7 @@ export const evalsTable = recordTable(
     f1: "DOUBLE",
     threshold: "DOUBLE",
     report_path: "VARCHAR",
+    provenance: "VARCHAR",
   },
   ["run_id", "suite", "instance_id"],
 );
@@ -87,13 +93,18 @@ export const evalSummariesTable = recordTable(
     error_instances: "INTEGER",
     resolve_rate: "DOUBLE",
     source: "VARCHAR",
+    provenance: "VARCHAR",
   },
   ["run_id", "suite"],
 );
 
 export const evaluationTables = [evalRolloutsTable, evalsTable, evalSummariesTable];
 
-export const evaluationMigrations = [{ component: "evaluation", version: 1, name: "evaluation records", sql: evaluationTables.map((t) => t.ddl) }];
+export const evaluationMigrations: Migration[] = [
+  { component: "evaluation", version: 1, name: "evaluation records", sql: evaluationTables.map((t) => t.ddl) },
+  // Stores made before provenance was kept: their rows' provenance is unknown (null).
+  { component: "evaluation", version: 2, name: "provenance columns", sql: evaluationTables.map((t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS provenance VARCHAR`) },
+];
 
 export async function ingestEvaluationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {
   for (const t of evaluationTables) await loadRecordFile(connection, recordsDir, t);

@@ -93,7 +93,8 @@ async function isolationFor(params: GenerationParams, emit: (record: Record<stri
   throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none to run a real teacher's commands without isolation");
 }
 
-export async function runGeneration(run: StageExecution<GenerationParams>): Promise<GenerationSummary> {
+export async function runGeneration(stage: StageExecution<GenerationParams>): Promise<GenerationSummary> {
+  let run = stage;
   const { params, outDir } = run;
   const seed = run.seed ?? 0;
   const instancesDir = path.join(outDir, "instances");
@@ -104,6 +105,9 @@ export async function runGeneration(run: StageExecution<GenerationParams>): Prom
   // Setup logs stay with the run's outputs, whether setup succeeded or not.
   const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments") });
   const teacherCheck = await checkTeacher(params.teacher);
+  // Every metric line from here on says whether a stand-in answered (run_metrics.provenance).
+  const provenance = combineProvenance(teacherCheck.provenance.values()) ?? "real";
+  run = { ...stage, emit: (record) => stage.emit({ ...record, provenance }) };
   const demonstrations = await demonstrationPool(params);
   const { tasks, sources } = await planTasks(params, seed, outDir, demonstrations);
   const corruptFiles: CorruptFile[] = [];

@@ -12,7 +12,7 @@ import { fillPlaceholders, seraInvocation } from "@sera/core";
 import { runTrainerProcess } from "./launch-process.js";
 import type { TrainParams } from "./params.js";
 import { hasFinalWeights, postprocessCheckpoint, type PostprocessReport } from "./postprocess.js";
-import { STAND_IN_MARKER } from "./stand-in-trainer.js";
+import { STAND_IN_MARKER, STAND_IN_TRAINER_ANNOUNCEMENT } from "./stand-in-trainer.js";
 import { resolveTokenizerSource } from "./tokenizer-source.js";
 import { TrainerLogTracker, type TrainerEvent } from "./trainer-log.js";
 
@@ -89,12 +89,30 @@ export function allocationProblem(plan: Pick<TrainingPlan, "resources" | "recipe
   return null;
 }
 
-function emitEvent(run: StageExecution<TrainParams>, event: TrainerEvent, losses: Map<number, number>): void {
+function emitEvent(run: StageExecution<TrainParams>, event: TrainerEvent, losses: Map<number, number>, provenance: Provenance): void {
+  const marked = { provenance };
   if (event.kind === "log") {
     if (event.values.loss !== undefined) losses.set(event.step, event.values.loss);
-    run.emit({ step: event.step, ...event.values });
-  } else if (event.kind === "progress") run.emit({ progress_done: event.step, progress_total: event.total });
-  else if (event.kind === "summary") run.emit(event.values);
+    run.emit({ step: event.step, ...event.values, ...marked });
+  } else if (event.kind === "progress") run.emit({ progress_done: event.step, progress_total: event.total, ...marked });
+  else if (event.kind === "summary") run.emit({ ...event.values, ...marked });
+}
+
+type Provenance = "real" | "stand-in";
+
+/** Watches the trainer's output for the stand-in's self-introduction (also across chunk boundaries). */
+function standInWatcher(): { see: (chunk: string) => void; provenance: () => Provenance } {
+  let standIn = false;
+  let tail = "";
+  return {
+    see: (chunk) => {
+      if (standIn) return;
+      const text = tail + chunk;
+      standIn = text.includes(STAND_IN_TRAINER_ANNOUNCEMENT);
+      tail = text.slice(-STAND_IN_TRAINER_ANNOUNCEMENT.length);
+    },
+    provenance: () => (standIn ? "stand-in" : "real"),
+  };
 }
 
 export async function runTraining(run: StageExecution<TrainParams>): Promise<TrainingSummary> {
@@ -157,15 +175,19 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
   appendFileSync(logFile, `\n===== sera-train attempt ${run.attempt} (${new Date().toISOString()}): ${shellCommand}\n`);
   const tracker = new TrainerLogTracker(plan.hyper.loggingSteps);
   const losses = new Map<number, number>();
+  const watcher = standInWatcher();
   const result = await runTrainerProcess({
     shellCommand,
     cwd: run.outDir,
     logFile,
     signal: run.signal,
-    onOutput: (chunk) => tracker.push(chunk).forEach((event) => emitEvent(run, event, losses)),
+    onOutput: (chunk) => {
+      watcher.see(chunk);
+      tracker.push(chunk).forEach((event) => emitEvent(run, event, losses, watcher.provenance()));
+    },
   });
-  tracker.end().forEach((event) => emitEvent(run, event, losses));
-  emitGpuHours(run, gpus, result.wallSeconds, Boolean(override));
+  tracker.end().forEach((event) => emitEvent(run, event, losses, watcher.provenance()));
+  emitGpuHours(run, gpus, result.wallSeconds, watcher.provenance());
   run.signal.throwIfAborted();
   if (result.exitCode !== 0) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
@@ -179,7 +201,7 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
   const modelDir = layoutPath(plan, "modelDir");
   const tokenizerDir = resolveTokenizerSource(params.postprocess.tokenizerFrom, plan.baseModel);
   const report = await postprocessCheckpoint(outputDir, modelDir, tokenizerDir);
-  const standIn = existsSync(path.join(modelDir, STAND_IN_MARKER));
+  const standIn = watcher.provenance() === "stand-in" || existsSync(path.join(modelDir, STAND_IN_MARKER));
   const lastStep = Math.max(tracker.step, 0);
   const finalLoss = [...losses.entries()].sort((a, b) => a[0] - b[0]).at(-1)?.[1] ?? null;
   await writeCheckpointRecords(run, plan, modelDir, lastStep, losses, standIn);
@@ -188,6 +210,7 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
     last_step: lastStep,
     renamed_tensors: report.renamedTensors,
     restored_tokenizer_files: report.restoredTokenizerFiles.length,
+    provenance: standIn ? "stand-in" : "real",
   });
 
   const summary: TrainingSummary = {
@@ -220,16 +243,19 @@ export function backendBooksGpuHours(env: NodeJS.ProcessEnv = process.env): bool
  * GPU-hours of this attempt: on a cluster backend the allocation is booked from the cluster's
  * accounting, so the stage adds nothing; elsewhere it books GPUs × the trainer's wall time.
  */
-function emitGpuHours(run: StageExecution<TrainParams>, gpus: number, wallSeconds: number, standIn: boolean): void {
+function emitGpuHours(run: StageExecution<TrainParams>, gpus: number, wallSeconds: number, provenance: Provenance): void {
   if (backendBooksGpuHours()) return;
+  // The stand-in trainer held no GPU: its time is kept, no price is put on it.
+  const standIn = provenance === "stand-in";
   run.emit({
     cost: {
       kind: "gpu_hours",
       quantity: (gpus * wallSeconds) / 3600,
       unit: "gpu_hours",
-      unit_price: run.params.usdPerGpuHour ?? null,
-      source: standIn ? "sera-train wall clock (launcher.command stand-in)" : "sera-train wall clock",
+      unit_price: standIn ? null : (run.params.usdPerGpuHour ?? null),
+      source: standIn ? "sera-train wall clock (stand-in trainer)" : "sera-train wall clock",
     },
+    provenance,
   });
 }
 
@@ -255,6 +281,7 @@ async function writeCheckpointRecords(
     });
   }
   const final = await folderDigest(modelDir, run.params.postprocess.hash);
-  rows.push({ ...base, path: modelDir, step: lastStep, epoch: plan.hyper.epochs, is_final: true, servable: true, stand_in: standIn, loss: lossAt(lastStep), ...final });
+  // A stand-in's final model is a few random bytes in a checkpoint's layout: nothing can serve it.
+  rows.push({ ...base, path: modelDir, step: lastStep, epoch: plan.hyper.epochs, is_final: true, servable: !standIn, stand_in: standIn, loss: lossAt(lastStep), ...final });
   for (const row of rows) appendFileSync(path.join(recordsDir, "checkpoints.jsonl"), JSON.stringify(row) + "\n");
 }

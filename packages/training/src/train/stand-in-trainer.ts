@@ -19,6 +19,13 @@ import { bundledQwen3TokenizerDir } from "./tokenizer-source.js";
 
 export const STAND_IN_MARKER = "STAND-IN.md";
 
+/**
+ * How the stand-in introduces itself on its first output line. sera-train reads it to mark the
+ * run's metrics stand-in: provenance comes from what the trainer says, not from launcher.command
+ * (which may as well wrap a real trainer).
+ */
+export const STAND_IN_TRAINER_ANNOUNCEMENT = "[stand-in] CPU stand-in for ";
+
 export interface StandInOptions {
   config: string;
   /** GPUs the real job would use: the global batch is micro × accumulation × this. */
@@ -179,7 +186,7 @@ export async function runStandInTrainer(options: StandInOptions): Promise<number
   const warmup = Math.ceil(total * view.warmupRatio);
   const localBase = path.resolve(view.baseModel);
   const tokenizerDir = existsSync(path.join(localBase, "tokenizer_config.json")) ? localBase : bundledQwen3TokenizerDir();
-  out(`[stand-in] CPU stand-in for ${view.flavour} (not a trainer): ${configFile}\n`);
+  out(`${STAND_IN_TRAINER_ANNOUNCEMENT}${view.flavour} (not a trainer): ${configFile}\n`);
   out(`[stand-in] base model ${view.baseModel}; tokenizer files from ${tokenizerDir}\n`);
 
   let start = 0;

@@ -158,6 +158,7 @@ async function main(): Promise<void> {
               .option("fault-hanging-stream", { type: "number", default: 0 })
               .option("reject-rate", { type: "number", default: 0.02 })
               .option("divergence-rate", { type: "number", default: 0 })
+              .option("test-command", { type: "string", describe: "run this shell command first in every located rollout, as a teacher reproducing the bug would (e.g. the repository's tests)" })
               .option("impersonate", {
                 type: "string",
                 describe: "also answer to this model name (e.g. the teacher an experiment names, for a dry run); every row it feeds is still marked stand-in",
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
               modelServeCommand({
                 scripted: a.scripted, port: a.port, host: a.host, seed: a.seed, latencyMs: a.latencyMs, fault5xx: a.fault5xx,
                 faultTimeout: a.faultTimeout, faultMalformed: a.faultMalformed, faultHangingStream: a.faultHangingStream,
-                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate, impersonate: a.impersonate,
+                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate, testCommand: a.testCommand, impersonate: a.impersonate,
               }),
             )(),
         )

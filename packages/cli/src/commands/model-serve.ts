@@ -14,6 +14,7 @@ export async function modelServeCommand(args: {
   faultHangingStream: number;
   rejectRate: number;
   divergenceRate: number;
+  testCommand?: string;
   impersonate?: string;
 }): Promise<number> {
   if (!args.scripted) throw new UsageError("model serve: only --scripted is available (a deterministic stand-in; serve real models with vLLM or SGLang)");
@@ -24,6 +25,7 @@ export async function modelServeCommand(args: {
     latencyMsPerTurn: args.latencyMs,
     rejectRate: args.rejectRate,
     divergenceRate: args.divergenceRate,
+    testCommand: args.testCommand,
     impersonate: args.impersonate,
     faults: { http5xxRate: args.fault5xx, timeoutRate: args.faultTimeout, malformedToolCallRate: args.faultMalformed, hangingStreamRate: args.faultHangingStream },
   });

@@ -23,6 +23,8 @@ export interface PolicySettings {
   seed: string;
   /** Chance (hashed per function) that rollout 2 makes a different edit from rollout 1. */
   divergenceRate: number;
+  /** Run first in every rollout whose target was located (the repository's tests, say); off when unset. */
+  testCommand?: string;
 }
 
 const bash = (command: string, reasoning: string): ScriptedReply => ({
@@ -75,6 +77,10 @@ export function rolloutReply(messages: readonly WireMessage[], settings: PolicyS
       : submit("Nothing in the description points at a specific place to change, so I will not guess an edit. Submitting as is.");
   }
   const { qualifiedName } = task;
+  const { testCommand } = settings;
+  if (testCommand !== undefined && !actions.some((action) => action.name === "bash" && commandOf(action) === testCommand)) {
+    return bash(testCommand, `Before touching ${qualifiedName} I run the tests to see how the code behaves now.`);
+  }
 
   let location: { file: string; line: number } | undefined;
   for (const action of actions) {

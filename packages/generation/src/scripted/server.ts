@@ -29,6 +29,8 @@ export interface ScriptedModelServerOptions {
   faults?: Partial<ScriptedFaultRates>;
   /** Chance that rollout 2 makes a different edit than rollout 1 for a function. */
   divergenceRate?: number;
+  /** A shell command (e.g. the repository's tests) that every located rollout runs first, as a teacher reproducing the bug would. */
+  testCommand?: string;
   /** Chance that a self-check answers no. */
   rejectRate?: number;
   /** Prompts longer than this (in estimated tokens) get a context-length 400, like vLLM. */
@@ -133,7 +135,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
 
   function replyFor(request: ParsedRequest): ScriptedReply {
     const kind = request.kind;
-    if (kind === "rollout") return rolloutReply(request.messages, { seed, divergenceRate: options.divergenceRate ?? 0 });
+    if (kind === "rollout") return rolloutReply(request.messages, { seed, divergenceRate: options.divergenceRate ?? 0, testCommand: options.testCommand });
     if (kind === "selfCheck") return selfCheckReply(request.messages, seed, options.rejectRate ?? 0.02);
     if (kind === "prWriting") return prWritingReply(request.messages, seed);
     return otherReply();

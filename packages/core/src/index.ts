@@ -16,6 +16,7 @@ export { ensureSweepColumns } from "./store/ingest.js";
 export { writeJsonAtomic, readJsonl } from "./executor/journal.js";
 export { readJsonlLines, repairJsonl, reportCorruptionToStderr, type CorruptFile, type CorruptionSink } from "./executor/journal.js";
 export { openStore, withStore, lockConnection, LOCKED_SETTINGS, StoreBusyError, type Store } from "./store/open.js";
+export { standInBanner, standInCounts, type StandInCount } from "./store/provenance.js";
 export { registerMigrations, renameColumnIfPresent, type Migration } from "./store/migrations.js";
 export * from "./store/tables.js";
 export { ingestRuns, summariseEvents, type RunOnDisk } from "./store/ingest.js";

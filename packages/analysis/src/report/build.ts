@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadExperiment, withStore } from "@sera/core";
+import { loadExperiment, standInBanner, standInCounts, withStore } from "@sera/core";
 import { renderChart, svgToPng } from "../charts/render.js";
 import { reportChartSpecs } from "./charts.js";
 import { derivedTables, writeDerivedTables } from "./derivedTables.js";
@@ -77,6 +77,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
       const statusRows = tables.get("runs_by_status") ?? [];
       if (options.requireRuns !== false && statusRows.length === 0) throw new NoRunsError(displayPath(storeFile), config.name, displayPath(loaded.file));
       const built = buildReportModel({ experiment, report: config.report, queries, tables });
+      const banner = standInBanner(await standInCounts(store.connection, config.name));
+      if (banner) built.standInBanner = banner;
       await writeDerivedTables(store.connection, path.join(staging, "data"), derivedTables(built));
       return built;
     });

@@ -6,6 +6,8 @@ import { compareBlocks, costSummaryText, instanceBlocks, paperBlocks, rowsTable,
 function headerBlocks(model: ReportModel): Block[] {
   const { runs, experiment } = model;
   const blocks: Block[] = [{ kind: "heading", level: 1, text: model.title }];
+  // First, before any figure: stand-in numbers must not be read as a model's results.
+  if (model.standInBanner) blocks.push({ kind: "callout", tone: "warning", text: model.standInBanner });
   if (experiment.description) blocks.push({ kind: "paragraph", text: experiment.description });
   blocks.push({
     kind: "paragraph",

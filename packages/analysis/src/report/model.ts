@@ -25,6 +25,8 @@ export interface ReportModel {
   paper: PaperTables | null;
   notes: string[];
   queries: ReportQuery[];
+  /** Set when rows of this experiment came from sera's stand-ins (core's `standInBanner`); absent otherwise. */
+  standInBanner?: string;
 }
 
 export interface ModelInput {

@@ -1,3 +1,4 @@
+import { standInBanner, standInCounts } from "@sera/core";
 import { formatTable } from "../table.js";
 import { queryRows, readStore, resolveStore } from "../store.js";
 
@@ -20,11 +21,13 @@ export async function statusCommand(args: { experiment?: string; store?: string;
        ORDER BY finished_at DESC NULLS LAST LIMIT 10`,
       values,
     );
+    const standIn = await standInCounts(store.connection, experiment);
+    const banner = standInBanner(standIn);
     if (args.json) {
-      process.stdout.write(JSON.stringify({ store: file, counts, problems }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ store: file, counts, problems, standIn, ...(banner ? { banner } : {}) }, null, 2) + "\n");
       return 0;
     }
-    process.stdout.write(`store: ${file}\n\n${formatTable(counts)}\n`);
+    process.stdout.write(`store: ${file}\n${banner ? `${banner}\n` : ""}\n${formatTable(counts)}\n`);
     if (problems.length > 0) process.stdout.write(`\nneeds attention:\n${formatTable(problems, { maxWidth: 70 })}\n`);
     return 0;
   });

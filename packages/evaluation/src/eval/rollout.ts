@@ -69,7 +69,9 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
   const { agent } = context;
   let outcome: InstanceOutcome;
   try {
-    const sandbox = await context.environments.createSandbox({ source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits });
+    const sandbox = await context.environments.createSandbox({
+      source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits, instanceId: task.instance_id, repoName: task.repo,
+    });
     try {
       const environment = sandboxEnvironment(sandbox, agent);
       const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>

@@ -68,7 +68,7 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   const environmentError = environmentProblem(params.environment, isolation);
   if (environmentError !== null) throw new Error(environmentError);
   // Setup logs stay with the run's outputs, whether setup succeeded or not.
-  const environments = rolloutEnvironments(params.environment, { logDir: path.join(run.outDir, "environments") });
+  const environments = rolloutEnvironments(params.environment, { logDir: path.join(run.outDir, "environments"), runId: run.runId });
   // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
   const cacheRoot = defaultCacheRoot();
   // Tasks from a generation run default to the repository that run read (its run.json).

@@ -269,7 +269,7 @@ export function excludePattern(name: string): string {
   return `/${name.replace(/[\\*?[\]]/g, (c) => `\\${c}`).replace(/ $/, "\\ ")}`;
 }
 
-async function chownTree(target: string, owner: string): Promise<void> {
+export async function chownTree(target: string, owner: string): Promise<void> {
   await runChecked(["chown", "-R", "--no-dereference", owner, "--", target], `hand ${target} to ${owner}`);
 }
 

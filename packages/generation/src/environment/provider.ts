@@ -4,7 +4,9 @@ import { resolveLimits, type SandboxLimits } from "../sandbox/limits.js";
 import { createSandbox, type Isolation, type Sandbox } from "../sandbox/sandbox.js";
 import type { PreparedSource } from "../sandbox/source.js";
 import { ensurePreparedEnvironment } from "./prepared.js";
-import type { EnvironmentConfig } from "./schema.js";
+import { createContainerSandbox } from "./containerSandbox.js";
+import { buildImage, ContainerError, imageExists, imageName, removeRunContainers } from "./containerRuntime.js";
+import type { ContainerEnvironmentConfig, EnvironmentConfig } from "./schema.js";
 
 /** Everything a rollout needs to get its sandbox, whatever the environment's kind. */
 export interface SandboxRequest {
@@ -15,6 +17,9 @@ export interface SandboxRequest {
   root: string;
   isolation: Isolation;
   limits: SandboxLimits;
+  /** For image name templates: the task instance and the repository's name. */
+  instanceId?: string;
+  repoName?: string;
 }
 
 /** The stage's `environment:` made usable: one sandbox per rollout, the repository at /testbed. */
@@ -23,7 +28,15 @@ export interface RolloutEnvironments {
   createSandbox(request: SandboxRequest): Promise<Sandbox>;
 }
 
-export function rolloutEnvironments(config: EnvironmentConfig, options: { logDir: string }): RolloutEnvironments {
+export interface EnvironmentOptions {
+  /** Where setup and build logs are written (the run's output folder). */
+  logDir: string;
+  /** The stage's run id: containers carry it, and the first sandbox of a process removes those a killed attempt left. */
+  runId: string;
+}
+
+export function rolloutEnvironments(config: EnvironmentConfig, options: EnvironmentOptions): RolloutEnvironments {
+  if (config.kind === "container") return containerEnvironments(config, options);
   const env = commandEnv(config);
   return {
     config,
@@ -34,6 +47,31 @@ export function rolloutEnvironments(config: EnvironmentConfig, options: { logDir
           ? await ensurePreparedEnvironment(request.source, commit, config, env, { limits: resolveLimits(request.limits), logDir: options.logDir })
           : undefined;
       return createSandbox({ source: request.source, commit, root: request.root, isolation: request.isolation, limits: request.limits, env, template });
+    },
+  };
+}
+
+function containerEnvironments(config: ContainerEnvironmentConfig, options: EnvironmentOptions): RolloutEnvironments {
+  let ready: Promise<string | undefined> | undefined;
+  const prepare = async () => {
+    const orphans = await removeRunContainers(config.runtime, options.runId);
+    if (orphans > 0) process.stderr.write(`sera: removed ${orphans} container(s) an earlier attempt of run ${options.runId} left behind\n`);
+    return config.build === undefined ? undefined : buildImage(config.runtime, config.build, options.logDir);
+  };
+  return {
+    config,
+    async createSandbox(request) {
+      ready ??= prepare();
+      const built = await ready;
+      const commit = request.commit ?? request.source.commit;
+      const image = built ?? imageName(config.image!, { instanceId: request.instanceId, repo: request.repoName, commit });
+      if (!(await imageExists(config.runtime, image))) {
+        throw new ContainerError(`environment image ${image} is not present locally (${config.runtime} pull ${image}, or build it)`);
+      }
+      return createContainerSandbox({
+        runtime: config.runtime, image, source: request.source, commit, root: request.root, limits: request.limits,
+        env: config.env, pathPrefix: config.path, runId: options.runId,
+      });
     },
   };
 }

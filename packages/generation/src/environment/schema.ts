@@ -7,6 +7,8 @@ import { z } from "zod";
  *   host      the bubblewrap sandbox over the host's /usr, nothing installed for the repository
  *   prepared  `setup` commands run once per (repository, commit, setup) with network in a build
  *             sandbox; the result is cached and every rollout's sandbox (no network) starts from it
+ *   container one container per rollout from an image (a name template, or a Containerfile built
+ *             locally), no network, memory and process limits, one long-lived shell
  */
 
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -37,7 +39,25 @@ export const preparedEnvironmentSchema = z
   })
   .strict();
 
-export const environmentSchema = z.discriminatedUnion("kind", [hostEnvironmentSchema, preparedEnvironmentSchema]);
+export const containerEnvironmentSchema = z
+  .object({
+    kind: z.literal("container"),
+    runtime: z.enum(["podman", "docker"]).default("podman"),
+    /**
+     * An image name; `{instance_id}` (SWE-bench's spelling: `__` → `_1776_`, lower case), `{repo}` and
+     * `{commit}` are filled in per rollout, e.g. `swebench/sweb.eval.x86_64.{instance_id}`. It must be
+     * present locally (`podman pull` it first).
+     */
+    image: z.string().min(1).optional(),
+    /** … or a Containerfile, built once (with network) and tagged by its content; its folder is the context. */
+    build: z.string().min(1).optional(),
+    ...common,
+  })
+  .strict()
+  .refine((value) => (value.image === undefined) !== (value.build === undefined), { message: "give exactly one of image and build" });
+
+export const environmentSchema = z.discriminatedUnion("kind", [hostEnvironmentSchema, preparedEnvironmentSchema, containerEnvironmentSchema]);
+export type ContainerEnvironmentConfig = z.infer<typeof containerEnvironmentSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type PreparedEnvironmentConfig = z.infer<typeof preparedEnvironmentSchema>;
 

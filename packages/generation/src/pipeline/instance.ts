@@ -298,6 +298,7 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
       if (error instanceof ModelCallError && isTransientKind(error.kind)) pause(`${state.step}: ${error.message}`);
       else if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
       else if (error instanceof EnvironmentSetupError) fail("environment_error", error.message.split("\n")[0]);
+      else if (error instanceof EnvironmentSetupError) fail("environment_error", error.message.split("\n")[0]);
       else fail("sandbox_error", (error as Error).message.split("\n")[0]);
     }
     save();

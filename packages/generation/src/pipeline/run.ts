@@ -5,6 +5,7 @@ import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, Retrya
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
+import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
 import { defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir } from "../sandbox/privateDir.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
@@ -100,6 +101,10 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   const instancesDir = path.join(outDir, "instances");
   mkdirSync(instancesDir, { recursive: true });
   const isolation = await isolationFor(params, run.emit);
+  const environmentError = environmentProblem(params.environment, isolation);
+  if (environmentError !== null) throw new Error(environmentError);
+  // Setup logs stay with the run's outputs, whether setup succeeded or not.
+  const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments"), runId: run.runId });
   const environmentError = environmentProblem(params.environment, isolation);
   if (environmentError !== null) throw new Error(environmentError);
   // Setup logs stay with the run's outputs, whether setup succeeded or not.

@@ -11,10 +11,9 @@ import {
   type ResolvedLimits,
   type SandboxLimits,
 } from "./limits.js";
-import { filterDriverOverrides, hardenedGitEnv } from "./gitRun.js";
-import { patchWithoutBinaryFiles } from "./patchFilter.js";
 import { mapSandboxPath } from "./pathMapping.js";
 import { runProcess, type ProcessRunOutcome } from "./processRun.js";
+import { sandboxDiff } from "./sandboxDiff.js";
 import { ensurePrivateDir } from "./privateDir.js";
 import { removeTree } from "./removeTree.js";
 import { ensureCheckedOutTree, type PreparedSource } from "./source.js";
@@ -78,7 +77,8 @@ export interface Sandbox {
   /** Where the copy appears to sandboxed commands. */
   readonly workdir: string;
   readonly baseCommit: string;
-  readonly isolation: Isolation;
+  /** How commands are isolated: bubblewrap, nothing, or a container of a `container` environment. */
+  readonly isolation: Isolation | "container";
   /** The host uid/gid commands run as when sera is root; files sera writes into the copy must belong to it. */
   readonly commandUser?: SandboxUser;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
@@ -91,8 +91,6 @@ export interface Sandbox {
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT_CHARS = 16_000;
-const DIFF_TIMEOUT_MS = 120_000;
-const DIFF_MAX_CHARS = 64 * 1024 * 1024;
 /** How often the copy is measured while a command runs; writes at memory speed overshoot the cap by about this much time's worth. */
 const COPY_WATCH_INTERVAL_MS = 250;
 
@@ -280,53 +278,10 @@ class LiveSandbox implements Sandbox {
     return mapSandboxPath(sandboxPath, SANDBOX_WORKDIR, this.hostPath);
   }
 
-  /**
-   * Runs inside the sandbox: the copy's .git (config, info/attributes) and
-   * its .gitattributes are the agent's to write, so they could name commands
-   * (fsmonitor, hooks, filter drivers) or change what the patch looks like.
-   * git gets the hardened config (hooks, fsmonitor, attributes file off), its
-   * repository and work tree by path (core.worktree cannot move it), every
-   * filter driver the copy's config defines blanked, so `git add` stores the
-   * bytes in the work tree, and the patch format pinned on the command line.
-   */
-  async diff(): Promise<string> {
+  /** See sandboxDiff: hardened git where the agent's commands ran. */
+  diff(): Promise<string> {
     const workTree = this.isolation === "none" ? this.hostPath : SANDBOX_WORKDIR;
-    const location = { GIT_DIR: `${workTree}/.git`, GIT_WORK_TREE: workTree };
-    const listed = await this.run(["git", "config", "-z", "--name-only", "--get-regexp", "^filter\\."], {
-      timeoutMs: DIFF_TIMEOUT_MS,
-      maxOutputChars: 1024 * 1024,
-      mergeStderr: false,
-      extraEnv: { ...hardenedGitEnv(), ...location },
-    });
-    // Exit 1: no filter.* keys at all.
-    if (listed.timedOut || (listed.exitCode !== 0 && listed.exitCode !== 1) || listed.truncated) {
-      throw new Error(`could not compute the sandbox diff (reading the copy's filter config failed): ${listed.stderr.trim()}`);
-    }
-    const pinned: Array<[string, string]> = [
-      ["core.quotepath", "on"],
-      ["core.bare", "false"],
-      ["diff.noprefix", "false"],
-      ["diff.relative", "false"],
-      ["diff.suppressBlankEmpty", "false"],
-      ["diff.orderFile", "/dev/null"],
-      ...filterDriverOverrides(listed.stdout.split("\0").filter((key) => key !== "")),
-    ];
-    const script = [
-      "git add -A",
-      `git diff --cached --no-color --no-ext-diff --no-textconv --no-renames --diff-algorithm=myers ` +
-        `--src-prefix=a/ --dst-prefix=b/ --unified=3 --ignore-submodules=none ${this.baseCommit} --`,
-    ].join(" && ");
-    const outcome = await this.run(["/bin/bash", "-c", script], {
-      timeoutMs: DIFF_TIMEOUT_MS,
-      maxOutputChars: DIFF_MAX_CHARS,
-      mergeStderr: false,
-      extraEnv: { ...hardenedGitEnv(pinned), ...location },
-    });
-    if (outcome.timedOut || outcome.exitCode !== 0 || outcome.truncated) {
-      const reason = outcome.timedOut ? "timed out" : outcome.truncated ? "patch too large" : `exit ${outcome.exitCode}`;
-      throw new Error(`could not compute the sandbox diff (${reason}): ${outcome.stderr.trim()}`);
-    }
-    return patchWithoutBinaryFiles(outcome.stdout);
+    return sandboxDiff((argv, settings) => this.run(argv, settings), workTree, this.baseCommit);
   }
 
   async destroy(): Promise<void> {

@@ -138,6 +138,8 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
     root: context.sandboxRoot,
     isolation: context.isolation,
     limits: sandboxLimitsFromParams(context.params.sandboxLimits),
+    instanceId: path.basename(context.dir),
+    repoName: context.params.repoName ?? path.basename(path.resolve(context.params.repo)),
   });
   try {
     const environment = sandboxEnvironment(sandbox, agent);
@@ -297,7 +299,6 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
       if (context.signal?.aborted) throw error;
       if (error instanceof ModelCallError && isTransientKind(error.kind)) pause(`${state.step}: ${error.message}`);
       else if (error instanceof ModelCallError) fail(error.kind === "context_overflow" ? "context_overflow" : "model_error", `${state.step}: ${error.message}`);
-      else if (error instanceof EnvironmentSetupError) fail("environment_error", error.message.split("\n")[0]);
       else if (error instanceof EnvironmentSetupError) fail("environment_error", error.message.split("\n")[0]);
       else fail("sandbox_error", (error as Error).message.split("\n")[0]);
     }

@@ -5,7 +5,6 @@ import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, Retrya
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
-import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
 import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
 import { defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir } from "../sandbox/privateDir.js";
 import { prepareSource, type PreparedSource } from "../sandbox/source.js";
@@ -105,10 +104,6 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   if (environmentError !== null) throw new Error(environmentError);
   // Setup logs stay with the run's outputs, whether setup succeeded or not.
   const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments"), runId: run.runId });
-  const environmentError = environmentProblem(params.environment, isolation);
-  if (environmentError !== null) throw new Error(environmentError);
-  // Setup logs stay with the run's outputs, whether setup succeeded or not.
-  const environments = rolloutEnvironments(params.environment, { logDir: path.join(outDir, "environments") });
   const teacherCheck = await checkTeacher(params.teacher);
   // Every metric line from here on says whether a stand-in answered (run_metrics.provenance).
   const provenance = combineProvenance(teacherCheck.provenance.values()) ?? "real";

@@ -21,14 +21,24 @@ export async function statusCommand(args: { experiment?: string; store?: string;
        ORDER BY finished_at DESC NULLS LAST LIMIT 10`,
       values,
     );
+    // Files a stage found damaged and set aside or rebuilt (the run's last reported count; details on its stderr log).
+    const damaged = await queryRows(
+      store,
+      `SELECT r.id, r.experiment, r.stage, max_by(m.value, (m.attempt, m.line))::INTEGER AS corrupt_files
+       FROM run_metrics m JOIN runs r ON r.id = m.run_id
+       WHERE m.name = 'corrupt_files' ${filter ? "AND r.experiment = ?" : ""}
+       GROUP BY ALL HAVING max_by(m.value, (m.attempt, m.line)) > 0 ORDER BY r.experiment, r.stage, r.id`,
+      values,
+    );
     const standIn = await standInCounts(store.connection, experiment);
     const banner = standInBanner(standIn);
     if (args.json) {
-      process.stdout.write(JSON.stringify({ store: file, counts, problems, standIn, ...(banner ? { banner } : {}) }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ store: file, counts, problems, damaged, standIn, ...(banner ? { banner } : {}) }, null, 2) + "\n");
       return 0;
     }
     process.stdout.write(`store: ${file}\n${banner ? `${banner}\n` : ""}\n${formatTable(counts)}\n`);
     if (problems.length > 0) process.stdout.write(`\nneeds attention:\n${formatTable(problems, { maxWidth: 70 })}\n`);
+    if (damaged.length > 0) process.stdout.write(`\ndamaged files found and repaired (paths in each run's stderr log):\n${formatTable(damaged)}\n`);
     return 0;
   });
 }

@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
+import { experiment, fixtureRepo, nodeTests, pythonPrepared, pythonTests, runExperiment, testObservations, trajectories } from "./support/environments.js";
 import { startScriptedServer } from "./support/scripted.js";
-import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
+import { queryJson, tempProject } from "./support/sera.js";
 
 /**
  * Execution environments end to end through `sera run`: the fixtures whose tests need a
@@ -13,82 +12,6 @@ import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
  * scripted stand-in teacher (not an LLM) told to run the repository's tests first in every
  * rollout. Under `host` those tests fail on the missing dependency; under `prepared` they pass.
  */
-
-const fixtures = path.join(repoRoot, "fixtures/environments");
-const pythonTests = "cd /testbed && python3 -m unittest discover -s tests -t . 2>&1";
-const nodeTests = "cd /testbed && npm test 2>&1";
-const pythonPrepared = {
-  kind: "prepared",
-  setup: ["python3 -m venv .venv", ".venv/bin/pip install --no-index --find-links vendor parcelkit==1.0.0"],
-  path: ["/testbed/.venv/bin"],
-};
-
-/** A committed copy of a fixture, with a fixed identity and date so its commit is the same everywhere. */
-function fixtureRepo(cwd: string, name: string): { repo: string; commit: string } {
-  const repo = path.join(cwd, name);
-  cpSync(path.join(fixtures, name), repo, { recursive: true });
-  const env = { ...process.env, GIT_AUTHOR_NAME: "fixture", GIT_AUTHOR_EMAIL: "fixture@sera.invalid", GIT_COMMITTER_NAME: "fixture", GIT_COMMITTER_EMAIL: "fixture@sera.invalid", GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z", GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z" };
-  const git = (...args: string[]) => execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, env, encoding: "utf8" });
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-qm", `${name} fixture`);
-  return { repo, commit: git("rev-parse", "HEAD").trim() };
-}
-
-function experiment(name: string, repo: string, commit: string, endpoint: string, environment: Record<string, unknown>, withEval = true): string {
-  const stages: Record<string, unknown> = {
-    generate: {
-      kind: "sera-generate",
-      params: {
-        repo,
-        repoName: path.basename(repo),
-        commits: [commit],
-        functionsPerRepo: 3,
-        teacher: { model: "scripted-stand-in", endpoints: [endpoint], scriptedStandIn: true, timeoutSeconds: 30 },
-        agent: { maxSteps: 30 },
-        concurrency: 3,
-        environment,
-      },
-    },
-  };
-  if (withEval) {
-    stages.heldout = {
-      kind: "sera-eval",
-      needs: ["generate"],
-      params: {
-        suite: "soft-verified",
-        tasks: { fromGeneration: "generate" },
-        model: { name: "scripted-stand-in" },
-        serve: { endpoint },
-        agent: { maxSteps: 30 },
-        environment,
-      },
-    };
-  }
-  return stringify({ name, executor: { retries: 0 }, stages });
-}
-
-/** What the test command printed in each trajectory (the tool message answering that bash call). */
-function testObservations(trajectoryPath: string, command: string): string[] {
-  const { messages } = JSON.parse(readFileSync(trajectoryPath, "utf8")) as { messages: Array<{ role: string; content: string; toolCallId?: string; toolCalls?: Array<{ id: string; arguments: unknown }> }> };
-  const callIds = new Set(
-    messages.flatMap((m) => (m.toolCalls ?? []).filter((c) => typeof c.arguments === "object" && (c.arguments as { command?: string }).command === command).map((c) => c.id)),
-  );
-  return messages.filter((m) => m.role === "tool" && m.toolCallId !== undefined && callIds.has(m.toolCallId)).map((m) => m.content);
-}
-
-/** Each test has a cache of its own, so a prepared environment is really built (and logged) in it. */
-function runExperiment(cwd: string, file: string, yaml: string) {
-  writeFileSync(path.join(cwd, file), yaml);
-  return sera(["run", file], cwd, { SERA_CACHE_DIR: path.join(cwd, "cache") });
-}
-
-function trajectories(cwd: string, experimentName: string): { generation: string[]; evaluation: string[] } {
-  const join = `JOIN runs ON runs.id = t.run_id WHERE runs.experiment = '${experimentName}'`;
-  const generation = queryJson(cwd, `SELECT t.trajectory_path AS p FROM rollouts t ${join} AND t.phase = 'r1'`).map((r) => String(r.p));
-  const evaluation = queryJson(cwd, `SELECT t.trajectory_path AS p FROM eval_rollouts t ${join}`).map((r) => String(r.p));
-  return { generation, evaluation };
-}
 
 describe("execution environments", () => {
   it("python: the teacher's test run fails under host and passes under prepared, in generation and in evaluation", async () => {

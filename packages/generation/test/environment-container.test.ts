@@ -115,16 +115,27 @@ describe("environment: container", () => {
     }
   });
 
-  it("removes the containers an earlier, killed attempt of the same run left behind", async () => {
+  it("removes the containers an earlier, killed attempt of the same run left behind, and those of any run whose sera process is gone", async () => {
     const orphan = spawnSync("podman", ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], { encoding: "utf8" });
     expect(orphan.status).toBe(0);
     expect(containersOfRun()).toHaveLength(1);
+    // Another run's container whose owner (a process that has exited) is gone; and one of a live owner (this process), kept.
+    const exited = spawnSync("true");
+    const owner = (pid: number) => `sera.owner=${os.hostname()}/${pid}/unknown`;
+    const labelled = (label: string) =>
+      spawnSync("podman", ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], { encoding: "utf8" }).stdout.trim();
+    const ownerless = labelled(owner(exited.pid!));
+    const owned = labelled(owner(process.pid));
+    const exists = (id: string) => spawnSync("podman", ["container", "exists", id]).status === 0;
     const sandbox = await containerSandbox({ image: baseImage });
     try {
       expect(containersOfRun()).toHaveLength(1);
       expect(containersOfRun()[0]).not.toBe(orphan.stdout.trim().slice(0, 12));
+      expect(exists(ownerless)).toBe(false);
+      expect(exists(owned)).toBe(true);
     } finally {
       await sandbox.destroy();
+      spawnSync("podman", ["rm", "-f", "--time", "0", owned]);
     }
   });
 });

@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { ownerIsAlive, processStartTicks } from "../sandbox/sandboxOwner.js";
 import { runProcess, type ProcessRunOutcome } from "../sandbox/processRun.js";
 
 /**
@@ -12,6 +14,13 @@ import { runProcess, type ProcessRunOutcome } from "../sandbox/processRun.js";
 export type ContainerRuntime = "podman" | "docker";
 
 export const RUN_LABEL = "sera.run";
+/** `<host>/<pid>/<start ticks>` of the sera process that started the container. */
+export const OWNER_LABEL = "sera.owner";
+
+/** This process, as OWNER_LABEL records it. */
+export function ownerLabelValue(): string {
+  return `${os.hostname()}/${process.pid}/${processStartTicks(process.pid) ?? "unknown"}`;
+}
 
 export class ContainerError extends Error {
   constructor(message: string) {
@@ -54,6 +63,24 @@ export async function removeRunContainers(runtime: ContainerRuntime, runId: stri
   const ids = listed.split("\n").map((line) => line.trim()).filter((line) => line !== "");
   if (ids.length > 0) await runtimeOutput(runtime, forceRemoveArgs(runtime, ids));
   return ids.length;
+}
+
+/**
+ * Removes containers whose sera process is gone (on this host), whatever their run: a run that is
+ * never started again would otherwise keep its killed attempt's containers for ever. Returns how many.
+ */
+export async function removeOwnerlessContainers(runtime: ContainerRuntime): Promise<number> {
+  const listed = await runtimeOutput(runtime, ["ps", "-a", "--filter", `label=${OWNER_LABEL}`, "--format", `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
+  const dead: string[] = [];
+  for (const line of listed.split("\n")) {
+    const [id, owner] = line.trim().split(" ");
+    const [host, pid, ticks] = (owner ?? "").split("/");
+    if (id === undefined || id === "" || host !== os.hostname() || !/^\d+$/.test(pid ?? "")) continue;
+    const alive = ownerIsAlive({ pid: Number(pid), hostname: host, startedAt: "", processStartTicks: ticks === "unknown" ? null : ticks });
+    if (!alive) dead.push(id);
+  }
+  if (dead.length > 0) await runtimeOutput(runtime, forceRemoveArgs(runtime, dead));
+  return dead.length;
 }
 
 /** `rm -f` that kills at once: podman would first wait 10 s for a `sleep` that ignores SIGTERM; docker's `rm -f` already kills. */

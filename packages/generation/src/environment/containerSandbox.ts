@@ -13,7 +13,7 @@ import { drawSandboxUser, type SandboxUser } from "../sandbox/sandboxUser.js";
 import { ensureCheckedOutTree, type PreparedSource } from "../sandbox/source.js";
 import { copyTree, treeManifest } from "../sandbox/treeCopy.js";
 import { ContainerShell } from "./containerShell.js";
-import { forceRemoveArgs, RUN_LABEL, runtimeCommand, runtimeOutput, type ContainerRuntime } from "./containerRuntime.js";
+import { forceRemoveArgs, OWNER_LABEL, ownerLabelValue, RUN_LABEL, runtimeCommand, runtimeOutput, type ContainerRuntime } from "./containerRuntime.js";
 import { chownTree } from "./prepared.js";
 
 /**
@@ -70,7 +70,7 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
     containerId = (
       await runtimeOutput(options.runtime, [
         "run", "--detach", "--rm",
-        "--label", `${RUN_LABEL}=${options.runId}`, "--label", `sera.sandbox=${id}`,
+        "--label", `${RUN_LABEL}=${options.runId}`, "--label", `${OWNER_LABEL}=${ownerLabelValue()}`, "--label", `sera.sandbox=${id}`,
         "--network", "none",
         "--memory", `${Math.ceil(limits.addressSpaceKiB / 1024)}m`, "--memory-swap", `${Math.ceil(limits.addressSpaceKiB / 1024)}m`,
         "--pids-limit", String(limits.processes),

@@ -5,7 +5,7 @@ import { createSandbox, type Isolation, type Sandbox } from "../sandbox/sandbox.
 import type { PreparedSource } from "../sandbox/source.js";
 import { ensurePreparedEnvironment } from "./prepared.js";
 import { createContainerSandbox } from "./containerSandbox.js";
-import { buildImage, ContainerError, imageExists, imageName, removeRunContainers } from "./containerRuntime.js";
+import { buildImage, ContainerError, imageExists, imageName, removeOwnerlessContainers, removeRunContainers } from "./containerRuntime.js";
 import type { ContainerEnvironmentConfig, EnvironmentConfig } from "./schema.js";
 
 /** Everything a rollout needs to get its sandbox, whatever the environment's kind. */
@@ -56,6 +56,8 @@ function containerEnvironments(config: ContainerEnvironmentConfig, options: Envi
   const prepare = async () => {
     const orphans = await removeRunContainers(config.runtime, options.runId);
     if (orphans > 0) process.stderr.write(`sera: removed ${orphans} container(s) an earlier attempt of run ${options.runId} left behind\n`);
+    const ownerless = await removeOwnerlessContainers(config.runtime);
+    if (ownerless > 0) process.stderr.write(`sera: removed ${ownerless} container(s) of other runs whose sera process is gone\n`);
     return config.build === undefined ? undefined : buildImage(config.runtime, config.build, options.logDir);
   };
   return {

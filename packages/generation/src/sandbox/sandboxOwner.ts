@@ -36,7 +36,7 @@ export function writeOwnerFile(sandboxDir: string): SandboxOwner {
 }
 
 /** Field 22 of /proc/<pid>/stat; null where /proc is unavailable. */
-function processStartTicks(pid: number): string | null {
+export function processStartTicks(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may contain spaces and parentheses; fields after it start past the last ')'.
@@ -47,7 +47,7 @@ function processStartTicks(pid: number): string | null {
   }
 }
 
-function ownerIsAlive(owner: SandboxOwner): boolean {
+export function ownerIsAlive(owner: SandboxOwner): boolean {
   try {
     process.kill(owner.pid, 0);
   } catch (error) {

@@ -52,7 +52,7 @@ export async function proxyOverhead(requests = 300): Promise<Record<string, unkn
     }
     const summary = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
-      return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
+      return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), minMs: sorted[0] };
     };
     const direct = summary(times.direct);
     const proxied = summary(times.proxy);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
@@ -11,26 +11,17 @@ import { proxyOverhead } from "./proxy.js";
 import { softVerification } from "./verification.js";
 
 /**
- * `npm run bench`: every performance figure the issues name, each next to a baseline measured in
- * the same run (these machines are shared and noisy, so ratios travel better than seconds).
- * Results go to bench/results/latest.json.
+ * `npm run bench [-- <measure> …]`: every performance figure the issues name, each next to its peer
+ * measured in the same run (these machines are shared and noisy, so ratios travel better than
+ * seconds). With names, only those measures run; their results replace theirs in
+ * bench/results/latest.json and the others are kept with the date they were measured.
  */
 
-const results: Record<string, unknown> = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model,
-  loadAverageAtStart: os.loadavg(),
-};
+const results: Record<string, unknown> = {};
 const time = async <T>(work: () => Promise<T> | T): Promise<[T, number]> => {
   const started = performance.now();
   const value = await work();
   return [value, (performance.now() - started) / 1000];
-};
-const log = (name: string, value: unknown) => {
-  results[name] = value;
-  process.stdout.write(`${name}: ${JSON.stringify(value)}\n`);
 };
 
 async function spineOverhead() {
@@ -49,52 +40,142 @@ async function spineOverhead() {
   return { runs: commands, seraSeconds, plainSpawnSeconds: baseline, overheadPerRunMs: ((seraSeconds - baseline) / commands) * 1000 };
 }
 
+/** One line of the printed table: what was measured, against which peer, and how they compare. */
+interface TableRow {
+  measure: string;
+  peer: string;
+  sera: string;
+  ratio: string;
+  repeats: string;
+  inputs: string;
+}
+
+type Figures = Record<string, unknown>;
+const ms = (value: unknown) => `${Number(value).toFixed(2)} ms`;
+const times = (value: unknown) => `${Number(value).toFixed(2)}×`;
+
+/** Each measure, in the order `npm run bench` runs them, with the table lines its figures give. */
+const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows: (f: Figures) => TableRow[] }> = {
+  rollout_engine: {
+    run: async (shared) => engineEfficiency(await shared.recorded(), { concurrency: 64, latencyMs: 100, rollouts: 512 }) as unknown as Promise<Figures>,
+    rows: () => [],
+  },
+  sandbox_cycle: {
+    run: async () => {
+      const synthetic = await createSyntheticRepo(2000);
+      // A memory-backed directory, as generation uses for sandboxes (see ARCHITECTURE.md).
+      const shm = "/dev/shm/sera-bench";
+      mkdirSync(shm, { recursive: true });
+      const cycle = await measureSandboxCycle({ repoPath: synthetic, cacheRoot: path.join(os.tmpdir(), "sera-bench-cache"), root: shm, iterations: 25, compareWithPlainClone: true });
+      return {
+        files: cycle.fileCount,
+        medianCreateDestroyMs: cycle.cycle.medianMs,
+        medianPlainCloneMs: cycle.plainClone?.medianMs,
+        ratioToPlainClone: cycle.plainClone ? cycle.cycle.medianMs / cycle.plainClone.medianMs : null,
+      };
+    },
+    rows: (f) => [{ measure: "sandbox create + destroy", peer: `git clone: ${ms(f.medianPlainCloneMs)}`, sera: ms(f.medianCreateDestroyMs), ratio: times(f.ratioToPlainClone), repeats: "25", inputs: `synthetic repository, ${String(f.files)} files` }],
+  },
+  soft_verification: {
+    run: async () => softVerification() as unknown as Figures,
+    rows: (f) =>
+      (f.bands as Array<Record<string, never>>).map((band) => ({
+        measure: `soft verification, ${band.band ?? band.name ?? "band"}`,
+        peer: `reference (python3): ${Math.round(Number((band.reference as Figures)?.medianPairsPerSecond)).toLocaleString("en")} pairs/s`,
+        sera: `${Math.round(Number((band.legacy as Figures)?.medianPairsPerSecond)).toLocaleString("en")} pairs/s (legacy mode)`,
+        ratio: times(band.speedupLegacy),
+        repeats: String(band.repeats ?? "5"),
+        inputs: String(f.inputs),
+      })),
+  },
+  sft_export: {
+    run: async (shared) => {
+      const recorded = await shared.recorded();
+      const corpus = Array.from({ length: 400 }, (_, i) => {
+        const t = recorded[i % recorded.length].trajectory;
+        return { ...t, instanceId: `${t.instanceId}-${i}`, messages: t.messages.map((m) => ({ ...m, content: `${m.content}\n# copy ${i}` })) };
+      });
+      const exported = await measureExportThroughput(corpus, { workers: 2, format: "hermes" });
+      return { samples: exported.samples, outputMB: exported.outputBytes / 1e6, mbPerSecond: exported.mbPerSecond };
+    },
+    rows: () => [],
+  },
+  fit_bootstrap: {
+    run: async () => {
+      const x = PAPER_SCALING_POINTS.map((p) => p.samples);
+      const y = PAPER_SCALING_POINTS.map((p) => p.seeds.reduce((a, b) => a + b, 0) / p.seeds.length);
+      const [fit, fitSeconds] = await time(() => fitPowerLaw(x, y, { fixedC: PAPER_FIXED_ASYMPTOTE }));
+      const [, bootSeconds] = await time(() => bootstrapFit(fit, { scheme: "seeds", seedValues: PAPER_SCALING_POINTS.map((p) => p.seeds), seed: 1, replicates: 1000 }));
+      return { fitSeconds, fitPlus1000BootstrapSeconds: fitSeconds + bootSeconds, ratioToSingleFit: (fitSeconds + bootSeconds) / fitSeconds };
+    },
+    rows: () => [],
+  },
+  report: {
+    // sera report over 1,000 runs × 500 instance rows (target ≤ 10 s); beside the same store's queries alone.
+    run: async () => {
+      const sweep = await writeSyntheticSweep({ dir: mkdtempSync(path.join(os.tmpdir(), "sera-bench-report-")) });
+      const [report, reportSeconds] = await time(() => buildReport({ experimentFile: sweep.experimentFile, outDir: path.join(path.dirname(sweep.storeFile), "report") }));
+      return { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries };
+    },
+    rows: (f) => [{ measure: "sera report", peer: `its DuckDB queries alone: ${Number(f.queries).toFixed(2)} s`, sera: `${Number(f.seconds).toFixed(2)} s`, ratio: times(f.ratioToQueriesAlone), repeats: "1", inputs: `synthetic sweep, ${String(f.runs)} runs × ${String(f.instanceRows)} instance rows` }],
+  },
+  spine_overhead: { run: spineOverhead, rows: () => [] },
+  slurm_submission: { run: () => slurmSubmission(100), rows: () => [] },
+  proxy_overhead: {
+    run: () => proxyOverhead(300),
+    rows: (f) => {
+      const direct = f.direct as Figures;
+      const proxied = f.proxy as Figures;
+      const streamed = f.proxyStreaming as Figures;
+      const inputs = "one Claude Code request (tool list, a tool round) vs its chat completion, scripted stand-in model";
+      return [
+        { measure: "proxy request, p50", peer: `model endpoint directly: ${ms(direct.p50Ms)}`, sera: `${ms(proxied.p50Ms)} (+${ms(f.overheadP50Ms)}); streaming ${ms(streamed.p50Ms)}`, ratio: times(Number(proxied.p50Ms) / Number(direct.p50Ms)), repeats: String(f.requests), inputs },
+        { measure: "proxy request, p99", peer: `model endpoint directly: ${ms(direct.p99Ms)}`, sera: `${ms(proxied.p99Ms)} (+${ms(f.overheadP99Ms)})`, ratio: times(Number(proxied.p99Ms) / Number(direct.p99Ms)), repeats: String(f.requests), inputs },
+      ];
+    },
+  },
+};
+
+/** What several measures share, made once and only if one of them asks. */
+interface Shared {
+  recorded: () => ReturnType<typeof recordRollouts>;
+}
+
+function formatTable(rows: TableRow[]): string {
+  const columns: Array<keyof TableRow> = ["measure", "peer", "sera", "ratio", "repeats", "inputs"];
+  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map((row) => line(columns.map((c) => row[c])))].join("\n");
+}
+
 async function main() {
-  const repo = demoRepoCopy();
-  process.stdout.write("recording rollouts in real sandboxes…\n");
-  const recorded = await recordRollouts(repo, 24);
-  log("rollout_engine", await engineEfficiency(recorded, { concurrency: 64, latencyMs: 100, rollouts: 512 }));
-
-  const synthetic = await createSyntheticRepo(2000);
-  // A memory-backed directory, as generation uses for sandboxes (see ARCHITECTURE.md).
-  const shm = "/dev/shm/sera-bench";
-  mkdirSync(shm, { recursive: true });
-  const cycle = await measureSandboxCycle({ repoPath: synthetic, cacheRoot: path.join(os.tmpdir(), "sera-bench-cache"), root: shm, iterations: 25, compareWithPlainClone: true });
-  log("sandbox_cycle", {
-    files: cycle.fileCount,
-    medianCreateDestroyMs: cycle.cycle.medianMs,
-    medianPlainCloneMs: cycle.plainClone?.medianMs,
-    ratioToPlainClone: cycle.plainClone ? cycle.cycle.medianMs / cycle.plainClone.medianMs : null,
-  });
-
-  log("soft_verification", softVerification());
-
-  const corpus = Array.from({ length: 400 }, (_, i) => {
-    const t = recorded[i % recorded.length].trajectory;
-    return { ...t, instanceId: `${t.instanceId}-${i}`, messages: t.messages.map((m) => ({ ...m, content: `${m.content}\n# copy ${i}` })) };
-  });
-  const exported = await measureExportThroughput(corpus, { workers: 2, format: "hermes" });
-  const [json, jsonSeconds] = await time(() => corpus.map((t) => JSON.stringify(t)).join("\n"));
-  log("sft_export", { samples: exported.samples, outputMB: exported.outputBytes / 1e6, mbPerSecond: exported.mbPerSecond, jsonStringifyMBPerSecond: json.length / 1e6 / jsonSeconds });
-
-  const x = PAPER_SCALING_POINTS.map((p) => p.samples);
-  const y = PAPER_SCALING_POINTS.map((p) => p.seeds.reduce((a, b) => a + b, 0) / p.seeds.length);
-  const [fit, fitSeconds] = await time(() => fitPowerLaw(x, y, { fixedC: PAPER_FIXED_ASYMPTOTE }));
-  const [, bootSeconds] = await time(() => bootstrapFit(fit, { scheme: "seeds", seedValues: PAPER_SCALING_POINTS.map((p) => p.seeds), seed: 1, replicates: 1000 }));
-  log("fit_bootstrap", { fitSeconds, fitPlus1000BootstrapSeconds: fitSeconds + bootSeconds, ratioToSingleFit: (fitSeconds + bootSeconds) / fitSeconds });
-
-  // sera report over 1,000 runs × 500 instance rows (target ≤ 10 s); baseline: the same store's queries alone.
-  const sweep = await writeSyntheticSweep({ dir: mkdtempSync(path.join(os.tmpdir(), "sera-bench-report-")) });
-  const [report, reportSeconds] = await time(() => buildReport({ experimentFile: sweep.experimentFile, outDir: path.join(path.dirname(sweep.storeFile), "report") }));
-  log("report", { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries });
-
-  log("spine_overhead", await spineOverhead());
-  log("slurm_submission", await slurmSubmission(100));
-  log("proxy_overhead", await proxyOverhead(300));
-  results.loadAverageAtEnd = os.loadavg();
+  const asked = process.argv.slice(2).filter((arg) => arg !== "--");
+  const unknown = asked.filter((name) => !(name in measures));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: no measure named ${unknown.join(", ")} (measures: ${Object.keys(measures).join(", ")})\n`);
+    process.exit(2);
+  }
+  const selected = asked.length > 0 ? asked : Object.keys(measures);
+  let recorded: ReturnType<typeof recordRollouts> | undefined;
+  const shared: Shared = {
+    recorded: () => {
+      process.stdout.write("recording rollouts in real sandboxes…\n");
+      return (recorded ??= recordRollouts(demoRepoCopy(), 24));
+    },
+  };
   const out = path.join(repoRoot, "bench/results/latest.json");
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), out)}\n`);
+  const previous = (existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}) as { measures?: Record<string, unknown> };
+  const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model };
+  const rows: TableRow[] = [];
+  for (const name of selected) {
+    const loadAverageAtStart = os.loadavg();
+    const figures = await measures[name].run(shared);
+    results[name] = { date: new Date().toISOString(), ...machine, loadAverageAtStart, loadAverageAtEnd: os.loadavg(), figures };
+    process.stdout.write(`${name}: ${JSON.stringify(figures)}\n`);
+    rows.push(...measures[name].rows(figures));
+  }
+  writeFileSync(out, JSON.stringify({ measures: { ...(previous.measures ?? {}), ...results } }, null, 2) + "\n");
+  process.stdout.write(`\n${formatTable(rows)}\n\nwrote ${path.relative(process.cwd(), out)}\n`);
 }
 
 main().catch((error) => {

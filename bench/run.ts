@@ -8,6 +8,7 @@ import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
 import { slurmSubmission } from "./slurm.js";
 import { proxyOverhead } from "./proxy.js";
+import { environmentCosts } from "./environments.js";
 import { softVerification } from "./verification.js";
 
 /**
@@ -118,6 +119,22 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       return { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries };
     },
     rows: (f) => [{ measure: "sera report", peer: `its DuckDB queries alone: ${Number(f.queries).toFixed(2)} s`, sera: `${Number(f.seconds).toFixed(2)} s`, ratio: times(f.ratioToQueriesAlone), repeats: "1", inputs: `synthetic sweep, ${String(f.runs)} runs × ${String(f.instanceRows)} instance rows` }],
+  },
+  environments: {
+    run: () => environmentCosts(),
+    rows: (f) => {
+      const kind = (name: string) => f[name] as Figures;
+      const base = f.baselines as Figures;
+      const inputs = `python-shipping fixture; ${String(f.cycles)} cycles, ${String(f.commands)} commands`;
+      return [
+        { measure: "container: command in the persistent shell, p50", peer: `podman exec: ${ms(base.podmanExecP50Ms)}`, sera: ms(kind("container").commandP50Ms), ratio: `${(Number(kind("container").commandP50Ms) / Number(base.podmanExecP50Ms)).toPrecision(2)}×`, repeats: String(f.commands), inputs },
+        { measure: "container sandbox create + destroy", peer: `podman run --rm: ${ms(base.podmanRunRmMs)}`, sera: ms(kind("container").medianCreateDestroyMs), ratio: times(Number(kind("container").medianCreateDestroyMs) / Number(base.podmanRunRmMs)), repeats: String(f.cycles), inputs },
+        ...["host", "prepared"].map((name) => ({
+          measure: `${name} sandbox create + destroy (command p50 ${ms(kind(name).commandP50Ms)})`, peer: `cp -a: ${ms(base.copyTreeMs)}`, sera: ms(kind(name).medianCreateDestroyMs),
+          ratio: times(Number(kind(name).medianCreateDestroyMs) / Number(base.copyTreeMs)), repeats: String(f.cycles), inputs,
+        })),
+      ];
+    },
   },
   spine_overhead: { run: spineOverhead, rows: () => [] },
   slurm_submission: { run: () => slurmSubmission(100), rows: () => [] },

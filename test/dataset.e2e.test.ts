@@ -78,7 +78,7 @@ describe("sera dataset", () => {
          (SELECT count(*) FROM rollouts r LEFT JOIN verifications v USING (run_id, instance_id)
             WHERE r.run_id = '${generationRun}' AND r.phase = 'r2' AND coalesce(v.verdict, '') <> 'pass')::INTEGER AS not_verified,
          (SELECT count(*) FROM samples s
-            JOIN rollouts r ON r.run_id = s.source_run_id AND r.instance_id = s.instance_id AND r.phase = s.phase AND r.attempt = s.attempt
+            JOIN rollouts r ON r.run_id = s.source_run_id AND r.instance_id = s.instance_id AND r.phase = s.phase AND r.rollout_attempt = s.rollout_attempt
             JOIN instances i ON i.run_id = s.source_run_id AND i.instance_id = s.instance_id AND i.function = s.function
             WHERE s.run_id = '${runId}')::INTEGER AS linked,
          (SELECT max(value) FROM run_metrics WHERE run_id = '${runId}' AND name = 'progress_total') AS progress_total,
@@ -228,7 +228,7 @@ describe("sera ingest", () => {
     const stored = queryJson(
       cwd,
       `SELECT f.instance_id, f.messages, f.assistant_turns, length(p.patch)::INTEGER AS patch FROM foreign_trajectories f
-       JOIN patches p USING (run_id, instance_id, phase, attempt) WHERE f.run_id = '${id}' ORDER BY f.instance_id`,
+       JOIN patches p USING (run_id, instance_id, phase, rollout_attempt) WHERE f.run_id = '${id}' ORDER BY f.instance_id`,
     );
     expect(stored.map((r) => r.instance_id)).toEqual([...expected.keys()].sort());
     for (const row of stored) {

@@ -65,7 +65,7 @@ describe("evaluation stages end to end", () => {
     expect(sera(["quickstart", "--functions", "6"], cwd).code).toBe(0);
     const [generation] = queryJson(cwd, "SELECT run_dir FROM runs WHERE stage = 'generate'");
     const verified = queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM instances WHERE status = 'verified'")[0].n;
-    const command = (seed: number) => `{sera} model serve --scripted --port {port} --seed ${seed} --impersonate {model}`;
+    const command = (seed: number) => `{sera} model serve --scripted --impersonate {model} --port {port} --seed ${seed}`;
     const experiment = {
       name: "heldout",
       stages: {
@@ -93,6 +93,8 @@ describe("evaluation stages end to end", () => {
     const other = rows.filter((r) => String(r.command).endsWith("--seed 7"));
     expect(faithful).toHaveLength(Number(verified));
     expect(faithful.every((r) => r.status === "resolved" && r.recall === 1)).toBe(true);
+    // The served student said it is the scripted stand-in (whatever name it answered to): every row says so.
+    expect(queryJson(cwd, "SELECT DISTINCT provenance FROM evals UNION SELECT DISTINCT provenance FROM eval_rollouts")).toEqual([{ provenance: "stand-in" }]);
     expect(other).toHaveLength(Number(verified));
     expect(other.some((r) => r.status !== "resolved")).toBe(true);
     const summaries = queryJson(cwd, "SELECT r.p_command AS command, s.resolve_rate, s.total_instances FROM eval_summaries s JOIN runs r ON r.id = s.run_id ORDER BY 1");

@@ -131,7 +131,7 @@ describe("sera generation", () => {
       expect(new Set(instances.map((i) => i.instance_id)).size).toBe(12);
       // Instances finished before the kill were not touched again: no new teacher calls.
       for (const [id, calls] of callsBefore) expect(readFileSync(path.join(runDir, "out/instances", id, "calls.jsonl"), "utf8")).toBe(calls);
-      const duplicates = queryJson(cwd, "SELECT instance_id, phase, attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
+      const duplicates = queryJson(cwd, "SELECT instance_id, phase, rollout_attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
       expect(duplicates).toEqual([]);
     } finally {
       await slow.stop();

@@ -75,7 +75,7 @@ function outcome(cwd: string, experiment: string) {
   const of = `t JOIN runs ON runs.id = t.run_id WHERE runs.experiment = '${experiment}'`;
   return {
     instances: queryJson(cwd, `SELECT t.instance_id, t.status, t.failure_reason, t.recall, t.r1_attempts FROM instances ${of} ORDER BY ALL`),
-    patches: queryJson(cwd, `SELECT t.instance_id, t.phase, t.attempt, t.sha256 FROM patches ${of} ORDER BY ALL`),
+    patches: queryJson(cwd, `SELECT t.instance_id, t.phase, t.rollout_attempt, t.sha256 FROM patches ${of} ORDER BY ALL`),
     verifications: queryJson(cwd, `SELECT t.instance_id, t.recall, t.matched, t.verdict FROM verifications ${of} ORDER BY ALL`),
   };
 }
@@ -112,7 +112,7 @@ describe("kill -9 at random moments", () => {
       expect(Number(attempt)).toBeGreaterThanOrEqual(3);
       // Every instance ended exactly once, with the same outcome as in the clean run.
       expect(outcome(cwd, "killed")).toEqual(outcome(cwd, "clean"));
-      const duplicates = queryJson(cwd, "SELECT run_id, instance_id, phase, attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
+      const duplicates = queryJson(cwd, "SELECT run_id, instance_id, phase, rollout_attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");
       expect(duplicates).toEqual([]);
       // Every teacher call is booked once: the ledger's tokens are the sum of the recorded calls.
       for (const experiment of ["clean", "killed"]) {

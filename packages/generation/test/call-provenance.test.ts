@@ -122,7 +122,7 @@ describe("model call records", () => {
       expect(calls.filter((c) => Number(c.http_attempt) > 1)).toHaveLength(failed.length);
       const rollouts = rows(run, "rollouts");
       for (const call of calls.filter((c) => c.phase === "r1")) {
-        expect(rollouts.some((r) => r.instance_id === call.instance_id && r.phase === "r1" && r.attempt === call.rollout_attempt)).toBe(true);
+        expect(rollouts.some((r) => r.instance_id === call.instance_id && r.phase === "r1" && r.rollout_attempt === call.rollout_attempt)).toBe(true);
       }
     } finally {
       await server.close();

@@ -11,7 +11,7 @@ const jsonl = (file: string): Record<string, unknown>[] =>
   readFileSync(file, "utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
 const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter((line) => line !== "");
 const data = (outDir: string, name: string) => path.join(outDir, "data", `${name}-00000-of-00001.jsonl`);
-const dropCounts = (card: DatasetCard) => Object.fromEntries(card.drops.map((drop) => [`${drop.stage}/${drop.reason}`, drop.count]));
+const dropCounts = (card: DatasetCard) => Object.fromEntries(card.drops.map((drop) => [`${drop.step}/${drop.reason}`, drop.count]));
 
 async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(":memory:");
@@ -56,10 +56,10 @@ describe("sera-dataset: selection", () => {
     );
     expect(samples.find((s) => s.sample_id === "gen0000000000001/a/r1-1")).toMatchObject({ instance_id: "a", function: "fn_a", repo: "demo", truncation_ratio: 1, truncated: false });
     const drops = jsonl(path.join(run.outDir, "records", "dataset_drops.jsonl"));
-    expect(drops.map((d) => `${d.instance_id}/${d.phase}-${d.attempt}:${d.reason}`).sort()).toEqual([
-      "b/r1-1:t1-self-check-not-yes",
-      "b/r2-1:t2-not-verified",
-      "c/r1-1:not-submitted",
+    expect(drops.map((d) => `${d.filter_step}:${d.instance_id}/${d.phase}-${d.rollout_attempt}:${d.reason}`).sort()).toEqual([
+      "selection:b/r1-1:t1-self-check-not-yes",
+      "selection:b/r2-1:t2-not-verified",
+      "selection:c/r1-1:not-submitted",
     ]);
 
     const all = jsonl(data(run.outDir, "all"));
@@ -101,6 +101,17 @@ describe("sera-dataset: selection", () => {
     const t2 = await buildDataset(datasetExecution("gen0000000000001", source, { trajectories: "t2", verificationThreshold: 0 }).run);
     expect(t2.counts.samplesByPhase).toEqual({ r2: 2 });
     expect(dropCounts(t2)).toEqual({ "selection/t2-not-verified": 1 });
+  });
+
+  it("reads generation record files written before `attempt` became `rollout_attempt` the same way, where filter included", async () => {
+    const legacy = writeGenerationSource("gen0000000000002", rollouts, instances, { legacyAttemptColumn: true });
+    expect(readFileSync(path.join(legacy, "records", "rollouts.jsonl"), "utf8")).toContain('"attempt":2');
+    const { run } = datasetExecution("gen0000000000002", legacy, { where: "rollout_attempt = 2 OR phase = 'r2'" });
+    await buildDataset(run);
+    const samples = jsonl(path.join(run.outDir, "records", "samples.jsonl"));
+    expect(samples.map((s) => `${s.sample_id}:${s.rollout_attempt}`).sort()).toEqual(
+      ["a/r2-1:1", "b/r1-2:2", "d/r2-1:1"].map((id) => `gen0000000000002/${id}`),
+    );
   });
 });
 

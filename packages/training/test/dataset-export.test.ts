@@ -98,7 +98,7 @@ describe("exportSft", () => {
       expect(back.messages.at(-1)?.role).toBe(sample.truncated ? "assistant" : back.messages.at(-1)?.role);
     }
     expect(report.samples.some((s) => s.truncated)).toBe(true);
-    expect(selectByRatio(report.samples, { threshold: 1 }).every((s) => !s.truncated)).toBe(true);
+    expect(selectByRatio(report.samples.map((s) => ({ ...s, sampleId: s.instanceId })), { threshold: 1 }).every((s) => !s.truncated)).toBe(true);
   });
 
   it("measureExportThroughput reports bytes, time and rate from two workers", async () => {

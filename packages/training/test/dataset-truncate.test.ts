@@ -87,7 +87,7 @@ describe("truncateToBudget", () => {
 });
 
 describe("ratio ordering and selection", () => {
-  const entry = fc.record({ instanceId: fc.string({ minLength: 1, maxLength: 6 }), ratio: fc.double({ min: 0, max: 1, noNaN: true }) });
+  const entry = fc.record({ sampleId: fc.string({ minLength: 1, maxLength: 6 }), ratio: fc.double({ min: 0, max: 1, noNaN: true }) });
 
   it("orders by ratio descending with ties by id, independent of input order", () => {
     fc.assert(
@@ -97,10 +97,10 @@ describe("ratio ordering and selection", () => {
         ),
         ([entries, shuffled]) => {
         const ordered = orderByRatio(entries);
-        expect(orderByRatio(shuffled).map((e) => [e.ratio, e.instanceId])).toEqual(ordered.map((e) => [e.ratio, e.instanceId]));
+        expect(orderByRatio(shuffled).map((e) => [e.ratio, e.sampleId])).toEqual(ordered.map((e) => [e.ratio, e.sampleId]));
         for (let i = 1; i < ordered.length; i++) {
           const [prev, next] = [ordered[i - 1], ordered[i]];
-          expect(prev.ratio > next.ratio || (prev.ratio === next.ratio && prev.instanceId <= next.instanceId)).toBe(true);
+          expect(prev.ratio > next.ratio || (prev.ratio === next.ratio && prev.sampleId <= next.sampleId)).toBe(true);
         }
         },
       ),
@@ -109,16 +109,16 @@ describe("ratio ordering and selection", () => {
 
   it("keeps samples down to the threshold (default 0.88) or the top N above a floor", () => {
     const entries = [
-      { instanceId: "b", ratio: 1 },
-      { instanceId: "a", ratio: 1 },
-      { instanceId: "c", ratio: 0.88 },
-      { instanceId: "d", ratio: 0.879 },
-      { instanceId: "e", ratio: 0.5 },
+      { sampleId: "b", ratio: 1 },
+      { sampleId: "a", ratio: 1 },
+      { sampleId: "c", ratio: 0.88 },
+      { sampleId: "d", ratio: 0.879 },
+      { sampleId: "e", ratio: 0.5 },
     ];
-    expect(selectByRatio(entries).map((e) => e.instanceId)).toEqual(["a", "b", "c"]);
-    expect(selectByRatio(entries, { threshold: 0.5 }).map((e) => e.instanceId)).toEqual(["a", "b", "c", "d", "e"]);
-    expect(selectByRatio(entries, { topN: 4 }).map((e) => e.instanceId)).toEqual(["a", "b", "c", "d"]);
-    expect(selectByRatio(entries, { topN: 4, floor: 0.88 }).map((e) => e.instanceId)).toEqual(["a", "b", "c"]);
+    expect(selectByRatio(entries).map((e) => e.sampleId)).toEqual(["a", "b", "c"]);
+    expect(selectByRatio(entries, { threshold: 0.5 }).map((e) => e.sampleId)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(selectByRatio(entries, { topN: 4 }).map((e) => e.sampleId)).toEqual(["a", "b", "c", "d"]);
+    expect(selectByRatio(entries, { topN: 4, floor: 0.88 }).map((e) => e.sampleId)).toEqual(["a", "b", "c"]);
     expect(() => selectByRatio(entries, { topN: -1 })).toThrow(/topN/);
   });
 });

@@ -279,7 +279,7 @@ export function writeRecords(
     });
     for (const r of state.rollouts) {
       write(rolloutsTable, {
-        ...base, phase: r.phase, attempt: r.attempt, exit_status: r.exitStatus, steps: r.steps, input_tokens: r.inputTokens,
+        ...base, phase: r.phase, rollout_attempt: r.attempt, exit_status: r.exitStatus, steps: r.steps, input_tokens: r.inputTokens,
         cached_input_tokens: r.cachedInputTokens, output_tokens: r.outputTokens, wall_seconds: r.wallSeconds, prompt_index: r.promptIndex,
         self_check: r.selfCheck, failure_reason: r.failure, trajectory_path: path.join(dir, r.trajectoryFile),
         provenance: provenanceOf(calls.filter((c) => c.call.phase === r.phase && (r.phase !== "r1" || c.rolloutAttempt === r.attempt))),
@@ -288,7 +288,7 @@ export function writeRecords(
       const patch = existsSync(patchPath) ? readFileSync(patchPath, "utf8") : "";
       const lines = changedLines(patch);
       write(patchesTable, {
-        ...base, phase: r.phase, attempt: r.attempt, patch, sha256: sha256Hex(patch), files_changed: lines.files.length,
+        ...base, phase: r.phase, rollout_attempt: r.attempt, patch, sha256: sha256Hex(patch), files_changed: lines.files.length,
         lines_added: lines.added, lines_removed: lines.removed,
       });
     }

@@ -47,17 +47,17 @@ export const instancesTable = table(
 export const rolloutsTable = table(
   "rollouts",
   z.object({
-    run_id: z.string(), instance_id: z.string(), phase: z.enum(["r1", "r2"]), attempt: z.number().int(), exit_status: z.string(),
+    run_id: z.string(), instance_id: z.string(), phase: z.enum(["r1", "r2"]), rollout_attempt: z.number().int(), exit_status: z.string(),
     steps: z.number().int(), input_tokens: z.number().int(), cached_input_tokens: z.number().int(), output_tokens: z.number().int(),
     wall_seconds: z.number(), prompt_index: z.number().int().nullable(), self_check: z.boolean().nullable(), failure_reason: z.string().nullable(),
     trajectory_path: z.string(), provenance,
   }),
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
     input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT", wall_seconds: "DOUBLE", prompt_index: "INTEGER",
     self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR", provenance: "VARCHAR",
   },
-  ["run_id", "instance_id", "phase", "attempt"],
+  ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 
 export const modelCallsTable = table(
@@ -81,14 +81,14 @@ export const modelCallsTable = table(
 export const patchesTable = table(
   "patches",
   z.object({
-    run_id: z.string(), instance_id: z.string(), phase: z.string(), attempt: z.number().int(), patch: z.string(), sha256: z.string(),
+    run_id: z.string(), instance_id: z.string(), phase: z.string(), rollout_attempt: z.number().int(), patch: z.string(), sha256: z.string(),
     files_changed: z.number().int(), lines_added: z.number().int(), lines_removed: z.number().int(),
   }),
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
     files_changed: "INTEGER", lines_added: "INTEGER", lines_removed: "INTEGER",
   },
-  ["run_id", "instance_id", "phase", "attempt"],
+  ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 
 export const verificationsTable = table(
@@ -116,6 +116,15 @@ export const generationMigrations: Migration[] = [
     // Stores made before: their model_calls.attempt held the rollout attempt; their provenance is unknown (null).
     sql: [instancesTable, rolloutsTable, modelCallsTable, verificationsTable].map((t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS provenance VARCHAR`),
     apply: (connection) => renameColumnIfPresent(connection, modelCallsTable.name, "attempt", "rollout_attempt"),
+  },
+  {
+    component: "generation",
+    version: 3,
+    name: "rollouts and patches: attempt → rollout_attempt",
+    sql: [],
+    apply: async (connection) => {
+      for (const t of [rolloutsTable, patchesTable]) await renameColumnIfPresent(connection, t.name, "attempt", "rollout_attempt");
+    },
   },
 ];
 

@@ -133,7 +133,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   progress(true);
 
   // Ratio order (ties by sample id: T1 and T2 of one instance share an instance id), then the floor and the cap.
-  const ordered = orderByRatio(fitted.map((entry) => ({ instanceId: entry.candidate.sampleId, ratio: entry.sample.ratio, entry })));
+  const ordered = orderByRatio(fitted.map((entry) => ({ sampleId: entry.candidate.sampleId, ratio: entry.sample.ratio, entry })));
   const selected: typeof ordered = [];
   for (const item of ordered) {
     if (item.ratio < params.ratioFloor) ledger.add(item.entry.candidate, "ratio", "below-ratio-floor");
@@ -142,7 +142,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   }
   const sizes = [...new Set(params.subsets.sizes)].sort((a, b) => a - b);
   const subsetSeed = params.subsets.seed ?? run.seed ?? 0;
-  const keyOf = (item: (typeof selected)[number]) => item.instanceId;
+  const keyOf = (item: (typeof selected)[number]) => item.sampleId;
   const ordering = { order: params.subsets.order, seed: subsetSeed, ratioOf: (item: (typeof selected)[number]) => item.ratio };
   let subsets: Map<number, typeof selected>;
   try {
@@ -150,7 +150,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   } catch (error) {
     throw new Error(`params.subsets.sizes: ${(error as Error).message} (after selection, filters and the ratio floor)`);
   }
-  const subsetRank = new Map(subsetOrder(selected, { ...ordering, keyOf }).map((item, rank) => [item.instanceId, rank]));
+  const subsetRank = new Map(subsetOrder(selected, { ...ordering, keyOf }).map((item, rank) => [item.sampleId, rank]));
 
   const files: CardFile[] = [];
   const instance = await DuckDBInstance.create(":memory:");
@@ -234,7 +234,7 @@ function writeRecords(
       const position = subsetRank.get(candidate.sampleId) ?? null;
       return {
         run_id: run.runId, sample_id: candidate.sampleId, source_run_id: candidate.source.runId, instance_id: candidate.rollout.instance_id,
-        phase: candidate.rollout.phase, attempt: candidate.rollout.attempt, repo: candidate.instance?.repo ?? null,
+        phase: candidate.rollout.phase, rollout_attempt: candidate.rollout.rollout_attempt, repo: candidate.instance?.repo ?? null,
         commit_sha: candidate.instance?.commit_sha ?? null, file: candidate.instance?.file ?? null, function: candidate.instance?.function ?? null,
         messages: sample.keptMessages, total_messages: sample.totalMessages, kept_tokens: sample.keptTokens, total_tokens: sample.totalTokens,
         truncation_ratio: sample.ratio, truncated: sample.truncated, patch_lines: countChangedLines(candidate.patch), bytes: line.length,

@@ -11,14 +11,15 @@ import { rolloutKey, type InstanceRecord, type RolloutRecord, type SourceRecords
  * with the first rule that removed it.
  */
 
-export type DropStage = "selection" | "filter" | "render" | "budget" | "ratio";
+/** The step of the dataset build that dropped a rollout, in the order the steps run. */
+export type FilterStep = "selection" | "filter" | "render" | "budget" | "ratio";
 
 export interface DropRow {
   source_run_id: string;
   instance_id: string;
   phase: string;
-  attempt: number;
-  stage: DropStage;
+  rollout_attempt: number;
+  filter_step: FilterStep;
   reason: string;
 }
 
@@ -33,27 +34,27 @@ export interface Candidate {
 export class DropLedger {
   readonly rows: DropRow[] = [];
 
-  add(candidate: Pick<Candidate, "source" | "rollout">, stage: DropStage, reason: string): void {
+  add(candidate: Pick<Candidate, "source" | "rollout">, step: FilterStep, reason: string): void {
     const { rollout } = candidate;
-    this.rows.push({ source_run_id: candidate.source.runId, instance_id: rollout.instance_id, phase: rollout.phase, attempt: rollout.attempt, stage, reason });
+    this.rows.push({ source_run_id: candidate.source.runId, instance_id: rollout.instance_id, phase: rollout.phase, rollout_attempt: rollout.rollout_attempt, filter_step: step, reason });
   }
 
-  /** Drops per (stage, reason), in the order the rules run. */
-  counts(): { stage: DropStage; reason: string; count: number }[] {
-    const order: DropStage[] = ["selection", "filter", "render", "budget", "ratio"];
-    const tally = new Map<string, { stage: DropStage; reason: string; count: number }>();
+  /** Drops per (step, reason), in the order the steps run. */
+  counts(): { step: FilterStep; reason: string; count: number }[] {
+    const order: FilterStep[] = ["selection", "filter", "render", "budget", "ratio"];
+    const tally = new Map<string, { step: FilterStep; reason: string; count: number }>();
     for (const row of this.rows) {
-      const key = `${row.stage}\u0000${row.reason}`;
-      const entry = tally.get(key) ?? { stage: row.stage, reason: row.reason, count: 0 };
+      const key = `${row.filter_step}\u0000${row.reason}`;
+      const entry = tally.get(key) ?? { step: row.filter_step, reason: row.reason, count: 0 };
       entry.count++;
       tally.set(key, entry);
     }
-    return [...tally.values()].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+    return [...tally.values()].sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step) || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   }
 }
 
-export const sampleIdOf = (sourceRunId: string, rollout: Pick<RolloutRecord, "instance_id" | "phase" | "attempt">): string =>
-  `${sourceRunId}/${rollout.instance_id}/${rollout.phase}-${rollout.attempt}`;
+export const sampleIdOf = (sourceRunId: string, rollout: Pick<RolloutRecord, "instance_id" | "phase" | "rollout_attempt">): string =>
+  `${sourceRunId}/${rollout.instance_id}/${rollout.phase}-${rollout.rollout_attempt}`;
 
 function passesVerification(source: SourceRecords, rollout: RolloutRecord, patch: string, threshold: number | null): boolean {
   const verification = source.verifications.get(rollout.instance_id);
@@ -87,10 +88,10 @@ export async function selectCandidates(sources: readonly SourceRecords[], params
   let candidates: Candidate[] = [];
   for (const source of sources) {
     const ordered = [...source.rollouts].sort((a, b) =>
-      a.instance_id !== b.instance_id ? (a.instance_id < b.instance_id ? -1 : 1) : a.phase !== b.phase ? (a.phase < b.phase ? -1 : 1) : a.attempt - b.attempt,
+      a.instance_id !== b.instance_id ? (a.instance_id < b.instance_id ? -1 : 1) : a.phase !== b.phase ? (a.phase < b.phase ? -1 : 1) : a.rollout_attempt - b.rollout_attempt,
     );
     for (const rollout of ordered) {
-      const patch = source.patches.get(rolloutKey(rollout.instance_id, rollout.phase, rollout.attempt)) ?? "";
+      const patch = source.patches.get(rolloutKey(rollout.instance_id, rollout.phase, rollout.rollout_attempt)) ?? "";
       const problem = selectionProblem(source, rollout, patch, params);
       if (problem === undefined) continue;
       considered[rollout.phase] = (considered[rollout.phase] ?? 0) + 1;
@@ -103,7 +104,7 @@ export async function selectCandidates(sources: readonly SourceRecords[], params
     const matching = await rolloutsMatching(sources, params.where);
     candidates = candidates.filter((candidate) => {
       const { rollout } = candidate;
-      const keep = matching.has(`${rollout.run_id}\u0000${rolloutKey(rollout.instance_id, rollout.phase, rollout.attempt)}`);
+      const keep = matching.has(`${rollout.run_id}\u0000${rolloutKey(rollout.instance_id, rollout.phase, rollout.rollout_attempt)}`);
       if (!keep) ledger.add(candidate, "filter", "sql-predicate");
       return keep;
     });

@@ -13,7 +13,8 @@ export interface RolloutRecord {
   run_id: string;
   instance_id: string;
   phase: string;
-  attempt: number;
+  /** Which rollout-1 attempt of the instance (record files written before the rename call it `attempt`). */
+  rollout_attempt: number;
   exit_status: string;
   steps: number | null;
   self_check: boolean | null;
@@ -23,8 +24,13 @@ export interface RolloutRecord {
 interface PatchRecord {
   instance_id: string;
   phase: string;
-  attempt: number;
+  rollout_attempt: number;
   patch: string;
+}
+
+/** Record files written before `attempt` became `rollout_attempt` are read under the new name. */
+function withRolloutAttempt<T extends { rollout_attempt: number }>(row: T & { attempt?: number }): T {
+  return row.rollout_attempt === undefined && row.attempt !== undefined ? { ...row, rollout_attempt: row.attempt } : row;
 }
 
 interface VerificationRecord {
@@ -55,7 +61,7 @@ export interface SourceRecords {
   plan: { experiment?: string; stage?: string; kind?: string; params?: Record<string, unknown> } | null;
 }
 
-export const rolloutKey = (instanceId: string, phase: string, attempt: number): string => `${instanceId}\u0000${phase}\u0000${attempt}`;
+export const rolloutKey = (instanceId: string, phase: string, rolloutAttempt: number): string => `${instanceId}\u0000${phase}\u0000${rolloutAttempt}`;
 
 export function readSource(runId: string, outDir: string): SourceRecords {
   const records = path.join(outDir, "records");
@@ -63,8 +69,12 @@ export function readSource(runId: string, outDir: string): SourceRecords {
   if (!existsSync(rolloutsFile)) {
     throw new Error(`source run ${runId}: ${rolloutsFile} does not exist (is ${outDir} the output of a sera-generate run or a sera ingest?)`);
   }
-  const rollouts = readJsonl<RolloutRecord>(rolloutsFile);
-  const patches = new Map(readJsonl<PatchRecord>(path.join(records, "patches.jsonl")).map((row) => [rolloutKey(row.instance_id, row.phase, row.attempt), row.patch]));
+  const rollouts = readJsonl<RolloutRecord>(rolloutsFile).map(withRolloutAttempt);
+  const patches = new Map(
+    readJsonl<PatchRecord>(path.join(records, "patches.jsonl"))
+      .map(withRolloutAttempt)
+      .map((row) => [rolloutKey(row.instance_id, row.phase, row.rollout_attempt), row.patch]),
+  );
   const verifications = new Map(readJsonl<VerificationRecord>(path.join(records, "verifications.jsonl")).map((row) => [row.instance_id, row]));
   const instances = new Map(readJsonl<InstanceRecord>(path.join(records, "instances.jsonl")).map((row) => [row.instance_id, row]));
   const plan = readJson<SourceRecords["plan"] & object>(path.join(path.dirname(outDir), "run.json")) ?? null;

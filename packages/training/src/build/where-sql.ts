@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
  * locked as well (no file access, no settings), so this is the second of two walls, not the only one.
  */
 
-export const KEY_COLUMNS = ["run_id", "instance_id", "phase", "attempt"] as const;
+export const KEY_COLUMNS = ["run_id", "instance_id", "phase", "rollout_attempt"] as const;
 
 export class WherePredicateError extends Error {
   constructor(where: string, problem: string) {

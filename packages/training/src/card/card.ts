@@ -1,5 +1,5 @@
 import type { DatasetParams } from "../build/params.js";
-import type { DropStage } from "../build/select.js";
+import type { FilterStep } from "../build/select.js";
 import type { Bin, Distribution } from "./distribution.js";
 import type { SegmentCheck } from "../dataset/format/chatml-layout.js";
 
@@ -49,7 +49,7 @@ export interface DatasetCard {
     samplesByPhase: Record<string, number>;
     subsets: { size: number; samples: number }[];
   };
-  drops: { stage: DropStage; reason: string; count: number }[];
+  drops: { step: FilterStep; reason: string; count: number }[];
   tokens: { budget: number; kept: Distribution; original: Distribution; keptHistogram: Bin[]; originalHistogram: Bin[] };
   /** The student chat template the texts and token counts follow, and how its layout was checked. */
   chatTemplate: SegmentCheck;
@@ -115,7 +115,7 @@ export function renderCardMarkdown(card: DatasetCard): string {
     "",
     "## Drops",
     "",
-    card.drops.length === 0 ? "Nothing was dropped." : ["| stage | reason | rollouts |", "|---|---|---:|", ...card.drops.map((drop) => `| ${drop.stage} | ${drop.reason} | ${drop.count} |`)].join("\n"),
+    card.drops.length === 0 ? "Nothing was dropped." : ["| step | reason | rollouts |", "|---|---|---:|", ...card.drops.map((drop) => `| ${drop.step} | ${drop.reason} | ${drop.count} |`)].join("\n"),
     "",
     "## Tokens and truncation",
     "",

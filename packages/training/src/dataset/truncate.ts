@@ -50,19 +50,20 @@ export function truncateToBudget(
 }
 
 export interface RatioEntry {
-  instanceId: string;
+  /** The sample's unique id (T1 and T2 of one instance share an instance id, not a sample id): breaks ratio ties. */
+  sampleId: string;
   ratio: number;
 }
 
 /** Keep every sample with ratio ≥ threshold, or the best `topN` whose ratio is at least `floor`. */
 export type RatioSelection = { threshold: number } | { topN: number; floor?: number };
 
-/** Order by ratio, highest first, ties by instance id so that the result never depends on input order. */
+/** Order by ratio, highest first, ties by sample id so that the result never depends on input order. */
 export function orderByRatio<T extends RatioEntry>(entries: readonly T[]): T[] {
   return [...entries].sort((a, b) => {
     if (a.ratio !== b.ratio) return b.ratio - a.ratio;
-    if (a.instanceId === b.instanceId) return 0;
-    return a.instanceId < b.instanceId ? -1 : 1;
+    if (a.sampleId === b.sampleId) return 0;
+    return a.sampleId < b.sampleId ? -1 : 1;
   });
 }
 

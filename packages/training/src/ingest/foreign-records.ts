@@ -18,16 +18,16 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 /** The columns of generation's tables that foreign rows fill; the rest stay null. */
 const foreignRollouts = recordTable(
   "rollouts",
-  { run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER", trajectory_path: "VARCHAR" },
-  ["run_id", "instance_id", "phase", "attempt"],
+  { run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER", trajectory_path: "VARCHAR" },
+  ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 const foreignPatches = recordTable(
   "patches",
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
     files_changed: "INTEGER", lines_added: "INTEGER", lines_removed: "INTEGER",
   },
-  ["run_id", "instance_id", "phase", "attempt"],
+  ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 const foreignInstances = recordTable(
   "instances",
@@ -100,7 +100,7 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
       JSON.stringify({ instanceId: trajectory.instanceId, phase: "foreign", attempt, messages: trajectory.messages, exitStatus: trajectory.exitStatus, patch: trajectory.patch, steps: trajectory.steps, source: trajectory.source, ...(tools ? { tools } : {}) }),
     );
     addInstance(trajectory.instanceId);
-    const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", attempt };
+    const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", rollout_attempt: attempt };
     messages += trajectory.messages.length;
     tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative) });
     tables.patches.push({ ...key, patch: trajectory.patch, sha256: sha256(trajectory.patch), ...patchCounts(trajectory.patch) });
@@ -122,7 +122,7 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     const attempt = (predictionAttempts.get(value.instanceId) ?? 0) + 1;
     predictionAttempts.set(value.instanceId, attempt);
     addInstance(value.instanceId);
-    tables.patches.push({ run_id: batch.id, instance_id: value.instanceId, phase: "prediction", attempt, patch: value.patch, sha256: sha256(value.patch), ...patchCounts(value.patch) });
+    tables.patches.push({ run_id: batch.id, instance_id: value.instanceId, phase: "prediction", rollout_attempt: attempt, patch: value.patch, sha256: sha256(value.patch), ...patchCounts(value.patch) });
   }
   const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
   tables.ingests.push({

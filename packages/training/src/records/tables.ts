@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
+import { loadRecordFile, recordTable, renameColumnIfPresent, type Migration, type RecordTable } from "@sera/core";
 
 /**
  * The training package's tables. A dataset run writes one JSONL file per table under
@@ -12,7 +12,7 @@ import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
 export const samplesTable = recordTable(
   "samples",
   {
-    run_id: "VARCHAR", sample_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER",
+    run_id: "VARCHAR", sample_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER",
     repo: "VARCHAR", commit_sha: "VARCHAR", file: "VARCHAR", function: "VARCHAR",
     messages: "INTEGER", total_messages: "INTEGER", kept_tokens: "INTEGER", total_tokens: "INTEGER", truncation_ratio: "DOUBLE",
     truncated: "BOOLEAN", patch_lines: "INTEGER", bytes: "INTEGER",
@@ -29,12 +29,12 @@ export const samplesTable = recordTable(
 export const datasetDropsTable = recordTable(
   "dataset_drops",
   {
-    run_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER",
-    /** selection, filter, render, budget or ratio. */
-    stage: "VARCHAR",
+    run_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER",
+    /** The build step that dropped it: selection, filter, render, budget or ratio. */
+    filter_step: "VARCHAR",
     reason: "VARCHAR",
   },
-  ["run_id", "source_run_id", "instance_id", "phase", "attempt"],
+  ["run_id", "source_run_id", "instance_id", "phase", "rollout_attempt"],
 );
 
 /** One row per dataset run: the headline figures and the whole card as JSON. */
@@ -66,17 +66,27 @@ export const ingestsTable = recordTable(
 export const foreignTrajectoriesTable = recordTable(
   "foreign_trajectories",
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", attempt: "INTEGER", format: "VARCHAR", file: "VARCHAR", line: "INTEGER",
+    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", format: "VARCHAR", file: "VARCHAR", line: "INTEGER",
     model: "VARCHAR", messages: "INTEGER", assistant_turns: "INTEGER", tool_calls: "INTEGER", tool_messages: "INTEGER", patch_chars: "INTEGER",
   },
-  ["run_id", "instance_id", "phase", "attempt"],
+  ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 
 export const datasetTables: RecordTable[] = [samplesTable, datasetDropsTable, datasetsTable];
 export const foreignTables: RecordTable[] = [ingestsTable, foreignTrajectoriesTable];
 
-export const trainingMigrations = [
+export const trainingMigrations: Migration[] = [
   { component: "training", version: 1, name: "datasets and foreign trajectories", sql: [...datasetTables, ...foreignTables].map((table) => table.ddl) },
+  {
+    component: "training",
+    version: 2,
+    name: "attempt → rollout_attempt; dataset_drops.stage → filter_step",
+    sql: [],
+    apply: async (connection) => {
+      for (const table of [samplesTable, datasetDropsTable, foreignTrajectoriesTable]) await renameColumnIfPresent(connection, table.name, "attempt", "rollout_attempt");
+      await renameColumnIfPresent(connection, datasetDropsTable.name, "stage", "filter_step");
+    },
+  },
 ];
 
 /** The stage's ingest hook: replace whatever this dataset run recorded before. */

@@ -50,7 +50,8 @@ function messagesOf(spec: RolloutSpec): Message[] {
   return messages;
 }
 
-export function writeGenerationSource(runId: string, rollouts: RolloutSpec[], instances: InstanceSpec[]): string {
+/** `legacyAttemptColumn`: name the rollout attempt `attempt`, as record files written before the rename do. */
+export function writeGenerationSource(runId: string, rollouts: RolloutSpec[], instances: InstanceSpec[], options: { legacyAttemptColumn?: boolean } = {}): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "sera-dataset-source-"));
   const outDir = path.join(root, runId, "out");
   const records = path.join(outDir, "records");
@@ -64,7 +65,7 @@ export function writeGenerationSource(runId: string, rollouts: RolloutSpec[], in
     const patch = spec.patch ?? patchOf(2, spec.instance);
     const exitStatus = spec.exitStatus ?? "submitted";
     writeFileSync(file, JSON.stringify({ instanceId: spec.instance, phase: spec.phase, attempt, messages: messagesOf(spec), exitStatus, patch }));
-    const key = { run_id: runId, instance_id: spec.instance, phase: spec.phase, attempt };
+    const key = { run_id: runId, instance_id: spec.instance, phase: spec.phase, [options.legacyAttemptColumn ? "attempt" : "rollout_attempt"]: attempt };
     lines.rollouts.push(JSON.stringify({ ...key, exit_status: exitStatus, steps: (spec.steps ?? 2) + 1, self_check: spec.phase === "r1" ? (spec.selfCheck ?? true) : null, trajectory_path: file }));
     lines.patches.push(JSON.stringify({ ...key, patch }));
   }

@@ -31,10 +31,11 @@ const before = [
   `INSERT INTO run_metrics VALUES ('r', 1, 1, 'verified', 3, NULL)`,
   `INSERT INTO model_calls VALUES ('r', 'i', 0, 'r1', 2, 'http://x/v1/chat/completions', 'm', 2, 'ok', 10, 0, 5, 12.5, '2026-01-01T00:00:00Z')`,
   `INSERT INTO instances VALUES ('r', 'i', 'verified')`,
+  `INSERT INTO rollouts VALUES ('r', 'i', 'r1', 2)`,
 ];
 
 describe("store migrations", () => {
-  it("renames model_calls.attempt to rollout_attempt and adds provenance columns, keeping the rows", async () => {
+  it("renames the rollout attempt columns to rollout_attempt and adds provenance columns, keeping the rows", async () => {
     const file = path.join(scratch, "old.duckdb");
     const instance = await DuckDBInstance.create(file);
     const connection = await instance.connect();
@@ -59,7 +60,9 @@ describe("store migrations", () => {
         { component: "core", version: 2 },
         { component: "generation", version: 1 },
         { component: "generation", version: 2 },
+        { component: "generation", version: 3 },
       ]);
+      expect(await read("SELECT phase, rollout_attempt, provenance FROM rollouts")).toEqual([{ phase: "r1", rollout_attempt: 2, provenance: null }]);
     } finally {
       store.close();
     }

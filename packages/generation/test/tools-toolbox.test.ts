@@ -69,10 +69,10 @@ describe("bash tool", () => {
     expect(text.length).toBeLessThan(600);
   });
 
-  it("uses a 16,000 character cap by default", async () => {
+  it("uses SWE-agent's 100,000 character cap by default", async () => {
     const toolbox = createToolbox(await newSandbox());
-    const text = textOf(await toolbox.run({ name: "bash", arguments: { command: "head -c 40000 /dev/zero | tr '\\0' a" } }));
-    expect(text).toMatch(/\[24000 characters elided\]/);
+    const text = textOf(await toolbox.run({ name: "bash", arguments: { command: "head -c 140000 /dev/zero | tr '\\0' a" } }));
+    expect(text).toMatch(/\[40000 characters elided\]/);
   });
 });
 

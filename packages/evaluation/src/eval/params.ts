@@ -65,11 +65,15 @@ export const evalParamsSchema = z
         temperature: z.number().min(0).max(2).default(0.6),
         maxFormatErrors: z.number().int().min(0).default(3),
         commandTimeoutSeconds: z.number().positive().default(300),
-        rolloutTimeoutSeconds: z.number().positive().default(3600),
-        outputChars: z.number().int().min(1000).default(16_000),
+        /** Seconds of command execution per instance (SWE-agent's total_execution_timeout); model latency not counted. */
+        executionBudgetSeconds: z.number().positive().default(1800),
+        /** Wall clock of an instance, model calls included: a safety net. */
+        rolloutTimeoutSeconds: z.number().positive().default(7200),
+        /** Observations keep head and tail above this many characters (SWE-agent: 100,000). */
+        outputChars: z.number().int().min(1000).default(100_000),
       })
       .strict()
-      .default({ maxSteps: 115, temperature: 0.6, maxFormatErrors: 3, commandTimeoutSeconds: 300, rolloutTimeoutSeconds: 3600, outputChars: 16_000 }),
+      .default({ maxSteps: 115, temperature: 0.6, maxFormatErrors: 3, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 }),
     /** soft-verified: pass iff the student's patch recalls at least this share of the teacher's changed lines. */
     verification: z
       .object({ threshold: z.number().min(0).max(1).default(0.5), mode: z.enum(["header-aware", "legacy"]).default("header-aware") })

@@ -81,7 +81,13 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
         environment,
         system: AGENT_SYSTEM_PROMPT,
         task: renderInstanceTask(task.problem_statement),
-        limits: { maxSteps: agent.maxSteps, temperature: agent.temperature, maxFormatErrors: agent.maxFormatErrors, wallClockMs: agent.rolloutTimeoutSeconds * 1000 },
+        limits: {
+          maxSteps: agent.maxSteps,
+          temperature: agent.temperature,
+          maxFormatErrors: agent.maxFormatErrors,
+          executionBudgetMs: agent.executionBudgetSeconds * 1000,
+          wallClockMs: agent.rolloutTimeoutSeconds * 1000,
+        },
         onMessages: (messages) => save(messages),
         signal: context.signal,
       });
@@ -90,7 +96,7 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
         result.modelError ? (result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error")
         : result.patch.trim() ? null
         : /exit_format/.test(result.exitStatus) ? "format_error"
-        : /exit_total_execution_time|exit_command_timeout/.test(result.exitStatus) ? "timeout"
+        : /exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus) ? "timeout"
         : "no_patch";
       const lines = changedLines(result.patch);
       outcome = {

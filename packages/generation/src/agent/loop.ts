@@ -23,6 +23,9 @@ export interface AgentLimits {
   /** Replies without a usable tool call tolerated in a row before giving up. */
   maxFormatErrors: number;
   maxConsecutiveTimeouts: number;
+  /** Time the environment spent running commands, summed (SWE-agent's total_execution_timeout); model latency is not counted. */
+  executionBudgetMs: number;
+  /** Wall-clock time of the whole rollout, model calls included: a safety net beside the execution budget. */
   wallClockMs: number;
   temperature: number;
 }
@@ -31,7 +34,8 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
   maxSteps: 115,
   maxFormatErrors: 3,
   maxConsecutiveTimeouts: 3,
-  wallClockMs: 1_800_000,
+  executionBudgetMs: 1_800_000,
+  wallClockMs: 7_200_000,
   temperature: 0.6,
 };
 
@@ -42,6 +46,7 @@ export type ExitStatus =
   | "submitted (exit_format)"
   | "submitted (exit_command_timeout)"
   | "submitted (exit_total_execution_time)"
+  | "submitted (exit_wall_clock)"
   | "submitted (exit_context)"
   | "submitted (exit_error)";
 
@@ -79,6 +84,7 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
   const started = Date.now();
   let formatErrors = 0;
   let timeouts = 0;
+  let executionMs = 0;
   const push = (...added: Message[]) => {
     messages.push(...added);
     run.onMessages?.(messages);
@@ -93,7 +99,7 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
   });
 
   for (let step = 0; step < limits.maxSteps; step++) {
-    if (Date.now() - started > limits.wallClockMs) return finish("submitted (exit_total_execution_time)");
+    if (Date.now() - started > limits.wallClockMs) return finish("submitted (exit_wall_clock)");
     run.signal?.throwIfAborted();
     let reply;
     try {
@@ -126,6 +132,8 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
       ...extra.map((other): Message => ({ role: "tool", toolCallId: other.id, content: ONE_CALL_NOTE })),
     );
     if (timeouts >= limits.maxConsecutiveTimeouts) return finish("submitted (exit_command_timeout)");
+    if (result.kind === "observation") executionMs += result.executionMs ?? 0;
+    if (executionMs > limits.executionBudgetMs) return finish("submitted (exit_total_execution_time)");
   }
   return finish("submitted (exit_cost)");
 }

@@ -122,7 +122,7 @@ export function pausedByOutage(state: InstanceState): boolean {
 function failureOf(result: AgentResult): FailureReason | null {
   if (result.modelError) return result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error";
   if (result.patch.trim() !== "") return null;
-  if (/exit_total_execution_time|exit_command_timeout/.test(result.exitStatus)) return "timeout";
+  if (/exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus)) return "timeout";
   if (/exit_format/.test(result.exitStatus)) return "format_error";
   return "no_patch";
 }
@@ -153,7 +153,12 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
         environment,
         system: AGENT_SYSTEM_PROMPT,
         task: renderInstanceTask(problem),
-        limits: { maxSteps: agent.maxSteps, temperature: agent.temperature, wallClockMs: agent.rolloutTimeoutSeconds * 1000 },
+        limits: {
+          maxSteps: agent.maxSteps,
+          temperature: agent.temperature,
+          executionBudgetMs: agent.executionBudgetSeconds * 1000,
+          wallClockMs: agent.rolloutTimeoutSeconds * 1000,
+        },
         onMessages: (messages) => save(messages),
         signal: context.signal,
       }),

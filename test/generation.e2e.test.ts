@@ -150,6 +150,16 @@ describe("sera generation", () => {
       expect(rows.filter((r) => r.status === "failed").every((r) => typeof r.failure_reason === "string")).toBe(true);
       const failedCalls = queryJson(cwd, "SELECT status, count(*)::INTEGER AS n FROM model_calls WHERE status <> 'ok' GROUP BY status");
       expect(failedCalls.length).toBeGreaterThan(0);
+      // Each failed HTTP try of a call is followed by the client's next try of it, numbered 2, 3, … (not the rollout attempt).
+      const retried = queryJson(
+        cwd,
+        `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE next.http_attempt = c.http_attempt + 1 AND next.rollout_attempt = c.rollout_attempt)::INTEGER AS numbered
+         FROM model_calls c JOIN model_calls next ON next.run_id = c.run_id AND next.instance_id = c.instance_id AND next.seq = c.seq + 1
+         WHERE c.status IN ('server_error', 'malformed_response', 'timeout') AND c.http_attempt <= 3`,
+      );
+      expect(retried[0].n).toBeGreaterThan(0);
+      expect(retried[0].numbered).toBe(retried[0].n);
+      expect(queryJson(cwd, "SELECT max(http_attempt)::INTEGER AS top FROM model_calls")[0].top).toBeGreaterThan(1);
 
       // A teacher that cannot be reached is an outage, not the instances' failure: the run fails
       // with the reason before any instance starts, and nothing is recorded as failed for good.

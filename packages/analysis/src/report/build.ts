@@ -8,7 +8,7 @@ import { reportBlocks } from "./document.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel } from "./model.js";
-import { checkReportParameters, planReportQueries, runReportQueries } from "./queries.js";
+import { checkReportParameters, hasTable, planReportQueries, runReportQueries, type ReportQuery } from "./queries.js";
 
 export interface BuildReportOptions {
   experimentFile: string;
@@ -66,12 +66,14 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
   const staging = `${outDir}.building-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   for (const folder of ["data", "sql", "charts"]) mkdirSync(path.join(staging, folder), { recursive: true });
-  const queries = planReportQueries(config.name, config.report);
+  // Planned once the store is open: the cost attribution depends on which record tables exist.
+  let queries: ReportQuery[] = [];
   const experiment = { name: config.name, file: displayPath(loaded.file), description: config.description ?? null, store: displayPath(storeFile) };
   try {
     let queriesDone = 0;
     const model = await withStore(storeFile, { readOnly: true, waitMs: 30_000 }, async (store) => {
       await checkReportParameters(store.connection, config.report, displayPath(loaded.file));
+      queries = planReportQueries(config.name, config.report, { samplesTable: await hasTable(store.connection, "samples") });
       const tables = await runReportQueries(store.connection, queries, path.join(staging, "data"), displayPath(loaded.file));
       queriesDone = performance.now();
       const statusRows = tables.get("runs_by_status") ?? [];

@@ -1,6 +1,7 @@
 import { sensitivityChartSpec } from "../charts/sensitivityChart.js";
 import type { FitSection } from "./fitSection.js";
 import { fitQueryName } from "./queries.js";
+import { COST_ATTRIBUTION } from "./sql.js";
 import { fixed, interval, precise, usd, type Block } from "./blocks.js";
 
 function xText(section: FitSection, value: number | null): string {
@@ -34,6 +35,8 @@ function fitSummary(section: FitSection): Block[] {
       kind: "paragraph",
       text: `${form} fitted by ${fit.model === "power-law" ? `nonlinear least squares (${fit.loss.kind === "huber" ? `Huber loss, δ = ${fit.loss.delta}` : "squared loss"})` : "least squares on ln x"} to the means of ${section.cells.length} points${scale}: **R² = ${fixed(fit.rSquared, 3)}, MAE = ${fixed(fit.mae, 2)}**, ${boot}.`,
     },
+    // A cost axis is only as honest as its attribution, so the report says how dollars were charged.
+    ...(section.isCost ? [{ kind: "paragraph" as const, text: `Cost attribution: ${COST_ATTRIBUTION}` }] : []),
     { kind: "table", columns: ["parameter", "estimate", level], rows, numeric: [false, true, true] },
   ];
 }

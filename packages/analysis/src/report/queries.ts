@@ -37,7 +37,7 @@ export function compareQueryName(compareName: string): string {
 export const INSTANCE_QUERIES = { rows: "instances", repositories: "instances_by_repository", means: "instances_per_condition" } as const;
 
 /** Every query a report runs, in order; all literals are inlined so the SQL files stand alone. */
-export function planReportQueries(experiment: string, report: ReportConfig | undefined): ReportQuery[] {
+export function planReportQueries(experiment: string, report: ReportConfig | undefined, store: { samplesTable?: boolean } = {}): ReportQuery[] {
   const queries: ReportQuery[] = [
     { name: "runs_by_status", title: "Runs per stage and status", sql: runStatusSql(experiment), read: true },
     { name: "metrics_by_stage", title: "Metrics of succeeded runs", sql: metricSummarySql(experiment), read: true },
@@ -48,7 +48,7 @@ export function planReportQueries(experiment: string, report: ReportConfig | und
     queries.push({
       name: fitQueryName(fit.name),
       title: `Points of the fit "${fit.title ?? fit.name}"`,
-      sql: fitPointsSql({ experiment, stage: fit.stage, where: fit.where }, fit.metric ?? report.metric, fit.x),
+      sql: fitPointsSql({ experiment, stage: fit.stage, where: fit.where }, fit.metric ?? report.metric, fit.x, store),
       read: true,
     });
   }
@@ -69,6 +69,12 @@ export function planReportQueries(experiment: string, report: ReportConfig | und
     );
   }
   return queries;
+}
+
+/** Whether the store has a table: record tables exist only once their stage's package has run. */
+export async function hasTable(connection: DuckDBConnection, name: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll("SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name = $1", [name]);
+  return Number(reader.getRowObjects()[0].n) > 0;
 }
 
 /**

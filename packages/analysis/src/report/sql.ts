@@ -50,21 +50,64 @@ function latestMetric(metric: string): string {
 const runSpend = `SELECT run_id, sum(usd ORDER BY id) AS usd FROM cost_ledger GROUP BY run_id`;
 
 /**
- * One row per succeeded run for a fit: x is a swept parameter or the run's ledger dollars; `cell`
- * (the run's params without the seed) groups the seeds of one sweep cell.
+ * What a fit with `x: cost` charges a run, as the paper's Appendix A does: the run's own ledger
+ * dollars plus those of every run upstream of it. A generation run that fed a dataset is charged
+ * in proportion to the samples this run used: the dataset's samples from that generation run in
+ * the nested subset an upstream training run drew (its `samples: n`), over all of the dataset's
+ * samples from it, so failed and filtered instances are overhead of the samples kept. Every other
+ * upstream run counts in full. Without a `samples` table (no dataset stage has run), upstream runs
+ * count in full.
  */
-export function fitPointsSql(filter: RunFilter, metric: string, x: string): string {
-  const xExpression = x === "cost" ? "s.usd" : `r.${sqlIdentifier(sweptColumn(x))}`;
-  return `WITH metric AS (
+export const COST_ATTRIBUTION =
+  "x = the run's own cost-ledger dollars plus every upstream run's; a generation run feeding a dataset is charged by the share of that dataset's samples from it which the run's training subset used, other upstream runs in full.";
+
+function lineageCtes(pointRuns: string, withSamples: boolean): string {
+  const share = withSamples
+    ? `drawn AS (
+  SELECT w.point_id, min(TRY_CAST(json_extract_string(t.params, '$.samples') AS INTEGER)) AS n
+  FROM walk w JOIN runs t ON t.id = w.run_id WHERE t.kind = 'sera-train' GROUP BY w.point_id
+), share AS (
+  SELECT w.point_id, s.source_run_id AS run_id,
+    count(*) FILTER (WHERE d.n IS NULL OR list_contains(s.subsets, d.n)) / count(*) AS share
+  FROM walk w JOIN runs ds ON ds.id = w.run_id AND ds.kind = 'sera-dataset'
+  JOIN samples s ON s.run_id = ds.id
+  LEFT JOIN drawn d ON d.point_id = w.point_id
+  GROUP BY w.point_id, s.source_run_id
+)`
+    : `share AS (SELECT NULL::VARCHAR AS point_id, NULL::VARCHAR AS run_id, NULL::DOUBLE AS share WHERE false)`;
+  return `walk(point_id, run_id) AS (
+  SELECT id, id FROM (${pointRuns}) points
+  UNION
+  SELECT w.point_id, u.upstream_id
+  FROM walk w JOIN runs p ON p.id = w.run_id, unnest(json_extract_string(p.upstream, '$.*')) AS u(upstream_id)
+), ${share}, lineage_spend AS (
+  SELECT w.point_id AS run_id, CASE WHEN count(sp.usd) = 0 THEN NULL ELSE sum(coalesce(sp.usd, 0) * coalesce(sh.share, 1) ORDER BY w.run_id) END AS usd
+  FROM walk w LEFT JOIN spend sp ON sp.run_id = w.run_id
+  LEFT JOIN share sh ON sh.point_id = w.point_id AND sh.run_id = w.run_id
+  GROUP BY w.point_id
+)`;
+}
+
+/**
+ * One row per succeeded run for a fit: x is a swept parameter or the run's dollars along its
+ * lineage (see COST_ATTRIBUTION); `cell` (the run's params without the seed) groups the seeds of one
+ * sweep cell.
+ */
+export function fitPointsSql(filter: RunFilter, metric: string, x: string, options: { samplesTable?: boolean } = {}): string {
+  const conditions = runConditions(filter).join("\n  AND ");
+  const isCost = x === "cost";
+  const xExpression = isCost ? "s.usd" : `r.${sqlIdentifier(sweptColumn(x))}`;
+  const lineage = isCost ? `, ${lineageCtes(`SELECT r.id FROM runs r WHERE ${conditions}`, options.samplesTable ?? false)}` : "";
+  return `WITH RECURSIVE metric AS (
   ${latestMetric(metric)}
 ), spend AS (
   ${runSpend}
-)
+)${lineage}
 SELECT r.id AS run_id, r.stage, r.seed, CAST(r.params AS VARCHAR) AS cell, CAST(${xExpression} AS DOUBLE) AS x, m.y
 FROM runs r
 JOIN metric m ON m.run_id = r.id
-LEFT JOIN spend s ON s.run_id = r.id
-WHERE ${runConditions(filter).join("\n  AND ")}
+LEFT JOIN ${isCost ? "lineage_spend" : "spend"} s ON s.run_id = r.id
+WHERE ${conditions}
 ORDER BY x, cell, r.seed, r.id`;
 }
 

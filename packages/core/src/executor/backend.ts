@@ -39,4 +39,17 @@ export interface Backend {
   collect(handle: JobHandle, attemptDir: string): Promise<AttemptResult>;
   /** Why a job that poll() reported "lost" was lost (e.g. "Slurm job 12 ended PREEMPTED"), if the backend knows. */
   lostReason?(handle: JobHandle, attemptDir: string): string | undefined;
+  /**
+   * The coordinator has written the attempt's handle.json. A backend whose jobs wait for their
+   * handle before starting (so a coordinator killed mid-submit leaves no unrecorded job) is told
+   * here instead of having the job look for the file.
+   */
+  recorded?(handle: JobHandle, attemptDir: string): void;
+  /**
+   * Resolves when some job may have changed state, or after `timeoutMs`: a backend that hears of
+   * finished jobs (the local worker host) lets the coordinator poll at once instead of on its timer.
+   */
+  waitForChange?(timeoutMs: number): Promise<void>;
+  /** The coordinator is done submitting; release what the backend holds (the local host's pipe). */
+  close?(): void;
 }

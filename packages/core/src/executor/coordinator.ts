@@ -79,7 +79,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const concurrency = config.backend.concurrency;
   const pollMs = options.pollIntervalMs ?? 200;
   const flushMs = options.flushIntervalMs ?? 1000;
+  // A backend that hears of finished jobs wakes the loop at once; the others are polled on the timer.
+  const waitForChange = (ms: number) => (backend.waitForChange ? backend.waitForChange(ms) : sleep(ms));
   const release = acquireCoordinatorLock(dir);
+  // The periodic ingest in flight (never rejects: its error is kept in `failed`).
+  const backgroundFlush: { running: Promise<void> | null; failed: unknown } = { running: null, failed: undefined };
   const states = new Map<string, RunState>();
   const dirty = new Set<string>();
   const corruptFiles: CorruptFile[] = [];
@@ -146,11 +150,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       if (options.retryFailed || endedTransient(summary.lastEvent)) state.failures = 0;
     }
 
-    const flush = async (waitMs: number) => {
+    const flush = async (waitMs: number, checkpoint = true) => {
       const ids = new Set([...dirty, ...[...states.values()].filter((s) => s.phase === "active").map((s) => s.plan.id)]);
       dirty.clear();
       try {
         await withStore(storeFile, { waitMs }, async (store) => {
+          // Closing the file checkpoints the write-ahead log into it, synchronously on this thread.
+          // The periodic ingests leave that to the last one (and to DuckDB's own size threshold).
+          if (!checkpoint) await store.connection.run("PRAGMA disable_checkpoint_on_shutdown");
           await upsertExperiment(store.connection, {
             name: config.name,
             file: loaded.file,
@@ -265,6 +272,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       for (const [index, state] of prepared.entries()) {
         state.handle = handles[index] ?? (await backend.submit(attemptDirs[index]));
         writeJsonAtomic(path.join(attemptDirs[index], attemptFiles.handle), state.handle);
+        backend.recorded?.(state.handle, attemptDirs[index]);
         state.phase = "active";
         record(state, { attempt: state.attempt, event: "submitted", detail: { jobRef: state.handle.jobRef } });
       }
@@ -312,11 +320,20 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       await submitAll(prepared);
       const unfinished = [...states.values()].some((s) => s.phase === "active" || s.phase === "waiting");
       if (!unfinished) break;
-      if (Date.now() - lastFlush >= flushMs) {
-        await flush(2000);
-        lastFlush = Date.now();
+      if (backgroundFlush.failed) throw backgroundFlush.failed;
+      // The periodic ingest runs beside the loop (its DuckDB work is on DuckDB's threads), so runs
+      // keep being collected and submitted meanwhile; events recorded during it are in the next one.
+      if (!backgroundFlush.running && Date.now() - lastFlush >= flushMs) {
+        backgroundFlush.running = flush(2000, false)
+          .catch((error: unknown) => {
+            backgroundFlush.failed = error;
+          })
+          .finally(() => {
+            backgroundFlush.running = null;
+            lastFlush = Date.now();
+          });
       }
-      await sleep(pollMs);
+      await waitForChange(pollMs);
     }
 
     if (interrupted) {
@@ -325,13 +342,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && active.some((s) => s.phase === "active")) {
         for (const state of active.filter((s) => s.phase === "active")) await poll(state);
-        await sleep(100);
+        await waitForChange(100);
       }
       for (const state of active.filter((s) => s.phase === "active")) {
         state.phase = "waiting";
         record(state, { attempt: state.attempt, event: "interrupted", detail: { error: "interrupted; the job did not stop in time" } });
       }
     }
+    await backgroundFlush.running;
+    if (backgroundFlush.failed) throw backgroundFlush.failed;
     await flush(60_000);
 
     const counts: Record<string, number> = {};
@@ -348,6 +367,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       corruptFiles,
     };
   } finally {
+    backend.close?.();
+    // An error elsewhere must not release the lock while an ingest still holds the store.
+    await backgroundFlush.running;
     release();
   }
 }

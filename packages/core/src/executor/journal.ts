@@ -109,6 +109,8 @@ export const attemptFiles = {
   result: "result.json",
   /** Cost lines from the cluster's own accounting (GPU- and CPU-hours), written by the backend. */
   accounting: "accounting.jsonl",
+  /** Why a local worker host could not run the attempt (it then has no result.json): the attempt is lost. */
+  workerError: "worker-error.txt",
 } as const;
 
 /** Write-then-rename, so a reader never sees half a file even if the writer is killed. */

@@ -101,7 +101,16 @@ export function failureReason(stderrTail: string): string | null {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
-export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
+export interface RunAttemptOptions {
+  /**
+   * Cancels this attempt (its command's process group is stopped and the result says "cancelled").
+   * A long-lived worker host passes one per attempt; without it the worker process's own SIGTERM
+   * and SIGINT cancel, as when the worker runs a single attempt.
+   */
+  cancel?: AbortSignal;
+}
+
+export async function runAttempt(attemptDir: string, options: RunAttemptOptions = {}): Promise<AttemptResult> {
   const job = readJson<JobFile>(path.join(attemptDir, attemptFiles.job));
   if (!job) throw new Error(`${attemptDir}: job.json missing or unreadable`);
   mkdirSync(job.outDir, { recursive: true });
@@ -137,8 +146,15 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
         killTree("cancelled");
       }, COORDINATOR_CHECK_MS)
     : null;
-  process.on("SIGTERM", () => killTree("cancelled"));
-  process.on("SIGINT", () => killTree("cancelled"));
+  const cancel = options.cancel;
+  const onCancel = () => killTree("cancelled");
+  if (cancel) {
+    if (cancel.aborted) onCancel();
+    else cancel.addEventListener("abort", onCancel, { once: true });
+  } else {
+    process.on("SIGTERM", onCancel);
+    process.on("SIGINT", onCancel);
+  }
 
   let lineNumber = 0;
   let pending = "";
@@ -169,6 +185,7 @@ export async function runAttempt(attemptDir: string): Promise<AttemptResult> {
   });
   if (timer) clearTimeout(timer);
   if (coordinatorWatch) clearInterval(coordinatorWatch);
+  cancel?.removeEventListener("abort", onCancel);
   await Promise.all([stdoutFile, stderrFile, metricsFile].map((s) => new Promise((resolve) => s.end(resolve))));
 
   const finishedAt = new Date();

@@ -17,6 +17,7 @@ import {
 } from "../executor/journal.js";
 import type { PlannedRun } from "../sweep/expand.js";
 import { stageHandler } from "../stages/registry.js";
+import { RowBatch } from "./row-batch.js";
 import { runStatuses, type CostLine, type RunStatus } from "./tables.js";
 
 /**
@@ -110,6 +111,20 @@ export async function ingestRun(
   onCorrupt: CorruptionSink = reportCorruptionToStderr,
   withStageRecords = true,
 ): Promise<void> {
+  const batch = new RowBatch();
+  const stageRecords = collectRun(run, backend, columnTypes, onCorrupt, batch);
+  await batch.write(connection);
+  if (withStageRecords) await stageRecords?.(connection);
+}
+
+/** A stage's own record loading for a run, to be done after the run's journal rows are written. */
+type StageRecords = (connection: DuckDBConnection) => Promise<void>;
+
+/**
+ * Read one run's journal and queue its rows (runs, run_events, artifacts, run_metrics, cost_ledger)
+ * on `batch`; returns the stage's record loading when the run succeeded and its stage has one.
+ */
+function collectRun(run: RunOnDisk, backend: string, columnTypes: Map<string, string>, onCorrupt: CorruptionSink, batch: RowBatch): StageRecords | null {
   const { plan, paths } = run;
   const events = readEvents(paths, onCorrupt);
   const summary = summariseEvents(events);
@@ -147,34 +162,30 @@ export async function ingestRun(
     run_dir: paths.runDir,
   };
   for (const [column, value] of Object.entries(plan.sweep)) columns[column] = columnValue(value, columnTypes.get(column) ?? "VARCHAR");
-  const names = Object.keys(columns);
-  await connection.run(
-    `INSERT OR REPLACE INTO runs (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
-    Object.values(columns) as never,
-  );
+  batch.add("runs", "REPLACE", ["id"], columns as Record<string, string | number | boolean | null>);
 
   for (const [seq, event] of events.entries()) {
-    await connection.run("INSERT OR IGNORE INTO run_events (run_id, seq, happened_at, attempt, event, detail) VALUES (?, ?, ?, ?, ?, ?)", [
-      plan.id,
+    batch.add("run_events", "IGNORE", ["run_id", "seq"], {
+      run_id: plan.id,
       seq,
-      event.at,
-      event.attempt,
-      event.event,
-      event.detail ? JSON.stringify(event.detail) : null,
-    ]);
+      happened_at: event.at,
+      attempt: event.attempt,
+      event: event.event,
+      detail: event.detail ? JSON.stringify(event.detail) : null,
+    });
   }
 
   if (result && latest !== undefined) {
-    await connection.run("DELETE FROM artifacts WHERE run_id = ?", [plan.id]);
+    batch.deleteWhere("artifacts", "run_id", plan.id);
     for (const artifact of result.artifacts) {
-      await connection.run("INSERT OR REPLACE INTO artifacts (run_id, path, attempt, sha256, bytes, kind) VALUES (?, ?, ?, ?, ?, ?)", [
-        plan.id,
-        artifact.path,
-        latest,
-        artifact.sha256,
-        artifact.bytes,
-        artifact.kind,
-      ]);
+      batch.add("artifacts", "REPLACE", ["run_id", "path"], {
+        run_id: plan.id,
+        path: artifact.path,
+        attempt: latest,
+        sha256: artifact.sha256,
+        bytes: artifact.bytes,
+        kind: artifact.kind,
+      });
     }
   }
 
@@ -182,43 +193,51 @@ export async function ingestRun(
     // Cluster accounting (GPU-/CPU-hours) written by the backend; one line per kind, replaced if the backend refines it.
     for (const cost of readJsonl<CostLine>(path.join(paths.attemptDir(attempt), attemptFiles.accounting), { onCorrupt, action: "skipped that cost line" })) {
       const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
-      await connection.run(
-        `INSERT OR REPLACE INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [`${plan.id}:${attempt}:accounting:${cost.kind}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
-      );
+      batch.add("cost_ledger", "REPLACE", ["id"], ledgerRow(`${plan.id}:${attempt}:accounting:${cost.kind}`, plan, attempt, cost, usd));
     }
     const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
     if (!existsSync(metricsFile)) continue;
     for (const metrics of readJsonl<MetricsLine>(metricsFile, { onCorrupt, action: "skipped those metrics" })) {
       for (const [name, value] of Object.entries(metrics.values)) {
-        await connection.run("INSERT OR IGNORE INTO run_metrics (run_id, attempt, line, name, value, step, provenance) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-          plan.id,
+        batch.add("run_metrics", "IGNORE", ["run_id", "attempt", "line", "name"], {
+          run_id: plan.id,
           attempt,
-          metrics.line,
+          line: metrics.line,
           name,
           value,
-          metrics.step,
-          metrics.provenance ?? null,
-        ]);
+          step: metrics.step,
+          provenance: metrics.provenance ?? null,
+        });
       }
       for (const [index, cost] of metrics.cost.entries()) {
         const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
         // A keyed line is a running total: attempts are read in order, so the newest one's total stands.
         const keyed = cost.key !== undefined;
-        await connection.run(
-          `INSERT OR ${keyed ? "REPLACE" : "IGNORE"} INTO cost_ledger (id, run_id, experiment, attempt, kind, quantity, unit, unit_price, usd, source)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [keyed ? `${plan.id}:total:${cost.key}` : `${plan.id}:${attempt}:${metrics.line}:${index}`, plan.id, plan.experiment, attempt, cost.kind, cost.quantity, cost.unit, cost.unit_price, usd, cost.source],
-        );
+        const id = keyed ? `${plan.id}:total:${cost.key}` : `${plan.id}:${attempt}:${metrics.line}:${index}`;
+        batch.add("cost_ledger", keyed ? "REPLACE" : "IGNORE", ["id"], ledgerRow(id, plan, attempt, cost, usd));
       }
     }
   }
 
   const handler = stageHandler(plan.kind);
-  if (withStageRecords && handler?.ingest && summary.status === "succeeded" && latest !== undefined) {
-    await handler.ingest(connection, { plan, outDir: paths.outDir, attemptDir: paths.attemptDir(latest) });
-  }
+  if (!handler?.ingest || summary.status !== "succeeded" || latest === undefined) return null;
+  const ingestStage = handler.ingest;
+  return (connection) => ingestStage(connection, { plan, outDir: paths.outDir, attemptDir: paths.attemptDir(latest) });
+}
+
+function ledgerRow(id: string, plan: PlannedRun, attempt: number, cost: CostLine, usd: number | null): Record<string, string | number | null> {
+  return {
+    id,
+    run_id: plan.id,
+    experiment: plan.experiment,
+    attempt,
+    kind: cost.kind,
+    quantity: cost.quantity,
+    unit: cost.unit,
+    unit_price: cost.unit_price,
+    usd,
+    source: cost.source,
+  };
 }
 
 /**
@@ -242,7 +261,11 @@ export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[]
   try {
     await inTransaction(async () => {
       types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
-      for (const run of runs) await ingestRun(connection, run, backend, types, onCorrupt);
+      // Every run's journal rows in one batch, then the stages' record files, run by run.
+      const batch = new RowBatch();
+      const stageRecords = runs.map((run) => collectRun(run, backend, types, onCorrupt, batch));
+      await batch.write(connection);
+      for (const load of stageRecords) await load?.(connection);
     });
     return;
   } catch (error) {

@@ -89,8 +89,18 @@ function headerAwareLines(patch: string): CountableLines {
  * for blank lines (which, unlike JavaScript's trim, includes U+001C–U+001F and U+0085 and not U+FEFF).
  */
 export const PYTHON_LINE_BREAK = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
-/** Any separator besides "\n": when absent (nearly always), a plain split gives the same lines. */
-const RARE_LINE_BREAK = /[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
+/** Every separator besides "\n": when none occurs (nearly always), a plain split gives the same lines. */
+const RARE_LINE_BREAKS = ["\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"];
+
+/**
+ * Whether any of them occurs. One indexOf per separator is a vectorised memchr in V8, about twice
+ * as fast on real patches as one pass of a character-class regex (which cost more than the rest
+ * of legacy reading put together).
+ */
+function hasRareLineBreak(patch: string): boolean {
+  for (const separator of RARE_LINE_BREAKS) if (patch.indexOf(separator) >= 0) return true;
+  return false;
+}
 
 function isPythonSpace(code: number): boolean {
   if (code <= 32) return code === 32 || (code >= 9 && code <= 13) || (code >= 0x1c && code <= 0x1f);
@@ -117,7 +127,7 @@ function legacyLines(patch: string): CountableLines {
     anyChange = true;
     if (!pythonBlankAfterSign(line)) lines.push(line);
   };
-  if (RARE_LINE_BREAK.test(patch)) {
+  if (hasRareLineBreak(patch)) {
     for (const line of patch.split(PYTHON_LINE_BREAK)) take(line);
     return { lines, anyChange };
   }

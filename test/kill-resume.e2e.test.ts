@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
-import { queryJson, repoRoot, sera, seraAsync, tempProject } from "./support/sera.js";
+import { generationExperiment } from "./support/generation-experiment.js";
+import { queryJson, sera, seraAsync, tempProject } from "./support/sera.js";
 
 /**
  * Crashes are resumable: a real-sandbox generation run is killed with SIGKILL (coordinator, worker
@@ -12,7 +12,6 @@ import { queryJson, repoRoot, sera, seraAsync, tempProject } from "./support/ser
  * the final tables equal those of a clean run of the same experiment.
  */
 
-const demoRepo = path.join(repoRoot, "packages/generation/demo-repo");
 const KILL_SEED = 20261205;
 
 /** mulberry32: a tiny seeded generator, so a failing schedule can be replayed from the seed. */
@@ -31,24 +30,7 @@ function experimentFile(cwd: string, name: string, endpoint: string, repo: strin
   const file = path.join(cwd, `${name}.yaml`);
   writeFileSync(
     file,
-    stringify({
-      name,
-      executor: { retries: 10, backoffSeconds: 0.1 },
-      stages: {
-        generate: {
-          kind: "sera-generate",
-          params: {
-            repo,
-            repoName: "stockroom",
-            commits: [commit],
-            functionsPerRepo: 8,
-            teacher: { model: "scripted-stand-in", endpoints: [endpoint], scriptedStandIn: true, timeoutSeconds: 10, maxRetries: 2 },
-            agent: { maxSteps: 30 },
-            concurrency: 2,
-          },
-        },
-      },
-    }),
+    generationExperiment({ name, repo, commit, endpoint, executor: { retries: 10 }, teacher: { maxRetries: 2 }, params: { functionsPerRepo: 8 } }),
   );
   return file;
 }

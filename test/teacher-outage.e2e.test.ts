@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { startScriptedServer } from "./support/scripted.js";
-import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
+import { committedDemoRepo, generationExperiment } from "./support/generation-experiment.js";
+import { queryJson, sera, tempProject } from "./support/sera.js";
 
 /**
  * Teacher outages through the CLI: a real `sera run`, the bundled demo repository, a real
@@ -12,39 +11,8 @@ import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
  * answering every completion with HTTP 500/503 and once healthy.
  */
 
-const demoRepo = path.join(repoRoot, "packages/generation/demo-repo");
-
-/** A committed copy of the demo repository; returns its path and commit. */
-function demoCopy(cwd: string): { repo: string; commit: string } {
-  const repo = path.join(cwd, "stockroom");
-  cpSync(demoRepo, repo, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-q", "-m", "demo");
-  return { repo, commit: git("rev-parse", "HEAD").trim() };
-}
-
 function experiment(name: string, repo: string, commit: string, endpoint: string, teacher: Record<string, unknown> = {}): string {
-  return stringify({
-    name,
-    executor: { retries: 0, backoffSeconds: 0.1 },
-    stages: {
-      generate: {
-        kind: "sera-generate",
-        params: {
-          repo,
-          repoName: "stockroom",
-          commits: [commit],
-          functionsPerRepo: 3,
-          teacher: { model: "scripted-stand-in", endpoints: [endpoint], scriptedStandIn: true, timeoutSeconds: 5, maxRetries: 1, ...teacher },
-          agent: { maxSteps: 30 },
-          concurrency: 3,
-        },
-      },
-    },
-  });
+  return generationExperiment({ name, repo, commit, endpoint, teacher: { timeoutSeconds: 5, ...teacher }, params: { concurrency: 3 } });
 }
 
 function instanceStates(cwd: string): { step: string; failure: { transient?: boolean; reason: string } | null }[] {
@@ -57,7 +25,7 @@ function instanceStates(cwd: string): { step: string; failure: { transient?: boo
 describe("teacher outages", () => {
   it("an outage fails the run with its reason, keeps every instance resumable, and a plain rerun with the teacher back verifies them, booking each call once", async () => {
     const cwd = tempProject();
-    const { repo, commit } = demoCopy(cwd);
+    const { repo, commit } = committedDemoRepo(cwd);
     const file = path.join(cwd, "outage.yaml");
     const failing = await startScriptedServer(["--fault-5xx", "1"]);
     try {
@@ -104,7 +72,7 @@ describe("teacher outages", () => {
   // The unreachable endpoint's start check is covered in generation.e2e.test.ts ("down").
   it("an unset key variable stops the run in one line before any instance starts", async () => {
     const cwd = tempProject();
-    const { repo, commit } = demoCopy(cwd);
+    const { repo, commit } = committedDemoRepo(cwd);
     const server = await startScriptedServer();
     try {
       const file = path.join(cwd, "outage.yaml");

@@ -18,6 +18,7 @@ import { parsePrText, renderPrPrompt } from "../tasks/pr-writer.js";
 import { attemptPromptIndex, type SampledTask } from "../tasks/sampling.js";
 import { MAX_TRUNCATION_ATTEMPT, parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "../tasks/self-check.js";
 import { patchRecall, type PatchRecall } from "../verify/recall.js";
+import type { AcceptedPatches } from "./duplicate-patches.js";
 import type { GenerationParams } from "./params.js";
 import { callOwner } from "./teacher.js";
 
@@ -29,7 +30,7 @@ import { callOwner } from "./teacher.js";
  * the instance pauses at its step with a transient failure and the next run picks it up there.
  */
 
-export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error";
+export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error" | "duplicate_patch";
 
 export interface RolloutRecord {
   phase: "r1" | "r2";
@@ -77,6 +78,8 @@ export interface InstanceContext {
   signal?: AbortSignal;
   /** Where unreadable files (a trajectory cut short) are reported. */
   onCorrupt?: CorruptionSink;
+  /** The run's accepted rollout-1 patches; when given, a repeat skips the PR and rollout 2. */
+  acceptedPatches?: AcceptedPatches;
 }
 
 const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "verify", "done", "failed"]);
@@ -274,6 +277,12 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
         }
       } else if (state.step === "pr") {
         const record = latestR1();
+        const firstWithPatch = context.acceptedPatches?.claim(path.basename(context.dir), readText(path.join(context.dir, record.patchFile))) ?? null;
+        if (firstWithPatch !== null) {
+          fail("duplicate_patch", `rollout 1 made the same patch as instance ${firstWithPatch}; PR and rollout 2 skipped`);
+          save();
+          continue;
+        }
         const messages = messagesOf(record);
         if (messages === null) {
           state.step = "rollout1";

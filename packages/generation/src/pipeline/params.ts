@@ -98,6 +98,8 @@ export const generationParamsSchema = z
       .default({ maxSteps: 115, temperature: 0.6, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 }),
     /** Rollout-1 attempts per instance, each with a fresh prompt, until the self-check says yes. */
     rollout1Attempts: z.number().int().min(1).max(3).default(3),
+    /** An instance whose accepted rollout-1 patch repeats an earlier instance's skips the PR and rollout 2 (failure `duplicate_patch`). */
+    skipDuplicatePatches: z.boolean().default(true),
     verification: z
       .object({
         /** Line recall of P2 against P1 needed to pass: 1 hard, 0 < t < 1 soft, 0 any non-empty P2. */

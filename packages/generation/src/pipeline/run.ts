@@ -12,6 +12,7 @@ import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstratio
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
+import { AcceptedPatches } from "./duplicate-patches.js";
 import type { GenerationParams } from "./params.js";
 import { combineProvenance } from "../model/provenance.js";
 import type { Provenance } from "../model/types.js";
@@ -122,6 +123,14 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
   const sandboxRoot = ensurePrivateDir(defaultSandboxRoot(), "sandbox");
 
+  // What earlier attempts already accepted comes first, so a resume judges duplicates as a clean run would.
+  const acceptedPatches = params.skipDuplicatePatches ? new AcceptedPatches() : undefined;
+  for (const task of [...tasks].sort((a, b) => a.id.localeCompare(b.id))) {
+    const dir = path.join(instancesDir, task.id);
+    // A damaged state is reported (and set aside) when its instance is loaded below, not here.
+    acceptedPatches?.registerSaved(task.id, dir, readJson<InstanceState>(path.join(dir, "state.json"), { onCorrupt: () => {}, action: "" }) ?? null);
+  }
+
   const counts = { done: 0, verified: 0, failed: 0, rollouts: 0, outputTokens: 0 };
   const started = Date.now();
   const progress = () => {
@@ -177,7 +186,7 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
         repairJsonl(path.join(dir, "calls.jsonl"), onCorrupt);
         const finished = await advanceInstance(
           state,
-          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt },
+          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt, acceptedPatches },
           (s) => {
             const last = s.rollouts.at(-1);
             if (last && (s.step === "self_check" || s.step === "verify" || s.step === "rollout1" || s.step === "failed")) {
@@ -313,7 +322,7 @@ export function writeRecords(
   emitCosts(run, tokens, runProvenance);
   run.emit({
     instances: summary.instances, verified: summary.verified, unverified: summary.unverified, failed: summary.failed, paused: summary.paused,
-    corrupt_files: corruptFiles.length, verified_yield: summary.instances ? summary.verified / summary.instances : 0,
+    corrupt_files: corruptFiles.length, duplicate_patches: summary.failures.duplicate_patch ?? 0, verified_yield: summary.instances ? summary.verified / summary.instances : 0,
   });
   return summary;
 }

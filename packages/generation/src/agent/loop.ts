@@ -68,6 +68,8 @@ export interface AgentRun {
   limits?: Partial<AgentLimits>;
   onMessages?: (messages: readonly Message[]) => void;
   signal?: AbortSignal;
+  /** Asked after every model reply: true ends the rollout as exit_cost (SWE-agent's cost limit), its diff taken as it is. */
+  overBudget?: () => boolean;
 }
 
 const FORMAT_NUDGE =
@@ -113,6 +115,7 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
     usage.outputTokens += reply.usage.outputTokens;
     const calls: ToolCall[] = reply.message.toolCalls ?? [];
     push(reply.message);
+    if (run.overBudget?.()) return finish("submitted (exit_cost)");
     if (calls.length === 0) {
       if (++formatErrors > limits.maxFormatErrors) return finish("submitted (exit_format)");
       push({ role: "user", content: FORMAT_NUDGE });

@@ -30,7 +30,7 @@ import { callOwner } from "./teacher.js";
  * the instance pauses at its step with a transient failure and the next run picks it up there.
  */
 
-export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error" | "duplicate_patch";
+export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error" | "duplicate_patch" | "cost_limit";
 
 export interface RolloutRecord {
   phase: "r1" | "r2";
@@ -80,6 +80,8 @@ export interface InstanceContext {
   onCorrupt?: CorruptionSink;
   /** The run's accepted rollout-1 patches; when given, a repeat skips the PR and rollout 2. */
   acceptedPatches?: AcceptedPatches;
+  /** Why this instance may not spend more on the teacher (budget.usdPerInstance), or null while it may. */
+  overBudget?: () => string | null;
 }
 
 const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "verify", "done", "failed"]);
@@ -164,6 +166,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
         },
         onMessages: (messages) => save(messages),
         signal: context.signal,
+        overBudget: context.overBudget ? () => context.overBudget!() !== null : undefined,
       }),
     );
     save(result.messages, { exitStatus: result.exitStatus, patch: result.patch, modelError: result.modelError?.message ?? null });
@@ -243,6 +246,12 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
 
   while (!instanceSettled(state) && !paused) {
     context.signal?.throwIfAborted();
+    const spentOut = context.overBudget?.() ?? null;
+    if (spentOut !== null) {
+      fail("cost_limit", spentOut);
+      save();
+      break;
+    }
     try {
       if (state.step === "rollout1") {
         if (state.attempt > context.params.rollout1Attempts) {

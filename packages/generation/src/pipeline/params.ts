@@ -117,13 +117,24 @@ export const generationParamsSchema = z
     sandboxLimits: sandboxLimitsSchema.default(DEFAULT_SANDBOX_LIMIT_PARAMS),
     /** Instances in flight at once (bounded further by the teacher's endpoint limits). */
     concurrency: z.number().int().min(1).default(16),
+    /**
+     * Teacher dollars (tokens × teacher.prices): an instance over `usdPerInstance` ends as exit_cost
+     * (failure `cost_limit`); at `usdPerStage` no further instance starts, and a rerun with a higher
+     * limit continues them. Not part of the run's id, like concurrency.
+     */
+    budget: z.object({ usdPerInstance: z.number().positive().optional(), usdPerStage: z.number().positive().optional() }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((params, context) => {
+    if (params.budget && !params.teacher.prices) {
+      context.addIssue({ code: "custom", path: ["budget"], message: "a budget needs teacher.prices (USD per million tokens) to price the teacher's tokens" });
+    }
+  });
 export type GenerationParams = z.infer<typeof generationParamsSchema>;
 
 /** What decides the generated data: everything except where and how fast the teacher is reached, and the machine's safety limits. */
 export function generationIdentity(params: GenerationParams): unknown {
-  const { teacher, concurrency, sandboxLimits, environment, ...rest } = params;
+  const { teacher, concurrency, sandboxLimits, environment, budget, ...rest } = params;
   const { endpoints, apiKeyEnv, concurrencyPerEndpoint, timeoutSeconds, maxRetries, prices, selfHosted, ...teacherIdentity } = teacher;
   const environmentPart = environmentIdentity(environment);
   return { ...rest, teacher: teacherIdentity, ...(environmentPart === undefined ? {} : { environment: environmentPart }) };

@@ -13,6 +13,7 @@ import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
 import { AcceptedPatches } from "./duplicate-patches.js";
+import { TeacherSpend, usd } from "./teacher-spend.js";
 import type { GenerationParams } from "./params.js";
 import { combineProvenance } from "../model/provenance.js";
 import type { Provenance } from "../model/types.js";
@@ -116,10 +117,27 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
     corruptFiles.push(report);
     reportCorruptionToStderr(report);
   };
+  const { budget } = params;
+  const spend = budget && params.teacher.prices ? new TeacherSpend(params.teacher.prices) : undefined;
   const teacher = buildTeacher(params.teacher, (record: OwnedCallRecord) => {
     if (!record.instanceId) return;
+    spend?.add(record.instanceId, record);
     appendFileSync(path.join(instancesDir, record.instanceId, "calls.jsonl"), JSON.stringify(record) + "\n");
   });
+  // Earlier attempts' calls count against the same budgets (a damaged line is reported when the records are written).
+  if (spend) {
+    for (const task of tasks) {
+      for (const { value } of readJsonlLines<LoggedCall>(path.join(instancesDir, task.id, "calls.jsonl"), { onCorrupt: () => {}, action: "" })) spend.add(task.id, value);
+    }
+  }
+  const overBudget = (instanceId: string) => () => {
+    const spent = spend?.instance(instanceId) ?? 0;
+    return budget?.usdPerInstance !== undefined && spent >= budget.usdPerInstance
+      ? `the teacher cost ${usd(spent)}, over budget.usdPerInstance ${usd(budget.usdPerInstance)} (exit_cost)`
+      : null;
+  };
+  const stageSpentOut = () => budget?.usdPerStage !== undefined && spend !== undefined && spend.total() >= budget.usdPerStage;
+  const notStarted: SampledTask[] = [];
   // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
   const sandboxRoot = ensurePrivateDir(defaultSandboxRoot(), "sandbox");
 
@@ -181,12 +199,17 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
           account(state);
           continue;
         }
+        // At the stage's budget no instance starts or resumes; those in flight finish.
+        if (stageSpentOut()) {
+          notStarted.push(task);
+          continue;
+        }
         mkdirSync(dir, { recursive: true });
         // A kill can tear the last line of the call log; the next append must start a fresh line.
         repairJsonl(path.join(dir, "calls.jsonl"), onCorrupt);
         const finished = await advanceInstance(
           state,
-          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt, acceptedPatches },
+          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt, acceptedPatches, overBudget: overBudget(task.id) },
           (s) => {
             const last = s.rollouts.at(-1);
             if (last && (s.step === "self_check" || s.step === "verify" || s.step === "rollout1" || s.step === "failed")) {
@@ -207,7 +230,14 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   }
 
   progress();
-  const summary = writeRecords(run, tasks, instancesDir, corruptFiles, teacherCheck.provenance);
+  // Instances the budget kept from starting have no state yet: not damaged, just not begun.
+  const begun = tasks.filter((task) => !notStarted.includes(task) || existsSync(path.join(instancesDir, task.id, "state.json")));
+  const summary = writeRecords(run, begun, instancesDir, corruptFiles, teacherCheck.provenance);
+  if (notStarted.length > 0) {
+    throw new Error(
+      `stopped at the stage's teacher budget: ${usd(spend!.total())} spent of budget.usdPerStage ${usd(budget!.usdPerStage!)}; ${notStarted.length} of ${tasks.length} instances not started or resumed (raise the limit and run again to continue them)`,
+    );
+  }
   if (summary.paused > 0) {
     const reasons = new Map<string, number>();
     for (const task of paused) {

@@ -33,11 +33,68 @@ async function knownStatuses(storeFile: string, ids: string[]): Promise<Map<stri
   return statuses;
 }
 
+/** Teacher tokens per instance, averaged over earlier generation instances in the store (same teacher model when any). */
+interface TokenProfile {
+  instances: number;
+  input: number;
+  cached: number;
+  output: number;
+}
+
+async function tokenProfiles(storeFile: string): Promise<Map<string, TokenProfile>> {
+  const profiles = new Map<string, TokenProfile>();
+  if (!existsSync(storeFile)) return profiles;
+  try {
+    await withStore(storeFile, { readOnly: true, waitMs: 5000 }, async (store) => {
+      const tables = await store.connection.runAndReadAll("SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name = 'model_calls'");
+      if (Number(tables.getRowObjects()[0].n) === 0) return;
+      // One row per model plus '' for all models together.
+      const reader = await store.connection.runAndReadAll(`
+        WITH per_instance AS (
+          SELECT run_id, instance_id, any_value(model) AS model, sum(input_tokens) AS input, sum(cached_input_tokens) AS cached, sum(output_tokens) AS output
+          FROM model_calls GROUP BY run_id, instance_id
+        )
+        SELECT coalesce(model, '') AS model, count(*)::INTEGER AS instances, avg(input) AS input, avg(cached) AS cached, avg(output) AS output
+        FROM per_instance GROUP BY GROUPING SETS ((model), ())`);
+      for (const row of reader.getRowObjects()) {
+        profiles.set(String(row.model), { instances: Number(row.instances), input: Number(row.input), cached: Number(row.cached), output: Number(row.output) });
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof StoreBusyError)) throw error;
+  }
+  return profiles;
+}
+
+type Prices = { inputPerMTok?: number; cachedInputPerMTok?: number; outputPerMTok?: number };
+
+/**
+ * What a generation run is expected to cost the teacher: up to functionsPerRepo × instancesPerFunction
+ * instances (the inventory may find fewer) at the average tokens per instance of earlier runs,
+ * priced with the run's teacher.prices, and never above its budget.usdPerStage.
+ */
+export function expectedTeacherCost(params: Record<string, unknown>, profiles: Map<string, TokenProfile>): string {
+  const teacher = (params.teacher ?? {}) as { model?: string; prices?: Prices };
+  if (!teacher.prices) return "";
+  const profile = profiles.get(teacher.model ?? "") ?? profiles.get("");
+  if (!profile) return "no earlier instances to profile";
+  const instances = Number(params.functionsPerRepo ?? 5000) * Number(params.instancesPerFunction ?? 1);
+  const { inputPerMTok = 0, cachedInputPerMTok = 0, outputPerMTok = 0 } = teacher.prices;
+  const perInstance = (Math.max(0, profile.input - profile.cached) * inputPerMTok + profile.cached * cachedInputPerMTok + profile.output * outputPerMTok) / 1e6;
+  const cap = (params.budget as { usdPerStage?: number } | undefined)?.usdPerStage;
+  const expected = instances * perInstance;
+  const capped = cap !== undefined && cap < expected ? `, capped at $${cap.toFixed(2)}` : "";
+  return `up to $${expected.toFixed(2)} (${instances} × $${perInstance.toFixed(4)}, profile of ${profile.instances} earlier instances${capped})`;
+}
+
 export async function planCommand(args: { experiment: string; set?: string[]; json?: boolean }): Promise<number> {
   const loaded = loadExperiment(args.experiment, { overrides: args.set });
   const plan = expandSweep(loaded);
   const statuses = await knownStatuses(path.resolve(loaded.config.store), plan.runs.map((r) => r.id));
   const varying = varyingParams(plan.runs);
+  const profiles = await tokenProfiles(path.resolve(loaded.config.store));
+  const costs = new Map(plan.runs.filter((run) => run.kind === "sera-generate").map((run) => [run.id, expectedTeacherCost(run.params, profiles)]));
+  const anyCost = [...costs.values()].some((text) => text !== "");
   const rows = plan.runs.map((run) => ({
     id: run.id,
     stage: run.stage,
@@ -45,9 +102,10 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
     params: varying.get(run.id) ?? "",
     needs: Object.values(run.upstream).join(" "),
     status: statuses.get(run.id) ?? "new",
+    ...(anyCost ? { "expected teacher cost": costs.get(run.id) ?? "" } : {}),
   }));
   if (args.json) {
-    process.stdout.write(JSON.stringify(plan.runs.map((run, i) => ({ ...run, status: rows[i].status })), null, 2) + "\n");
+    process.stdout.write(JSON.stringify(plan.runs.map((run, i) => ({ ...run, status: rows[i].status, ...(costs.get(run.id) ? { expectedTeacherCost: costs.get(run.id) } : {}) })), null, 2) + "\n");
     return 0;
   }
   const stages = new Set(plan.runs.map((r) => r.stage)).size;

@@ -2,6 +2,7 @@ import { commandStage } from "./stages/command.js";
 import { registerStage } from "./stages/registry.js";
 
 export * from "./trajectory/schema.js";
+export { parsePredictions, predictionLine, predictionSchema, readPredictions, type Prediction } from "./trajectory/predictions.js";
 export { ConfigError, describeValue } from "./config/errors.js";
 export { canonicalJson, sha256Hex } from "./config/canonical.js";
 export { flatten, getPath, setPath } from "./config/dotted.js";

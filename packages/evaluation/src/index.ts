@@ -8,7 +8,8 @@ export { harnessArgv, harnessScript } from "./harness/command.js";
 export { findReports, findRunSummary, readRunSummary, readInstanceReport, gradeInstances, instanceReportSchema, runSummarySchema } from "./harness/reports.js";
 export type { FoundReport, GradedInstance, GradeStatus, InstanceReport, RunSummary } from "./harness/reports.js";
 export { sweBenchEvalRow, sweBenchSummaryRow } from "./harness/grade-records.js";
-export { readPredictions, predictionLine, type Prediction } from "./predictions.js";
+// The predictions format lives in core (one definition for evaluation and the ingest); re-exported for callers of this package.
+export { readPredictions, predictionLine, type Prediction } from "@sera/core";
 export { vllmServeArgv, type VllmServeOptions } from "./serve/vllm.js";
 export { startModelServer, freePort } from "./serve/server-process.js";
 export { readTaskInstances, resolveRepoPath, repoFromInstanceId, taskInstanceSchema, type TaskInstance } from "./tasks/instances.js";

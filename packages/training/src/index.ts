@@ -39,8 +39,7 @@ export { seededOrder, nestedSubsets, ratioOrder, subsetOrder, SUBSET_ORDERS } fr
 export type { SubsetOrder, SubsetOrdering } from "./dataset/subsets.js";
 export { parseSweAgentTraj, readSweAgentTrajFile } from "./ingest/swe-agent.js";
 export { parseMiniSweAgentTraj, readMiniSweAgentTrajFile } from "./ingest/mini-swe-agent.js";
-export { parsePredictions, readPredictionsFile } from "./ingest/predictions.js";
-export type { Prediction } from "./ingest/predictions.js";
+// SWE-bench predictions are defined in core (parsePredictions, readPredictions), shared with evaluation.
 export { parseSftLine, parseSftJsonl } from "./ingest/sft-jsonl.js";
 export type { ParsedSftSample } from "./ingest/sft-jsonl.js";
 export { exportSft, withQwen3Counter, measureExportThroughput } from "./dataset/export.js";

@@ -71,7 +71,7 @@ describe("collectForeign on the real fixtures", () => {
     const preds = JSON.parse(readFileSync(path.join(miniRun, "preds.json"), "utf8")) as Record<string, { model_patch: string }>;
     const predictions = batch.predictions.map((item) => item.value);
     expect(predictions).toHaveLength(Object.keys(preds).length + 1);
-    for (const [id, pred] of Object.entries(preds)) expect(predictions.find((p) => p.instanceId === id)?.patch).toBe(pred.model_patch);
+    for (const [id, pred] of Object.entries(preds)) expect(predictions.find((p) => p.instance_id === id)?.model_patch).toBe(pred.model_patch);
   });
 
   it("writes an ingest directory whose records and trajectory files hold the same counts", () => {
@@ -103,7 +103,7 @@ describe("collectForeign on the real fixtures", () => {
     cpSync(miniRun, copy, { recursive: true });
     const original = collectForeign(miniRun).id;
     expect(collectForeign(copy).id).toBe(original);
-    writeFileSync(path.join(copy, "preds.json"), JSON.stringify({ "x__y-1": { instance_id: "x__y-1", model_patch: "" } }));
+    writeFileSync(path.join(copy, "preds.json"), JSON.stringify({ "x__y-1": { instance_id: "x__y-1", model_name_or_path: "m", model_patch: "" } }));
     expect(collectForeign(copy).id).not.toBe(original);
   });
 

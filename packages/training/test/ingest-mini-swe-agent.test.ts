@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseMiniSweAgentTraj, parsePredictions, parseSftLine, readMiniSweAgentTrajFile, readPredictionsFile, renderSample } from "../src/index.js";
+import { parsePredictions, readPredictions } from "@sera/core";
+import { parseMiniSweAgentTraj, parseSftLine, readMiniSweAgentTrajFile, renderSample } from "../src/index.js";
 
 const run = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent/output/deepseek_bench1");
 const ids = ["astropy__astropy-12907", "django__django-13660", "django__django-14411", "django__django-14752"];
@@ -77,17 +78,17 @@ describe("hand-checked numbers (jq) for django__django-14752", () => {
 });
 
 describe("mini-swe-agent preds.json", () => {
-  const predictions = readPredictionsFile(path.join(run, "preds.json"));
+  const predictions = readPredictions(path.join(run, "preds.json"));
 
   it("holds 100 non-empty predictions from one model", () => {
     expect(predictions).toHaveLength(100);
-    expect(new Set(predictions.map((p) => p.modelName))).toEqual(new Set(["deepseek/deepseek-chat"]));
-    expect(predictions.every((p) => p.patch.length > 0)).toBe(true);
+    expect(new Set(predictions.map((p) => p.model_name_or_path))).toEqual(new Set(["deepseek/deepseek-chat"]));
+    expect(predictions.every((p) => p.model_patch.length > 0)).toBe(true);
   });
 
   it("agrees with the four trajectories' submissions", () => {
     for (const id of ids) {
-      expect(predictions.find((p) => p.instanceId === id)?.patch).toBe(readMiniSweAgentTrajFile(fileOf(id)).patch);
+      expect(predictions.find((p) => p.instance_id === id)?.model_patch).toBe(readMiniSweAgentTrajFile(fileOf(id)).patch);
     }
   });
 });
@@ -96,7 +97,7 @@ describe("prediction containers", () => {
   const pred = { model_name_or_path: "run-1", instance_id: "a__b-1", model_patch: null };
 
   it("reads a single .pred, a JSON list and JSONL; a null patch is empty", () => {
-    const expected = [{ instanceId: "a__b-1", modelName: "run-1", patch: "" }];
+    const expected = [{ instance_id: "a__b-1", model_name_or_path: "run-1", model_patch: "" }];
     expect(parsePredictions(JSON.stringify(pred))).toEqual(expected);
     expect(parsePredictions(JSON.stringify([pred]))).toEqual(expected);
     const second = { ...pred, instance_id: "a__b-2", model_patch: "diff" };
@@ -104,7 +105,7 @@ describe("prediction containers", () => {
   });
 
   it("rejects duplicate ids and a key that disagrees with its record", () => {
-    expect(() => parsePredictions(JSON.stringify([pred, pred]))).toThrow(/duplicate prediction for a__b-1/);
+    expect(() => parsePredictions(JSON.stringify([pred, pred]))).toThrow(/instance a__b-1 is predicted twice/);
     expect(() => parsePredictions(JSON.stringify({ "x__y-1": pred }))).toThrow(/key x__y-1/);
   });
 

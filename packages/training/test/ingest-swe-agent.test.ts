@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSftLine, parseSweAgentTraj, readPredictionsFile, readSweAgentTrajFile, renderSample } from "../src/index.js";
+import { readPredictions } from "@sera/core";
+import { parseSftLine, parseSweAgentTraj, readSweAgentTrajFile, renderSample } from "../src/index.js";
 
 const real = path.resolve(__dirname, "../../../fixtures/real/SWE-agent");
 const marshmallowFile = path.join(
@@ -94,12 +95,12 @@ describe("SWE-agent 0.x thought/action .traj (pydicom-1458)", () => {
   });
 
   it("matches the run's all_preds.jsonl prediction", () => {
-    const predictions = readPredictionsFile(path.join(pydicomDir, "all_preds.jsonl"));
+    const predictions = readPredictions(path.join(pydicomDir, "all_preds.jsonl"));
     expect(predictions).toHaveLength(1);
-    expect(predictions[0].instanceId).toBe("pydicom__pydicom-1458");
-    expect(predictions[0].modelName).toBe("gpt4__swe-bench-dev-easy_first_only__default__t-0.00__p-0.95__c-3.00__install-1");
-    expect(predictions[0].patch.startsWith("\ndiff --git")).toBe(true);
-    expect(predictions[0].patch).toBe(trajectory.patch);
+    expect(predictions[0].instance_id).toBe("pydicom__pydicom-1458");
+    expect(predictions[0].model_name_or_path).toBe("gpt4__swe-bench-dev-easy_first_only__default__t-0.00__p-0.95__c-3.00__install-1");
+    expect(predictions[0].model_patch.startsWith("\ndiff --git")).toBe(true);
+    expect(predictions[0].model_patch).toBe(trajectory.patch);
   });
 });
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
+import { predictionLine, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
 import {
   bwrapAvailable,
   defaultCacheRoot,
@@ -14,7 +14,6 @@ import {
   sandboxLimitsFromParams,
   type PreparedSource,
 } from "@sera/generation";
-import { predictionLine } from "../predictions.js";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
 import { readTaskInstances, resolveRepoPath, type TaskInstance } from "../tasks/instances.js";

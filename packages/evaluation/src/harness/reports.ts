@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Prediction } from "../predictions.js";
+import type { Prediction } from "@sera/core";
 
 /**
  * The SWE-bench harness's outputs (formats.md): one report.json per graded instance under

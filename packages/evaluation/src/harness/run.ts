@@ -1,10 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readJson, RetryableStageError, type StageExecution } from "@sera/core";
-import { readPredictions, type Prediction } from "../predictions.js";
+import { fillPlaceholders, readJson, readPredictions, RetryableStageError, shellQuote, type Prediction, type StageExecution } from "@sera/core";
 import { evalsTable, evalSummariesTable } from "../records/tables.js";
-import { fillPlaceholders, shellQuote } from "@sera/core";
 import type { EvalRunInfo } from "../eval/info.js";
 import { harnessScript } from "./command.js";
 import { sweBenchEvalRow, sweBenchSummaryRow, type GradingContext } from "./grade-records.js";

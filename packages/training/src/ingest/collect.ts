@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Prediction } from "./predictions.js";
+import type { Prediction } from "@sera/core";
 import { ForeignInputError, parseForeignFile, type ForeignFormat, type ForeignTrajectory } from "./detect.js";
 
 /**

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Trajectory } from "@sera/core";
 import type { OpenAiTool } from "../dataset/format/tools.js";
 import { parseMiniSweAgentTraj } from "./mini-swe-agent.js";
-import { parsePredictions, type Prediction } from "./predictions.js";
+import { parsePredictions, type Prediction } from "@sera/core";
 import { parseSftLine } from "./sft-jsonl.js";
 import { parseSweAgentTraj } from "./swe-agent.js";
 

@@ -116,13 +116,13 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
   const seenPredictions = new Set<string>();
   const predictionAttempts = new Map<string, number>();
   for (const { value } of batch.predictions) {
-    const identity = `${value.instanceId}\u0000${sha256(value.patch)}`;
+    const identity = `${value.instance_id}\u0000${sha256(value.model_patch)}`;
     if (seenPredictions.has(identity)) continue;
     seenPredictions.add(identity);
-    const attempt = (predictionAttempts.get(value.instanceId) ?? 0) + 1;
-    predictionAttempts.set(value.instanceId, attempt);
-    addInstance(value.instanceId);
-    tables.patches.push({ run_id: batch.id, instance_id: value.instanceId, phase: "prediction", rollout_attempt: attempt, patch: value.patch, sha256: sha256(value.patch), ...patchCounts(value.patch) });
+    const attempt = (predictionAttempts.get(value.instance_id) ?? 0) + 1;
+    predictionAttempts.set(value.instance_id, attempt);
+    addInstance(value.instance_id);
+    tables.patches.push({ run_id: batch.id, instance_id: value.instance_id, phase: "prediction", rollout_attempt: attempt, patch: value.model_patch, sha256: sha256(value.model_patch), ...patchCounts(value.model_patch) });
   }
   const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
   tables.ingests.push({

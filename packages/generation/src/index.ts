@@ -9,7 +9,7 @@ export * from "./tools/index.js";
 export { runAgent, DEFAULT_AGENT_LIMITS, type AgentLimits, type AgentResult, type AgentRun, type Environment, type ExitStatus } from "./agent/loop.js";
 export { trajectorySteps } from "./agent/steps.js";
 export { sandboxEnvironment, type ToolLimits } from "./agent/sandbox-environment.js";
-export { generationParamsSchema, teacherSchema, type GenerationParams, type TeacherConfig } from "./pipeline/params.js";
+export { agentParamsSchema, generationParamsSchema, teacherSchema, type GenerationParams, type TeacherConfig } from "./pipeline/params.js";
 export {
   DEFAULT_SANDBOX_LIMIT_PARAMS,
   sandboxLimitsFromParams,

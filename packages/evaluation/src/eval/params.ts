@@ -1,4 +1,4 @@
-import { DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/generation";
+import { agentParamsSchema, DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/generation";
 import { z } from "zod";
 
 /**
@@ -59,21 +59,8 @@ export const evalParamsSchema = z
       })
       .strict()
       .default({ host: "127.0.0.1", tensorParallel: 1, enforceEager: true, extraArgs: [], startupTimeoutSeconds: 1800, requestTimeoutSeconds: 600, maxRetries: 3 }),
-    agent: z
-      .object({
-        maxSteps: z.number().int().min(1).default(115),
-        temperature: z.number().min(0).max(2).default(0.6),
-        maxFormatErrors: z.number().int().min(0).default(3),
-        commandTimeoutSeconds: z.number().positive().default(300),
-        /** Seconds of command execution per instance (SWE-agent's total_execution_timeout); model latency not counted. */
-        executionBudgetSeconds: z.number().positive().default(1800),
-        /** Wall clock of an instance, model calls included: a safety net. */
-        rolloutTimeoutSeconds: z.number().positive().default(7200),
-        /** Observations keep head and tail above this many characters (SWE-agent: 100,000). */
-        outputChars: z.number().int().min(1000).default(100_000),
-      })
-      .strict()
-      .default({ maxSteps: 115, temperature: 0.6, maxFormatErrors: 3, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 }),
+    /** The same limits and defaults as generation's rollouts. */
+    agent: agentParamsSchema,
     /** soft-verified: pass iff the student's patch recalls at least this share of the teacher's changed lines. */
     verification: z
       .object({ threshold: z.number().min(0).max(1).default(0.5), mode: z.enum(["header-aware", "legacy"]).default("header-aware") })

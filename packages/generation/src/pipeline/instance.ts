@@ -161,6 +161,7 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
         limits: {
           maxSteps: agent.maxSteps,
           temperature: agent.temperature,
+          maxFormatErrors: agent.maxFormatErrors,
           executionBudgetMs: agent.executionBudgetSeconds * 1000,
           wallClockMs: agent.rolloutTimeoutSeconds * 1000,
         },

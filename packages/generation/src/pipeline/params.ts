@@ -43,6 +43,28 @@ export const teacherSchema = z
   .strict();
 export type TeacherConfig = z.infer<typeof teacherSchema>;
 
+/**
+ * The agent's limits, SWE-agent's with SERA's defaults: one definition for generation's rollouts and
+ * evaluation's, so a student is evaluated under the limits its teacher worked under.
+ */
+export const agentParamsSchema = z
+  .object({
+    maxSteps: z.number().int().min(1).default(DEFAULT_AGENT_LIMITS.maxSteps),
+    temperature: z.number().min(0).max(2).default(DEFAULT_AGENT_LIMITS.temperature),
+    /** Replies without a usable tool call tolerated in a row. */
+    maxFormatErrors: z.number().int().min(0).default(DEFAULT_AGENT_LIMITS.maxFormatErrors),
+    /** SWE-agent's per-command timeout. */
+    commandTimeoutSeconds: z.number().positive().default(300),
+    /** SWE-agent's total_execution_timeout: seconds of command execution per rollout (model latency not counted). */
+    executionBudgetSeconds: z.number().positive().default(1800),
+    /** Wall clock of a rollout, model calls included: a safety net, not a SERA limit. */
+    rolloutTimeoutSeconds: z.number().positive().default(7200),
+    /** SWE-agent's max_observation_length: longer observations keep their head and tail. */
+    outputChars: z.number().int().min(1000).default(100_000),
+  })
+  .strict()
+  .default({ maxSteps: 115, temperature: 0.6, maxFormatErrors: 3, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 });
+
 export const generationParamsSchema = z
   .object({
     /** A local git repository (clone private repos first; nothing is fetched). */
@@ -81,21 +103,7 @@ export const generationParamsSchema = z
       .union([z.string().min(1), z.object({ file: z.string().min(1), repo: z.string().min(1).optional() }).strict()])
       .optional(),
     teacher: teacherSchema,
-    agent: z
-      .object({
-        maxSteps: z.number().int().min(1).default(DEFAULT_AGENT_LIMITS.maxSteps),
-        temperature: z.number().min(0).max(2).default(DEFAULT_AGENT_LIMITS.temperature),
-        /** SWE-agent's per-command timeout. */
-        commandTimeoutSeconds: z.number().positive().default(300),
-        /** SWE-agent's total_execution_timeout: seconds of command execution per rollout (model latency not counted). */
-        executionBudgetSeconds: z.number().positive().default(1800),
-        /** Wall clock of a rollout, model calls included: a safety net, not a SERA limit. */
-        rolloutTimeoutSeconds: z.number().positive().default(7200),
-        /** SWE-agent's max_observation_length: longer observations keep their head and tail. */
-        outputChars: z.number().int().min(1000).default(100_000),
-      })
-      .strict()
-      .default({ maxSteps: 115, temperature: 0.6, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 }),
+    agent: agentParamsSchema,
     /** Rollout-1 attempts per instance, each with a fresh prompt, until the self-check says yes. */
     rollout1Attempts: z.number().int().min(1).max(3).default(3),
     /** An instance whose accepted rollout-1 patch repeats an earlier instance's skips the PR and rollout 2 (failure `duplicate_patch`). */

@@ -79,7 +79,12 @@ describe("sera-eval stage body", () => {
     ]);
     expect(rollouts[0].steps).toBeGreaterThan(2);
     expect(existsSync(path.join(outDir, "records/evals.jsonl"))).toBe(false);
-    expect(JSON.parse(readFileSync(path.join(outDir, "eval.json"), "utf8"))).toMatchObject({ suite: "swe-bench", checkpoint: server.url, serveCommand: null, instances: 3, repos: { "demo__stockroom-1": "demo/stockroom" } });
+    // The endpoint is the scripted stand-in (it says so; serve.command was not used): the run is marked stand-in.
+    expect(JSON.parse(readFileSync(path.join(outDir, "eval.json"), "utf8"))).toMatchObject({
+      suite: "swe-bench", checkpoint: server.url, serveCommand: null, instances: 3, repos: { "demo__stockroom-1": "demo/stockroom" }, standIn: true, provenance: "stand-in",
+    });
+    expect(new Set(rollouts.map((r) => r.provenance))).toEqual(new Set(["stand-in"]));
+    expect(emitted.filter((r) => "instances" in r).every((r) => r.provenance === "stand-in")).toBe(true);
     // An external endpoint is not this run's GPU time.
     expect(emitted.some((r) => r.cost)).toBe(false);
     expect(emitted).toContainEqual(expect.objectContaining({ instances: 3, submitted: 2, empty_patches: 1 }));

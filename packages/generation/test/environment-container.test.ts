@@ -87,6 +87,10 @@ describe("environment: container", () => {
       expect(slow).toMatchObject({ timedOut: true, exitCode: null });
       expect(slow.wallMs).toBeLessThan(10_000);
       expect(await sandbox.exec("echo alive")).toMatchObject({ exitCode: 0, output: "alive\n" });
+      // The mirror is read-only, the command has no capabilities, and (sera being root) is not root.
+      expect((await sandbox.exec("touch /sera/mirror/planted")).output).toMatch(/Read-only file system/);
+      expect((await sandbox.exec("grep CapEff /proc/self/status")).output).toMatch(/CapEff:\s+0000000000000000/);
+      if (process.getuid?.() === 0) expect((await sandbox.exec("id -u")).output.trim()).not.toBe("0");
     } finally {
       await sandbox.destroy();
     }

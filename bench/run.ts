@@ -1,4 +1,3 @@
-import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +8,7 @@ import { slurmSubmission } from "./slurm.js";
 import { proxyOverhead } from "./proxy.js";
 import { environmentCosts } from "./environments.js";
 import { softVerification } from "./verification.js";
+import { spineOverhead } from "./spine.js";
 import { sftExport } from "./sft-export.js";
 
 /**
@@ -24,22 +24,6 @@ const time = async <T>(work: () => Promise<T> | T): Promise<[T, number]> => {
   const value = await work();
   return [value, (performance.now() - started) / 1000];
 };
-
-async function spineOverhead() {
-  // Baseline: the same 40 trivial commands spawned two at a time without sera.
-  const commands = 40;
-  const [, baseline] = await time(async () => {
-    let next = 0;
-    const lane = async () => {
-      while (next++ < commands) await new Promise((resolve) => spawn("bash", ["-c", "true"]).on("close", resolve));
-    };
-    await Promise.all([lane(), lane()]);
-  });
-  const cwd = mkdtempSync(path.join(os.tmpdir(), "sera-bench-spine-"));
-  writeFileSync(path.join(cwd, "e.yaml"), `name: overhead\nbackend: { kind: local, concurrency: 2 }\nstages:\n  noop:\n    kind: command\n    params: { run: "true", i: 0 }\nsweep:\n  grid: { stages.noop.params.i: [${Array.from({ length: commands }, (_, i) => i).join(", ")}] }\n`);
-  const [, seraSeconds] = await time(() => execFileSync(process.execPath, [path.join(repoRoot, "packages/cli/dist/main.js"), "run", "e.yaml"], { cwd, stdio: "pipe" }));
-  return { runs: commands, seraSeconds, plainSpawnSeconds: baseline, overheadPerRunMs: ((seraSeconds - baseline) / commands) * 1000 };
-}
 
 /** One line of the printed table: what was measured, against which peer, and how they compare. */
 interface TableRow {
@@ -142,7 +126,20 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       ];
     },
   },
-  spine_overhead: { run: spineOverhead, rows: () => [] },
+  spine_overhead: {
+    // 100 × `true` through `sera run` at concurrency 2 beside `xargs -P 2` over the same commands (bench/spine.ts).
+    run: () => spineOverhead(100, 5),
+    rows: (f) => {
+      const sera = f.sera as { wallSeconds: Figures; cpuSeconds: Figures };
+      const xargs = f.xargs as { wallSeconds: Figures; cpuSeconds: Figures };
+      const marginal = f.seraMarginal as Figures;
+      const inputs = `${String(f.runs)} runs of \`true\`, concurrency 2, fresh store each; CPU from a cgroup`;
+      return [
+        { measure: "spine: sera run, wall per run (one more run)", peer: `xargs -P 2: ${(Number(xargs.wallSeconds.median) * 1000 / Number(f.runs)).toFixed(1)} ms`, sera: `${(Number(sera.wallSeconds.median) * 1000 / Number(f.runs)).toFixed(1)} ms (${Number(marginal.wallMsPerRun).toFixed(1)} ms)`, ratio: times(Number(sera.wallSeconds.median) / Number(xargs.wallSeconds.median)), repeats: String(f.repeats), inputs },
+        { measure: "spine: sera run, CPU per run (one more run)", peer: `xargs -P 2: ${(Number(xargs.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s`, sera: `${(Number(sera.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s (${Number(marginal.cpuSecondsPerRun).toFixed(4)} s)`, ratio: times(Number(sera.cpuSeconds.median) / Number(xargs.cpuSeconds.median)), repeats: String(f.repeats), inputs },
+      ];
+    },
+  },
   slurm_submission: { run: () => slurmSubmission(100), rows: () => [] },
   proxy_overhead: {
     run: () => proxyOverhead(300),

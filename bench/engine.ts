@@ -35,7 +35,8 @@ export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathn
 export function demoRepoCopy(): string {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "sera-bench-")), "stockroom");
   cpSync(path.join(repoRoot, "packages/generation/demo-repo"), dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@sera.invalid", ...args], { cwd: dir, stdio: "pipe" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@sera.invalid", ...args], { cwd: dir, stdio: "pipe" });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "demo");
@@ -52,7 +53,9 @@ interface Recorded {
 const keyOf = (call: ToolCallRequest) => JSON.stringify([call.name, call.arguments]);
 
 function model(url: string, concurrency: number) {
-  return endpointPool([openAIChatModel({ baseURL: url, model: "scripted-stand-in", timeoutMs: 60_000, maxRetries: 2 })], { maxConcurrentPerEndpoint: concurrency });
+  return endpointPool([openAIChatModel({ baseURL: url, model: "scripted-stand-in", timeoutMs: 60_000, maxRetries: 2 })], {
+    maxConcurrentPerEndpoint: concurrency,
+  });
 }
 
 export async function recordRollouts(repo: string, count: number): Promise<Recorded[]> {
@@ -83,7 +86,14 @@ export async function recordRollouts(repo: string, count: number): Promise<Recor
         task,
         answers,
         patch: result.patch,
-        trajectory: { instanceId: `bench-${i}`, messages: result.messages, exitStatus: result.exitStatus, patch: result.patch, steps: result.steps, source: "sera" },
+        trajectory: {
+          instanceId: `bench-${i}`,
+          messages: result.messages,
+          exitStatus: result.exitStatus,
+          patch: result.patch,
+          steps: result.steps,
+          source: "sera",
+        },
       });
     }
   } finally {
@@ -95,7 +105,11 @@ export async function recordRollouts(repo: string, count: number): Promise<Recor
 export async function engineEfficiency(recorded: Recorded[], options: { concurrency: number; latencyMs: number; rollouts: number }) {
   const server = await startScriptedModelServer({ seed: 0, latencyMsPerTurn: options.latencyMs });
   const teacher = model(server.url, options.concurrency);
-  const tools = (await import("@sera/generation")).toolDefinitions.map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters }));
+  const tools = (await import("@sera/generation")).toolDefinitions.map((t) => ({
+    name: t.function.name,
+    description: t.function.description,
+    parameters: t.function.parameters,
+  }));
   let next = 0;
   let turns = 0;
   const started = performance.now();

@@ -39,7 +39,11 @@ export async function environmentCosts(commands = 200, cycles = 10): Promise<Rec
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const kinds = {
     host: environmentSchema.parse({ kind: "host" }),
-    prepared: environmentSchema.parse({ kind: "prepared", setup: ["python3 -m venv .venv", ".venv/bin/pip install --no-index --find-links vendor parcelkit==1.0.0"], path: ["/testbed/.venv/bin"] }),
+    prepared: environmentSchema.parse({
+      kind: "prepared",
+      setup: ["python3 -m venv .venv", ".venv/bin/pip install --no-index --find-links vendor parcelkit==1.0.0"],
+      path: ["/testbed/.venv/bin"],
+    }),
     container: environmentSchema.parse({ kind: "container", image }),
   };
   const figures: Record<string, unknown> = { commands, cycles };
@@ -57,16 +61,28 @@ export async function environmentCosts(commands = 200, cycles = 10): Promise<Rec
       } finally {
         await sandbox.destroy();
       }
-      figures[kind] = { medianCreateDestroyMs: median(cycleMs), commandP50Ms: median(commandMs), commandP99Ms: [...commandMs].sort((a, b) => a - b)[Math.floor(commands * 0.99)] };
+      figures[kind] = {
+        medianCreateDestroyMs: median(cycleMs),
+        commandP50Ms: median(commandMs),
+        commandP99Ms: [...commandMs].sort((a, b) => a - b)[Math.floor(commands * 0.99)],
+      };
     }
     // Baselines: cp -a of the checkout, podman run --rm, podman exec into a running container.
     const tree = path.join(workDir, "plain");
     execFileSync("git", ["clone", "-q", repo, tree]);
     const copyMs: number[] = [];
-    for (let i = 0; i < cycles; i++) copyMs.push(await timed(() => { execFileSync("cp", ["-a", tree, path.join(root, "copy")]); rmSync(path.join(root, "copy"), { recursive: true }); }));
+    for (let i = 0; i < cycles; i++)
+      copyMs.push(
+        await timed(() => {
+          execFileSync("cp", ["-a", tree, path.join(root, "copy")]);
+          rmSync(path.join(root, "copy"), { recursive: true });
+        }),
+      );
     const runMs: number[] = [];
     for (let i = 0; i < cycles; i++) runMs.push(await timed(() => spawnSync("podman", ["run", "--rm", "--network", "none", image, "true"])));
-    const container = execFileSync("podman", ["run", "-d", "--rm", "--network", "none", "--entrypoint", "sleep", image, "infinity"], { encoding: "utf8" }).trim();
+    const container = execFileSync("podman", ["run", "-d", "--rm", "--network", "none", "--entrypoint", "sleep", image, "infinity"], {
+      encoding: "utf8",
+    }).trim();
     const execMs: number[] = [];
     try {
       for (let i = 0; i < Math.min(commands, 40); i++) execMs.push(await timed(() => spawnSync("podman", ["exec", container, "true"])));

@@ -51,7 +51,13 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       // A memory-backed directory, as generation uses for sandboxes (see ARCHITECTURE.md).
       const shm = "/dev/shm/sera-bench";
       mkdirSync(shm, { recursive: true });
-      const cycle = await measureSandboxCycle({ repoPath: synthetic, cacheRoot: path.join(os.tmpdir(), "sera-bench-cache"), root: shm, iterations: 25, compareWithPlainClone: true });
+      const cycle = await measureSandboxCycle({
+        repoPath: synthetic,
+        cacheRoot: path.join(os.tmpdir(), "sera-bench-cache"),
+        root: shm,
+        iterations: 25,
+        compareWithPlainClone: true,
+      });
       return {
         files: cycle.fileCount,
         medianCreateDestroyMs: cycle.cycle.medianMs,
@@ -59,7 +65,16 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
         ratioToPlainClone: cycle.plainClone ? cycle.cycle.medianMs / cycle.plainClone.medianMs : null,
       };
     },
-    rows: (f) => [{ measure: "sandbox create + destroy", peer: `git clone: ${ms(f.medianPlainCloneMs)}`, sera: ms(f.medianCreateDestroyMs), ratio: times(f.ratioToPlainClone), repeats: "25", inputs: `synthetic repository, ${String(f.files)} files` }],
+    rows: (f) => [
+      {
+        measure: "sandbox create + destroy",
+        peer: `git clone: ${ms(f.medianPlainCloneMs)}`,
+        sera: ms(f.medianCreateDestroyMs),
+        ratio: times(f.ratioToPlainClone),
+        repeats: "25",
+        inputs: `synthetic repository, ${String(f.files)} files`,
+      },
+    ],
   },
   soft_verification: {
     run: async () => softVerification() as unknown as Figures,
@@ -69,7 +84,12 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
         const peer = `reference (python3): ${rate(band.reference)}`;
         const common = { peer, repeats: String(band.repeats), inputs: `${String(band.pairs)} pairs; ${String(f.inputs)}` };
         return [
-          { measure: `soft verification ${String(band.band)}, header-aware`, sera: rate(band.seraHeaderAware), ratio: times(band.speedupHeaderAware), ...common },
+          {
+            measure: `soft verification ${String(band.band)}, header-aware`,
+            sera: rate(band.seraHeaderAware),
+            ratio: times(band.speedupHeaderAware),
+            ...common,
+          },
           { measure: `soft verification ${String(band.band)}, legacy`, sera: rate(band.seraLegacy), ratio: times(band.speedupLegacy), ...common },
         ];
       }),
@@ -96,7 +116,9 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       const x = PAPER_SCALING_POINTS.map((p) => p.samples);
       const y = PAPER_SCALING_POINTS.map((p) => p.seeds.reduce((a, b) => a + b, 0) / p.seeds.length);
       const [fit, fitSeconds] = await time(() => fitPowerLaw(x, y, { fixedC: PAPER_FIXED_ASYMPTOTE }));
-      const [, bootSeconds] = await time(() => bootstrapFit(fit, { scheme: "seeds", seedValues: PAPER_SCALING_POINTS.map((p) => p.seeds), seed: 1, replicates: 1000 }));
+      const [, bootSeconds] = await time(() =>
+        bootstrapFit(fit, { scheme: "seeds", seedValues: PAPER_SCALING_POINTS.map((p) => p.seeds), seed: 1, replicates: 1000 }),
+      );
       return { fitSeconds, fitPlus1000BootstrapSeconds: fitSeconds + bootSeconds, ratioToSingleFit: (fitSeconds + bootSeconds) / fitSeconds };
     },
     rows: () => [],
@@ -105,10 +127,27 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
     // sera report over 1,000 runs × 500 instance rows (target ≤ 10 s); beside the same store's queries alone.
     run: async () => {
       const sweep = await writeSyntheticSweep({ dir: mkdtempSync(path.join(os.tmpdir(), "sera-bench-report-")) });
-      const [report, reportSeconds] = await time(() => buildReport({ experimentFile: sweep.experimentFile, outDir: path.join(path.dirname(sweep.storeFile), "report") }));
-      return { runs: sweep.runs, instanceRows: sweep.instanceRows, seconds: reportSeconds, ...report.seconds, ratioToQueriesAlone: reportSeconds / report.seconds.queries };
+      const [report, reportSeconds] = await time(() =>
+        buildReport({ experimentFile: sweep.experimentFile, outDir: path.join(path.dirname(sweep.storeFile), "report") }),
+      );
+      return {
+        runs: sweep.runs,
+        instanceRows: sweep.instanceRows,
+        seconds: reportSeconds,
+        ...report.seconds,
+        ratioToQueriesAlone: reportSeconds / report.seconds.queries,
+      };
     },
-    rows: (f) => [{ measure: "sera report", peer: `its DuckDB queries alone: ${Number(f.queries).toFixed(2)} s`, sera: `${Number(f.seconds).toFixed(2)} s`, ratio: times(f.ratioToQueriesAlone), repeats: "1", inputs: `synthetic sweep, ${String(f.runs)} runs × ${String(f.instanceRows)} instance rows` }],
+    rows: (f) => [
+      {
+        measure: "sera report",
+        peer: `its DuckDB queries alone: ${Number(f.queries).toFixed(2)} s`,
+        sera: `${Number(f.seconds).toFixed(2)} s`,
+        ratio: times(f.ratioToQueriesAlone),
+        repeats: "1",
+        inputs: `synthetic sweep, ${String(f.runs)} runs × ${String(f.instanceRows)} instance rows`,
+      },
+    ],
   },
   environments: {
     run: () => environmentCosts(),
@@ -117,11 +156,29 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       const base = f.baselines as Figures;
       const inputs = `python-shipping fixture; ${String(f.cycles)} cycles, ${String(f.commands)} commands`;
       return [
-        { measure: "container: command in the persistent shell, p50", peer: `podman exec: ${ms(base.podmanExecP50Ms)}`, sera: ms(kind("container").commandP50Ms), ratio: `${(Number(kind("container").commandP50Ms) / Number(base.podmanExecP50Ms)).toPrecision(2)}×`, repeats: String(f.commands), inputs },
-        { measure: "container sandbox create + destroy", peer: `podman run --rm: ${ms(base.podmanRunRmMs)}`, sera: ms(kind("container").medianCreateDestroyMs), ratio: times(Number(kind("container").medianCreateDestroyMs) / Number(base.podmanRunRmMs)), repeats: String(f.cycles), inputs },
+        {
+          measure: "container: command in the persistent shell, p50",
+          peer: `podman exec: ${ms(base.podmanExecP50Ms)}`,
+          sera: ms(kind("container").commandP50Ms),
+          ratio: `${(Number(kind("container").commandP50Ms) / Number(base.podmanExecP50Ms)).toPrecision(2)}×`,
+          repeats: String(f.commands),
+          inputs,
+        },
+        {
+          measure: "container sandbox create + destroy",
+          peer: `podman run --rm: ${ms(base.podmanRunRmMs)}`,
+          sera: ms(kind("container").medianCreateDestroyMs),
+          ratio: times(Number(kind("container").medianCreateDestroyMs) / Number(base.podmanRunRmMs)),
+          repeats: String(f.cycles),
+          inputs,
+        },
         ...["host", "prepared"].map((name) => ({
-          measure: `${name} sandbox create + destroy (command p50 ${ms(kind(name).commandP50Ms)})`, peer: `cp -a: ${ms(base.copyTreeMs)}`, sera: ms(kind(name).medianCreateDestroyMs),
-          ratio: times(Number(kind(name).medianCreateDestroyMs) / Number(base.copyTreeMs)), repeats: String(f.cycles), inputs,
+          measure: `${name} sandbox create + destroy (command p50 ${ms(kind(name).commandP50Ms)})`,
+          peer: `cp -a: ${ms(base.copyTreeMs)}`,
+          sera: ms(kind(name).medianCreateDestroyMs),
+          ratio: times(Number(kind(name).medianCreateDestroyMs) / Number(base.copyTreeMs)),
+          repeats: String(f.cycles),
+          inputs,
         })),
       ];
     },
@@ -135,8 +192,22 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       const marginal = f.seraMarginal as Figures;
       const inputs = `${String(f.runs)} runs of \`true\`, concurrency 2, fresh store each; CPU from a cgroup`;
       return [
-        { measure: "spine: sera run, wall per run (one more run)", peer: `xargs -P 2: ${(Number(xargs.wallSeconds.median) * 1000 / Number(f.runs)).toFixed(1)} ms`, sera: `${(Number(sera.wallSeconds.median) * 1000 / Number(f.runs)).toFixed(1)} ms (${Number(marginal.wallMsPerRun).toFixed(1)} ms)`, ratio: times(Number(sera.wallSeconds.median) / Number(xargs.wallSeconds.median)), repeats: String(f.repeats), inputs },
-        { measure: "spine: sera run, CPU per run (one more run)", peer: `xargs -P 2: ${(Number(xargs.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s`, sera: `${(Number(sera.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s (${Number(marginal.cpuSecondsPerRun).toFixed(4)} s)`, ratio: times(Number(sera.cpuSeconds.median) / Number(xargs.cpuSeconds.median)), repeats: String(f.repeats), inputs },
+        {
+          measure: "spine: sera run, wall per run (one more run)",
+          peer: `xargs -P 2: ${((Number(xargs.wallSeconds.median) * 1000) / Number(f.runs)).toFixed(1)} ms`,
+          sera: `${((Number(sera.wallSeconds.median) * 1000) / Number(f.runs)).toFixed(1)} ms (${Number(marginal.wallMsPerRun).toFixed(1)} ms)`,
+          ratio: times(Number(sera.wallSeconds.median) / Number(xargs.wallSeconds.median)),
+          repeats: String(f.repeats),
+          inputs,
+        },
+        {
+          measure: "spine: sera run, CPU per run (one more run)",
+          peer: `xargs -P 2: ${(Number(xargs.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s`,
+          sera: `${(Number(sera.cpuSeconds.median) / Number(f.runs)).toFixed(4)} s (${Number(marginal.cpuSecondsPerRun).toFixed(4)} s)`,
+          ratio: times(Number(sera.cpuSeconds.median) / Number(xargs.cpuSeconds.median)),
+          repeats: String(f.repeats),
+          inputs,
+        },
       ];
     },
   },
@@ -149,8 +220,22 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       const streamed = f.proxyStreaming as Figures;
       const inputs = "one Claude Code request (tool list, a tool round) vs its chat completion, scripted stand-in model";
       return [
-        { measure: "proxy request, p50", peer: `model endpoint directly: ${ms(direct.p50Ms)}`, sera: `${ms(proxied.p50Ms)} (+${ms(f.overheadP50Ms)}); streaming ${ms(streamed.p50Ms)}`, ratio: times(Number(proxied.p50Ms) / Number(direct.p50Ms)), repeats: String(f.requests), inputs },
-        { measure: "proxy request, p99", peer: `model endpoint directly: ${ms(direct.p99Ms)}`, sera: `${ms(proxied.p99Ms)} (+${ms(f.overheadP99Ms)})`, ratio: times(Number(proxied.p99Ms) / Number(direct.p99Ms)), repeats: String(f.requests), inputs },
+        {
+          measure: "proxy request, p50",
+          peer: `model endpoint directly: ${ms(direct.p50Ms)}`,
+          sera: `${ms(proxied.p50Ms)} (+${ms(f.overheadP50Ms)}); streaming ${ms(streamed.p50Ms)}`,
+          ratio: times(Number(proxied.p50Ms) / Number(direct.p50Ms)),
+          repeats: String(f.requests),
+          inputs,
+        },
+        {
+          measure: "proxy request, p99",
+          peer: `model endpoint directly: ${ms(direct.p99Ms)}`,
+          sera: `${ms(proxied.p99Ms)} (+${ms(f.overheadP99Ms)})`,
+          ratio: times(Number(proxied.p99Ms) / Number(direct.p99Ms)),
+          repeats: String(f.requests),
+          inputs,
+        },
       ];
     },
   },

@@ -19,7 +19,9 @@ const OBSERVATION_CAP = 60_000;
 
 function realFiles(): string[] {
   const lib = path.join(repoRoot, "node_modules/typescript/lib");
-  const declarations = readdirSync(lib).filter((name) => name.endsWith(".d.ts")).map((name) => path.join(lib, name));
+  const declarations = readdirSync(lib)
+    .filter((name) => name.endsWith(".d.ts"))
+    .map((name) => path.join(lib, name));
   const tracked = execFileSync("git", ["ls-files", "packages"], { cwd: repoRoot, encoding: "utf8" })
     .split("\n")
     .filter((name) => name.endsWith(".ts"))

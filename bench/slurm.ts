@@ -17,7 +17,10 @@ function attemptDirs(count: number): string[] {
     const attemptDir = path.join(runDir, "attempt-1");
     mkdirSync(attemptDir, { recursive: true });
     writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ id: `r${i}`, stage: "work" }));
-    writeFileSync(path.join(attemptDir, "job.json"), JSON.stringify({ runId: `r${i}`, attempt: 1, argv: ["true"], env: {}, cwd: root, outDir: path.join(runDir, "out"), outputs: [], timeoutSeconds: null }));
+    writeFileSync(
+      path.join(attemptDir, "job.json"),
+      JSON.stringify({ runId: `r${i}`, attempt: 1, argv: ["true"], env: {}, cwd: root, outDir: path.join(runDir, "out"), outputs: [], timeoutSeconds: null }),
+    );
     return attemptDir;
   });
 }

@@ -44,7 +44,9 @@ async function measure(argv: string[], cwd: string, stdin?: string): Promise<Sam
   if (group) mkdirSync(group);
   // The shell joins the cgroup first, then becomes the command, so nothing it starts escapes the count.
   // Without a cgroup, bash's `times` reports the CPU of the children it reaped (not the detached host).
-  const wrapped = group ? ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', group, ...argv] : ["bash", "-c", '"$@"; code=$?; times >&2; exit $code', "bash", ...argv];
+  const wrapped = group
+    ? ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', group, ...argv]
+    : ["bash", "-c", '"$@"; code=$?; times >&2; exit $code', "bash", ...argv];
   const started = performance.now();
   const child = spawn(wrapped[0], wrapped.slice(1), { cwd, stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
@@ -87,7 +89,7 @@ const median = (values: number[]) => {
 const summary = (samples: Sample[], runs: number) => ({
   wallSeconds: { median: median(samples.map((s) => s.wallSeconds)), min: Math.min(...samples.map((s) => s.wallSeconds)) },
   cpuSeconds: { median: median(samples.map((s) => s.cpuSeconds)), min: Math.min(...samples.map((s) => s.cpuSeconds)) },
-  wallMsPerRun: median(samples.map((s) => s.wallSeconds)) * 1000 / runs,
+  wallMsPerRun: (median(samples.map((s) => s.wallSeconds)) * 1000) / runs,
   cpuSecondsPerRun: median(samples.map((s) => s.cpuSeconds)) / runs,
 });
 
@@ -101,7 +103,10 @@ export async function spineOverhead(runs = 100, repeats = 5) {
   for (let repeat = 0; repeat < repeats; repeat++) {
     // Interleaved, so a load change on this shared machine touches every measure alike.
     xargs.push(await measure(["xargs", "-P", "2", "-n", "1", "bash", "-c"], os.tmpdir(), lines));
-    for (const [count, samples] of [[runs, sera], [1, seraOne]] as const) {
+    for (const [count, samples] of [
+      [runs, sera],
+      [1, seraOne],
+    ] as const) {
       const cwd = freshProject(count);
       samples.push(await measure([process.execPath, seraMain, "run", "e.yaml"], cwd));
       rmSync(cwd, { recursive: true, force: true });
@@ -123,7 +128,10 @@ export async function spineOverhead(runs = 100, repeats = 5) {
       wallMsPerRun: ((seraSummary.wallSeconds.median - oneSummary.wallSeconds.median) / (runs - 1)) * 1000,
       cpuSecondsPerRun: (seraSummary.cpuSeconds.median - oneSummary.cpuSeconds.median) / (runs - 1),
     },
-    ratioToXargs: { wall: seraSummary.wallSeconds.median / summary(xargs, runs).wallSeconds.median, cpu: seraSummary.cpuSeconds.median / summary(xargs, runs).cpuSeconds.median },
+    ratioToXargs: {
+      wall: seraSummary.wallSeconds.median / summary(xargs, runs).wallSeconds.median,
+      cpu: seraSummary.cpuSeconds.median / summary(xargs, runs).cpuSeconds.median,
+    },
     targets: { wallMsPerRun: 50, cpuSecondsPerRun: 0.05 },
   };
 }
@@ -132,6 +140,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const [runs, repeats] = process.argv.slice(2).map(Number);
   const result = await spineOverhead(runs || 100, repeats || 5);
   const out = path.join(repoRoot, "bench/results/spine.json");
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, spine_overhead: result }, null, 2) + "\n");
+  writeFileSync(
+    out,
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, spine_overhead: result },
+      null,
+      2,
+    ) + "\n",
+  );
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nwrote ${path.relative(process.cwd(), out)}\n`);
 }

@@ -25,10 +25,16 @@ interface FileDiff {
 
 /** Every file's diff in the last `commits` commits, with its count of changed lines. */
 function historyDiffs(commits: number): FileDiff[] {
-  const log = execFileSync("git", ["log", "--no-merges", "--format=%H", "-n", String(commits)], { cwd: repoRoot, encoding: "utf8" }).trim().split("\n");
+  const log = execFileSync("git", ["log", "--no-merges", "--format=%H", "-n", String(commits)], { cwd: repoRoot, encoding: "utf8" })
+    .trim()
+    .split("\n");
   const diffs: FileDiff[] = [];
   for (const commit of log) {
-    const text = execFileSync("git", ["show", "--format=", "--no-color", "--no-ext-diff", "-U3", commit], { cwd: repoRoot, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const text = execFileSync("git", ["show", "--format=", "--no-color", "--no-ext-diff", "-U3", commit], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
     for (const part of text.split(/^(?=diff --git )/m)) {
       const header = /^diff --git a\/(\S+)/.exec(part);
       if (!header || part.includes("\nBinary files ")) continue;
@@ -75,7 +81,10 @@ function measureBand(name: string, pairs: Array<[string, string]>, targetPairs: 
       for (let round = 0; round < rounds; round++) for (const [p1, p2] of pairs) patchRecall(p1, p2, { mode, threshold: 0.5 });
       rates[mode].push((rounds * pairs.length) / ((performance.now() - started) / 1000));
     }
-    const timed = JSON.parse(execFileSync(PYTHON, [referenceScript, file, "--time", String(rounds)], { encoding: "utf8" })) as { seconds: number; pairs: number };
+    const timed = JSON.parse(execFileSync(PYTHON, [referenceScript, file, "--time", String(rounds)], { encoding: "utf8" })) as {
+      seconds: number;
+      pairs: number;
+    };
     rates.reference.push(timed.pairs / timed.seconds);
   }
   // Rates: the median repeat, and the best one (the min of the times).

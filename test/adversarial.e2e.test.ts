@@ -50,7 +50,10 @@ function treeDigest(root: string, skip: (relative: string) => boolean = () => fa
 function findPwned(roots: readonly string[]): string[] {
   const found: string[] = [];
   for (const root of roots.filter((r) => existsSync(r))) {
-    const out = execFileSync("find", [root, "-xdev", "-maxdepth", "6", "-name", `*${PWNED}*`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const out = execFileSync("find", [root, "-xdev", "-maxdepth", "6", "-name", `*${PWNED}*`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     if (out) found.push(...out.split("\n"));
   }
   return found;

@@ -181,12 +181,17 @@ describe("Claude Code through sera proxy", () => {
       "set -euo pipefail",
       "ip link set lo up",
       `"${process.execPath}" "${seraBin}" model serve --scripted --seed 7 --port 18931 > "${home}/model.log" 2>&1 &`,
-      "for i in $(seq 100); do grep -q listening \"" + home + "/model.log\" && break; sleep 0.1; done",
+      'for i in $(seq 100); do grep -q listening "' + home + '/model.log" && break; sleep 0.1; done',
       `"${process.execPath}" "${seraBin}" claude --endpoint http://127.0.0.1:18931/v1 --record --store "${store}" --claude-bin "${claudeBin}" -- ` +
         `-p '${task}' --output-format json --dangerously-skip-permissions`,
       "kill %1",
     ].join("\n");
-    const run = spawnSync("unshare", ["-n", "bash", "-c", script], { cwd: repo, env: { ...quietEnv(home, "http://unset.invalid"), ANTHROPIC_BASE_URL: "" }, encoding: "utf8", timeout: 90_000 });
+    const run = spawnSync("unshare", ["-n", "bash", "-c", script], {
+      cwd: repo,
+      env: { ...quietEnv(home, "http://unset.invalid"), ANTHROPIC_BASE_URL: "" },
+      encoding: "utf8",
+      timeout: 90_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as ClaudeResult;
     expect(result.is_error, run.stdout).toBe(false);
@@ -216,7 +221,11 @@ async function streamBreakingRelay(target: string) {
       stats.toolNames = (body.tools ?? []).map((tool) => tool.name).sort();
       stats.systemMessages += (body.messages ?? []).filter((message) => message.role === "system").length;
     }
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { "content-type": "application/json" }, body: req.method === "POST" ? text : undefined });
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers: { "content-type": "application/json" },
+      body: req.method === "POST" ? text : undefined,
+    });
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });
@@ -240,7 +249,9 @@ describe("sera proxy and sera claude command lines", () => {
     expect(neither.stderr).toBe("sera: sera claude: give --endpoint <OpenAI-compatible URL> or --checkpoint <train run id>\n");
     const silent = sera(["proxy", "--endpoint", "http://127.0.0.1:9/v1"], cwd);
     expect(silent.code).toBe(2);
-    expect(silent.stderr).toMatch(/^sera: --endpoint http:\/\/127\.0\.0\.1:9\/v1: http:\/\/127\.0\.0\.1:9\/v1\/models did not list a model; .*--model <served name>\n$/);
+    expect(silent.stderr).toMatch(
+      /^sera: --endpoint http:\/\/127\.0\.0\.1:9\/v1: http:\/\/127\.0\.0\.1:9\/v1\/models did not list a model; .*--model <served name>\n$/,
+    );
   });
 
   it("--checkpoint finds the training run's final model and prints evaluation's vLLM command for it", async () => {

@@ -26,7 +26,7 @@ describe("report cost axis from lineage", () => {
         "stages:",
         "  train:",
         "    kind: command",
-        "    params: { run: \"true\", samples: 4 }",
+        '    params: { run: "true", samples: 4 }',
         "report:",
         "  metric: resolve_rate",
         "  fits:",
@@ -48,7 +48,9 @@ describe("report cost axis from lineage", () => {
       await spend("gen", 40, 1); // two ledger lines: the run's dollars are their sum
       await runRow("data", "dataset", "sera-dataset", {}, { generate: "gen" });
       for (let i = 0; i < 10; i++) {
-        await run(`INSERT INTO samples (run_id, sample_id, source_run_id, instance_id, subsets) VALUES ('data', 's${i}', 'gen', 'i${i}', ${i < 4 ? "[4, 10]" : "[10]"})`);
+        await run(
+          `INSERT INTO samples (run_id, sample_id, source_run_id, instance_id, subsets) VALUES ('data', 's${i}', 'gen', 'i${i}', ${i < 4 ? "[4, 10]" : "[10]"})`,
+        );
       }
       // A sample from an ingested (foreign) source costs nothing here and does not dilute the generation's share.
       await runRow("foreign", "ingest", "command", {}, {});
@@ -59,7 +61,11 @@ describe("report cost axis from lineage", () => {
       await spend("train4", 10);
       await spend("train10", 20);
       await spend("trainAll", 30);
-      for (const [id, score] of [["train4", 20], ["train10", 30], ["trainAll", 31]] as const) {
+      for (const [id, score] of [
+        ["train4", 20],
+        ["train10", 30],
+        ["trainAll", 31],
+      ] as const) {
         await run(`INSERT INTO run_metrics (run_id, attempt, line, name, value) VALUES ('${id}', 1, 1, 'resolve_rate', ${score})`);
       }
     });
@@ -72,6 +78,8 @@ describe("report cost axis from lineage", () => {
       ["train10", 120],
       ["trainAll", 130],
     ]);
-    expect(readFileSync(path.join(built.outDir, "report.md"), "utf8")).toContain("Cost attribution: x = the run's own cost-ledger dollars plus every upstream run's");
+    expect(readFileSync(path.join(built.outDir, "report.md"), "utf8")).toContain(
+      "Cost attribution: x = the run's own cost-ledger dollars plus every upstream run's",
+    );
   });
 });

@@ -13,7 +13,10 @@ import { queryJson, repoRoot, sera, tempProject } from "./support/sera.js";
  */
 
 const fixtures = path.resolve(repoRoot, "fixtures/real");
-const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter((line) => line !== "");
+const lines = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
 const ids = (file: string) => lines(file).map((line) => (JSON.parse(line) as { instance_id: string }).instance_id);
 const one = (cwd: string, sql: string) => queryJson(cwd, sql)[0];
 
@@ -33,7 +36,9 @@ async function readParquet(dataDir: string): Promise<{ allIds: string[]; subset4
   const connection = await instance.connect();
   try {
     const all = await connection.runAndReadAll(`SELECT instance_id FROM read_parquet('${path.join(dataDir, "all-00000-of-00001.parquet")}')`);
-    const subset4 = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${path.join(dataDir, "subset-4-00000-of-00001.parquet")}')`);
+    const subset4 = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${path.join(dataDir, "subset-4-00000-of-00001.parquet")}')`,
+    );
     return { allIds: all.getRowObjects().map((row) => String(row.instance_id)), subset4Rows: Number(subset4.getRowObjects()[0].n) };
   } finally {
     connection.closeSync();
@@ -117,7 +122,10 @@ describe("sera dataset", () => {
     expect(drops["t1-self-check-not-yes"] ?? 0).toBe(figures.not_yes);
     expect(drops["t2-not-verified"] ?? 0).toBe(figures.not_verified);
     expect(Number(figures.not_yes) + Number(figures.not_verified)).toBeGreaterThan(0);
-    const stats = JSON.parse(sera(["dataset", "stats", runId.slice(0, 8), "--json"], cwd).stdout) as { drops: { reason: string; count: number }[]; counts: { samples: number } };
+    const stats = JSON.parse(sera(["dataset", "stats", runId.slice(0, 8), "--json"], cwd).stdout) as {
+      drops: { reason: string; count: number }[];
+      counts: { samples: number };
+    };
     expect(Object.fromEntries(stats.drops.map((d) => [d.reason, d.count]))).toEqual(drops);
     expect(stats.counts.samples).toBe(samples);
 
@@ -165,7 +173,9 @@ describe("sera dataset", () => {
     expect(rejected).toBeGreaterThan(0);
     expect(one(cwd, `SELECT count(*)::INTEGER AS n FROM dataset_drops WHERE run_id = '${row.run_id}' AND reason = 'sql-predicate'`).n).toBe(rejected);
     expect(existsSync(path.join(cwd, ".sera", "datasets", `dataset-${generationRun}.yaml`))).toBe(true);
-    const first = JSON.parse(lines(path.join(datasetOutDir(row.run_id), "data", "all-00000-of-00001.jsonl"))[0]) as { messages: { role: string; content: string }[] };
+    const first = JSON.parse(lines(path.join(datasetOutDir(row.run_id), "data", "all-00000-of-00001.jsonl"))[0]) as {
+      messages: { role: string; content: string }[];
+    };
     expect(first.messages.find((m) => m.role === "assistant")?.content).toMatch(/<function=/);
 
     const tooBig = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subsets", "400"], cwd);
@@ -253,13 +263,18 @@ describe("sera ingest", () => {
     expect(result.code).toBe(0);
     const id = /as (ingest-[0-9a-f]+)/.exec(result.stdout)?.[1] as string;
     const messages = lines(file).reduce((sum, line) => sum + (JSON.parse(line) as { messages: unknown[] }).messages.length, 0);
-    expect(one(cwd, `SELECT count(*)::INTEGER AS n, sum(messages)::INTEGER AS messages FROM foreign_trajectories WHERE run_id = '${id}' AND format = 'sft-jsonl'`)).toEqual({ n: samples, messages });
+    expect(
+      one(cwd, `SELECT count(*)::INTEGER AS n, sum(messages)::INTEGER AS messages FROM foreign_trajectories WHERE run_id = '${id}' AND format = 'sft-jsonl'`),
+    ).toEqual({ n: samples, messages });
   });
 
   it("bad input: one line naming the file (and line), exit 2, nothing recorded", () => {
     const before = one(cwd, "SELECT count(*)::INTEGER AS n FROM ingests").n;
     const ingested = readdirSync(path.join(cwd, ".sera", "ingested")).sort();
-    writeFileSync(path.join(cwd, "broken.jsonl"), '{"messages": [{"role": "user", "content": "a"}]}\n{"messages": [{"role": "user", "content": "b"}]}\n{"messages": [\n');
+    writeFileSync(
+      path.join(cwd, "broken.jsonl"),
+      '{"messages": [{"role": "user", "content": "a"}]}\n{"messages": [{"role": "user", "content": "b"}]}\n{"messages": [\n',
+    );
     const malformed = sera(["ingest", "broken.jsonl"], cwd);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr.trim().split("\n")).toHaveLength(1);
@@ -277,7 +292,11 @@ describe("sera ingest", () => {
     const store = path.join(cwd, ".sera", "sera.duckdb");
     const holder = spawn(
       process.execPath,
-      ["--input-type=module", "-e", `const { DuckDBInstance } = await import(${JSON.stringify(duckdb)}); await DuckDBInstance.create(${JSON.stringify(store)}); console.log("holding"); setInterval(() => {}, 1000);`],
+      [
+        "--input-type=module",
+        "-e",
+        `const { DuckDBInstance } = await import(${JSON.stringify(duckdb)}); await DuckDBInstance.create(${JSON.stringify(store)}); console.log("holding"); setInterval(() => {}, 1000);`,
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     try {

@@ -78,7 +78,9 @@ describe("execution environments: container", () => {
       expect(instances).toHaveLength(3);
       expect(new Set(instances.map((i) => i.instance_id)).size).toBe(3);
       expect(instances.filter((i) => i.status === "failed")).toEqual([]);
-      const states = readdirSync(path.join(runDir, "out/instances")).map((instance) => JSON.parse(readFileSync(path.join(runDir, "out/instances", instance, "state.json"), "utf8")).step);
+      const states = readdirSync(path.join(runDir, "out/instances")).map(
+        (instance) => JSON.parse(readFileSync(path.join(runDir, "out/instances", instance, "state.json"), "utf8")).step,
+      );
       expect(states.sort()).toEqual(["done", "done", "done"]);
     } finally {
       await slow.stop();

@@ -89,7 +89,9 @@ describe("execution environments", () => {
       expect(instances.length).toBeGreaterThanOrEqual(3);
       for (const instance of instances) {
         expect(instance).toMatchObject({ status: "failed", failure_reason: "environment_error" });
-        expect(String(instance.failure_detail)).toMatch(/setup command 2 .* exited 1: .*No matching distribution found for parcelkit==9\.9 \(log: .*\.setup\.log\)/);
+        expect(String(instance.failure_detail)).toMatch(
+          /setup command 2 .* exited 1: .*No matching distribution found for parcelkit==9\.9 \(log: .*\.setup\.log\)/,
+        );
       }
       const log = String(instances[0].failure_detail).match(/\(log: (.*\.setup\.log)\)/)![1];
       expect(readFileSync(log, "utf8")).toMatch(/\$ \.venv\/bin\/pip install --no-index parcelkit==9\.9\n[\s\S]*No matching distribution/);

@@ -40,9 +40,60 @@ describe("evaluation stages end to end", () => {
        FROM evals WHERE report_path IS NOT NULL ORDER BY instance_id`,
     );
     expect(graded).toEqual([
-      { instance_id: "django__django-13660", status: "unresolved", resolved: false, patch_exists: true, patch_applied: true, f2p_success: 2, f2p_failure: 0, p2p_success: 4, p2p_failure: 2, f2f_success: 0, f2f_failure: 0, p2f_success: 0, p2f_failure: 0, repo: "django/django", harness_run_id: "deepseek_bench1_eval", model: "deepseek/deepseek-chat" },
-      { instance_id: "django__django-14411", status: "unresolved", resolved: false, patch_exists: true, patch_applied: true, f2p_success: 0, f2p_failure: 1, p2p_success: 83, p2p_failure: 0, f2f_success: 0, f2f_failure: 0, p2f_success: 0, p2f_failure: 0, repo: "django/django", harness_run_id: "deepseek_bench1_eval", model: "deepseek/deepseek-chat" },
-      { instance_id: "django__django-14752", status: "resolved", resolved: true, patch_exists: true, patch_applied: true, f2p_success: 1, f2p_failure: 0, p2p_success: 15, p2p_failure: 0, f2f_success: 0, f2f_failure: 0, p2f_success: 0, p2f_failure: 0, repo: "django/django", harness_run_id: "deepseek_bench1_eval", model: "deepseek/deepseek-chat" },
+      {
+        instance_id: "django__django-13660",
+        status: "unresolved",
+        resolved: false,
+        patch_exists: true,
+        patch_applied: true,
+        f2p_success: 2,
+        f2p_failure: 0,
+        p2p_success: 4,
+        p2p_failure: 2,
+        f2f_success: 0,
+        f2f_failure: 0,
+        p2f_success: 0,
+        p2f_failure: 0,
+        repo: "django/django",
+        harness_run_id: "deepseek_bench1_eval",
+        model: "deepseek/deepseek-chat",
+      },
+      {
+        instance_id: "django__django-14411",
+        status: "unresolved",
+        resolved: false,
+        patch_exists: true,
+        patch_applied: true,
+        f2p_success: 0,
+        f2p_failure: 1,
+        p2p_success: 83,
+        p2p_failure: 0,
+        f2f_success: 0,
+        f2f_failure: 0,
+        p2f_success: 0,
+        p2f_failure: 0,
+        repo: "django/django",
+        harness_run_id: "deepseek_bench1_eval",
+        model: "deepseek/deepseek-chat",
+      },
+      {
+        instance_id: "django__django-14752",
+        status: "resolved",
+        resolved: true,
+        patch_exists: true,
+        patch_applied: true,
+        f2p_success: 1,
+        f2p_failure: 0,
+        p2p_success: 15,
+        p2p_failure: 0,
+        f2f_success: 0,
+        f2f_failure: 0,
+        p2f_success: 0,
+        p2f_failure: 0,
+        repo: "django/django",
+        harness_run_id: "deepseek_bench1_eval",
+        model: "deepseek/deepseek-chat",
+      },
     ]);
     // The other 97 predictions have no report in this partial copy: the harness would count them as errors.
     expect(queryJson(cwd, "SELECT status, count(*)::INTEGER AS n FROM evals GROUP BY status ORDER BY status")).toEqual([
@@ -50,8 +101,21 @@ describe("evaluation stages end to end", () => {
       { status: "resolved", n: 1 },
       { status: "unresolved", n: 2 },
     ]);
-    expect(queryJson(cwd, "SELECT total_instances, completed_instances, resolved_instances, unresolved_instances, error_instances, resolve_rate, source FROM eval_summaries")).toEqual([
-      { total_instances: 100, completed_instances: 3, resolved_instances: 1, unresolved_instances: 2, error_instances: 97, resolve_rate: 1, source: "computed from report.json files" },
+    expect(
+      queryJson(
+        cwd,
+        "SELECT total_instances, completed_instances, resolved_instances, unresolved_instances, error_instances, resolve_rate, source FROM eval_summaries",
+      ),
+    ).toEqual([
+      {
+        total_instances: 100,
+        completed_instances: 3,
+        resolved_instances: 1,
+        unresolved_instances: 2,
+        error_instances: 97,
+        resolve_rate: 1,
+        source: "computed from report.json files",
+      },
     ]);
     expect(queryJson(cwd, "SELECT value FROM run_metrics WHERE name = 'resolve_rate'")).toEqual([{ value: 1 }]);
     // Ingest is keyed: running again leaves the same rows.
@@ -97,7 +161,10 @@ describe("evaluation stages end to end", () => {
     expect(queryJson(cwd, "SELECT DISTINCT provenance FROM evals UNION SELECT DISTINCT provenance FROM eval_rollouts")).toEqual([{ provenance: "stand-in" }]);
     expect(other).toHaveLength(Number(verified));
     expect(other.some((r) => r.status !== "resolved")).toBe(true);
-    const summaries = queryJson(cwd, "SELECT r.p_command AS command, s.resolve_rate, s.total_instances FROM eval_summaries s JOIN runs r ON r.id = s.run_id ORDER BY 1");
+    const summaries = queryJson(
+      cwd,
+      "SELECT r.p_command AS command, s.resolve_rate, s.total_instances FROM eval_summaries s JOIN runs r ON r.id = s.run_id ORDER BY 1",
+    );
     expect(summaries.map((s) => s.resolve_rate)[0]).toBe(100);
     expect(Number(summaries[1].resolve_rate)).toBeLessThan(100);
     // The real vLLM command is still written beside the stand-in's log.

@@ -81,7 +81,11 @@ describe("sera generation", () => {
     expect(trajectory.messages[0].role).toBe("system");
     expect(trajectory.messages.some((m: { toolCalls?: unknown[] }) => m.toolCalls?.length)).toBe(true);
 
-    const counts = () => queryJson(cwd, "SELECT (SELECT count(*) FROM instances)::INTEGER AS i, (SELECT count(*) FROM model_calls)::INTEGER AS c, (SELECT count(*) FROM rollouts)::INTEGER AS r");
+    const counts = () =>
+      queryJson(
+        cwd,
+        "SELECT (SELECT count(*) FROM instances)::INTEGER AS i, (SELECT count(*) FROM model_calls)::INTEGER AS c, (SELECT count(*) FROM rollouts)::INTEGER AS r",
+      );
     const before = counts();
     const again = sera(["quickstart", "--functions", "6"], cwd);
     expect(again.code).toBe(0);
@@ -142,7 +146,13 @@ describe("sera generation", () => {
     const { cwd, repo, commit } = demoProject();
     const flaky = await startScriptedServer(["--fault-5xx", "0.15", "--fault-malformed", "0.1", "--fault-timeout", "0.03", "--reject-rate", "0.3"]);
     try {
-      const faults = writeExperiment(cwd, "faults.yaml", generationExperiment("faults", flaky.url, { functionsPerRepo: 10 }, { timeoutSeconds: 1, maxRetries: 3 }), repo, commit);
+      const faults = writeExperiment(
+        cwd,
+        "faults.yaml",
+        generationExperiment("faults", flaky.url, { functionsPerRepo: 10 }, { timeoutSeconds: 1, maxRetries: 3 }),
+        repo,
+        commit,
+      );
       const result = sera(["run", faults], cwd);
       expect(result.code).toBe(0);
       const rows = queryJson(cwd, "SELECT i.status, i.failure_reason FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'faults'");
@@ -163,7 +173,13 @@ describe("sera generation", () => {
 
       // A teacher that cannot be reached is an outage, not the instances' failure: the run fails
       // with the reason before any instance starts, and nothing is recorded as failed for good.
-      const unreachable = writeExperiment(cwd, "down.yaml", generationExperiment("down", "http://127.0.0.1:9/v1", { functionsPerRepo: 3 }, { timeoutSeconds: 1, maxRetries: 0 }), repo, commit);
+      const unreachable = writeExperiment(
+        cwd,
+        "down.yaml",
+        generationExperiment("down", "http://127.0.0.1:9/v1", { functionsPerRepo: 3 }, { timeoutSeconds: 1, maxRetries: 0 }),
+        repo,
+        commit,
+      );
       // One attempt is enough to see the start check's verdict (exit 75 would otherwise be retried twice).
       const down = sera(["run", unreachable, "--set", "executor.retries=0"], cwd);
       expect(down.code).toBe(1);

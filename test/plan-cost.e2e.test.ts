@@ -46,7 +46,20 @@ describe("sera plan expected teacher cost", () => {
     expect(JSON.parse(capped.stdout).find((run: { kind: string }) => run.kind === "sera-generate").expectedTeacherCost).toMatch(/, capped at \$0\.00\)$/);
 
     const fresh = tempProject();
-    writeFileSync(path.join(fresh, "alone.yaml"), ["name: alone", "store: .sera/sera.duckdb", "stages:", "  generate:", "    kind: sera-generate", "    params:", "      repo: .", "      teacher: { model: m, endpoints: ['http://127.0.0.1:9'], prices: { inputPerMTok: 1 } }", ""].join("\n"));
+    writeFileSync(
+      path.join(fresh, "alone.yaml"),
+      [
+        "name: alone",
+        "store: .sera/sera.duckdb",
+        "stages:",
+        "  generate:",
+        "    kind: sera-generate",
+        "    params:",
+        "      repo: .",
+        "      teacher: { model: m, endpoints: ['http://127.0.0.1:9'], prices: { inputPerMTok: 1 } }",
+        "",
+      ].join("\n"),
+    );
     const none = sera(["plan", "alone.yaml"], fresh);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toContain("no earlier instances to profile");

@@ -32,7 +32,10 @@ describe("provenance through the CLI", () => {
       const rows = queryJson(cwd, `SELECT provenance, count(*)::INTEGER AS n FROM ${table} GROUP BY provenance`);
       expect([table, rows.map((r) => r.provenance)]).toEqual([table, ["stand-in"]]);
     }
-    const metrics = queryJson(cwd, "SELECT DISTINCT provenance FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.experiment = 'quickstart' AND m.name = 'verified_yield'");
+    const metrics = queryJson(
+      cwd,
+      "SELECT DISTINCT provenance FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.experiment = 'quickstart' AND m.name = 'verified_yield'",
+    );
     expect(metrics).toEqual([{ provenance: "stand-in" }]);
 
     const status = sera(["status", "--store", ".sera/sera.duckdb"], cwd);

@@ -21,17 +21,25 @@ describe("sera quickstart after kill -9", () => {
     const runDir = () => (existsSync(runs) ? readdirSync(runs).map((id) => path.join(runs, id))[0] : undefined);
 
     const first = seraAsync(["quickstart", "--functions", "6", "--latency-ms", "100"], cwd);
-    await waitFor(() => {
-      const dir = runDir();
-      return dir !== undefined && instancesOf(dir).length >= 2;
-    }, 90_000, "instances under way", first.child);
+    await waitFor(
+      () => {
+        const dir = runDir();
+        return dir !== undefined && instancesOf(dir).length >= 2;
+      },
+      90_000,
+      "instances under way",
+      first.child,
+    );
     first.child.kill("SIGKILL");
     await first.done;
 
     // The worker notices that its coordinator is gone and stops the stage itself.
     const result = path.join(runDir()!, "attempt-1/result.json");
     await waitFor(() => existsSync(result), 30_000, "the orphaned worker's result");
-    expect(JSON.parse(readFileSync(result, "utf8"))).toMatchObject({ status: "cancelled", error: expect.stringMatching(/^cancelled: its coordinator \(pid \d+\) exited$/) });
+    expect(JSON.parse(readFileSync(result, "utf8"))).toMatchObject({
+      status: "cancelled",
+      error: expect.stringMatching(/^cancelled: its coordinator \(pid \d+\) exited$/),
+    });
 
     const second = sera(["quickstart", "--functions", "6", "--latency-ms", "100"], cwd);
     expect(second.code).toBe(0);

@@ -20,7 +20,11 @@ describe("the runs notebook", () => {
     const dir = tempProject();
     const sweep = await writeSyntheticSweep({ dir, conditions: ["plain", "tuned"], samples: [500, 1000, 2000], seeds: 2, instances: 5, repositories: 2 });
     const site = path.join(dir, "site");
-    const built = spawnSync(process.execPath, [path.join(repoRoot, "notebooks/build.mjs"), "--store", sweep.storeFile, "--out", site], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
+    const built = spawnSync(process.execPath, [path.join(repoRoot, "notebooks/build.mjs"), "--store", sweep.storeFile, "--out", site], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(built.status, built.stderr).toBe(0);
 
     const types: Record<string, string> = { ".html": "text/html" };

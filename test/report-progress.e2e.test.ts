@@ -89,7 +89,10 @@ describe("sera report on a user's sweep, during and after the run", () => {
     const model = JSON.parse(readFileSync(path.join(cwd, "reports/evals/report.json"), "utf8"));
     expect(model.instances.repositories).toHaveLength(6);
     expect(model.instances.contrasts[0].bootstrap.instances).toBe(30);
-    expect(model.compares[0].conditions.map((condition: { label: string; n: number }) => [condition.label, condition.n])).toEqual([["base", 2], ["tuned", 2]]);
+    expect(model.compares[0].conditions.map((condition: { label: string; n: number }) => [condition.label, condition.n])).toEqual([
+      ["base", 2],
+      ["tuned", 2],
+    ]);
     expect(readdirSync(path.join(cwd, "reports/evals/data"))).toContain("instances.parquet");
 
     const browser = await launchChromium();

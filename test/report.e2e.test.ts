@@ -16,7 +16,8 @@ let cwd: string;
 let report: any;
 let browser: Browser | undefined;
 
-const relativeClose = (actual: number, expected: number, tolerance: number) => expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(tolerance);
+const relativeClose = (actual: number, expected: number, tolerance: number) =>
+  expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(tolerance);
 
 beforeAll(async () => {
   cwd = tempProject();
@@ -113,7 +114,9 @@ describe("sera report experiments/sera-paper.yaml", () => {
 
   it("the committed reports/sera-paper is exactly what sera report produces", () => {
     for (const file of ["report.md", "report.json", "index.html", "sql/fit_vllm_points.sql", "charts/scaling-vllm.svg"]) {
-      expect(readFileSync(path.join(cwd, "reports/sera-paper", file), "utf8"), file).toBe(readFileSync(path.join(repoRoot, "reports/sera-paper", file), "utf8"));
+      expect(readFileSync(path.join(cwd, "reports/sera-paper", file), "utf8"), file).toBe(
+        readFileSync(path.join(repoRoot, "reports/sera-paper", file), "utf8"),
+      );
     }
   });
 
@@ -121,7 +124,17 @@ describe("sera report experiments/sera-paper.yaml", () => {
     browser = await launchChromium();
     const screenshot = path.join(cwd, "sera-paper.png");
     const page = await openReport(browser, path.join(cwd, "reports/sera-paper/index.html"), screenshot);
-    expect(Object.keys(page.charts).sort()).toEqual(["ablation-truncation-ratio", "cost-vllm", "cost-zai", "scaling-samples", "scaling-vllm", "scaling-zai", "sensitivity-samples", "sensitivity-vllm", "sensitivity-zai"]);
+    expect(Object.keys(page.charts).sort()).toEqual([
+      "ablation-truncation-ratio",
+      "cost-vllm",
+      "cost-zai",
+      "scaling-samples",
+      "scaling-vllm",
+      "scaling-zai",
+      "sensitivity-samples",
+      "sensitivity-vllm",
+      "sensitivity-zai",
+    ]);
     for (const [id, chart] of Object.entries(page.charts)) {
       expect(chart.rendered, id).toBe(true);
       expect(chart.marks, id).toBeGreaterThanOrEqual(3);

@@ -106,7 +106,15 @@ stages:
 `,
     });
     const running = seraAsync(["run", "cancel.yaml"], cwd);
-    await waitFor(() => runDirs(cwd, "cancel").some((dir) => existsSync(path.join(dir, "attempt-1/stdout.log")) && readFileSync(path.join(dir, "attempt-1/stdout.log"), "utf8").includes("begun")), 30_000, "the job to start", running.child);
+    await waitFor(
+      () =>
+        runDirs(cwd, "cancel").some(
+          (dir) => existsSync(path.join(dir, "attempt-1/stdout.log")) && readFileSync(path.join(dir, "attempt-1/stdout.log"), "utf8").includes("begun"),
+        ),
+      30_000,
+      "the job to start",
+      running.child,
+    );
     running.child.kill("SIGINT");
     const stopped = await running.done;
     expect(stopped.code).toBe(130);
@@ -136,12 +144,21 @@ sweep:
 `,
     });
     const first = seraAsync(["run", "attach.yaml"], cwd);
-    await waitFor(() => runDirs(cwd, "attach").filter((dir) => existsSync(path.join(dir, "attempt-1/handle.json"))).length === 4, 30_000, "four submitted jobs", first.child);
+    await waitFor(
+      () => runDirs(cwd, "attach").filter((dir) => existsSync(path.join(dir, "attempt-1/handle.json"))).length === 4,
+      30_000,
+      "four submitted jobs",
+      first.child,
+    );
     first.child.kill("SIGKILL");
     await first.done;
     const jobIds = runDirs(cwd, "attach").map((dir) => JSON.parse(readFileSync(path.join(dir, "attempt-1/handle.json"), "utf8")).jobRef as string);
     // The jobs outlive the coordinator: Slurm still has them.
-    expect(execFileSync("squeue", ["-h", "-o", "%i", "-j", jobIds.join(",")], { encoding: "utf8" }).trim().split("\n").length).toBeGreaterThan(0);
+    expect(
+      execFileSync("squeue", ["-h", "-o", "%i", "-j", jobIds.join(",")], { encoding: "utf8" })
+        .trim()
+        .split("\n").length,
+    ).toBeGreaterThan(0);
 
     const second = sera(["run", "attach.yaml"], cwd);
     expect(second.code).toBe(0);
@@ -172,8 +189,18 @@ stages:
 `,
     });
     const running = seraAsync(["run", "preempt.yaml"], cwd);
-    await waitFor(() => runDirs(cwd, "preempt").some((dir) => existsSync(path.join(dir, "attempt-1/stdout.log")) && readFileSync(path.join(dir, "attempt-1/stdout.log"), "utf8").includes("begun")), 60_000, "the job to start", running.child);
-    execFileSync("sbatch", ["--parsable", "--partition=urgent", "--cpus-per-task=1", "--mem=100M", "--output=/dev/null", "--wrap", "sleep 1"], { encoding: "utf8" });
+    await waitFor(
+      () =>
+        runDirs(cwd, "preempt").some(
+          (dir) => existsSync(path.join(dir, "attempt-1/stdout.log")) && readFileSync(path.join(dir, "attempt-1/stdout.log"), "utf8").includes("begun"),
+        ),
+      60_000,
+      "the job to start",
+      running.child,
+    );
+    execFileSync("sbatch", ["--parsable", "--partition=urgent", "--cpus-per-task=1", "--mem=100M", "--output=/dev/null", "--wrap", "sleep 1"], {
+      encoding: "utf8",
+    });
     const done = await running.done;
     expect(done.code).toBe(0);
     const [run] = queryJson(cwd, "SELECT id, status, attempt, failures FROM runs");

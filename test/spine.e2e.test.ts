@@ -53,7 +53,10 @@ describe("sera spine end to end", () => {
     expect(runs.every((r) => r.failures === 0 && Number(r.attempt) <= 2)).toBe(true);
     const [{ metrics }] = queryJson(cwd, "SELECT count(*)::INTEGER AS metrics FROM run_metrics WHERE name = 'score'");
     expect(metrics).toBe(8);
-    const duplicates = queryJson(cwd, "SELECT run_id, event, attempt, count(*)::INTEGER AS n FROM run_events WHERE event = 'succeeded' GROUP BY ALL HAVING n > 1");
+    const duplicates = queryJson(
+      cwd,
+      "SELECT run_id, event, attempt, count(*)::INTEGER AS n FROM run_events WHERE event = 'succeeded' GROUP BY ALL HAVING n > 1",
+    );
     expect(duplicates).toEqual([]);
 
     // A third run does nothing and changes nothing.

@@ -40,7 +40,7 @@ describe("sera status", () => {
 
   it("says nothing about damaged files when no run reported any", () => {
     const cwd = tempProject({
-      "fine.yaml": ["name: fine", "store: .sera/sera.duckdb", "stages:", "  one:", "    kind: command", "    params:", "      run: \"true\"", ""].join("\n"),
+      "fine.yaml": ["name: fine", "store: .sera/sera.duckdb", "stages:", "  one:", "    kind: command", "    params:", '      run: "true"', ""].join("\n"),
     });
     expect(sera(["run", "fine.yaml"], cwd).code).toBe(0);
     const text = sera(["status", "--store", ".sera/sera.duckdb"], cwd);

@@ -32,7 +32,9 @@ describe("teacher outages", () => {
       writeFileSync(file, experiment("outage", repo, commit, failing.url));
       const first = sera(["run", file], cwd);
       expect(first.code).toBe(1);
-      expect(first.stdout).toMatch(/\[attempt 1\] failed: exit code 75 — 3 of 3 instances stopped on a teacher outage and stay resumable \(rerun to continue them\): rollout 1 attempt 1: server_error \(HTTP 50\d\) from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+      expect(first.stdout).toMatch(
+        /\[attempt 1\] failed: exit code 75 — 3 of 3 instances stopped on a teacher outage and stay resumable \(rerun to continue them\): rollout 1 attempt 1: server_error \(HTTP 50\d\) from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/,
+      );
       // Not a verdict on the instances: each waits at rollout 1 with a transient failure.
       const states = instanceStates(cwd);
       expect(states).toHaveLength(3);
@@ -53,7 +55,10 @@ describe("teacher outages", () => {
       expect(instances.filter((i) => i.status === "verified").length).toBeGreaterThan(0);
       expect(instances.some((i) => i.failure_reason === "model_error")).toBe(false);
       // Tokens: one ledger row per kind, equal to the calls of both attempts (the failed ones cost nothing but are rows).
-      const ledger = queryJson(cwd, "SELECT kind, count(*)::INTEGER AS rows, sum(quantity)::BIGINT AS quantity FROM cost_ledger WHERE kind LIKE 'teacher_%' GROUP BY kind ORDER BY kind");
+      const ledger = queryJson(
+        cwd,
+        "SELECT kind, count(*)::INTEGER AS rows, sum(quantity)::BIGINT AS quantity FROM cost_ledger WHERE kind LIKE 'teacher_%' GROUP BY kind ORDER BY kind",
+      );
       const calls = queryJson(
         cwd,
         "SELECT sum(cached_input_tokens)::BIGINT AS cached, sum(input_tokens - cached_input_tokens)::BIGINT AS input, sum(output_tokens)::BIGINT AS output, count(*) FILTER (WHERE status = 'server_error')::INTEGER AS outage_calls FROM model_calls",
@@ -79,7 +84,9 @@ describe("teacher outages", () => {
       writeFileSync(file, experiment("outage", repo, commit, server.url, { apiKeyEnv: "SERA_TEST_KEY_THAT_IS_NOT_SET" }));
       const result = sera(["run", file], cwd);
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/failed: exit code 1 — teacher\.apiKeyEnv: environment variable SERA_TEST_KEY_THAT_IS_NOT_SET is not set; export it before starting the run/);
+      expect(result.stdout).toMatch(
+        /failed: exit code 1 — teacher\.apiKeyEnv: environment variable SERA_TEST_KEY_THAT_IS_NOT_SET is not set; export it before starting the run/,
+      );
       const runs = path.join(cwd, ".sera/experiments/outage/runs");
       const [runId] = readdirSync(runs);
       const instances = path.join(runs, runId, "out/instances");

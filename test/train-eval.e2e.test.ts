@@ -32,7 +32,14 @@ describe("training and evaluation stages end to end", () => {
     try {
       const endpoints = `[${teacher.url}]`;
       const result = sera(
-        ["run", "experiments/local-cluster.yaml", "--set", `stages.teacher-data.params.teacher.endpoints=${endpoints}`, "--set", `stages.heldout-data.params.teacher.endpoints=${endpoints}`],
+        [
+          "run",
+          "experiments/local-cluster.yaml",
+          "--set",
+          `stages.teacher-data.params.teacher.endpoints=${endpoints}`,
+          "--set",
+          `stages.heldout-data.params.teacher.endpoints=${endpoints}`,
+        ],
         cwd,
       );
       expect(result.stderr).not.toMatch(/sera: /);
@@ -40,7 +47,10 @@ describe("training and evaluation stages end to end", () => {
       expect(result.stdout).toMatch(/15 runs/);
 
       // Training: one run per seed, each with its post-processed final checkpoint marked as a stand-in and not servable.
-      const finals = queryJson(cwd, "SELECT c.run_id, c.step, c.sha256, c.bytes, c.stand_in, c.servable, c.path FROM checkpoints c WHERE c.is_final ORDER BY c.run_id");
+      const finals = queryJson(
+        cwd,
+        "SELECT c.run_id, c.step, c.sha256, c.bytes, c.stand_in, c.servable, c.path FROM checkpoints c WHERE c.is_final ORDER BY c.run_id",
+      );
       expect(finals).toHaveLength(2);
       for (const final of finals) {
         expect(final.stand_in).toBe(true);
@@ -52,20 +62,32 @@ describe("training and evaluation stages end to end", () => {
       const intermediate = queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM checkpoints WHERE NOT is_final");
       expect(num(intermediate[0].n)).toBeGreaterThanOrEqual(2);
       // Loss per step from the trainer's log, one metric per logged step.
-      const losses = queryJson(cwd, `SELECT m.run_id, count(*)::INTEGER AS n, max(m.step)::INTEGER AS last FROM run_metrics m JOIN runs r ON r.id = m.run_id
-                                      WHERE r.stage = 'train' AND m.name = 'loss' GROUP BY m.run_id`);
+      const losses = queryJson(
+        cwd,
+        `SELECT m.run_id, count(*)::INTEGER AS n, max(m.step)::INTEGER AS last FROM run_metrics m JOIN runs r ON r.id = m.run_id
+                                      WHERE r.stage = 'train' AND m.name = 'loss' GROUP BY m.run_id`,
+      );
       expect(losses).toHaveLength(2);
       for (const row of losses) expect(row.n).toBe(row.last);
       // The stand-in trainer said what it is; its loss curve is marked stand-in, as is every eval row.
-      const provenance = queryJson(cwd, `SELECT DISTINCT m.provenance FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND m.name = 'loss'`);
+      const provenance = queryJson(
+        cwd,
+        `SELECT DISTINCT m.provenance FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND m.name = 'loss'`,
+      );
       expect(provenance).toEqual([{ provenance: "stand-in" }]);
       const evalProvenance = queryJson(cwd, "SELECT DISTINCT provenance FROM eval_rollouts UNION SELECT DISTINCT provenance FROM evals");
       expect(evalProvenance).toEqual([{ provenance: "stand-in" }]);
-      const plan = queryJson(cwd, "SELECT name, value FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND name IN ('warmup_steps', 'gpus') LIMIT 2");
+      const plan = queryJson(
+        cwd,
+        "SELECT name, value FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'train' AND name IN ('warmup_steps', 'gpus') LIMIT 2",
+      );
       expect(Object.fromEntries(plan.map((row) => [row.name, num(row.value)]))).toEqual({ warmup_steps: 2, gpus: 4 });
 
       // Evaluation: 4 instances × 2 seeds × 2 context lengths, predictions for the harness.
-      const rollouts = queryJson(cwd, "SELECT context_length, seed, count(*)::INTEGER AS n, count(*) FILTER (WHERE patch <> '')::INTEGER AS patches FROM eval_rollouts WHERE suite = 'swe-bench' GROUP BY ALL ORDER BY ALL");
+      const rollouts = queryJson(
+        cwd,
+        "SELECT context_length, seed, count(*)::INTEGER AS n, count(*) FILTER (WHERE patch <> '')::INTEGER AS patches FROM eval_rollouts WHERE suite = 'swe-bench' GROUP BY ALL ORDER BY ALL",
+      );
       expect(rollouts.map((r) => [r.context_length, r.seed, r.n])).toEqual([
         [32768, 1, 4],
         [32768, 2, 4],
@@ -73,7 +95,10 @@ describe("training and evaluation stages end to end", () => {
         [65536, 2, 4],
       ]);
       for (const row of rollouts) expect(row.patches).toBe(3);
-      const grades = queryJson(cwd, "SELECT r.run_dir, r.p_contextlength AS ctx, u.run_dir AS eval_dir FROM runs r, runs u WHERE r.stage = 'grade' AND u.id = json_extract_string(r.upstream, '$.eval')");
+      const grades = queryJson(
+        cwd,
+        "SELECT r.run_dir, r.p_contextlength AS ctx, u.run_dir AS eval_dir FROM runs r, runs u WHERE r.stage = 'grade' AND u.id = json_extract_string(r.upstream, '$.eval')",
+      );
       expect(grades).toHaveLength(4);
       for (const grade of grades) {
         const script = readFileSync(path.join(String(grade.run_dir), "out/harness.sh"), "utf8");
@@ -91,20 +116,40 @@ describe("training and evaluation stages end to end", () => {
       }
       const summaries = queryJson(cwd, "SELECT seed, resolve_rate, total_instances FROM eval_summaries WHERE suite = 'soft-verified' ORDER BY seed");
       expect(summaries.map((s) => s.seed)).toEqual([1, 2]);
-      const rates = queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'heldout' AND m.name = 'resolve_rate'");
+      const rates = queryJson(
+        cwd,
+        "SELECT count(*)::INTEGER AS n FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.stage = 'heldout' AND m.name = 'resolve_rate'",
+      );
       expect(rates[0].n).toBe(2);
 
       // GPU-hours for training and serving, from the stages' wall clock and labelled as stand-ins.
-      const costs = queryJson(cwd, "SELECT r.stage, count(*)::INTEGER AS n, min(c.source) AS source FROM cost_ledger c JOIN runs r ON r.id = c.run_id WHERE c.kind = 'gpu_hours' GROUP BY r.stage ORDER BY r.stage");
+      const costs = queryJson(
+        cwd,
+        "SELECT r.stage, count(*)::INTEGER AS n, min(c.source) AS source FROM cost_ledger c JOIN runs r ON r.id = c.run_id WHERE c.kind = 'gpu_hours' GROUP BY r.stage ORDER BY r.stage",
+      );
       expect(costs.map((c) => [c.stage, c.n])).toEqual([
         ["eval", 4],
         ["heldout", 2],
         ["train", 2],
       ]);
-      expect(costs.map((c) => c.source)).toEqual(["sera-eval serving wall clock (stand-in)", "sera-eval serving wall clock (stand-in)", "sera-train wall clock (stand-in trainer)"]);
+      expect(costs.map((c) => c.source)).toEqual([
+        "sera-eval serving wall clock (stand-in)",
+        "sera-eval serving wall clock (stand-in)",
+        "sera-train wall clock (stand-in trainer)",
+      ]);
 
       // Running it again redoes nothing.
-      const again = sera(["run", "experiments/local-cluster.yaml", "--set", `stages.teacher-data.params.teacher.endpoints=${endpoints}`, "--set", `stages.heldout-data.params.teacher.endpoints=${endpoints}`], cwd);
+      const again = sera(
+        [
+          "run",
+          "experiments/local-cluster.yaml",
+          "--set",
+          `stages.teacher-data.params.teacher.endpoints=${endpoints}`,
+          "--set",
+          `stages.heldout-data.params.teacher.endpoints=${endpoints}`,
+        ],
+        cwd,
+      );
       expect(again.code).toBe(0);
       expect(again.stdout).not.toMatch(/submitted/);
     } finally {
@@ -150,7 +195,9 @@ describe("training and evaluation stages end to end", () => {
     const plan = sera(["plan", "experiments/scaling.yaml", "--json"], cwd);
     expect(plan.code).toBe(0);
     const runs = JSON.parse(plan.stdout) as Array<{ stage: string; sweep: Record<string, unknown> }>;
-    const perStage = Object.fromEntries(["generate", "dataset", "train", "eval", "grade"].map((stage) => [stage, runs.filter((r) => r.stage === stage).length]));
+    const perStage = Object.fromEntries(
+      ["generate", "dataset", "train", "eval", "grade"].map((stage) => [stage, runs.filter((r) => r.stage === stage).length]),
+    );
     // 7 subset sizes × 3 seeds trainings, each evaluated at 2 context lengths and graded.
     expect(perStage).toEqual({ generate: 1, dataset: 1, train: 21, eval: 42, grade: 42 });
     expect(new Set(runs.filter((r) => r.stage === "grade").map((r) => JSON.stringify(r.sweep))).size).toBe(14);
@@ -163,9 +210,22 @@ describe("training and evaluation stages end to end", () => {
     expect(train.stdout).not.toContain("#SBATCH");
 
     // On Slurm the preview also shows the batch script sera would submit: the stage's resources over the backend's.
-    const onSlurm = sera(["train", "--dry-run", "experiments/scaling.yaml", "--stage", "train", "--set", 'backend={"kind":"slurm","resources":{"partition":"gpu","account":"lab"}}'], cwd);
+    const onSlurm = sera(
+      [
+        "train",
+        "--dry-run",
+        "experiments/scaling.yaml",
+        "--stage",
+        "train",
+        "--set",
+        'backend={"kind":"slurm","resources":{"partition":"gpu","account":"lab"}}',
+      ],
+      cwd,
+    );
     expect(onSlurm.code).toBe(0);
-    expect(onSlurm.stdout.match(/## sbatch script for attempt 1 \(\.sera\/experiments\/scaling\/runs\/[0-9a-f]+\/attempt-1\/slurm-job\.sh\)/g)).toHaveLength(21);
+    expect(onSlurm.stdout.match(/## sbatch script for attempt 1 \(\.sera\/experiments\/scaling\/runs\/[0-9a-f]+\/attempt-1\/slurm-job\.sh\)/g)).toHaveLength(
+      21,
+    );
     for (const directive of ["--partition=gpu", "--account=lab", "--nodes=2", "--gres=gpu:8", "--time=2-00:00:00", "--no-requeue"]) {
       expect(onSlurm.stdout.match(new RegExp(`^#SBATCH ${directive}$`, "gm"))).toHaveLength(21);
     }
@@ -208,10 +268,17 @@ describe("training and evaluation stages end to end", () => {
     expect(result.stdout).toMatch(/\[attempt 2\] succeeded/);
     const [run] = queryJson(cwd, "SELECT run_dir, attempt FROM runs WHERE stage = 'train'");
     expect(run.attempt).toBe(2);
-    expect(readFileSync(path.join(String(run.run_dir), "attempt-1/stderr.log"), "utf8")).toMatch(/sera-train: RetryableStageError: the trainer exited with 75 after/);
-    expect(readFileSync(path.join(String(run.run_dir), "out/trainer.log"), "utf8")).toMatch(/attempt 2[\s\S]*Resuming training from checkpoint: .*checkpoint-2/);
+    expect(readFileSync(path.join(String(run.run_dir), "attempt-1/stderr.log"), "utf8")).toMatch(
+      /sera-train: RetryableStageError: the trainer exited with 75 after/,
+    );
+    expect(readFileSync(path.join(String(run.run_dir), "out/trainer.log"), "utf8")).toMatch(
+      /attempt 2[\s\S]*Resuming training from checkpoint: .*checkpoint-2/,
+    );
     // Steps 3… of attempt 2 continue where attempt 1's checkpoint left off: 2 steps per epoch × 3.
-    const steps = queryJson(cwd, "SELECT attempt, list(step::INTEGER ORDER BY step) AS steps FROM run_metrics WHERE name = 'loss' GROUP BY attempt ORDER BY attempt");
+    const steps = queryJson(
+      cwd,
+      "SELECT attempt, list(step::INTEGER ORDER BY step) AS steps FROM run_metrics WHERE name = 'loss' GROUP BY attempt ORDER BY attempt",
+    );
     expect(steps.map((s) => [s.attempt, s.steps])).toEqual([
       [1, [1, 2, 3]],
       [2, [3, 4, 5, 6]],

@@ -45,7 +45,9 @@ export async function openReport(browser: Browser, indexHtml: string, screenshot
   });
   await page.goto(`file://${indexHtml}`);
   await page
-    .waitForFunction(() => [...document.querySelectorAll("[data-chart]")].every((element) => element.getAttribute("data-rendered") === "true"), null, { timeout: 20_000 })
+    .waitForFunction(() => [...document.querySelectorAll("[data-chart]")].every((element) => element.getAttribute("data-rendered") === "true"), null, {
+      timeout: 20_000,
+    })
     .catch(() => undefined);
   const charts = await page.$$eval("[data-chart]", (elements) =>
     Object.fromEntries(

@@ -19,8 +19,17 @@ export const pythonPrepared = {
 export function fixtureRepo(cwd: string, name: string): { repo: string; commit: string } {
   const repo = path.join(cwd, name);
   cpSync(path.join(fixtures, name), repo, { recursive: true });
-  const env = { ...process.env, GIT_AUTHOR_NAME: "fixture", GIT_AUTHOR_EMAIL: "fixture@sera.invalid", GIT_COMMITTER_NAME: "fixture", GIT_COMMITTER_EMAIL: "fixture@sera.invalid", GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z", GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z" };
-  const git = (...args: string[]) => execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, env, encoding: "utf8" });
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "fixture",
+    GIT_AUTHOR_EMAIL: "fixture@sera.invalid",
+    GIT_COMMITTER_NAME: "fixture",
+    GIT_COMMITTER_EMAIL: "fixture@sera.invalid",
+    GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z",
+    GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z",
+  };
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, env, encoding: "utf8" });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-qm", `${name} fixture`);
@@ -62,9 +71,13 @@ export function experiment(name: string, repo: string, commit: string, endpoint:
 
 /** What the test command printed in each trajectory (the tool message answering that bash call). */
 export function testObservations(trajectoryPath: string, command: string): string[] {
-  const { messages } = JSON.parse(readFileSync(trajectoryPath, "utf8")) as { messages: Array<{ role: string; content: string; toolCallId?: string; toolCalls?: Array<{ id: string; arguments: unknown }> }> };
+  const { messages } = JSON.parse(readFileSync(trajectoryPath, "utf8")) as {
+    messages: Array<{ role: string; content: string; toolCallId?: string; toolCalls?: Array<{ id: string; arguments: unknown }> }>;
+  };
   const callIds = new Set(
-    messages.flatMap((m) => (m.toolCalls ?? []).filter((c) => typeof c.arguments === "object" && (c.arguments as { command?: string }).command === command).map((c) => c.id)),
+    messages.flatMap((m) =>
+      (m.toolCalls ?? []).filter((c) => typeof c.arguments === "object" && (c.arguments as { command?: string }).command === command).map((c) => c.id),
+    ),
   );
   return messages.filter((m) => m.role === "tool" && m.toolCallId !== undefined && callIds.has(m.toolCallId)).map((m) => m.content);
 }

@@ -4,7 +4,9 @@ import { seraBin } from "./sera.js";
 
 /** Start `sera model serve --scripted` as a real child process and return its base URL. */
 export async function startScriptedServer(flags: string[] = []): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [seraBin, "model", "serve", "--scripted", "--port", "0", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [seraBin, "model", "serve", "--scripted", "--port", "0", ...flags], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk) => {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  PAPER_SCALING_POINTS,
-  PAPER_USD_PER_TRAJECTORY,
-  bootstrapFit,
-  fitLogLinear,
-  fitPowerLaw,
-  mean,
-  type BootstrapResult,
-} from "../src/index.js";
+import { PAPER_SCALING_POINTS, PAPER_USD_PER_TRAJECTORY, bootstrapFit, fitLogLinear, fitPowerLaw, mean, type BootstrapResult } from "../src/index.js";
 import { expectClose, readReference } from "./referenceValues.js";
 
 const reference = readReference("fits.json").bootstrap;
@@ -92,7 +84,11 @@ describe("bootstrap behaviour", () => {
   });
 
   it("warns when the fitted y are rounded means rather than the seed means", () => {
-    const rounded = fitPowerLaw(vllmK, PAPER_SCALING_POINTS.map((point) => point.printedMean), { fixedC: 70 });
+    const rounded = fitPowerLaw(
+      vllmK,
+      PAPER_SCALING_POINTS.map((point) => point.printedMean),
+      { fixedC: 70 },
+    );
     const result = bootstrapFit(rounded, { scheme: "seeds", seedValues, seed: 1, replicates: 20 });
     expect(result.warnings.map((warning) => warning.code)).toEqual(["bootstrap-y-mismatch"]);
   });
@@ -123,8 +119,7 @@ describe("bootstrap behaviour", () => {
     const points = bootstrapFit(free, { scheme: "points", seed: 99, replicates: 1000, inverseY: [39.4] });
     const finished = performance.now();
     console.log(
-      `[timing] fit + 1000 refits: c = 70 seeds scheme ${(middle - started).toFixed(0)} ms; ` +
-        `c free points scheme ${(finished - middle).toFixed(0)} ms`,
+      `[timing] fit + 1000 refits: c = 70 seeds scheme ${(middle - started).toFixed(0)} ms; ` + `c free points scheme ${(finished - middle).toFixed(0)} ms`,
     );
     expect(seeds.succeeded + points.succeeded).toBeGreaterThan(1900);
   });

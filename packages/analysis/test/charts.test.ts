@@ -21,7 +21,17 @@ const report = reportSchema.parse({
     { id: "rl", label: "SkyRL-Agent", score: 39.4, gpuHours: 4601, usdPerGpuHour: 2 },
     { id: "smith", label: "SWE-smith", score: 32.6, usd: 3395 },
   ],
-  fits: [{ name: "cost", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 200 }, sensitivity: { fixedC: [65, 75] }, compareTo: [{ baseline: "rl", publishedUsd: 352, publishedRatio: 26 }, { baseline: "smith" }] }],
+  fits: [
+    {
+      name: "cost",
+      x: "cost",
+      xScale: 0.001,
+      fixedC: 70,
+      bootstrap: { replicates: 200 },
+      sensitivity: { fixedC: [65, 75] },
+      compareTo: [{ baseline: "rl", publishedUsd: 352, publishedRatio: 26 }, { baseline: "smith" }],
+    },
+  ],
   compare: [{ name: "ratio", by: "ratio", reference: 1 }],
 });
 const pointRows = PAPER_SCALING_POINTS.flatMap((point) =>
@@ -31,7 +41,9 @@ const fitSection = analyseFit(report.fits[0], report, pointRows);
 const compareSection = analyseComparison(
   report.compare[0],
   report,
-  Object.entries(PAPER_TRUNCATION_RATIO_SEEDS).flatMap(([ratio, seeds]) => seeds.map((y, i) => ({ run_id: `t-${ratio}-${i}`, seed: i + 1, level: Number(ratio), y }))),
+  Object.entries(PAPER_TRUNCATION_RATIO_SEEDS).flatMap(([ratio, seeds]) =>
+    seeds.map((y, i) => ({ run_id: `t-${ratio}-${i}`, seed: i + 1, level: Number(ratio), y })),
+  ),
 );
 const instances: InstanceSection = {
   by: "condition",

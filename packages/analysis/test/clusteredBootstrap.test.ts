@@ -28,12 +28,7 @@ describe("pairing instance outcomes", () => {
   });
 
   it("refuses an instance filed under two repositories", () => {
-    expect(() =>
-      pairInstanceOutcomes(
-        [{ instanceId: "a", repo: "r1", resolved: true }],
-        [{ instanceId: "a", repo: "r2", resolved: true }],
-      ),
-    ).toThrow(/repo/);
+    expect(() => pairInstanceOutcomes([{ instanceId: "a", repo: "r1", resolved: true }], [{ instanceId: "a", repo: "r2", resolved: true }])).toThrow(/repo/);
   });
 });
 

@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  PAPER_SCALING_POINTS,
-  assessNoise,
-  median,
-  pooledSd,
-  signalToNoise,
-  snrVerdict,
-  summarize,
-  summarizeConditions,
-  withinNoise,
-} from "../src/index.js";
+import { PAPER_SCALING_POINTS, assessNoise, median, pooledSd, signalToNoise, snrVerdict, summarize, summarizeConditions, withinNoise } from "../src/index.js";
 import { expectClose, readReference } from "./referenceValues.js";
 
 describe("per-condition summaries", () => {

@@ -74,7 +74,11 @@ describe("cost at equal performance (c = 70 fit of Table 11 against $K)", () => 
 
   it("bootstrap interval on our cost and the ratio brackets the point estimate", () => {
     const seeds = PAPER_SCALING_POINTS.map((point) => [...point.seeds]);
-    const fit = fitPowerLaw(xFor(PAPER_USD_PER_TRAJECTORY.vllm), seeds.map((values) => mean(values)), { fixedC: 70 });
+    const fit = fitPowerLaw(
+      xFor(PAPER_USD_PER_TRAJECTORY.vllm),
+      seeds.map((values) => mean(values)),
+      { fixedC: 70 },
+    );
     const bootstrap = bootstrapFit(fit, { scheme: "seeds", seedValues: seeds, seed: 2026, replicates: 500 });
     const result = costAtEqualPerformance({ fit, usdPerX: 1000, baseline: skyRl, bootstrap });
     const ourInterval = result.ourUsdInterval as { lower: number; upper: number };

@@ -75,7 +75,14 @@ describe("Table 15 from Table 14's prices and the token profile", () => {
   });
 
   it("a ledger that is a dollar off fails the Table 11 check", () => {
-    const rows = checkTable11Costs([{ samples: 400, usd: 74.68 }, { samples: 750, usd: 141.2 }, { samples: 999, usd: 1 }], "vllm");
+    const rows = checkTable11Costs(
+      [
+        { samples: 400, usd: 74.68 },
+        { samples: 750, usd: 141.2 },
+        { samples: 999, usd: 1 },
+      ],
+      "vllm",
+    );
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ printedUsd: 75, matches: true });
     expect(rows[0].perTrajectoryUsd).toBeCloseTo(0.1867, 12);

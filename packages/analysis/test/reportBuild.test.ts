@@ -42,7 +42,9 @@ describe("buildReport over a store shaped like a finished sweep", () => {
     expect(sqlFiles.length).toBe(built.model.queries.length);
     for (const file of sqlFiles) {
       const name = file.replace(/\.sql$/, "");
-      const sql = read(`sql/${file}`).replace(/^--.*\n/, "").replace(/;\s*$/, "");
+      const sql = read(`sql/${file}`)
+        .replace(/^--.*\n/, "")
+        .replace(/;\s*$/, "");
       const parquet = path.join(built.outDir, "data", `${name}.parquet`);
       expect(existsSync(parquet), parquet).toBe(true);
       expect(await countRows(`SELECT * FROM '${parquet}'`), name).toBe(await countRows(sql));
@@ -85,7 +87,9 @@ describe("buildReport over a store shaped like a finished sweep", () => {
     const out = path.join(dir, "out");
     const error = await buildReport({ experimentFile: broken, outDir: out }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/broken\.yaml: report\.fits\[0\]\.x: "sample_count" is not a swept parameter in the store \(swept: condition, samples\)$/);
+    expect((error as Error).message).toMatch(
+      /broken\.yaml: report\.fits\[0\]\.x: "sample_count" is not a swept parameter in the store \(swept: condition, samples\)$/,
+    );
     expect((error as Error).message).not.toContain("\n");
     expect(existsSync(path.join(out, "index.html"))).toBe(true);
     expect(readdirSync(dir).filter((name) => name.includes(".building-"))).toEqual([]);
@@ -94,7 +98,9 @@ describe("buildReport over a store shaped like a finished sweep", () => {
   it("instance SQL that fails names report.instances.sql", async () => {
     const broken = path.join(dir, "broken-sql.yaml");
     writeFileSync(broken, readFileSync(sweep.experimentFile, "utf8").replace("FROM synthetic_instances", "FROM no_such_table"));
-    await expect(buildReport({ experimentFile: broken, outDir: path.join(dir, "x") })).rejects.toThrow(/report\.instances\.sql: the query failed: Catalog Error: Table with name no_such_table does not exist/);
+    await expect(buildReport({ experimentFile: broken, outDir: path.join(dir, "x") })).rejects.toThrow(
+      /report\.instances\.sql: the query failed: Catalog Error: Table with name no_such_table does not exist/,
+    );
   });
 
   it("without a report: section the report still has the overview tables and no figures", async () => {

@@ -11,7 +11,9 @@ import { expectClose } from "./referenceValues.js";
 const exactCurve = [1, 4, 16, 64].map((k) => ({ x: k * 1000, y: 60 - 20 / Math.sqrt(k) }));
 
 function rowsFor(points: { x: number; y: number }[], seedOffsets: number[]) {
-  return points.flatMap((point, p) => seedOffsets.map((offset, s) => ({ run_id: `r${p}-${s}`, seed: s + 1, cell: `{"n":${p}}`, x: point.x, y: point.y + offset })));
+  return points.flatMap((point, p) =>
+    seedOffsets.map((offset, s) => ({ run_id: `r${p}-${s}`, seed: s + 1, cell: `{"n":${p}}`, x: point.x, y: point.y + offset })),
+  );
 }
 
 describe("fit section", () => {
@@ -21,7 +23,17 @@ describe("fit section", () => {
       { id: "gpu", label: "GPU", score: 55, gpuHours: 8000, usdPerGpuHour: 2 },
       { id: "high", label: "Too high", score: 65, usd: 1 },
     ],
-    fits: [{ name: "f", x: "cost", xScale: 0.001, fixedC: 60, bootstrap: { replicates: 300, seed: 7 }, compareTo: [{ baseline: "point", publishedUsd: 4100, publishedRatio: 2.4 }, { baseline: "gpu" }, { baseline: "high" }], predict: [100_000] }],
+    fits: [
+      {
+        name: "f",
+        x: "cost",
+        xScale: 0.001,
+        fixedC: 60,
+        bootstrap: { replicates: 300, seed: 7 },
+        compareTo: [{ baseline: "point", publishedUsd: 4100, publishedRatio: 2.4 }, { baseline: "gpu" }, { baseline: "high" }],
+        predict: [100_000],
+      },
+    ],
   });
 
   it("by hand: recovers the exact curve, prices each baseline and keeps the seeds of each cell together", () => {
@@ -77,7 +89,14 @@ describe("implied curve from published dollars", () => {
       reportSchema.parse({}),
       rowsFor(exactCurve, [0]),
     ).fit;
-    const implied = impliedPowerLaw(fit as NonNullable<typeof fit>, [{ score: 50, usd: 4000 }, { score: 55, usd: 16_000 }], 0.001);
+    const implied = impliedPowerLaw(
+      fit as NonNullable<typeof fit>,
+      [
+        { score: 50, usd: 4000 },
+        { score: 55, usd: 16_000 },
+      ],
+      0.001,
+    );
     expect(implied).not.toBeNull();
     expectClose(implied?.a as number, 20, 1e-12);
     expectClose(implied?.b as number, 0.5, 1e-12);
@@ -135,7 +154,13 @@ describe("comparison section", () => {
 describe("instances and seeds", () => {
   it("pairs instances by id and flags a difference whose interval contains 0", () => {
     const means = ["a", "b"].flatMap((level) =>
-      Array.from({ length: 40 }, (_, i) => ({ level, instance_id: `i${i}`, repository: `repo${i % 4}`, repositories: 1, resolved: level === "b" && i % 4 === 0 ? 1 : i % 2 })),
+      Array.from({ length: 40 }, (_, i) => ({
+        level,
+        instance_id: `i${i}`,
+        repository: `repo${i % 4}`,
+        repositories: 1,
+        resolved: level === "b" && i % 4 === 0 ? 1 : i % 2,
+      })),
     );
     const section = analyseInstances({ sql: "x", by: "condition", reference: "a" }, [], means);
     expect(section.reference).toBe("a");

@@ -6,9 +6,7 @@ describe("seeded random stream", () => {
   it("matches the committed Python port bit for bit (reference-values/seeded_random.py)", () => {
     // python3 -c "from seeded_random import SeededRandom; r = SeededRandom(42); print([r.next_uint32() for _ in range(5)])"
     const numeric = createSeededRandom(42);
-    expect(Array.from({ length: 5 }, () => numeric.nextUint32())).toEqual([
-      2837322924, 544945897, 479756282, 3500138142, 339756180,
-    ]);
+    expect(Array.from({ length: 5 }, () => numeric.nextUint32())).toEqual([2837322924, 544945897, 479756282, 3500138142, 339756180]);
     // r = SeededRandom("sera"); [r.next_index(7) for _ in range(10)]
     const named = createSeededRandom("sera");
     expect(Array.from({ length: 10 }, () => named.nextIndex(7))).toEqual([2, 6, 0, 0, 3, 0, 6, 1, 4, 6]);

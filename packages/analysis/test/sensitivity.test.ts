@@ -16,7 +16,9 @@ describe("fit sensitivity", () => {
     const exact = [1, 4, 16, 64].map((k) => ({ x: k * 1000, seeds: [-0.5, 0, 0.5].map((offset) => 60 - 20 / Math.sqrt(k) + offset) }));
     const report = reportSchema.parse({
       baselines: [{ id: "point", label: "Point", score: 50, usd: 10_000 }],
-      fits: [{ name: "f", x: "cost", xScale: 0.001, fixedC: 60, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [60] }, compareTo: [{ baseline: "point" }] }],
+      fits: [
+        { name: "f", x: "cost", xScale: 0.001, fixedC: 60, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [60] }, compareTo: [{ baseline: "point" }] },
+      ],
     });
     const section = analyseFit(report.fits[0], report, rowsFor(exact));
     expect(variantLabels(section)).toEqual([
@@ -49,16 +51,35 @@ describe("fit sensitivity", () => {
     // Values from scipy 1.x: curve_fit for fixed c and for sigma = SD (weights 1/SD²), least_squares(loss="huber",
     // f_scale=1) for Huber (the same minimiser as Huber with δ = 1), numpy.polyfit on (ln x, mean) for log-linear.
     const samples = [400, 750, 1500, 3000, 4200, 7400, 16000];
-    const seeds = [[34.4, 33, 33], [36.8, 35, 37.4], [38.2, 40.2, 38.2], [40.6, 37.8, 40.6], [40.6, 45.8, 39], [43.2, 45.4, 43.4], [47, 47, 45.8]];
+    const seeds = [
+      [34.4, 33, 33],
+      [36.8, 35, 37.4],
+      [38.2, 40.2, 38.2],
+      [40.6, 37.8, 40.6],
+      [40.6, 45.8, 39],
+      [43.2, 45.4, 43.4],
+      [47, 47, 45.8],
+    ];
     const report = reportSchema.parse({
       baselines: [{ id: "skyrl", label: "SkyRL-Agent", score: 39.4, gpuHours: 4601, usdPerGpuHour: 2 }],
-      fits: [{ name: "vllm", x: "cost", xScale: 0.001, fixedC: 70, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [60, 65, 75, 80] }, compareTo: [{ baseline: "skyrl" }], predict: [50_000 * 0.1867] }],
+      fits: [
+        {
+          name: "vllm",
+          x: "cost",
+          xScale: 0.001,
+          fixedC: 70,
+          bootstrap: { replicates: 10 },
+          sensitivity: { fixedC: [60, 65, 75, 80] },
+          compareTo: [{ baseline: "skyrl" }],
+          predict: [50_000 * 0.1867],
+        },
+      ],
     });
     const section = analyseFit(report.fits[0], report, rowsFor(samples.map((n, i) => ({ x: n * 0.1867, seeds: seeds[i] }))));
     const dollars = Object.fromEntries(section.sensitivity.map((variant) => [variant.label, variant.reads[0].x]));
     expectClose(dollars["asymptote c = 60"] as number, 341.2893873, 1e-6);
     expectClose(dollars["asymptote c = 65"] as number, 349.2442639, 1e-6);
-    expectClose(dollars["asymptote c = 75"] as number, 358.7845960, 1e-6);
+    expectClose(dollars["asymptote c = 75"] as number, 358.784596, 1e-6);
     expectClose(dollars["asymptote c = 80"] as number, 361.8564839, 1e-6);
     expectClose(dollars["Huber loss, δ = 1"] as number, 349.9621634, 1e-6);
     expectClose(dollars["weights 1/SD² (noisier points count less)"] as number, 334.2623633, 1e-6);
@@ -82,7 +103,15 @@ describe("fit sensitivity", () => {
     const report = reportSchema.parse({
       baselines: [{ id: "p", label: "P", score: 50, usd: 10_000 }],
       fits: [
-        { name: "one-seed", x: "cost", xScale: 0.001, fixedC: 60, bootstrap: { replicates: 10 }, sensitivity: { fixedC: [], alternatives: true }, compareTo: [{ baseline: "p" }] },
+        {
+          name: "one-seed",
+          x: "cost",
+          xScale: 0.001,
+          fixedC: 60,
+          bootstrap: { replicates: 10 },
+          sensitivity: { fixedC: [], alternatives: true },
+          compareTo: [{ baseline: "p" }],
+        },
         { name: "plain", x: "cost", xScale: 0.001, fixedC: 60, bootstrap: { replicates: 10 }, compareTo: [{ baseline: "p" }] },
       ],
     });

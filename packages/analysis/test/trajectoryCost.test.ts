@@ -24,8 +24,8 @@ const costs = {
 
 function cells(breakdown: TrajectoryCostBreakdown): string[] {
   const table = roundBreakdownLikeTable(breakdown);
-  return [table.cachedInputUsd, table.newInputUsd, table.outputUsd, table.extraUsd, table.inferenceUsd, table.trainingUsd, table.totalUsd].map(
-    (value) => value.toFixed(4),
+  return [table.cachedInputUsd, table.newInputUsd, table.outputUsd, table.extraUsd, table.inferenceUsd, table.trainingUsd, table.totalUsd].map((value) =>
+    value.toFixed(4),
   );
 }
 
@@ -71,9 +71,7 @@ describe("per-trajectory cost model (Table 15)", () => {
   it("shares of billed tokens: cached 95.9%, new input 3.1%, output 1.0%", () => {
     const total = PAPER_TOKEN_PROFILE.cachedInputTokens + PAPER_TOKEN_PROFILE.inputTokens + PAPER_TOKEN_PROFILE.outputTokens;
     expect(
-      [PAPER_TOKEN_PROFILE.cachedInputTokens, PAPER_TOKEN_PROFILE.inputTokens, PAPER_TOKEN_PROFILE.outputTokens].map((n) =>
-        ((100 * n) / total).toFixed(1),
-      ),
+      [PAPER_TOKEN_PROFILE.cachedInputTokens, PAPER_TOKEN_PROFILE.inputTokens, PAPER_TOKEN_PROFILE.outputTokens].map((n) => ((100 * n) / total).toFixed(1)),
     ).toEqual(["95.9", "3.1", "1.0"]);
   });
 
@@ -90,12 +88,7 @@ describe("per-trajectory cost model (Table 15)", () => {
 
   it("16,000 trajectories: about $1.5K, $2.7K, $3.0K and $8.4K", () => {
     const t = PAPER_USD_PER_TRAJECTORY;
-    expect([t.zai, t.glm46Zai, t.vllm, t.sweSmith].map((usd) => (datasetCostUsd(16_000, usd) / 1000).toFixed(1))).toEqual([
-      "1.5",
-      "2.7",
-      "3.0",
-      "8.4",
-    ]);
+    expect([t.zai, t.glm46Zai, t.vllm, t.sweSmith].map((usd) => (datasetCostUsd(16_000, usd) / 1000).toFixed(1))).toEqual(["1.5", "2.7", "3.0", "8.4"]);
   });
 
   it("Table 11 cost columns are samples × the printed per-trajectory totals, rounded to the dollar", () => {

@@ -48,7 +48,9 @@ const setOption = {
 async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
     .scriptName("sera")
-    .usage("$0 <command> [options]\n\nTurn repositories into soft-verified coding-agent trajectories, train and evaluate on them, and keep every run in DuckDB.")
+    .usage(
+      "$0 <command> [options]\n\nTurn repositories into soft-verified coding-agent trajectories, train and evaluate on them, and keep every run in DuckDB.",
+    )
     .command(
       "quickstart",
       "run the whole SERA pipeline offline on a bundled demo repository with the scripted stand-in model",
@@ -126,7 +128,18 @@ async function main(): Promise<void> {
           .option("code-folder", { type: "string" })
           .option("sample", { type: "number", default: 10 })
           .option("json", { type: "boolean" }),
-      (a) => run(() => inventoryCommand({ repo: a.repo, commit: a.commit, languages: a.languages, maxDepth: a.maxDepth, codeFolder: a.codeFolder, sample: a.sample, json: a.json }))(),
+      (a) =>
+        run(() =>
+          inventoryCommand({
+            repo: a.repo,
+            commit: a.commit,
+            languages: a.languages,
+            maxDepth: a.maxDepth,
+            codeFolder: a.codeFolder,
+            sample: a.sample,
+            json: a.json,
+          }),
+        )(),
     )
     .command(
       "verify <patch1> <patch2>",
@@ -158,7 +171,10 @@ async function main(): Promise<void> {
               .option("fault-hanging-stream", { type: "number", default: 0 })
               .option("reject-rate", { type: "number", default: 0.02 })
               .option("divergence-rate", { type: "number", default: 0 })
-              .option("test-command", { type: "string", describe: "run this shell command first in every located rollout, as a teacher reproducing the bug would (e.g. the repository's tests)" })
+              .option("test-command", {
+                type: "string",
+                describe: "run this shell command first in every located rollout, as a teacher reproducing the bug would (e.g. the repository's tests)",
+              })
               .option("impersonate", {
                 type: "string",
                 describe: "also answer to this model name (e.g. the teacher an experiment names, for a dry run); every row it feeds is still marked stand-in",
@@ -166,9 +182,19 @@ async function main(): Promise<void> {
           (a) =>
             run(() =>
               modelServeCommand({
-                scripted: a.scripted, port: a.port, host: a.host, seed: a.seed, latencyMs: a.latencyMs, fault5xx: a.fault5xx,
-                faultTimeout: a.faultTimeout, faultMalformed: a.faultMalformed, faultHangingStream: a.faultHangingStream,
-                rejectRate: a.rejectRate, divergenceRate: a.divergenceRate, testCommand: a.testCommand, impersonate: a.impersonate,
+                scripted: a.scripted,
+                port: a.port,
+                host: a.host,
+                seed: a.seed,
+                latencyMs: a.latencyMs,
+                fault5xx: a.fault5xx,
+                faultTimeout: a.faultTimeout,
+                faultMalformed: a.faultMalformed,
+                faultHangingStream: a.faultHangingStream,
+                rejectRate: a.rejectRate,
+                divergenceRate: a.divergenceRate,
+                testCommand: a.testCommand,
+                impersonate: a.impersonate,
               }),
             )(),
         )
@@ -192,9 +218,12 @@ async function main(): Promise<void> {
               .option("ratio-floor", { type: "number", describe: "keep samples with truncation ratio ≥ this (default 0.88)" })
               .option("top-n", { type: "number", describe: "then keep at most this many, best ratio first" })
               .option("subsets", { type: "number", array: true, describe: "nested subset sizes, e.g. --subsets 400 750 1500" })
-              .option("subset-order", { choices: ["truncation-ratio", "random"] as const, describe: "nested subsets: top N by truncation ratio (the paper's, default) or one seeded random order" })
+              .option("subset-order", {
+                choices: ["truncation-ratio", "random"] as const,
+                describe: "nested subsets: top N by truncation ratio (the paper's, default) or one seeded random order",
+              })
               .option("seed", { type: "number", describe: "seed of the nested-subset order (random order, or ties among equal ratios)" })
-              .option("where", { type: "string", describe: "SQL condition over the rollouts, e.g. \"steps <= 40\"" })
+              .option("where", { type: "string", describe: 'SQL condition over the rollouts, e.g. "steps <= 40"' })
               .option("max-patch-lines", { type: "number", describe: "enable the patch-size filter (paper: 40)" })
               .option("max-tool-output-tokens", { type: "number", describe: "enable the mean tool-output filter (paper: 600)" })
               .option("dedupe", { type: "boolean", describe: "drop identical patches (per phase)" })
@@ -203,9 +232,24 @@ async function main(): Promise<void> {
           (a) =>
             run(() =>
               datasetBuildCommand({
-                experiment: a.experiment, fromRun: a.fromRun, store: a.store, set: a.set, format: a.format, trajectories: a.trajectories,
-                threshold: a.threshold, budget: a.budget, ratioFloor: a.ratioFloor, topN: a.topN, subsets: a.subsets, subsetOrder: a.subsetOrder, seed: a.seed, where: a.where,
-                maxPatchLines: a.maxPatchLines, maxToolOutputTokens: a.maxToolOutputTokens, dedupe: a.dedupe, enforceSubmit: a.enforceSubmit,
+                experiment: a.experiment,
+                fromRun: a.fromRun,
+                store: a.store,
+                set: a.set,
+                format: a.format,
+                trajectories: a.trajectories,
+                threshold: a.threshold,
+                budget: a.budget,
+                ratioFloor: a.ratioFloor,
+                topN: a.topN,
+                subsets: a.subsets,
+                subsetOrder: a.subsetOrder,
+                seed: a.seed,
+                where: a.where,
+                maxPatchLines: a.maxPatchLines,
+                maxToolOutputTokens: a.maxToolOutputTokens,
+                dedupe: a.dedupe,
+                enforceSubmit: a.enforceSubmit,
                 retryFailed: a.retryFailed,
               }),
             )(),
@@ -243,7 +287,21 @@ async function main(): Promise<void> {
           .option("api-key-env", { type: "string", describe: "environment variable holding the model server's API key" })
           .option("quiet", { type: "boolean" })
           .options(storeOptions),
-      (a) => run(() => proxyCommand({ endpoint: a.endpoint, model: a.model, port: a.port, host: a.host, workdir: a.workdir, record: a.record, store: a.store, experiment: a.experiment, apiKeyEnv: a.apiKeyEnv, quiet: a.quiet }))(),
+      (a) =>
+        run(() =>
+          proxyCommand({
+            endpoint: a.endpoint,
+            model: a.model,
+            port: a.port,
+            host: a.host,
+            workdir: a.workdir,
+            record: a.record,
+            store: a.store,
+            experiment: a.experiment,
+            apiKeyEnv: a.apiKeyEnv,
+            quiet: a.quiet,
+          }),
+        )(),
     )
     .command(
       "claude",
@@ -251,7 +309,10 @@ async function main(): Promise<void> {
       (y) =>
         y
           .option("endpoint", { type: "string", describe: "the model server's OpenAI-compatible base URL" })
-          .option("checkpoint", { type: "string", describe: "a sera-train run id (prefix): print (or --launch) the vLLM command for its final model and use it" })
+          .option("checkpoint", {
+            type: "string",
+            describe: "a sera-train run id (prefix): print (or --launch) the vLLM command for its final model and use it",
+          })
           .option("launch", { type: "boolean", describe: "with --checkpoint: start vLLM here and stop it when Claude Code exits" })
           .option("model", { type: "string", describe: "served model name (default: the endpoint's, or sera)" })
           .option("port", { type: "number", default: 0, describe: "proxy port (default: a free one)" })
@@ -265,9 +326,20 @@ async function main(): Promise<void> {
       (a) =>
         run(() =>
           claudeCommand({
-            endpoint: a.endpoint, checkpoint: a.checkpoint, launch: a.launch, model: a.model, port: a.port, record: a.record, store: a.store,
-            experiment: a.experiment, apiKeyEnv: a.apiKeyEnv, vllmPort: a.vllmPort, maxModelLen: a.maxModelLen, tensorParallel: a.tensorParallel,
-            claudeBin: a.claudeBin, claudeArgs: a._.slice(1).map(String),
+            endpoint: a.endpoint,
+            checkpoint: a.checkpoint,
+            launch: a.launch,
+            model: a.model,
+            port: a.port,
+            record: a.record,
+            store: a.store,
+            experiment: a.experiment,
+            apiKeyEnv: a.apiKeyEnv,
+            vllmPort: a.vllmPort,
+            maxModelLen: a.maxModelLen,
+            tensorParallel: a.tensorParallel,
+            claudeBin: a.claudeBin,
+            claudeArgs: a._.slice(1).map(String),
           }),
         )(),
     )

@@ -6,7 +6,8 @@ import { exactJsonRows } from "./json-rows.js";
 
 /** Which DuckDB file a command reads: --store, else the experiment's, else $SERA_STORE, else .sera/sera.duckdb. */
 export function resolveStore(args: { store?: string; experiment?: string; set?: string[] }): { file: string; experiment?: string } {
-  if (args.store) return { file: path.resolve(args.store), experiment: args.experiment ? loadExperiment(args.experiment, { overrides: args.set }).config.name : undefined };
+  if (args.store)
+    return { file: path.resolve(args.store), experiment: args.experiment ? loadExperiment(args.experiment, { overrides: args.set }).config.name : undefined };
   if (args.experiment) {
     const loaded = loadExperiment(args.experiment, { overrides: args.set });
     return { file: path.resolve(loaded.config.store), experiment: loaded.config.name };

@@ -14,7 +14,11 @@ export function formatTable(rows: Row[], options: { columns?: string[]; maxWidth
   const max = options.maxWidth ?? 60;
   const body = rows.map((row) => columns.map((c) => cell(row[c], max)));
   const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((text, i) => text.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((text, i) => text.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 

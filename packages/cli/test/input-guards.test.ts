@@ -43,7 +43,7 @@ describe("sera verify on input that is not a patch", () => {
   it("an endless stream is cut off with an error instead of read forever", () => {
     const started = Date.now();
     expectOneLineError(sera(["verify", "/dev/zero", "p.diff"]), /\/dev\/zero: more than 64 MiB/);
-    const piped = sera([], { shell: 'yes | $SERA verify /dev/stdin p.diff' });
+    const piped = sera([], { shell: "yes | $SERA verify /dev/stdin p.diff" });
     expectOneLineError(piped, /\/dev\/stdin: more than 64 MiB/);
     expect(Date.now() - started).toBeLessThan(50_000);
   });
@@ -93,10 +93,11 @@ describe("experiment files that reach for the prototype or carry a secret", () =
     expect(result.stderr).toMatch(/e\.yaml: stages\.hello\.params\.endpoint: the URL .* apiKeyEnv/);
     expect(result.stdout + result.stderr).not.toMatch(/s3cr3t/);
     // Nothing but the experiment file itself holds the secret: no run.json, job.json or store.
-    const files = (folder: string): string[] => readdirSync(folder).flatMap((name) => {
-      const full = path.join(folder, name);
-      return statSync(full).isDirectory() ? files(full) : [full];
-    });
+    const files = (folder: string): string[] =>
+      readdirSync(folder).flatMap((name) => {
+        const full = path.join(folder, name);
+        return statSync(full).isDirectory() ? files(full) : [full];
+      });
     const holding = files(work).filter((file) => file !== path.join(work, "e.yaml") && readFileSync(file).includes("s3cr3t"));
     expect(holding).toEqual([]);
     expect(existsSync(path.join(work, ".sera"))).toBe(false);

@@ -66,7 +66,10 @@ describe("sera query --json numbers", () => {
   });
 
   it("keeps integers beyond 2^53 and wide decimals exact, as strings", () => {
-    const { stdout } = query("SELECT 9007199254740993::BIGINT AS big, 9007199254740991::BIGINT AS safe, 1.50::DECIMAL(10, 2) AS price, 12345678901234567.5::DECIMAL(20, 1) AS wide", "--json");
+    const { stdout } = query(
+      "SELECT 9007199254740993::BIGINT AS big, 9007199254740991::BIGINT AS safe, 1.50::DECIMAL(10, 2) AS price, 12345678901234567.5::DECIMAL(20, 1) AS wide",
+      "--json",
+    );
     expect(JSON.parse(stdout)).toEqual([{ big: "9007199254740993", safe: 9007199254740991, price: 1.5, wide: "12345678901234567.5" }]);
   });
 });

@@ -27,7 +27,14 @@ export { runExperiment, experimentDir, type RunOptions, type RunReport } from ".
 export { ExperimentBusyError } from "./executor/lock.js";
 export { runPaths, readEvents, readJson, type RunEvent, type AttemptResult, type JobHandle } from "./executor/journal.js";
 export { createBackend } from "./executor/backends.js";
-export { jobResourcesSchema, slurmBackendSchema, mergeResources, type JobResources, type SlurmBackendConfig, type ClusterPrices } from "./executor/slurm-config.js";
+export {
+  jobResourcesSchema,
+  slurmBackendSchema,
+  mergeResources,
+  type JobResources,
+  type SlurmBackendConfig,
+  type ClusterPrices,
+} from "./executor/slurm-config.js";
 export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
@@ -37,7 +44,15 @@ export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuratio
 export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";
 export { rayBackendSchema, type RayBackendConfig } from "./executor/ray-config.js";
 export { rayBackend, raySubmission, type RayBackendOptions } from "./executor/ray.js";
-export { RayJobsClient, RayApiError, rayJobStatuses, type RayJobDetails, type RayJobStatus, type RaySubmitRequest, type RayClientOptions } from "./executor/ray-client.js";
+export {
+  RayJobsClient,
+  RayApiError,
+  rayJobStatuses,
+  type RayJobDetails,
+  type RayJobStatus,
+  type RaySubmitRequest,
+  type RayClientOptions,
+} from "./executor/ray-client.js";
 export { zipDirectory, packageUri, uploadWorkingDir } from "./executor/ray-package.js";
 export { SERA_VERSION } from "./version.js";
 

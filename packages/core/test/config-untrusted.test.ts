@@ -88,7 +88,8 @@ describe("YAML alias bombs", () => {
 });
 
 describe("credentials in URLs", () => {
-  const withEndpoint = (url: string) => `${minimal}    params:\n      run: "echo hi"\n      endpoint: "${url}"\n`.replace(`    params: { run: "echo hi" }\n`, "");
+  const withEndpoint = (url: string) =>
+    `${minimal}    params:\n      run: "echo hi"\n      endpoint: "${url}"\n`.replace(`    params: { run: "echo hi" }\n`, "");
 
   it.each([
     ["user and password", "https://alice:s3cr3t-pass@api.example.com/v1", "s3cr3t-pass"],

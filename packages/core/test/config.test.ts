@@ -124,18 +124,24 @@ sweep: { seeds: 3 }
 
   it("rejects unknown stage kinds, unknown needs, cycles and unknown placeholders", () => {
     const kind = workspace({ "e.yaml": base.replace("kind: command\n    seeded", "kind: comand\n    seeded") });
-    expect(configError(() => expandSweep(loadExperiment(path.join(kind, "e.yaml")))).message).toMatch(/stages\.prepare\.kind: unknown stage kind "comand" \(known: .*command/);
+    expect(configError(() => expandSweep(loadExperiment(path.join(kind, "e.yaml")))).message).toMatch(
+      /stages\.prepare\.kind: unknown stage kind "comand" \(known: .*command/,
+    );
     const needs = workspace({ "e.yaml": base.replace("needs: [prepare]", "needs: [prepar]") });
     expect(configError(() => expandSweep(loadExperiment(path.join(needs, "e.yaml")))).message).toMatch(/stages\.train\.needs\.0: unknown stage "prepar"/);
     const cycle = workspace({ "e.yaml": base.replace("seeded: false", "seeded: false\n    needs: [train]") });
     expect(configError(() => expandSweep(loadExperiment(path.join(cycle, "e.yaml")))).message).toMatch(/dependency cycle/);
     const placeholder = workspace({ "e.yaml": base.replace("{{lr}}", "{{learning_rate}}") });
-    expect(configError(() => expandSweep(loadExperiment(path.join(placeholder, "e.yaml")))).message).toMatch(/stages\.train\.params\.run: unknown placeholder \{\{learning_rate\}\}/);
+    expect(configError(() => expandSweep(loadExperiment(path.join(placeholder, "e.yaml")))).message).toMatch(
+      /stages\.train\.params\.run: unknown placeholder \{\{learning_rate\}\}/,
+    );
   });
 
   it("rejects sweep axes that point nowhere", () => {
     const dir = workspace({ "e.yaml": base + "sweep:\n  grid:\n    stages.trian.params.lr: [1, 2]\n" });
-    expect(configError(() => expandSweep(loadExperiment(path.join(dir, "e.yaml")))).message).toMatch(/sweep\.grid\.stages\.trian\.params\.lr: no such parameter/);
+    expect(configError(() => expandSweep(loadExperiment(path.join(dir, "e.yaml")))).message).toMatch(
+      /sweep\.grid\.stages\.trian\.params\.lr: no such parameter/,
+    );
     const other = workspace({ "e.yaml": base + "sweep:\n  grid:\n    executor.retries: [1, 2]\n" });
     expect(configError(() => expandSweep(loadExperiment(path.join(other, "e.yaml")))).message).toMatch(/only stage parameters can be swept/);
   });

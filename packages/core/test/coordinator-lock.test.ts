@@ -93,11 +93,12 @@ describe("coordinator lock: racing processes", () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));`;
     const children = Array.from({ length: 12 }, () => spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] }));
     const verdicts = children.map(
-      (child) => new Promise<string>((resolve) => {
-        let out = "";
-        child.stdout.on("data", (data) => (out += data));
-        child.on("exit", () => resolve(out.trim()));
-      }),
+      (child) =>
+        new Promise<string>((resolve) => {
+          let out = "";
+          child.stdout.on("data", (data) => (out += data));
+          child.on("exit", () => resolve(out.trim()));
+        }),
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     writeFileSync(go, "");

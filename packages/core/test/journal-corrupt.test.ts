@@ -83,7 +83,12 @@ describe("ingest of a damaged journal", () => {
     );
     // Attempt 1 booked a running total, then failed; attempt 2 books the grown total under the same key.
     const costLine = (line: number, quantity: number, key?: string) =>
-      JSON.stringify({ line, step: null, values: {}, cost: [{ kind: "teacher_output_tokens", quantity, unit: "tokens", unit_price: null, usd: null, source: "t", ...(key ? { key } : {}) }] }) + "\n";
+      JSON.stringify({
+        line,
+        step: null,
+        values: {},
+        cost: [{ kind: "teacher_output_tokens", quantity, unit: "tokens", unit_price: null, usd: null, source: "t", ...(key ? { key } : {}) }],
+      }) + "\n";
     writeFileSync(path.join(paths.attemptDir(1), attemptFiles.metrics), costLine(1, 100, "teacher_output_tokens") + costLine(2, 7));
     writeFileSync(path.join(paths.attemptDir(2), attemptFiles.metrics), costLine(1, 160, "teacher_output_tokens") + costLine(2, 5));
 
@@ -129,7 +134,16 @@ describe("ingest of a damaged record file", () => {
     mkdirSync(path.join(paths.outDir, "records"), { recursive: true });
     mkdirSync(paths.attemptDir(1), { recursive: true });
     const at = new Date().toISOString();
-    writeFileSync(paths.eventsFile, [{ at, attempt: 0, event: "queued" }, { at, attempt: 1, event: "submitted" }, { at, attempt: 1, event: "succeeded" }].map((e) => JSON.stringify(e)).join("\n") + "\n");
+    writeFileSync(
+      paths.eventsFile,
+      [
+        { at, attempt: 0, event: "queued" },
+        { at, attempt: 1, event: "submitted" },
+        { at, attempt: 1, event: "succeeded" },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join("\n") + "\n",
+    );
     const notes = path.join(paths.outDir, "records", "corrupt_test_notes.jsonl");
     writeFileSync(notes, '{"run_id":"r2","note":"first"}\n');
     const store = path.join(dir, "store.duckdb");
@@ -192,7 +206,9 @@ describe("local backend and worker", () => {
   });
 
   it("a stdout line shaped like a metrics record but unreadable is flagged, not dropped in silence", () => {
-    expect(parseMetricsLine('{"loss": 0.5,}', 3)).toEqual({ error: expect.stringMatching(/^line 3: looks like a JSON record but is not valid JSON \(.*\); kept as plain output, no metrics taken from it$/) });
+    expect(parseMetricsLine('{"loss": 0.5,}', 3)).toEqual({
+      error: expect.stringMatching(/^line 3: looks like a JSON record but is not valid JSON \(.*\); kept as plain output, no metrics taken from it$/),
+    });
     expect(parseMetricsLine('{"loss": 0.5, "step": 1', 4)).toBeNull(); // not closed: not shaped like a record
     expect(parseMetricsLine("{'loss': 0.5, 'epoch': 1}", 4)).toBeNull(); // a Python dict from a trainer log is output
     expect(parseMetricsLine('{"loss": 0.5}', 5)).toEqual({ line: 5, step: null, values: { loss: 0.5 }, cost: [] });
@@ -200,7 +216,8 @@ describe("local backend and worker", () => {
   });
 
   it("failureReason picks the failing line out of a stage's stack trace", () => {
-    const stderr = "progress 1\nsera-generate: RetryableStageError: 3 of 3 instances stopped on a teacher outage\n    at runGeneration (file:///x.js:1:1)\n    at async main (file:///y.js:2:2)\n";
+    const stderr =
+      "progress 1\nsera-generate: RetryableStageError: 3 of 3 instances stopped on a teacher outage\n    at runGeneration (file:///x.js:1:1)\n    at async main (file:///y.js:2:2)\n";
     expect(failureReason(stderr)).toBe("3 of 3 instances stopped on a teacher outage");
     expect(failureReason("boom\n")).toBe("boom");
     expect(failureReason("")).toBeNull();

@@ -44,7 +44,9 @@ ${stages}`,
 }
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return withStore(path.join(root, "sera.duckdb"), { readOnly: true, waitMs: 10_000 }, async (store) => (await store.connection.runAndReadAll(sql)).getRowObjectsJson());
+  return withStore(path.join(root, "sera.duckdb"), { readOnly: true, waitMs: 10_000 }, async (store) =>
+    (await store.connection.runAndReadAll(sql)).getRowObjectsJson(),
+  );
 }
 
 describe("Ray Jobs backend through the coordinator", () => {
@@ -103,7 +105,11 @@ sweep:
     await dashboard.close();
     // A second and a half of queueing / runtime_env set-up before the driver starts.
     dashboard = await startRayDashboard({ pendingMs: 1500 });
-    const loaded = experiment("held", `  work:\n    kind: command\n    resources: { cpusPerTask: 2 }\n    params: { run: "sleep 0.2" }\n`, ", prices: { cpuHour: 1 }");
+    const loaded = experiment(
+      "held",
+      `  work:\n    kind: command\n    resources: { cpusPerTask: 2 }\n    params: { run: "sleep 0.2" }\n`,
+      ", prices: { cpuHour: 1 }",
+    );
     expect((await runExperiment(loaded, { pollIntervalMs: 50 })).counts).toEqual({ succeeded: 1 });
     const [run] = await rows("SELECT id FROM runs");
     const attemptDir = runPaths(path.join(root, "held"), String(run.id)).attemptDir(1);
@@ -121,14 +127,21 @@ sweep:
     await dashboard.close();
     // A CPU-only cluster: a job asking for a GPU is never scheduled, and Ray fails it at the start timeout.
     dashboard = await startRayDashboard({ pendingMs: 50, startTimeoutSeconds: 0.5, gpus: 0 });
-    const loaded = experiment("unschedulable", `  work:\n    kind: command\n    resources: { gpus: 1 }\n    params: { run: "true" }\n`, "", "{ retries: 0, backoffSeconds: 0 }");
+    const loaded = experiment(
+      "unschedulable",
+      `  work:\n    kind: command\n    resources: { gpus: 1 }\n    params: { run: "true" }\n`,
+      "",
+      "{ retries: 0, backoffSeconds: 0 }",
+    );
     const report = await runExperiment(loaded, { pollIntervalMs: 50 });
     expect(report.exitCode).toBe(1);
     const [run] = await rows("SELECT id, status, error FROM runs");
     expect(run.status).not.toBe("succeeded");
     const paths = runPaths(path.join(root, "unschedulable"), String(run.id));
     const lost = readEvents(paths).find((e) => e.event === "lost");
-    expect(lost?.detail?.error).toMatch(/^Ray job sera-\S+ never started: it stayed PENDING past the cluster's start timeout \(RAY_JOB_START_TIMEOUT_SECONDS.*resources \(1 GPU\)/);
+    expect(lost?.detail?.error).toMatch(
+      /^Ray job sera-\S+ never started: it stayed PENDING past the cluster's start timeout \(RAY_JOB_START_TIMEOUT_SECONDS.*resources \(1 GPU\)/,
+    );
     expect(lost?.detail?.error).toMatch(/JOB_SUPERVISOR_ACTOR_START_TIMEOUT/);
     expect(existsSync(path.join(paths.attemptDir(1), "accounting.jsonl"))).toBe(false);
     expect(await rows("SELECT * FROM cost_ledger")).toEqual([]);
@@ -166,10 +179,7 @@ sweep:
   });
 
   it("a driver that dies without a result is a lost attempt, retried with Ray's reason recorded", async () => {
-    const loaded = experiment(
-      "lost",
-      `  work:\n    kind: command\n    params: { run: 'echo begun; if [ {{attempt}} = 1 ]; then sleep 3; fi' }\n`,
-    );
+    const loaded = experiment("lost", `  work:\n    kind: command\n    params: { run: 'echo begun; if [ {{attempt}} = 1 ]; then sleep 3; fi' }\n`);
     const running = runExperiment(loaded, { pollIntervalMs: 50 });
     // Once the worker runs its command, take the driver away as a dead node would.
     await attemptPrinted(path.join(root, "lost"), "begun");
@@ -211,10 +221,13 @@ async function attemptPrinted(experimentDir: string, text: string): Promise<void
   const deadline = Date.now() + 15_000;
   for (;;) {
     const ids = existsSync(runsDir) ? readdirSync(runsDir) : [];
-    if (ids.some((id) => {
-      const log = path.join(runsDir, id, "attempt-1", "stdout.log");
-      return existsSync(log) && readFileSync(log, "utf8").includes(text);
-    })) return;
+    if (
+      ids.some((id) => {
+        const log = path.join(runsDir, id, "attempt-1", "stdout.log");
+        return existsSync(log) && readFileSync(log, "utf8").includes(text);
+      })
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`no attempt printed ${text}`);
     await new Promise((resolve) => setTimeout(resolve, 30));
   }

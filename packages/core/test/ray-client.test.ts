@@ -66,7 +66,10 @@ describe("Ray Jobs REST client", () => {
 
     await client.submit({ entrypoint: "sleep 30", submission_id: "long" });
     await waitForStatus(client, "long", "RUNNING");
-    await expect(client.delete("long")).rejects.toMatchObject({ status: 500, message: expect.stringMatching(/HTTP 500: RuntimeError: Attempted to delete job 'long', but it is in a non-terminal state RUNNING\.$/) });
+    await expect(client.delete("long")).rejects.toMatchObject({
+      status: 500,
+      message: expect.stringMatching(/HTTP 500: RuntimeError: Attempted to delete job 'long', but it is in a non-terminal state RUNNING\.$/),
+    });
     expect(await client.stop("long")).toBe(true);
     await waitForStatus(client, "long", "STOPPED");
     expect(await client.stop("long")).toBe(false);
@@ -79,7 +82,9 @@ describe("Ray Jobs REST client", () => {
 
     await expect(client.logs("nope")).rejects.toBeInstanceOf(RayApiError);
     await expect(client.stop("nope")).rejects.toMatchObject({ status: 404 });
-    await expect(client.submit({ entrypoint: "true", submission_id: "fails" })).rejects.toThrow(/HTTP 400: ValueError: Job with submission_id fails already exists/);
+    await expect(client.submit({ entrypoint: "true", submission_id: "fails" })).rejects.toThrow(
+      /HTTP 400: ValueError: Job with submission_id fails already exists/,
+    );
     await expect(client.submit({ entrypoint: "" })).rejects.toMatchObject({ status: 400 });
   });
 
@@ -87,7 +92,11 @@ describe("Ray Jobs REST client", () => {
     process.env.SERA_SUBMITTER_ONLY = "from the test process";
     try {
       const client = new RayJobsClient({ address: dashboard.url });
-      await client.submit({ entrypoint: 'echo "submitter=${SERA_SUBMITTER_ONLY-unset} given=${GIVEN-unset}"', submission_id: "env", runtime_env: { env_vars: { GIVEN: "yes" } } });
+      await client.submit({
+        entrypoint: 'echo "submitter=${SERA_SUBMITTER_ONLY-unset} given=${GIVEN-unset}"',
+        submission_id: "env",
+        runtime_env: { env_vars: { GIVEN: "yes" } },
+      });
       await waitForStatus(client, "env", "SUCCEEDED");
       expect(await client.logs("env")).toBe("submitter=unset given=yes\n");
     } finally {
@@ -139,7 +148,11 @@ describe("working_dir packages", () => {
     expect(readFileSync(path.join(out, "x/train.py"), "utf8")).toBe("print('hi')\n".repeat(100));
     expect([...readFileSync(path.join(out, "x/src/deep/data.bin"))]).toEqual([0, 1, 2, 255]);
     expect(execFileSync(path.join(out, "x/run.sh"), { encoding: "utf8" })).toBe("ok\n");
-    expect(execFileSync("unzip", ["-Z1", "p.zip"], { cwd: out, encoding: "utf8" }).trim().split("\n").sort()).toEqual(["run.sh", "src/deep/data.bin", "train.py"]);
+    expect(execFileSync("unzip", ["-Z1", "p.zip"], { cwd: out, encoding: "utf8" }).trim().split("\n").sort()).toEqual([
+      "run.sh",
+      "src/deep/data.bin",
+      "train.py",
+    ]);
   });
 
   it("uploads through the package API once per content", async () => {

@@ -79,7 +79,8 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
 function validationError(body: Record<string, unknown>): string | null {
   if (typeof body.entrypoint !== "string" || body.entrypoint === "") return "entrypoint must be a non-empty string";
   if (body.submission_id !== undefined && typeof body.submission_id !== "string") return "submission_id must be a string";
-  if (body.metadata !== undefined && (typeof body.metadata !== "object" || Object.values(body.metadata as object).some((v) => typeof v !== "string"))) return "metadata must map strings to strings";
+  if (body.metadata !== undefined && (typeof body.metadata !== "object" || Object.values(body.metadata as object).some((v) => typeof v !== "string")))
+    return "metadata must map strings to strings";
   for (const key of ["entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory"]) {
     if (body[key] !== undefined && (typeof body[key] !== "number" || (body[key] as number) < 0)) return `${key} must be a non-negative number`;
   }
@@ -112,7 +113,12 @@ export async function startRayDashboard(options: RayDashboardOptions = {}): Prom
       execFileSync("unzip", ["-q", "package.zip", "-d", "working_dir"], { cwd });
       cwd = path.join(cwd, "working_dir");
     }
-    const child = spawn("/bin/sh", ["-c", String(job.details.entrypoint)], { cwd, env: { ...NODE_ENV, ...runtimeEnv.env_vars }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", ["-c", String(job.details.entrypoint)], {
+      cwd,
+      env: { ...NODE_ENV, ...runtimeEnv.env_vars },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     job.child = child;
     // start_time stays the submission time; RUNNING only changes the status and message.
     Object.assign(job.details, { status: "RUNNING", message: "Job is currently running." });
@@ -163,7 +169,8 @@ export async function startRayDashboard(options: RayDashboardOptions = {}): Prom
       const problem = validationError(parsed);
       if (problem) return reply(response, 400, traceback("TypeError", problem));
       const id = (parsed.submission_id as string | undefined) ?? `raysubmit_${Math.random().toString(36).slice(2, 14)}`;
-      if (jobs.has(id)) return reply(response, 400, traceback("ValueError", `Job with submission_id ${id} already exists. Please use a different submission_id.`));
+      if (jobs.has(id))
+        return reply(response, 400, traceback("ValueError", `Job with submission_id ${id} already exists. Please use a different submission_id.`));
       const job: StandInJob = {
         details: {
           ...parsed,
@@ -189,7 +196,12 @@ export async function startRayDashboard(options: RayDashboardOptions = {}): Prom
       else job.startTimer = setTimeout(() => timeOutStart(job, id), startTimeoutSeconds * 1000);
       return reply(response, 200, { job_id: id, submission_id: id });
     }
-    if (route === "/api/jobs/" && request.method === "GET") return reply(response, 200, [...jobs.values()].map((j) => j.details));
+    if (route === "/api/jobs/" && request.method === "GET")
+      return reply(
+        response,
+        200,
+        [...jobs.values()].map((j) => j.details),
+      );
     if (jobMatch) {
       const id = decodeURIComponent(jobMatch[1]);
       const job = jobs.get(id);
@@ -216,7 +228,8 @@ export async function startRayDashboard(options: RayDashboardOptions = {}): Prom
         return reply(response, 200, { stopped: true });
       }
       if (!jobMatch[2] && request.method === "DELETE") {
-        if (!terminal.has(job.details.status)) return reply(response, 500, traceback("RuntimeError", `Attempted to delete job '${id}', but it is in a non-terminal state ${job.details.status}.`));
+        if (!terminal.has(job.details.status))
+          return reply(response, 500, traceback("RuntimeError", `Attempted to delete job '${id}', but it is in a non-terminal state ${job.details.status}.`));
         jobs.delete(id);
         return reply(response, 200, { deleted: true });
       }

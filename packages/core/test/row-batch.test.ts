@@ -43,7 +43,8 @@ describe("RowBatch", () => {
     await connection.run("INSERT INTO ledger SELECT 'old-' || i, i, 'stale', NULL FROM range(3) t(i)");
     const batch = new RowBatch();
     for (let i = 0; i < 3; i++) batch.deleteWhere("ledger", "id", `old-${i}`);
-    for (let i = 0; i < 1234; i++) batch.add("ledger", "REPLACE", ["id"], { id: `new-${String(i).padStart(4, "0")}`, quantity: i, note: i % 2 ? "odd" : null, happened_at: null });
+    for (let i = 0; i < 1234; i++)
+      batch.add("ledger", "REPLACE", ["id"], { id: `new-${String(i).padStart(4, "0")}`, quantity: i, note: i % 2 ? "odd" : null, happened_at: null });
     // Re-adding a deleted key after its deletion keeps it: the deletion applies to what was there before.
     batch.add("ledger", "REPLACE", ["id"], { id: "old-1", quantity: 42, note: "rewritten", happened_at: null });
     await batch.write(connection);

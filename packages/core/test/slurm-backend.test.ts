@@ -76,7 +76,9 @@ describe("Slurm backend on a real cluster", () => {
     const handle = await submit(backend, attemptDir);
     expect(await pollUntil(backend, handle, attemptDir, finished)).toBe("lost");
     const reason = backend.lostReason!(handle, attemptDir)!;
-    expect(reason).toMatch(new RegExp(`^Slurm job ${handle.jobRef} ended FAILED without a result from its worker; slurm-${handle.jobRef}\\.err: .*/nonexistent/node`));
+    expect(reason).toMatch(
+      new RegExp(`^Slurm job ${handle.jobRef} ended FAILED without a result from its worker; slurm-${handle.jobRef}\\.err: .*/nonexistent/node`),
+    );
   });
 
   it("cancelling a running job lets the worker stop its command and report cancelled", async () => {

@@ -24,7 +24,9 @@ describe("Slurm limits", () => {
     expect(await pollUntil(backend, handle, attemptDir, finished, 40_000)).toBe("done");
     const result = await backend.collect(handle, attemptDir);
     expect(result.status).toBe("failed");
-    expect(result.error).toMatch(new RegExp(`^out of memory \\(Slurm job ${handle.jobRef} ended FAILED; slurm-${handle.jobRef}\\.err: .*exceeded memory limit`, "i"));
+    expect(result.error).toMatch(
+      new RegExp(`^out of memory \\(Slurm job ${handle.jobRef} ended FAILED; slurm-${handle.jobRef}\\.err: .*exceeded memory limit`, "i"),
+    );
     expect(JSON.parse(readFileSync(path.join(attemptDir, "result.json"), "utf8")).status).toBe("failed");
     expect(readJsonl<CostLine>(path.join(attemptDir, "accounting.jsonl")).find((l) => l.kind === "cpu_hours")).toBeDefined();
   });
@@ -32,7 +34,10 @@ describe("Slurm limits", () => {
   it("in a job array, a task over its memory is found through the array's scheduler log; its sibling is untouched", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "sera-slurm-oom-array-"));
     const grow = "import time\nx = []\nfor _ in range(100):\n    x.append(bytearray(20 << 20)); time.sleep(0.1)\n";
-    const dirs = [attempt(["python3", "-c", grow], root, { id: "grow", stage: "work" }), attempt(["bash", "-c", "sleep 1"], root, { id: "calm", stage: "work" })];
+    const dirs = [
+      attempt(["python3", "-c", grow], root, { id: "grow", stage: "work" }),
+      attempt(["bash", "-c", "sleep 1"], root, { id: "calm", stage: "work" }),
+    ];
     const backend = backendFor({ resources: { memory: "250M" } });
     const handles = await backend.submitMany!(dirs);
     for (const [i, dir] of dirs.entries()) writeJsonAtomic(path.join(dir, "handle.json"), handles[i]);
@@ -57,5 +62,4 @@ describe("Slurm limits", () => {
     expect(readFileSync(path.join(attemptDir, "stdout.log"), "utf8")).toContain("started");
     expect(slurmState(handle.jobRef)).toBe("TIMEOUT");
   }, 180_000);
-
 });

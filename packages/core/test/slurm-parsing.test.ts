@@ -3,7 +3,21 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadExperiment, mergeResources, parseSacct, parseScontrolJob, parseSlurmDuration, parseSqueue, parseTres, renderArrayScript, renderBatchScript, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "../src/index.js";
+import {
+  ConfigError,
+  loadExperiment,
+  mergeResources,
+  parseSacct,
+  parseScontrolJob,
+  parseSlurmDuration,
+  parseSqueue,
+  parseTres,
+  renderArrayScript,
+  renderBatchScript,
+  sbatchOptions,
+  slurmTimeLimit,
+  type BatchScriptInput,
+} from "../src/index.js";
 import { parseSbatchId } from "../src/executor/slurm-cli.js";
 
 /** Parsers of Slurm's machine-readable output, the batch script, and the experiment-file schema. */
@@ -69,11 +83,18 @@ describe("Slurm output parsers", () => {
 
   it("TRES lists parse the same in any order", () => {
     fc.assert(
-      fc.property(fc.nat({ max: 512 }), fc.nat({ max: 16 }), fc.integer({ min: 1, max: 64 }), fc.nat({ max: 4096 }), fc.boolean(), (cpus, gpus, nodes, memGb, shuffle) => {
-        const parts = [`billing=${cpus}`, `cpu=${cpus}`, `mem=${memGb}G`, `node=${nodes}`, ...(gpus > 0 ? [`gres/gpu=${gpus}`] : [])];
-        if (shuffle) parts.reverse();
-        expect(parseTres(parts.join(","))).toEqual({ cpus, gpus, nodes, memoryMb: memGb * 1024 });
-      }),
+      fc.property(
+        fc.nat({ max: 512 }),
+        fc.nat({ max: 16 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.nat({ max: 4096 }),
+        fc.boolean(),
+        (cpus, gpus, nodes, memGb, shuffle) => {
+          const parts = [`billing=${cpus}`, `cpu=${cpus}`, `mem=${memGb}G`, `node=${nodes}`, ...(gpus > 0 ? [`gres/gpu=${gpus}`] : [])];
+          if (shuffle) parts.reverse();
+          expect(parseTres(parts.join(","))).toEqual({ cpus, gpus, nodes, memoryMb: memGb * 1024 });
+        },
+      ),
     );
   });
 });
@@ -95,7 +116,18 @@ describe("the batch script", () => {
   it("turns resources into #SBATCH lines and ends by exec-ing the worker on the attempt", () => {
     const script = renderBatchScript(
       scriptInput({
-        resources: { partition: "gpu", account: "lab", nodes: 2, tasksPerNode: 1, gpus: 8, gpuType: "h100", cpusPerTask: 32, memory: "512G", time: "2-00:00:00", directives: ["--exclusive"] },
+        resources: {
+          partition: "gpu",
+          account: "lab",
+          nodes: 2,
+          tasksPerNode: 1,
+          gpus: 8,
+          gpuType: "h100",
+          cpusPerTask: 32,
+          memory: "512G",
+          time: "2-00:00:00",
+          directives: ["--exclusive"],
+        },
         env: { HF_HOME: "/shared/hf cache" },
         setup: ["module load cuda/12.4"],
       }),
@@ -167,7 +199,9 @@ describe("the batch script", () => {
   });
 
   it("stage resources override backend defaults field by field; directives add up", () => {
-    expect(mergeResources({ partition: "cpu", memory: "8G", directives: ["--exclusive"] }, { partition: "gpu", gpus: 4, directives: ["--reservation=x"] })).toEqual({
+    expect(
+      mergeResources({ partition: "cpu", memory: "8G", directives: ["--exclusive"] }, { partition: "gpu", gpus: 4, directives: ["--reservation=x"] }),
+    ).toEqual({
       partition: "gpu",
       memory: "8G",
       gpus: 4,

@@ -26,7 +26,10 @@ export function requireSlurm(): void {
 }
 
 export function backendFor(settings: Record<string, unknown> = {}, stageResources: Record<string, JobResources> = {}): Backend {
-  return slurmBackend({ config: slurmBackendSchema.parse({ kind: "slurm", pollSeconds: 0.3, workerScript, resources: { memory: "200M" }, ...settings }), stageResources });
+  return slurmBackend({
+    config: slurmBackendSchema.parse({ kind: "slurm", pollSeconds: 0.3, workerScript, resources: { memory: "200M" }, ...settings }),
+    stageResources,
+  });
 }
 
 /** An attempt directory as the coordinator leaves it before submitting: run.json beside it, job.json inside. */
@@ -55,7 +58,13 @@ export async function submit(backend: Backend, attemptDir: string): Promise<JobH
   return handle;
 }
 
-export async function pollUntil(backend: Backend, handle: JobHandle, attemptDir: string, wanted: (s: JobState) => boolean, timeoutMs = 30_000): Promise<JobState> {
+export async function pollUntil(
+  backend: Backend,
+  handle: JobHandle,
+  attemptDir: string,
+  wanted: (s: JobState) => boolean,
+  timeoutMs = 30_000,
+): Promise<JobState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await backend.poll(handle, attemptDir);
@@ -70,4 +79,3 @@ export const finished = (s: JobState) => s === "done" || s === "lost";
 export function slurmState(jobId: string): string {
   return execFileSync("sacct", ["-j", jobId, "-X", "-P", "-n", "--format=State"], { encoding: "utf8" }).trim().split(" ")[0];
 }
-

@@ -81,9 +81,7 @@ describe("sweep expansion", () => {
         fc.uniqueArray(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
         fc.uniqueArray(fc.integer({ min: 0, max: 99 }), { minLength: 1, maxLength: 3 }),
         (lrs, batches, seeds) => {
-          const plan = expandSweep(
-            loadExperiment(experimentFile(twoStage({ "stages.train.params.lr": lrs, "stages.train.params.batch": batches }, seeds))),
-          );
+          const plan = expandSweep(loadExperiment(experimentFile(twoStage({ "stages.train.params.lr": lrs, "stages.train.params.batch": batches }, seeds))));
           const train = plan.runs.filter((r) => r.stage === "train");
           expect(plan.cells).toBe(lrs.length * batches.length * seeds.length);
           expect(train).toHaveLength(lrs.length * batches.length * seeds.length);

@@ -28,7 +28,16 @@ afterEach(() => {
 
 function prepareAttempt(dir: string, name: string, argv: string[]): string {
   const attemptDir = path.join(dir, name, "attempt-1");
-  const job: JobFile = { runId: name, attempt: 1, argv, env: { RUN_NAME: name }, cwd: dir, outDir: path.join(dir, name, "out"), outputs: [], timeoutSeconds: 60 };
+  const job: JobFile = {
+    runId: name,
+    attempt: 1,
+    argv,
+    env: { RUN_NAME: name },
+    cwd: dir,
+    outDir: path.join(dir, name, "out"),
+    outputs: [],
+    timeoutSeconds: 60,
+  };
   writeJsonAtomic(path.join(attemptDir, attemptFiles.job), job);
   return attemptDir;
 }
@@ -64,7 +73,9 @@ describe("local worker host", () => {
   it("runs many attempts in one long-lived process, each once, with the usual result files, and exits when closed", async () => {
     const dir = temp();
     const backend = localBackend();
-    const attempts = Array.from({ length: 6 }, (_, i) => prepareAttempt(dir, `run${i}`, ["bash", "-c", 'echo "$RUN_NAME" >> "$PWD/executions.log"; echo "{\\"score\\": 1}"']));
+    const attempts = Array.from({ length: 6 }, (_, i) =>
+      prepareAttempt(dir, `run${i}`, ["bash", "-c", 'echo "$RUN_NAME" >> "$PWD/executions.log"; echo "{\\"score\\": 1}"']),
+    );
     const handles = [];
     for (const attemptDir of attempts) {
       const handle = await backend.submit(attemptDir);

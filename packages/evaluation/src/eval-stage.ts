@@ -10,15 +10,19 @@ import { evaluationMigrations, ingestEvaluationRecords } from "./records/tables.
 export const evalStage = defineTypeScriptStage<EvalParams>({
   kind: "sera-eval",
   version: 1,
-  summary: "serve a checkpoint (vLLM, hermes tool parser, max_model_len = context length), run the agent on task instances → predictions; held-out soft verification",
+  summary:
+    "serve a checkpoint (vLLM, hermes tool parser, max_model_len = context length), run the agent on task instances → predictions; held-out soft verification",
   params: evalParamsSchema,
   module: "@sera/evaluation",
   identity: evalIdentity,
   check: checkEvalParams,
   async execute(run) {
     const summary = await runEvaluation(run);
-    const graded = summary.resolveRate === null ? "grade them with a swebench-harness stage" : `${summary.resolved} resolved (${summary.resolveRate.toFixed(1)}%)`;
-    process.stdout.write(`evaluated ${summary.instances} instances at ${summary.info.contextLength} context${summary.info.standIn ? " (stand-in model)" : ""}: ${summary.submitted} patches submitted; ${graded}\n`);
+    const graded =
+      summary.resolveRate === null ? "grade them with a swebench-harness stage" : `${summary.resolved} resolved (${summary.resolveRate.toFixed(1)}%)`;
+    process.stdout.write(
+      `evaluated ${summary.instances} instances at ${summary.info.contextLength} context${summary.info.standIn ? " (stand-in model)" : ""}: ${summary.submitted} patches submitted; ${graded}\n`,
+    );
   },
   async ingest(connection, run) {
     await ingestEvaluationRecords(connection, path.join(run.outDir, "records"));

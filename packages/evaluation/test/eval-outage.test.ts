@@ -21,24 +21,48 @@ describe("sera-eval during a serving outage", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-eval-outage-"));
     const repo = path.join(dir, "stockroom");
     cpSync(demoRepo, repo, { recursive: true });
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q", "-b", "main");
     git("add", "-A");
     git("commit", "-q", "-m", "demo");
     const commit = git("rev-parse", "HEAD").trim();
     const tasks = path.join(dir, "tasks.jsonl");
-    writeFileSync(tasks, JSON.stringify({ instance_id: "demo__stockroom-1", repo: "demo/stockroom", base_commit: commit, problem_statement: "Discount rounding is off in `stockroom/pricing.py` (function `apply_discount`)." }) + "\n");
+    writeFileSync(
+      tasks,
+      JSON.stringify({
+        instance_id: "demo__stockroom-1",
+        repo: "demo/stockroom",
+        base_commit: commit,
+        problem_statement: "Discount rounding is off in `stockroom/pricing.py` (function `apply_discount`).",
+      }) + "\n",
+    );
     const outDir = path.join(dir, "out");
     mkdirSync(outDir);
     const execution = (endpoint: string): StageExecution<EvalParams> => ({
-      experiment: "unit", runId: "evaloutage000001", stage: "eval", seed: 1, attempt: 1, outDir, runDir: dir, upstream: {},
-      params: evalParamsSchema.parse({ tasks: { file: tasks, repos: { "demo/stockroom": repo } }, serve: { endpoint, maxRetries: 1 }, agent: { maxSteps: 30 } }),
-      emit: () => undefined, signal: new AbortController().signal,
+      experiment: "unit",
+      runId: "evaloutage000001",
+      stage: "eval",
+      seed: 1,
+      attempt: 1,
+      outDir,
+      runDir: dir,
+      upstream: {},
+      params: evalParamsSchema.parse({
+        tasks: { file: tasks, repos: { "demo/stockroom": repo } },
+        serve: { endpoint, maxRetries: 1 },
+        agent: { maxSteps: 30 },
+      }),
+      emit: () => undefined,
+      signal: new AbortController().signal,
     });
 
     const down = await startScriptedModelServer({ seed: 1, impersonate: "sera-student", faults: { http5xxRate: 1 } });
     try {
-      const failure = await runEvaluation(execution(down.url)).then(() => null, (error: unknown) => error);
+      const failure = await runEvaluation(execution(down.url)).then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(RetryableStageError);
       expect((failure as Error).message).toMatch(/^1 of 1 instances could not reach the served model \(rerun to continue them\): server_error \(HTTP 50\d\)/);
       expect(existsSync(path.join(outDir, "instances/demo__stockroom-1/outcome.json"))).toBe(false);

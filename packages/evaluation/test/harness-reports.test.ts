@@ -12,7 +12,15 @@ const real = path.resolve(__dirname, "../../../fixtures/real/mini-swe-agent");
 const runDir = path.join(real, "logs/run_evaluation/deepseek_bench1_eval");
 const predsJson = path.join(real, "output/deepseek_bench1/preds.json");
 
-const context = { runId: "h1", evalRunId: "e1", seed: 3, contextLength: 32768, model: "deepseek/deepseek-chat", repos: new Map<string, string>(), provenance: null };
+const context = {
+  runId: "h1",
+  evalRunId: "e1",
+  seed: 3,
+  contextLength: 32768,
+  model: "deepseek/deepseek-chat",
+  repos: new Map<string, string>(),
+  provenance: null,
+};
 
 describe("SWE-bench harness reports (real files)", () => {
   it("finds the three report.json files with their harness run and model folder", () => {
@@ -28,8 +36,19 @@ describe("SWE-bench harness reports (real files)", () => {
   it("turns each report into exactly its resolved flag and test counts", () => {
     const rows = gradeInstances(findReports(runDir), null).map((g) => sweBenchEvalRow(context, g));
     const pick = (row: Record<string, unknown>) => [
-      row.instance_id, row.status, row.resolved, row.patch_exists, row.patch_applied,
-      row.f2p_success, row.f2p_failure, row.p2p_success, row.p2p_failure, row.f2f_success, row.f2f_failure, row.p2f_success, row.p2f_failure,
+      row.instance_id,
+      row.status,
+      row.resolved,
+      row.patch_exists,
+      row.patch_applied,
+      row.f2p_success,
+      row.f2p_failure,
+      row.p2p_success,
+      row.p2p_failure,
+      row.f2f_success,
+      row.f2f_failure,
+      row.p2f_success,
+      row.p2f_failure,
     ];
     expect(rows.map(pick)).toEqual([
       // F2P passes, but two P2P tests regress: not resolved.
@@ -37,7 +56,14 @@ describe("SWE-bench harness reports (real files)", () => {
       ["django__django-14411", "unresolved", false, true, true, 0, 1, 83, 0, 0, 0, 0, 0],
       ["django__django-14752", "resolved", true, true, true, 1, 0, 15, 0, 0, 0, 0, 0],
     ]);
-    expect(rows[2]).toMatchObject({ repo: "django/django", harness_run_id: "deepseek_bench1_eval", seed: 3, context_length: 32768, eval_run_id: "e1", suite: "swe-bench" });
+    expect(rows[2]).toMatchObject({
+      repo: "django/django",
+      harness_run_id: "deepseek_bench1_eval",
+      seed: 3,
+      context_length: 32768,
+      eval_run_id: "e1",
+      suite: "swe-bench",
+    });
     expect(String(rows[2].report_path)).toMatch(/deepseek__deepseek-chat\/django__django-14752\/report\.json$/);
   });
 
@@ -46,12 +72,24 @@ describe("SWE-bench harness reports (real files)", () => {
     expect(predictions).toHaveLength(100);
     const graded = gradeInstances(findReports(runDir), predictions);
     expect(graded.filter((g) => g.status === "resolved").map((g) => g.instanceId)).toEqual(["django__django-14752"]);
-    expect(graded.filter((g) => g.status === "unresolved").map((g) => g.instanceId).sort()).toEqual(["django__django-13660", "django__django-14411"]);
+    expect(
+      graded
+        .filter((g) => g.status === "unresolved")
+        .map((g) => g.instanceId)
+        .sort(),
+    ).toEqual(["django__django-13660", "django__django-14411"]);
     expect(graded.filter((g) => g.status === "error")).toHaveLength(97);
     const { row, disagreements } = sweBenchSummaryRow(context, graded, null);
     expect(row).toMatchObject({
-      total_instances: 100, submitted_instances: 100, completed_instances: 3, resolved_instances: 1, unresolved_instances: 2, empty_patch_instances: 0,
-      error_instances: 97, resolve_rate: 1, source: "computed from report.json files",
+      total_instances: 100,
+      submitted_instances: 100,
+      completed_instances: 3,
+      resolved_instances: 1,
+      unresolved_instances: 2,
+      empty_patch_instances: 0,
+      error_instances: 97,
+      resolve_rate: 1,
+      source: "computed from report.json files",
     });
     expect(disagreements).toEqual([]);
   });
@@ -61,10 +99,21 @@ describe("SWE-bench harness reports (real files)", () => {
     cpSync(runDir, path.join(dir, "logs/run_evaluation/deepseek_bench1_eval"), { recursive: true });
     // The summary the harness writes next to logs/ (formats.md), here for the three graded instances.
     const summary = {
-      total_instances: 300, submitted_instances: 3, completed_instances: 3, resolved_instances: 2, unresolved_instances: 1, empty_patch_instances: 0,
-      error_instances: 0, completed_ids: ["django__django-13660", "django__django-14411", "django__django-14752"], incomplete_ids: [], empty_patch_ids: [],
-      submitted_ids: ["django__django-13660", "django__django-14411", "django__django-14752"], resolved_ids: ["django__django-14411", "django__django-14752"],
-      unresolved_ids: ["django__django-13660"], error_ids: [], schema_version: 2,
+      total_instances: 300,
+      submitted_instances: 3,
+      completed_instances: 3,
+      resolved_instances: 2,
+      unresolved_instances: 1,
+      empty_patch_instances: 0,
+      error_instances: 0,
+      completed_ids: ["django__django-13660", "django__django-14411", "django__django-14752"],
+      incomplete_ids: [],
+      empty_patch_ids: [],
+      submitted_ids: ["django__django-13660", "django__django-14411", "django__django-14752"],
+      resolved_ids: ["django__django-14411", "django__django-14752"],
+      unresolved_ids: ["django__django-13660"],
+      error_ids: [],
+      schema_version: 2,
     };
     writeFileSync(path.join(dir, "deepseek__deepseek-chat.deepseek_bench1_eval.json"), JSON.stringify(summary, null, 4));
     const found = findRunSummary([dir], "deepseek_bench1_eval");

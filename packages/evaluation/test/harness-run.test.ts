@@ -19,13 +19,26 @@ function execution(params: Record<string, unknown>, upstream: Record<string, { r
   mkdirSync(outDir);
   const emitted: Record<string, unknown>[] = [];
   const run: StageExecution<HarnessParams> = {
-    experiment: "unit", runId: "gradeRun00000001", stage: "grade", params: harnessParamsSchema.parse(params), seed: 2, attempt: 1, outDir, runDir: dir, upstream,
-    emit: (record) => emitted.push(record), signal: new AbortController().signal,
+    experiment: "unit",
+    runId: "gradeRun00000001",
+    stage: "grade",
+    params: harnessParamsSchema.parse(params),
+    seed: 2,
+    attempt: 1,
+    outDir,
+    runDir: dir,
+    upstream,
+    emit: (record) => emitted.push(record),
+    signal: new AbortController().signal,
   };
   return { run, emitted, outDir, dir };
 }
 
-const rows = (outDir: string, table: string) => readFileSync(path.join(outDir, "records", `${table}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const rows = (outDir: string, table: string) =>
+  readFileSync(path.join(outDir, "records", `${table}.jsonl`), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 
 describe("swebench-harness stage body", () => {
   it("runs the harness in its folder and grades the reports it leaves under logs/run_evaluation/<run id>", async () => {
@@ -42,12 +55,19 @@ describe("swebench-harness stage body", () => {
       `python -m swebench.harness.run_evaluation --dataset_name princeton-nlp/SWE-bench_Verified --split test --predictions_path ${path.join(evalOut, "predictions.jsonl")} --run_id sera-gradeRun00000001`,
     );
     const evals = rows(outDir, "evals");
-    expect(evals.filter((r) => r.status !== "error").map((r) => [r.instance_id, r.resolved, r.harness_run_id, r.eval_run_id, r.seed, r.context_length])).toEqual([
+    expect(
+      evals.filter((r) => r.status !== "error").map((r) => [r.instance_id, r.resolved, r.harness_run_id, r.eval_run_id, r.seed, r.context_length]),
+    ).toEqual([
       ["django__django-13660", false, "sera-gradeRun00000001", "evalRun000000001", 2, 65536],
       ["django__django-14411", false, "sera-gradeRun00000001", "evalRun000000001", 2, 65536],
       ["django__django-14752", true, "sera-gradeRun00000001", "evalRun000000001", 2, 65536],
     ]);
-    expect(rows(outDir, "eval_summaries")[0]).toMatchObject({ total_instances: 100, resolved_instances: 1, error_instances: 97, eval_run_id: "evalRun000000001" });
+    expect(rows(outDir, "eval_summaries")[0]).toMatchObject({
+      total_instances: 100,
+      resolved_instances: 1,
+      error_instances: 97,
+      eval_run_id: "evalRun000000001",
+    });
     expect(emitted).toContainEqual({ instances: 100, resolved: 1, unresolved: 2, empty_patches: 0, errors: 97, resolve_rate: 1 });
   });
 
@@ -60,7 +80,9 @@ describe("swebench-harness stage body", () => {
     expect(render.emitted).toEqual([{ predictions: 100, empty_patches: 0 }]);
 
     const guarded = execution({ mode: "run", predictions, python: "/nonexistent/python3" });
-    await expect(runHarness(guarded.run)).rejects.toThrow(/(Docker is not usable here|cannot import swebench).*; use mode: render to stop at predictions, or mode: import/);
+    await expect(runHarness(guarded.run)).rejects.toThrow(
+      /(Docker is not usable here|cannot import swebench).*; use mode: render to stop at predictions, or mode: import/,
+    );
 
     const broken = execution({ mode: "run", predictions, command: "echo 'docker: permission denied' >&2; exit 1" });
     const error = await runHarness(broken.run).catch((e: unknown) => e);

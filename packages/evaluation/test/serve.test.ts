@@ -15,12 +15,28 @@ function running(pid: number): boolean {
 
 describe("serving a checkpoint", () => {
   it("renders vLLM with the hermes tool parser, auto tool choice and the evaluation's context length", () => {
-    const common = { checkpoint: "/runs/train/out/model", servedName: "sera-student", host: "127.0.0.1", port: 8123, tensorParallel: 1, enforceEager: true, seed: 2, extraArgs: [] };
+    const common = {
+      checkpoint: "/runs/train/out/model",
+      servedName: "sera-student",
+      host: "127.0.0.1",
+      port: 8123,
+      tensorParallel: 1,
+      enforceEager: true,
+      seed: 2,
+      extraArgs: [],
+    };
     expect(vllmServeArgv({ ...common, maxModelLen: 32_768 }).join(" ")).toBe(
       "vllm serve /runs/train/out/model --served-model-name sera-student --host 127.0.0.1 --port 8123 --enable-auto-tool-choice --tool-call-parser hermes " +
         "--max-model-len 32768 --tensor-parallel-size 1 --dtype bfloat16 --enforce-eager --seed 2",
     );
-    const long = vllmServeArgv({ ...common, maxModelLen: 65_536, tensorParallel: 2, enforceEager: false, seed: null, extraArgs: ["--gpu-memory-utilization", "0.9"] });
+    const long = vllmServeArgv({
+      ...common,
+      maxModelLen: 65_536,
+      tensorParallel: 2,
+      enforceEager: false,
+      seed: null,
+      extraArgs: ["--gpu-memory-utilization", "0.9"],
+    });
     expect(long.slice(long.indexOf("--max-model-len"), long.indexOf("--max-model-len") + 2)).toEqual(["--max-model-len", "65536"]);
     expect(long).not.toContain("--enforce-eager");
     expect(long.slice(-2)).toEqual(["--gpu-memory-utilization", "0.9"]);
@@ -60,9 +76,9 @@ console.log("loading weights…");`,
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-serve-"));
     const port = await freePort();
     const options = { host: "127.0.0.1", port, logFile: path.join(dir, "server.log"), signal: new AbortController().signal };
-    await expect(startModelServer({ ...options, shellCommand: "echo 'ValueError: max_model_len 65536 > 40960'; exit 3", startupTimeoutSeconds: 20 })).rejects.toThrow(
-      /the model server exited \(3\) before answering on http:\/\/127\.0\.0\.1:\d+\/v1; last output:\nValueError: max_model_len 65536 > 40960/,
-    );
+    await expect(
+      startModelServer({ ...options, shellCommand: "echo 'ValueError: max_model_len 65536 > 40960'; exit 3", startupTimeoutSeconds: 20 }),
+    ).rejects.toThrow(/the model server exited \(3\) before answering on http:\/\/127\.0\.0\.1:\d+\/v1; last output:\nValueError: max_model_len 65536 > 40960/);
     await expect(startModelServer({ ...options, shellCommand: "exec sleep 60", startupTimeoutSeconds: 1 })).rejects.toThrow(/did not answer on .* within 1 s/);
     expect(existsSync(options.logFile)).toBe(true);
   });

@@ -27,10 +27,23 @@ describe("served model provenance", () => {
     writeFileSync(script, plainServer);
     const outDir = path.join(dir, "out");
     mkdirSync(outDir);
-    const params = evalParamsSchema.parse({ tasks: { file: path.join(dir, "tasks.jsonl") }, model: { checkpoint: "some/checkpoint" }, serve: { command: `{node} ${script} {port}` } });
+    const params = evalParamsSchema.parse({
+      tasks: { file: path.join(dir, "tasks.jsonl") },
+      model: { checkpoint: "some/checkpoint" },
+      serve: { command: `{node} ${script} {port}` },
+    });
     const run: StageExecution<EvalParams> = {
-      experiment: "unit", runId: "serving000000001", stage: "eval", params, seed: 1, attempt: 1, outDir, runDir: dir, upstream: {},
-      emit: () => {}, signal: new AbortController().signal,
+      experiment: "unit",
+      runId: "serving000000001",
+      stage: "eval",
+      params,
+      seed: 1,
+      attempt: 1,
+      outDir,
+      runDir: dir,
+      upstream: {},
+      emit: () => {},
+      signal: new AbortController().signal,
     };
     const serving = await serveModel(run, "some/checkpoint");
     try {

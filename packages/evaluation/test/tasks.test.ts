@@ -12,7 +12,12 @@ function file(lines: string[]): string {
   return target;
 }
 
-const instance = { instance_id: "django__django-14752", repo: "django/django", base_commit: "b64db05b9cedd96905d637a2d824cbbf428e40e7", problem_statement: "Refactor AutocompleteJsonView…" };
+const instance = {
+  instance_id: "django__django-14752",
+  repo: "django/django",
+  base_commit: "b64db05b9cedd96905d637a2d824cbbf428e40e7",
+  problem_statement: "Refactor AutocompleteJsonView…",
+};
 
 describe("task instances", () => {
   it("reads SWE-bench-style instances, keeping SWE-bench's other fields", () => {
@@ -21,10 +26,16 @@ describe("task instances", () => {
   });
 
   it("names the file, line and field of a bad instance", () => {
-    expect(() => readTaskInstances(file([JSON.stringify(instance), JSON.stringify({ ...instance, instance_id: "x", base_commit: undefined })]))).toThrow(/tasks\.jsonl:2: base_commit: /);
+    expect(() => readTaskInstances(file([JSON.stringify(instance), JSON.stringify({ ...instance, instance_id: "x", base_commit: undefined })]))).toThrow(
+      /tasks\.jsonl:2: base_commit: /,
+    );
     expect(() => readTaskInstances(file(["{oops"]))).toThrow(/tasks\.jsonl:1: not a JSON object/);
-    expect(() => readTaskInstances(file([JSON.stringify(instance), JSON.stringify(instance)]))).toThrow("tasks.jsonl:2: instance_id django__django-14752 appears twice");
-    expect(() => readTaskInstances(file([JSON.stringify(instance)]), { requireTeacherPatch: true })).toThrow(/teacher_patch: a held-out task needs the teacher's patch/);
+    expect(() => readTaskInstances(file([JSON.stringify(instance), JSON.stringify(instance)]))).toThrow(
+      "tasks.jsonl:2: instance_id django__django-14752 appears twice",
+    );
+    expect(() => readTaskInstances(file([JSON.stringify(instance)]), { requireTeacherPatch: true })).toThrow(
+      /teacher_patch: a held-out task needs the teacher's patch/,
+    );
     expect(() => readTaskInstances("/nonexistent/tasks.jsonl")).toThrow("tasks.file: /nonexistent/tasks.jsonl does not exist");
   });
 

@@ -10,12 +10,7 @@ export { runAgent, DEFAULT_AGENT_LIMITS, type AgentLimits, type AgentResult, typ
 export { trajectorySteps } from "./agent/steps.js";
 export { sandboxEnvironment, type ToolLimits } from "./agent/sandbox-environment.js";
 export { agentParamsSchema, generationParamsSchema, teacherSchema, type GenerationParams, type TeacherConfig } from "./pipeline/params.js";
-export {
-  DEFAULT_SANDBOX_LIMIT_PARAMS,
-  sandboxLimitsFromParams,
-  sandboxLimitsSchema,
-  type SandboxLimitParams,
-} from "./pipeline/sandboxLimits.js";
+export { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsFromParams, sandboxLimitsSchema, type SandboxLimitParams } from "./pipeline/sandboxLimits.js";
 export { runGeneration, type GenerationSummary } from "./pipeline/run.js";
 export { generationTables, ingestGenerationRecords } from "./records/tables.js";
 export { generationStage } from "./stage.js";

@@ -14,7 +14,9 @@ export const generationStage = defineTypeScriptStage<GenerationParams>({
   identity: generationIdentity,
   async execute(run) {
     const summary = await runGeneration(run);
-    process.stdout.write(`generated ${summary.instances} instances: ${summary.verified} verified, ${summary.unverified} unverified, ${summary.failed} failed\n`);
+    process.stdout.write(
+      `generated ${summary.instances} instances: ${summary.verified} verified, ${summary.unverified} unverified, ${summary.failed} failed\n`,
+    );
   },
   async ingest(connection, run) {
     await ingestGenerationRecords(connection, path.join(run.outDir, "records"));

@@ -26,7 +26,10 @@ function committedDemo(): { repo: string; commit: string } {
   const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
   fs.cpSync(demoRepo, repo, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+      cwd: repo,
+      encoding: "utf8",
+    });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "demo");
@@ -89,7 +92,8 @@ async function unmarkedServer(model: string, upstream: ScriptedModelServer): Pro
         res.writeHead(status, { "content-type": "application/json" });
         res.end(text);
       };
-      if (req.method === "GET" && req.url === "/v1/models") return send(200, JSON.stringify({ object: "list", data: [{ id: model, object: "model", owned_by: "acme" }] }));
+      if (req.method === "GET" && req.url === "/v1/models")
+        return send(200, JSON.stringify({ object: "list", data: [{ id: model, object: "model", owned_by: "acme" }] }));
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
       fetch(`${upstream.url}/chat/completions`, { method: "POST", body: JSON.stringify({ ...body, model: upstream.model }) })
         .then(async (answer) => send(answer.status, (await answer.text()).replaceAll(upstream.model, model)))

@@ -22,7 +22,10 @@ function committedDemo(): { repo: string; commit: string } {
   const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
   fs.cpSync(path.join(path.dirname(new URL(import.meta.url).pathname), "..", "demo-repo"), repo, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+      cwd: repo,
+      encoding: "utf8",
+    });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "demo");
@@ -32,13 +35,27 @@ function committedDemo(): { repo: string; commit: string } {
 function execution(params: GenerationParams, outDir: string, attempt = 1) {
   const emitted: Record<string, unknown>[] = [];
   const run: StageExecution<GenerationParams> = {
-    experiment: "duplicates", runId: "duplicates-run", stage: "generate", params, seed: 1, attempt, outDir, runDir: path.dirname(outDir), upstream: {},
-    emit: (record) => emitted.push(record), signal: new AbortController().signal,
+    experiment: "duplicates",
+    runId: "duplicates-run",
+    stage: "generate",
+    params,
+    seed: 1,
+    attempt,
+    outDir,
+    runDir: path.dirname(outDir),
+    upstream: {},
+    emit: (record) => emitted.push(record),
+    signal: new AbortController().signal,
   };
   return { run, emitted };
 }
 
-const readRows = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const readRows = (file: string) =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe("duplicate rollout-1 patches", () => {
   it("skip the PR and rollout 2 of every repeat, count them, and judge the same way when the run is resumed", async () => {
@@ -47,9 +64,16 @@ describe("duplicate rollout-1 patches", () => {
     try {
       const params = (skip: boolean) =>
         generationParamsSchema.parse({
-          repo, repoName: "stockroom", commits: [commit], functionsPerRepo: 2, instancesPerFunction: 2, skipDuplicatePatches: skip, rollout1Attempts: 1,
+          repo,
+          repoName: "stockroom",
+          commits: [commit],
+          functionsPerRepo: 2,
+          instancesPerFunction: 2,
+          skipDuplicatePatches: skip,
+          rollout1Attempts: 1,
           teacher: { model: "scripted-stand-in", endpoints: [server.url], scriptedStandIn: true, timeoutSeconds: 5, maxRetries: 1 },
-          agent: { maxSteps: 30 }, concurrency: 2,
+          agent: { maxSteps: 30 },
+          concurrency: 2,
         });
       const outDir = path.join(fs.mkdtempSync(path.join(scratch, "run-")), "out");
       const first = execution(params(true), outDir);
@@ -75,7 +99,9 @@ describe("duplicate rollout-1 patches", () => {
       // A second attempt over the same directory keeps the same originals and duplicates.
       const again = await runGeneration(execution(params(true), outDir, 2).run);
       expect(again.failures.duplicate_patch).toBe(2);
-      const againDuplicates = readRows(path.join(outDir, "records", "instances.jsonl")).filter((row) => row.failure_reason === "duplicate_patch").map((row) => row.instance_id);
+      const againDuplicates = readRows(path.join(outDir, "records", "instances.jsonl"))
+        .filter((row) => row.failure_reason === "duplicate_patch")
+        .map((row) => row.instance_id);
       expect(new Set(againDuplicates)).toEqual(duplicates);
 
       // Switched off, every instance goes on to rollout 2.

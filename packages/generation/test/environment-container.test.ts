@@ -20,7 +20,10 @@ let workDir: string;
 let source: PreparedSource;
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
   return result.stdout;
 }
@@ -32,7 +35,12 @@ function containersOfRun(): string[] {
 
 async function containerSandbox(environment: Record<string, unknown>, limits: SandboxLimits = {}): Promise<Sandbox> {
   const config = environmentSchema.parse({ kind: "container", ...environment });
-  return rolloutEnvironments(config, { logDir: path.join(workDir, "logs"), runId }).createSandbox({ source, root: path.join(workDir, "sandboxes"), isolation: "bwrap", limits });
+  return rolloutEnvironments(config, { logDir: path.join(workDir, "logs"), runId }).createSandbox({
+    source,
+    root: path.join(workDir, "sandboxes"),
+    isolation: "bwrap",
+    limits,
+  });
 }
 
 beforeAll(async () => {
@@ -120,14 +128,18 @@ describe("environment: container", () => {
   });
 
   it("removes the containers an earlier, killed attempt of the same run left behind, and those of any run whose sera process is gone", async () => {
-    const orphan = spawnSync("podman", ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], { encoding: "utf8" });
+    const orphan = spawnSync("podman", ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+      encoding: "utf8",
+    });
     expect(orphan.status).toBe(0);
     expect(containersOfRun()).toHaveLength(1);
     // Another run's container whose owner (a process that has exited) is gone; and one of a live owner (this process), kept.
     const exited = spawnSync("true");
     const owner = (pid: number) => `sera.owner=${os.hostname()}/${pid}/unknown`;
     const labelled = (label: string) =>
-      spawnSync("podman", ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], { encoding: "utf8" }).stdout.trim();
+      spawnSync("podman", ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+        encoding: "utf8",
+      }).stdout.trim();
     const ownerless = labelled(owner(exited.pid!));
     const owned = labelled(owner(process.pid));
     const exists = (id: string) => spawnSync("podman", ["container", "exists", id]).status === 0;

@@ -30,7 +30,10 @@ let server: net.Server;
 let port: number;
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
   return result.stdout;
 }
@@ -109,7 +112,9 @@ describe("environment: prepared", () => {
   });
 
   it("keeps what setup changed out of the agent's patch", async () => {
-    const config = prepared({ setup: [...setup, "echo '# touched by setup' >> pyproject.toml", "echo stray > stray.txt", testCommand.replace("cd /testbed && ", "")] });
+    const config = prepared({
+      setup: [...setup, "echo '# touched by setup' >> pyproject.toml", "echo stray > stray.txt", testCommand.replace("cd /testbed && ", "")],
+    });
     const sandbox = await sandboxOf(config);
     try {
       // Setup ran the tests too: __pycache__ folders are ignored by the fixture, stray.txt and pyproject.toml are not.
@@ -141,7 +146,10 @@ describe("environment: prepared", () => {
     const config = prepared();
     await (await sandboxOf(config)).destroy();
     const environments = path.join(workDir, "cache", "environments");
-    const entry = fs.readdirSync(environments).map((name) => path.join(environments, name)).find((dir) => fs.existsSync(path.join(dir, "prepared", "mounts", ".venv")))!;
+    const entry = fs
+      .readdirSync(environments)
+      .map((name) => path.join(environments, name))
+      .find((dir) => fs.existsSync(path.join(dir, "prepared", "mounts", ".venv")))!;
     const builtAt = fs.readFileSync(path.join(entry, "sera-built.json"), "utf8");
     fs.writeFileSync(path.join(entry, "prepared", "mounts", ".venv", "planted.pth"), "import os\n");
     forgetPreparedEnvironments();

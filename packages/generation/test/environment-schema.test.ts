@@ -12,7 +12,14 @@ describe("environment params", () => {
     expect(plain.environment).toEqual({ kind: "host", env: {}, path: [] });
     expect(generationIdentity(plain)).not.toHaveProperty("environment");
     const prepared = generationParamsSchema.parse({ ...base, environment: { kind: "prepared", setup: ["npm ci"] } });
-    expect(generationIdentity(prepared)).toHaveProperty("environment", { kind: "prepared", setup: ["npm ci"], setupTimeoutSeconds: 1800, outputs: "mount", env: {}, path: [] });
+    expect(generationIdentity(prepared)).toHaveProperty("environment", {
+      kind: "prepared",
+      setup: ["npm ci"],
+      setupTimeoutSeconds: 1800,
+      outputs: "mount",
+      env: {},
+      path: [],
+    });
     expect(environmentIdentity(environmentSchema.parse({ kind: "host", path: ["/opt/bin"] }))).toBeDefined();
   });
 
@@ -27,7 +34,9 @@ describe("environment params", () => {
   });
 
   it("fill image name templates as SWE-bench and SWE-smith name their images", () => {
-    expect(imageName("swebench/sweb.eval.x86_64.{instance_id}", { instanceId: "django__django-11099", commit: "abc" })).toBe("swebench/sweb.eval.x86_64.django_1776_django-11099");
+    expect(imageName("swebench/sweb.eval.x86_64.{instance_id}", { instanceId: "django__django-11099", commit: "abc" })).toBe(
+      "swebench/sweb.eval.x86_64.django_1776_django-11099",
+    );
     expect(imageName("localhost/{repo}:{commit}", { repo: "shipping", commit: "0123abc" })).toBe("localhost/shipping:0123abc");
   });
 });

@@ -72,7 +72,11 @@ describe("code folder detection", () => {
   });
 
   it("src/<name>/ before src/; src/ itself is SERA's last rule, so depth then counts from src/", async () => {
-    const inSrcName = namedRepo("plotter", { "src/plotter/axes/ticks/locate.py": py("locate"), "src/plotter/figure.py": py("figure"), "tools/bump.py": py("bump") });
+    const inSrcName = namedRepo("plotter", {
+      "src/plotter/axes/ticks/locate.py": py("locate"),
+      "src/plotter/figure.py": py("figure"),
+      "tools/bump.py": py("bump"),
+    });
     const chosen = await inventory(inSrcName.dir, inSrcName.sha);
     expect(chosen.codeFolder).toMatchObject({ path: "src/plotter", source: "detected" });
     expect(files(chosen)).toEqual(["src/plotter/axes/ticks/locate.py", "src/plotter/figure.py"]);
@@ -119,7 +123,9 @@ describe("sera inventory", () => {
     const detected = run();
     expect(detected.stderr).toBe("");
     expect(detected.status).toBe(0);
-    expect(detected.stdout).toMatch(/^code folder: shopkit\/ — detected: shopkit\/ holds source files; rule <name>\/ \(SERA\) for name "shopkit"; depth ≤ 3 counted inside it$/m);
+    expect(detected.stdout).toMatch(
+      /^code folder: shopkit\/ — detected: shopkit\/ holds source files; rule <name>\/ \(SERA\) for name "shopkit"; depth ≤ 3 counted inside it$/m,
+    );
     expect(detected.stdout).toMatch(/seraTestRule 1/);
     const configured = run("--code-folder", ".", "--max-depth", "0");
     expect(configured.stdout).toMatch(/^code folder: \(repository root\) — configured: .*; depth ≤ unlimited counted inside it$/m);

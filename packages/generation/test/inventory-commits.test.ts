@@ -70,11 +70,7 @@ describe("selectCommits with an explicit list", () => {
   it("resolves short SHAs, refs and expressions to full SHAs, keeping order and dropping repeats", async () => {
     git(dir, ["tag", "v1", shaByAge.get(30)!]);
     const short = shaByAge.get(20)!.slice(0, 8);
-    expect(await selectCommits(dir, { commits: [short, "v1", "HEAD", "main~0"] })).toEqual([
-      shaByAge.get(20),
-      shaByAge.get(30),
-      shaByAge.get(10),
-    ]);
+    expect(await selectCommits(dir, { commits: [short, "v1", "HEAD", "main~0"] })).toEqual([shaByAge.get(20), shaByAge.get(30), shaByAge.get(10)]);
   });
 
   it("names the first bad commit in a one-line error", async () => {

@@ -72,7 +72,11 @@ describe("inventory options", () => {
       "api/v1/api.pb.go",
     ];
     for (const file of skippedByDefault) {
-      writeFile(dir, file, file.endsWith(".py") ? pyFunction("skipped") : file.endsWith(".go") ? "package x\n\nfunc Skipped() {\n}\n" : "function skipped() {\n  return 1;\n}\n");
+      writeFile(
+        dir,
+        file,
+        file.endsWith(".py") ? pyFunction("skipped") : file.endsWith(".go") ? "package x\n\nfunc Skipped() {\n}\n" : "function skipped() {\n  return 1;\n}\n",
+      );
     }
     writeFile(dir, "pkg/testing_tools.py", pyFunction("kept"));
     writeFile(dir, "pkg/contest.py", pyFunction("kept_too"));

@@ -24,9 +24,7 @@ async function messagesServer(answer: (body: Record<string, unknown>) => { statu
       const body = JSON.parse(text) as Record<string, unknown>;
       exchanges.push({ headers: req.headers, path: req.url ?? "", body });
       const problem = validate(req, body);
-      const reply = problem
-        ? { status: 400, body: { type: "error", error: { type: "invalid_request_error", message: problem } } }
-        : answer(body);
+      const reply = problem ? { status: 400, body: { type: "error", error: { type: "invalid_request_error", message: problem } } } : answer(body);
       res.writeHead(reply.status, { "content-type": "application/json" });
       res.end(JSON.stringify(reply.body));
     });
@@ -78,11 +76,23 @@ describe("anthropicChatModel", () => {
     }));
     try {
       const records: ModelCallRecord[] = [];
-      const model = anthropicChatModel({ baseURL: api.baseURL, model: "claude-test", apiKeyEnv: keyEnv, timeoutMs: 2_000, maxRetries: 0, onCall: (r) => records.push(r) });
+      const model = anthropicChatModel({
+        baseURL: api.baseURL,
+        model: "claude-test",
+        apiKeyEnv: keyEnv,
+        timeoutMs: 2_000,
+        maxRetries: 0,
+        onCall: (r) => records.push(r),
+      });
       const history: Message[] = [
         { role: "system", content: "You fix bugs." },
         { role: "user", content: "Find load in a.py" },
-        { role: "assistant", content: "", reasoning: "search first", toolCalls: [{ id: "toolu_1", name: "bash", arguments: { command: "grep -n load /testbed/a.py" } }] },
+        {
+          role: "assistant",
+          content: "",
+          reasoning: "search first",
+          toolCalls: [{ id: "toolu_1", name: "bash", arguments: { command: "grep -n load /testbed/a.py" } }],
+        },
         { role: "tool", toolCallId: "toolu_1", content: "3:def load():" },
         { role: "user", content: "Keep going." },
       ];
@@ -136,7 +146,10 @@ describe("anthropicChatModel", () => {
       const text = JSON.stringify(body.messages);
       if (text.includes("overload")) return { status: 529, body: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } };
       if (text.includes("huge")) {
-        return { status: 400, body: { type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 210000 tokens > 200000 maximum" } } };
+        return {
+          status: 400,
+          body: { type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 210000 tokens > 200000 maximum" } },
+        };
       }
       return { status: 401, body: { type: "error", error: { type: "authentication_error", message: `invalid x-api-key: ${key}` } } };
     });

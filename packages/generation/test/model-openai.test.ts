@@ -2,13 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Message } from "@sera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  openAIChatModel,
-  startScriptedModelServer,
-  type ModelCallRecord,
-  type ScriptedModelServer,
-  type ToolDefinition,
-} from "../src/index.js";
+import { openAIChatModel, startScriptedModelServer, type ModelCallRecord, type ScriptedModelServer, type ToolDefinition } from "../src/index.js";
 
 const agentTools: ToolDefinition[] = ["bash", "str_replace_editor", "submit"].map((name) => ({
   name,

@@ -30,7 +30,10 @@ const ask = (i: number) => ({ messages: [{ role: "user" as const, content: `ques
 describe("endpointPool", () => {
   it("spreads calls evenly over idle endpoints and never exceeds the per-endpoint limit", async () => {
     const servers = await Promise.all([0, 1, 2].map(() => scripted({ latencyMsPerTurn: 60 })));
-    const pool = endpointPool(servers.map((s) => client(s.url)), { maxConcurrentPerEndpoint: 2 });
+    const pool = endpointPool(
+      servers.map((s) => client(s.url)),
+      { maxConcurrentPerEndpoint: 2 },
+    );
     const t0 = Date.now();
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => pool.complete(ask(i))));
     const elapsed = Date.now() - t0;

@@ -1,13 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ModelCallError,
-  openAIChatModel,
-  startScriptedModelServer,
-  type ModelCallRecord,
-  type ScriptedModelServer,
-} from "../src/index.js";
+import { ModelCallError, openAIChatModel, startScriptedModelServer, type ModelCallRecord, type ScriptedModelServer } from "../src/index.js";
 
 interface Answer {
   status: number;
@@ -69,9 +63,7 @@ describe("retries, timeouts and error kinds", () => {
       maxBackoffMs: 10,
       onCall: (r) => records.push(r),
     });
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => model.complete({ messages: [{ role: "user", content: `question ${i}` }] })),
-    );
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => model.complete({ messages: [{ role: "user", content: `question ${i}` }] })));
     expect(answers.every((a) => a.message.content.length > 0)).toBe(true);
     expect(records.filter((r) => r.status === "ok")).toHaveLength(12);
     const failed = records.filter((r) => r.status === "server_error");
@@ -84,7 +76,14 @@ describe("retries, timeouts and error kinds", () => {
     const seq = await sequenceServer([() => ({ status: 503, body: "{}" }), () => ({ status: 500, body: "{}" }), () => ({ status: 200, body: okBody })]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({
+        baseURL: seq.url,
+        model: "scripted-stand-in",
+        timeoutMs: 2_000,
+        maxRetries: 2,
+        initialBackoffMs: 1,
+        onCall: (r) => records.push(r),
+      });
       await model.complete(hello);
       expect(records.map((r) => [r.httpAttempt, r.status])).toEqual([
         [1, "server_error"],
@@ -94,7 +93,9 @@ describe("retries, timeouts and error kinds", () => {
       const stingy = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 0 });
       const seq2 = await sequenceServer([() => ({ status: 502, body: "bad gateway" })]);
       try {
-        const error = await failureOf(openAIChatModel({ baseURL: seq2.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 1, initialBackoffMs: 1 }).complete(hello));
+        const error = await failureOf(
+          openAIChatModel({ baseURL: seq2.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 1, initialBackoffMs: 1 }).complete(hello),
+        );
         expect(error.kind).toBe("server_error");
         expect(error.status).toBe(502);
         expect(seq2.requests()).toBe(2);
@@ -111,7 +112,14 @@ describe("retries, timeouts and error kinds", () => {
     const seq = await sequenceServer([() => ({ status: 429, headers: { "retry-after": "1" }, body: "{}" }), () => ({ status: 200, body: okBody })]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 3_000, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({
+        baseURL: seq.url,
+        model: "scripted-stand-in",
+        timeoutMs: 3_000,
+        maxRetries: 1,
+        initialBackoffMs: 1,
+        onCall: (r) => records.push(r),
+      });
       const started = Date.now();
       await model.complete(hello);
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -125,7 +133,14 @@ describe("retries, timeouts and error kinds", () => {
     const silent = await startScriptedModelServer({ seed: 1, faults: { timeoutRate: 1 } });
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: silent.url, model: "scripted-stand-in", timeoutMs: 150, maxRetries: 1, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({
+        baseURL: silent.url,
+        model: "scripted-stand-in",
+        timeoutMs: 150,
+        maxRetries: 1,
+        initialBackoffMs: 1,
+        onCall: (r) => records.push(r),
+      });
       const error = await failureOf(model.complete(hello));
       expect(error.kind).toBe("timeout");
       expect(records.map((r) => r.status)).toEqual(["timeout", "timeout"]);
@@ -175,16 +190,34 @@ describe("retries, timeouts and error kinds", () => {
     const closed = await sequenceServer([() => ({ status: 200, body: okBody })]);
     await closed.close();
     const records: ModelCallRecord[] = [];
-    const model = openAIChatModel({ baseURL: closed.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+    const model = openAIChatModel({
+      baseURL: closed.url,
+      model: "scripted-stand-in",
+      timeoutMs: 2_000,
+      maxRetries: 2,
+      initialBackoffMs: 1,
+      onCall: (r) => records.push(r),
+    });
     expect((await failureOf(model.complete(hello))).kind).toBe("network");
     expect(records.map((r) => r.status)).toEqual(["network", "network", "network"]);
   });
 
   it("retries a malformed 200 body", async () => {
-    const seq = await sequenceServer([() => ({ status: 200, body: "<html>gateway</html>" }), () => ({ status: 200, body: '{"choices":[]}' }), () => ({ status: 200, body: okBody })]);
+    const seq = await sequenceServer([
+      () => ({ status: 200, body: "<html>gateway</html>" }),
+      () => ({ status: 200, body: '{"choices":[]}' }),
+      () => ({ status: 200, body: okBody }),
+    ]);
     try {
       const records: ModelCallRecord[] = [];
-      const model = openAIChatModel({ baseURL: seq.url, model: "scripted-stand-in", timeoutMs: 2_000, maxRetries: 2, initialBackoffMs: 1, onCall: (r) => records.push(r) });
+      const model = openAIChatModel({
+        baseURL: seq.url,
+        model: "scripted-stand-in",
+        timeoutMs: 2_000,
+        maxRetries: 2,
+        initialBackoffMs: 1,
+        onCall: (r) => records.push(r),
+      });
       const response = await model.complete(hello);
       expect(response.message.content).toBe("fine");
       expect(records.map((r) => r.status)).toEqual(["malformed_response", "malformed_response", "ok"]);
@@ -219,10 +252,7 @@ describe("API keys stay out of errors and records", () => {
       seen.push(String(headers.authorization));
       return { status: 500, body: JSON.stringify({ error: `bad upstream; request had Authorization: ${headers.authorization} and key ${secret}` }) };
     };
-    const seq = await sequenceServer([
-      echo,
-      (headers) => ({ status: 400, body: `{"detail":"rejected api_key=${secret} from ${headers.authorization}"}` }),
-    ]);
+    const seq = await sequenceServer([echo, (headers) => ({ status: 400, body: `{"detail":"rejected api_key=${secret} from ${headers.authorization}"}` })]);
     const records: ModelCallRecord[] = [];
     try {
       const model = openAIChatModel({

@@ -31,7 +31,11 @@ function sixtyFunctions(): { dir: string; sha: string } {
 /** `gh issue list --json number,title,body` output: 30 issues. */
 function ghIssueList(): string {
   const file = path.join(scratch, "issues.json");
-  const issues = Array.from({ length: 30 }, (_, i) => ({ number: 100 + i, title: `Problem number ${i}`, body: `Steps to reproduce issue ${i}:\n\n1. run it\n2. see it fail` }));
+  const issues = Array.from({ length: 30 }, (_, i) => ({
+    number: 100 + i,
+    title: `Problem number ${i}`,
+    body: `Steps to reproduce issue ${i}:\n\n1. run it\n2. see it fail`,
+  }));
   fs.writeFileSync(file, JSON.stringify(issues, null, 2));
   return file;
 }

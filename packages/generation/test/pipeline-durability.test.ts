@@ -26,7 +26,10 @@ function committedDemo(): { repo: string; commit: string } {
   const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
   fs.cpSync(demoRepo, repo, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+      cwd: repo,
+      encoding: "utf8",
+    });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "demo");
@@ -64,7 +67,11 @@ function paramsFor(repo: string, commit: string, endpoint: string, functions: nu
 }
 
 const lastWith = (emitted: Record<string, unknown>[], key: string) => emitted.filter((e) => key in e).at(-1);
-const readLines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+const readLines = (file: string) =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
 
 describe("generation durability", () => {
   it("a truncated state.json is moved aside, reported and counted, and its instance runs again; a damaged call line is skipped without renumbering", async () => {
@@ -99,12 +106,17 @@ describe("generation durability", () => {
       expect(records).toHaveLength(2);
       expect(records.filter((r) => r.status === "verified")).toHaveLength(again.verified);
       // Call rows keep their line numbers: the damaged line 2 is missing, line 3 is still seq 2.
-      const callRows = readLines(path.join(outDir, "records", "model_calls.jsonl")).map((l) => JSON.parse(l)).filter((r) => r.instance_id === other);
+      const callRows = readLines(path.join(outDir, "records", "model_calls.jsonl"))
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.instance_id === other);
       expect(callRows.map((r) => r.seq)).toEqual([0, ...calls.slice(1).map((_, i) => i + 2)]);
       // Tokens: one keyed total per kind, over every call on disk (both runs' calls of the re-run instance), nothing twice.
       const booked = lastWith(second.emitted, "cost")!.cost as { kind: string; quantity: number; key: string }[];
       const allRows = readLines(path.join(outDir, "records", "model_calls.jsonl")).map((l) => JSON.parse(l));
-      expect(booked.find((c) => c.kind === "teacher_output_tokens")).toMatchObject({ key: "teacher_output_tokens", quantity: allRows.reduce((sum, r) => sum + r.output_tokens, 0) });
+      expect(booked.find((c) => c.kind === "teacher_output_tokens")).toMatchObject({
+        key: "teacher_output_tokens",
+        quantity: allRows.reduce((sum, r) => sum + r.output_tokens, 0),
+      });
     } finally {
       await server.close();
     }
@@ -121,7 +133,9 @@ describe("generation durability", () => {
         (error: unknown) => error,
       );
       expect(failure).toBeInstanceOf(RetryableStageError);
-      expect((failure as Error).message).toMatch(/^2 of 2 instances stopped on a teacher outage and stay resumable \(rerun to continue them\): rollout 1 attempt 1: server_error/);
+      expect((failure as Error).message).toMatch(
+        /^2 of 2 instances stopped on a teacher outage and stay resumable \(rerun to continue them\): rollout 1 attempt 1: server_error/,
+      );
       for (const id of fs.readdirSync(path.join(outDir, "instances"))) {
         const state = JSON.parse(fs.readFileSync(path.join(outDir, "instances", id, "state.json"), "utf8"));
         expect(state).toMatchObject({ step: "rollout1", attempt: 1, failure: { reason: "model_error", transient: true } });

@@ -8,9 +8,24 @@ describe("generation record tables", () => {
 
   it("a record with a misspelt or missing column is refused when it is written, not loaded as nulls later", () => {
     const row = {
-      run_id: "r", instance_id: "i", repo: "demo", commit_sha: "abc", file: "a.py", function: "f", function_kind: "function", language: "python",
-      start_line: 1, end_line: 3, replica: 0, demonstration_id: null, status: "verified", last_step: "done", r1_attempts: 1,
-      failure_reason: null, failure_detail: null, recall: 1,
+      run_id: "r",
+      instance_id: "i",
+      repo: "demo",
+      commit_sha: "abc",
+      file: "a.py",
+      function: "f",
+      function_kind: "function",
+      language: "python",
+      start_line: 1,
+      end_line: 3,
+      replica: 0,
+      demonstration_id: null,
+      status: "verified",
+      last_step: "done",
+      r1_attempts: 1,
+      failure_reason: null,
+      failure_detail: null,
+      recall: 1,
     };
     expect(instancesTable.row.parse(row)).toEqual(row);
     const { recall, ...missing } = row;

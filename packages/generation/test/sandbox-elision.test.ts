@@ -79,18 +79,14 @@ describe("elideMiddle", () => {
 describe("HeadTailCapture", () => {
   it("gives the same text as elideMiddle over the joined chunks, however the stream is chunked", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.string({ unit: "binary", maxLength: 50 }), { maxLength: 40 }),
-        fc.nat(120),
-        (chunks, max) => {
-          const capture = new HeadTailCapture(max);
-          for (const chunk of chunks) capture.push(chunk);
-          const joined = chunks.join("");
-          expect(capture.text()).toBe(elideMiddle(joined, max));
-          expect(capture.truncated).toBe(joined.length > max);
-          expect(capture.totalChars).toBe(joined.length);
-        },
-      ),
+      fc.property(fc.array(fc.string({ unit: "binary", maxLength: 50 }), { maxLength: 40 }), fc.nat(120), (chunks, max) => {
+        const capture = new HeadTailCapture(max);
+        for (const chunk of chunks) capture.push(chunk);
+        const joined = chunks.join("");
+        expect(capture.text()).toBe(elideMiddle(joined, max));
+        expect(capture.truncated).toBe(joined.length > max);
+        expect(capture.totalChars).toBe(joined.length);
+      }),
     );
   });
 

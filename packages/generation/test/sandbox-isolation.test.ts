@@ -4,14 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bwrapAvailable,
-  createSandbox,
-  createSyntheticRepo,
-  prepareSource,
-  type PreparedSource,
-  type Sandbox,
-} from "../src/sandbox/index.js";
+import { bwrapAvailable, createSandbox, createSyntheticRepo, prepareSource, type PreparedSource, type Sandbox } from "../src/sandbox/index.js";
 
 let workDir: string;
 let repoPath: string;

@@ -84,14 +84,7 @@ describe("sandbox copy", () => {
     const result = await sandbox.exec(
       "git rev-parse HEAD; git config user.name; git config user.email; git status --porcelain | wc -l; git for-each-ref | wc -l",
     );
-    expect(result.output.split("\n")).toEqual([
-      source.commit,
-      SANDBOX_GIT_IDENTITY.name,
-      SANDBOX_GIT_IDENTITY.email,
-      "0",
-      "0",
-      "",
-    ]);
+    expect(result.output.split("\n")).toEqual([source.commit, SANDBOX_GIT_IDENTITY.name, SANDBOX_GIT_IDENTITY.email, "0", "0", ""]);
     const commit = await sandbox.exec("echo change >> pkg0/module1.py && git commit -qam 'agent' && git log --format=%an -1");
     expect(commit.output).toBe(`${SANDBOX_GIT_IDENTITY.name}\n`);
     await sandbox.destroy();

@@ -58,7 +58,8 @@ function hostTargets(): string[] {
 
 /** Escape attempts; each prints `verdict <name> <ok|blocked>` so the two users' runs can be compared. */
 function probeScript(): string {
-  const attempt = (name: string, command: string) => `if ( ${command} ) >/dev/null 2>&1; then echo "verdict ${name} ok"; else echo "verdict ${name} blocked"; fi`;
+  const attempt = (name: string, command: string) =>
+    `if ( ${command} ) >/dev/null 2>&1; then echo "verdict ${name} ok"; else echo "verdict ${name} blocked"; fi`;
   const writes = hostTargets().map((target, index) => attempt(`write-${index}`, `echo x > ${target}`));
   return [
     "grep CapEff /proc/self/status",

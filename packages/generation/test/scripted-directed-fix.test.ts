@@ -30,13 +30,24 @@ describe("scripted stand-in: directed fix", () => {
   it("searches, views, replaces the named text and submits, reading each step from the observations", async () => {
     server = await startScriptedModelServer({ seed: 1 });
     const task = "<pr_description>\nadd() subtracts. Replace `return a - b` with `return a + b` in `calc.py`.\n</pr_description>";
-    const messages: unknown[] = [{ role: "system", content: "s" }, { role: "user", content: task }];
-    const observations = ["2:    return a - b", "calc.py, lines 1-2 of 2:\n     1\tdef add(a, b):\n     2\t    return a - b", "Edited /testbed/calc.py. The changed region …"];
+    const messages: unknown[] = [
+      { role: "system", content: "s" },
+      { role: "user", content: task },
+    ];
+    const observations = [
+      "2:    return a - b",
+      "calc.py, lines 1-2 of 2:\n     1\tdef add(a, b):\n     2\t    return a - b",
+      "Edited /testbed/calc.py. The changed region …",
+    ];
     const calls: Call[] = [];
     for (let step = 0; step < 4; step++) {
       const call = await nextCall(server.url, messages);
       calls.push(call);
-      messages.push({ role: "assistant", content: "", tool_calls: [{ id: `c${step}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] });
+      messages.push({
+        role: "assistant",
+        content: "",
+        tool_calls: [{ id: `c${step}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }],
+      });
       messages.push({ role: "tool", tool_call_id: `c${step}`, content: observations[step] ?? "" });
     }
     expect(calls).toEqual([
@@ -50,7 +61,10 @@ describe("scripted stand-in: directed fix", () => {
   it("leaves tasks without a directive to the usual policy", async () => {
     server = await startScriptedModelServer({ seed: 1 });
     const task = "<pr_description>\nBroken.\nSuspected location: calc.py (function add)\n</pr_description>";
-    const call = await nextCall(server.url, [{ role: "system", content: "s" }, { role: "user", content: task }]);
+    const call = await nextCall(server.url, [
+      { role: "system", content: "s" },
+      { role: "user", content: task },
+    ]);
     expect(call.name).toBe("bash");
     expect(String(call.arguments.command)).toMatch(/^grep -nE /);
   });

@@ -19,9 +19,7 @@ describe("scripted stand-in edit planning", () => {
     ].join("\n");
     const plan = planEdit(view, 20, { file: "net/client.py", qualifiedName: "Client.fetch" }, 0)!;
     expect(plan.oldStr.split("\n")).toHaveLength(9);
-    expect(plan.insertedText).toBe(
-      "        if url is None:\n            raise ValueError(\"fetch() was called without a value for 'url'\")",
-    );
+    expect(plan.insertedText).toBe("        if url is None:\n            raise ValueError(\"fetch() was called without a value for 'url'\")");
     expect(plan.newStr).toBe(`${plan.oldStr}\n${plan.insertedText}`);
     expect(plan.insertAfterLine).toBe(28);
   });

@@ -98,7 +98,10 @@ function runTool(repo: string, name: string, args: Record<string, unknown>, subm
     if (args.command === "str_replace") {
       const count = text.split(String(args.old_str)).length - 1;
       if (count !== 1) return { output: `Error: No change made: old_str appears ${count} times in ${args.path}.`, done: false };
-      fs.writeFileSync(file, text.replace(String(args.old_str), () => String(args.new_str)));
+      fs.writeFileSync(
+        file,
+        text.replace(String(args.old_str), () => String(args.new_str)),
+      );
       return { output: `Edited ${args.path}.`, done: false };
     }
     if (args.command === "insert") {
@@ -275,7 +278,10 @@ describe("scripted stand-in plays a full SERA episode against a real checkout", 
     const model = openAIChatModel({ baseURL: server.url, model: "scripted-stand-in", timeoutMs: 5_000, maxRetries: 0 });
     const repo = makeRepo(root);
     // Two identical copies of the method make the planned old_str ambiguous.
-    const doubled = pythonSource.replace("\n\ndef area(values):", `\n\nclass Twin:\n${pythonSource.split("class Box:\n")[1].split("\n\ndef area")[0]}\n\ndef area(values):`);
+    const doubled = pythonSource.replace(
+      "\n\ndef area(values):",
+      `\n\nclass Twin:\n${pythonSource.split("class Box:\n")[1].split("\n\ndef area")[0]}\n\ndef area(values):`,
+    );
     fs.writeFileSync(path.join(repo, "pkg", "shapes.py"), doubled);
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "twin");
     const episode = await runEpisode(model, repo, "Odd.\nSuspected location: pkg/shapes.py (function Twin.area)");

@@ -69,12 +69,18 @@ describe("scripted stand-in model server", () => {
     const server = await scripted({ seed: 9 });
     const plain = JSON.parse((await post(server.url, rolloutBody("a/b.py", "load"))).text);
     const stream = await post(server.url, rolloutBody("a/b.py", "load", { stream: true, stream_options: { include_usage: true } }));
-    const events = stream.text.split("\n\n").filter((e) => e !== "").map((e) => e.replace(/^data: /, ""));
+    const events = stream.text
+      .split("\n\n")
+      .filter((e) => e !== "")
+      .map((e) => e.replace(/^data: /, ""));
     expect(events.at(-1)).toBe("[DONE]");
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const deltas = chunks.flatMap((c) => c.choices.map((choice: { delta: Record<string, unknown> }) => choice.delta));
     const reasoning = deltas.map((d) => d.reasoning_content ?? "").join("");
-    const args = deltas.flatMap((d) => (d.tool_calls as { function: { arguments?: string } }[] | undefined) ?? []).map((t) => t.function.arguments ?? "").join("");
+    const args = deltas
+      .flatMap((d) => (d.tool_calls as { function: { arguments?: string } }[] | undefined) ?? [])
+      .map((t) => t.function.arguments ?? "")
+      .join("");
     const message = plain.choices[0].message;
     expect(reasoning).toBe(message.reasoning_content);
     expect(args).toBe(message.tool_calls[0].function.arguments);
@@ -121,7 +127,10 @@ describe("scripted stand-in model server", () => {
   });
 
   it("answers self-checks with yes or no at the configured rate, and other requests politely", async () => {
-    const check = { model: "scripted-stand-in", messages: [{ role: "user", content: "<original_task>\nt\n</original_task>\n<trajectory>\n[]\n</trajectory>" }] };
+    const check = {
+      model: "scripted-stand-in",
+      messages: [{ role: "user", content: "<original_task>\nt\n</original_task>\n<trajectory>\n[]\n</trajectory>" }],
+    };
     const accepting = await scripted({ seed: 1, rejectRate: 0 });
     const rejecting = await scripted({ seed: 1, rejectRate: 1 });
     expect(JSON.parse((await post(accepting.url, check)).text).choices[0].message.content).toContain("<output>yes</output>");

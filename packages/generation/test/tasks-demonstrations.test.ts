@@ -107,10 +107,19 @@ describe("issue pools from GitHub", () => {
         state: "open",
         user: { login: "someone" },
       },
-      { number: 8, title: "Fix zone", body: "Fixes #7", html_url: "https://github.com/acme/clock/pull/8", repository_url: "https://api.github.com/repos/acme/clock", pull_request: { url: "x" } },
+      {
+        number: 8,
+        title: "Fix zone",
+        body: "Fixes #7",
+        html_url: "https://github.com/acme/clock/pull/8",
+        repository_url: "https://api.github.com/repos/acme/clock",
+        pull_request: { url: "x" },
+      },
       { number: 9, title: "Empty", body: null, repository_url: "https://api.github.com/repos/acme/clock" },
     ]);
-    expect(await loadDemonstrations(file)).toEqual([{ id: "acme/clock#7", body: "Timezone lost on copy\nCopying a timestamp drops its zone.", repo: "acme/clock" }]);
+    expect(await loadDemonstrations(file)).toEqual([
+      { id: "acme/clock#7", body: "Timezone lost on copy\nCopying a timestamp drops its zone.", repo: "acme/clock" },
+    ]);
   });
 
   it("reads a plain list of issue bodies (SERA's user pool) and objects like the JSONL ones", async () => {
@@ -123,13 +132,16 @@ describe("issue pools from GitHub", () => {
 
   it("names the file and item of malformed entries", async () => {
     const broken = path.join(dir, "broken.json");
-    fs.writeFileSync(broken, "[{\"number\": 1,");
+    fs.writeFileSync(broken, '[{"number": 1,');
     await expect(loadDemonstrations(broken)).rejects.toThrow(`${broken}: invalid JSON`);
     const badNumber = writeJson("badnumber.json", [{ number: "one", body: "x" }]);
     await expect(loadDemonstrations(badNumber)).rejects.toThrow(`${badNumber}: item 1: \`number\` must be an integer`);
     const nested = writeJson("nested.json", ["fine", [1, 2]]);
     await expect(loadDemonstrations(nested)).rejects.toThrow(`${nested}: item 2: expected an issue object or a string`);
-    const twice = writeJson("twice.json", [{ number: 3, body: "a" }, { number: 3, body: "b" }]);
+    const twice = writeJson("twice.json", [
+      { number: 3, body: "a" },
+      { number: 3, body: "b" },
+    ]);
     await expect(loadDemonstrations(twice)).rejects.toThrow(`${twice}: item 2: duplicate id "#3" (first at ${twice}: item 1)`);
   });
 });
@@ -154,7 +166,10 @@ describe("loadDemonstrationPool", () => {
     expect(await ids("Django")).toEqual(["django__django-11099", "django__django-11133"]);
     expect(await ids("sympy")).toEqual(["sympy__sympy-20590"]);
     // Entries without a repository match when their id contains the name (SERA's pipeline_repo rule).
-    const noRepo = writeJsonl("norepo.jsonl", [JSON.stringify({ id: "astropy__astropy-12907", body: "Separability matrix wrong." }), JSON.stringify({ id: "other-1", body: "x" })]);
+    const noRepo = writeJsonl("norepo.jsonl", [
+      JSON.stringify({ id: "astropy__astropy-12907", body: "Separability matrix wrong." }),
+      JSON.stringify({ id: "other-1", body: "x" }),
+    ]);
     expect((await loadDemonstrationPool({ file: noRepo, repo: "astropy/astropy" })).map((d) => d.id)).toEqual(["astropy__astropy-12907"]);
   });
 

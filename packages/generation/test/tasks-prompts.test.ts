@@ -15,19 +15,56 @@ import {
 } from "../src/tasks/index.js";
 
 const SPEC_THEMES = [
-  "resource cleanup & lifecycle", "data validation & type safety", "error handling & exceptions", "state management & consistency",
-  "configuration & initialization", "concurrency & thread safety", "API contracts & interface compatibility", "performance & efficiency",
-  "dependency management & module coupling", "control flow & logic correctness", "data transformation & processing", "async operations & callbacks",
-  "boundary conditions & edge cases", "maintainability & documentation", "security & input sanitization", "modularity & reusability",
-  "testing & observability", "compatibility & platform behaviour", "correctness & business logic", "robustness & failure recovery",
-  "scalability & extensibility", "consistency & conventions", "clarity & complexity", "integration & component interaction",
-  "completeness & missing functionality", "reliability & determinism", "assumptions & preconditions", "side effects & purity",
-  "abstraction & interface design", "duplication & redundancy", "ordering & initialization sequence", "correctness & algorithms",
-  "behaviour & output correctness", "coupling & dependency relationships", "naming & semantic clarity", "readability & maintainability",
-  "testability", "backwards compatibility & version migration", "invariants & postconditions", "ownership & responsibility",
-  "flexibility & parameterization", "transactions & atomicity", "efficiency & resource utilization", "context & environment awareness",
-  "composability", "lifecycle & temporal behaviour", "idempotency", "null safety & optionals",
-  "memory management & object lifecycle", "I/O handling & data flow",
+  "resource cleanup & lifecycle",
+  "data validation & type safety",
+  "error handling & exceptions",
+  "state management & consistency",
+  "configuration & initialization",
+  "concurrency & thread safety",
+  "API contracts & interface compatibility",
+  "performance & efficiency",
+  "dependency management & module coupling",
+  "control flow & logic correctness",
+  "data transformation & processing",
+  "async operations & callbacks",
+  "boundary conditions & edge cases",
+  "maintainability & documentation",
+  "security & input sanitization",
+  "modularity & reusability",
+  "testing & observability",
+  "compatibility & platform behaviour",
+  "correctness & business logic",
+  "robustness & failure recovery",
+  "scalability & extensibility",
+  "consistency & conventions",
+  "clarity & complexity",
+  "integration & component interaction",
+  "completeness & missing functionality",
+  "reliability & determinism",
+  "assumptions & preconditions",
+  "side effects & purity",
+  "abstraction & interface design",
+  "duplication & redundancy",
+  "ordering & initialization sequence",
+  "correctness & algorithms",
+  "behaviour & output correctness",
+  "coupling & dependency relationships",
+  "naming & semantic clarity",
+  "readability & maintainability",
+  "testability",
+  "backwards compatibility & version migration",
+  "invariants & postconditions",
+  "ownership & responsibility",
+  "flexibility & parameterization",
+  "transactions & atomicity",
+  "efficiency & resource utilization",
+  "context & environment awareness",
+  "composability",
+  "lifecycle & temporal behaviour",
+  "idempotency",
+  "null safety & optionals",
+  "memory management & object lifecycle",
+  "I/O handling & data flow",
 ];
 
 const sentenceCount = (text: string) => (text.match(/[.?!](?=\s|$)/g) ?? []).length;
@@ -51,7 +88,9 @@ describe("bug-prompt library", () => {
       // Symptoms on calling it, and a pointer to both its callers and what it calls.
       expect(template.text, template.id).toMatch(/\b[Cc]all(s|ed|ing)?\b|\bcalls?\b/);
       expect(template.text, template.id).toMatch(/\bcallers?\b|\bcalls it\b/);
-      expect(template.text, template.id).toMatch(/\bit (calls|uses|relies on|delegates to|consults|dispatches to|composes with|reaches into|passes)\b|\bcalls many\b|\bthe code it\b/);
+      expect(template.text, template.id).toMatch(
+        /\bit (calls|uses|relies on|delegates to|consults|dispatches to|composes with|reaches into|passes)\b|\bcalls many\b|\bthe code it\b/,
+      );
       expect(template.text, template.id).not.toMatch(/Suspected location/);
     }
   });

@@ -75,12 +75,17 @@ describe("isTestPath", () => {
     expect(isTestPath(file)).toBe(true);
   });
 
-  it.each(["pkg/core.py", "pkg/testing_utils.py", "pkg/contest.py", "src/attestation.ts", "src/main/java/org/acme/Parser.java", "latest/notes.go", "protest_tools/run.py"])(
-    "keeps %s",
-    (file) => {
-      expect(isTestPath(file)).toBe(false);
-    },
-  );
+  it.each([
+    "pkg/core.py",
+    "pkg/testing_utils.py",
+    "pkg/contest.py",
+    "src/attestation.ts",
+    "src/main/java/org/acme/Parser.java",
+    "latest/notes.go",
+    "protest_tools/run.py",
+  ])("keeps %s", (file) => {
+    expect(isTestPath(file)).toBe(false);
+  });
 });
 
 describe("sampleTasks", () => {

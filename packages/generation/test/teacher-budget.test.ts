@@ -21,7 +21,10 @@ function committedDemo(): { repo: string; commit: string } {
   const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
   fs.cpSync(path.join(path.dirname(new URL(import.meta.url).pathname), "..", "demo-repo"), repo, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+      cwd: repo,
+      encoding: "utf8",
+    });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "demo");
@@ -30,24 +33,56 @@ function committedDemo(): { repo: string; commit: string } {
 
 function execution(params: GenerationParams, outDir: string, attempt = 1): StageExecution<GenerationParams> {
   return {
-    experiment: "budget", runId: "budget-run", stage: "generate", params, seed: 1, attempt, outDir, runDir: path.dirname(outDir), upstream: {},
-    emit: () => {}, signal: new AbortController().signal,
+    experiment: "budget",
+    runId: "budget-run",
+    stage: "generate",
+    params,
+    seed: 1,
+    attempt,
+    outDir,
+    runDir: path.dirname(outDir),
+    upstream: {},
+    emit: () => {},
+    signal: new AbortController().signal,
   };
 }
 
-const readRows = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const readRows = (file: string) =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe("teacher budgets", () => {
   const { repo, commit } = committedDemo();
   const params = (url: string, extra: Record<string, unknown>) =>
     generationParamsSchema.parse({
-      repo, repoName: "stockroom", commits: [commit], functionsPerRepo: 3, rollout1Attempts: 1,
-      teacher: { model: "scripted-stand-in", endpoints: [url], scriptedStandIn: true, timeoutSeconds: 5, maxRetries: 1, prices: { inputPerMTok: 3, outputPerMTok: 15 } },
-      agent: { maxSteps: 30 }, concurrency: 1, ...extra,
+      repo,
+      repoName: "stockroom",
+      commits: [commit],
+      functionsPerRepo: 3,
+      rollout1Attempts: 1,
+      teacher: {
+        model: "scripted-stand-in",
+        endpoints: [url],
+        scriptedStandIn: true,
+        timeoutSeconds: 5,
+        maxRetries: 1,
+        prices: { inputPerMTok: 3, outputPerMTok: 15 },
+      },
+      agent: { maxSteps: 30 },
+      concurrency: 1,
+      ...extra,
     });
 
   it("a budget without prices is refused, naming the field", () => {
-    const parsed = generationParamsSchema.safeParse({ repo, commits: [commit], teacher: { model: "m", endpoints: ["http://127.0.0.1:9"] }, budget: { usdPerStage: 10 } });
+    const parsed = generationParamsSchema.safeParse({
+      repo,
+      commits: [commit],
+      teacher: { model: "m", endpoints: ["http://127.0.0.1:9"] },
+      budget: { usdPerStage: 10 },
+    });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]).toMatchObject({ path: ["budget"], message: expect.stringContaining("teacher.prices") });
   });
@@ -65,7 +100,8 @@ describe("teacher budgets", () => {
         ["r1", "submitted (exit_cost)", 1],
         ["r1", "submitted (exit_cost)", 1],
       ]);
-      for (const row of readRows(path.join(outDir, "records", "instances.jsonl"))) expect(String(row.failure_detail)).toMatch(/over budget\.usdPerInstance \$0\.0000/);
+      for (const row of readRows(path.join(outDir, "records", "instances.jsonl")))
+        expect(String(row.failure_detail)).toMatch(/over budget\.usdPerInstance \$0\.0000/);
     } finally {
       await server.close();
     }

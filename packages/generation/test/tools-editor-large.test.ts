@@ -119,7 +119,12 @@ describe("the editor on a 1 GiB file", () => {
 describe("readLineWindow", () => {
   it("counts lines to the end of a file it reads through, with or without a final newline", () => {
     const file = path.join(workDir, "small.txt");
-    for (const [content, total] of [["a\nb\nc\n", 3], ["a\nb\nc", 3], ["", 0], ["\n", 1]] as const) {
+    for (const [content, total] of [
+      ["a\nb\nc\n", 3],
+      ["a\nb\nc", 3],
+      ["", 0],
+      ["\n", 1],
+    ] as const) {
       fs.writeFileSync(file, content);
       const window = readLineWindow(file, 1, -1, 1_000);
       expect(window.totalLines, JSON.stringify(content)).toBe(total);

@@ -51,9 +51,7 @@ describe("str_replace_editor view", () => {
 
   it("shows a line range, with -1 meaning the end, and rejects bad ranges", async () => {
     write("b.py", "l1\nl2\nl3\nl4\nl5\n");
-    expect(await edit({ command: "view", path: "/testbed/b.py", view_range: [2, 3] })).toBe(
-      "/testbed/b.py, lines 2-3 of 5:\n     2\tl2\n     3\tl3",
-    );
+    expect(await edit({ command: "view", path: "/testbed/b.py", view_range: [2, 3] })).toBe("/testbed/b.py, lines 2-3 of 5:\n     2\tl2\n     3\tl3");
     expect(await edit({ command: "view", path: "/testbed/b.py", view_range: [4, -1] })).toContain("     4\tl4\n     5\tl5");
     expect(await edit({ command: "view", path: "/testbed/b.py", view_range: "[5, 5]" })).toContain("     5\tl5");
     expect(await edit({ command: "view", path: "/testbed/b.py", view_range: [0, 2] })).toMatch(/^Error: .*lines 1 to 5/);
@@ -68,12 +66,7 @@ describe("str_replace_editor view", () => {
     write("dir/sub/deeper/too-deep.txt", "");
     write("dir/.hidden/secret.txt", "");
     const text = await edit({ command: "view", path: "/testbed/dir" });
-    expect(text.split("\n").slice(1)).toEqual([
-      "/testbed/dir/sub/",
-      "/testbed/dir/sub/deeper/",
-      "/testbed/dir/sub/inner.txt",
-      "/testbed/dir/top.txt",
-    ]);
+    expect(text.split("\n").slice(1)).toEqual(["/testbed/dir/sub/", "/testbed/dir/sub/deeper/", "/testbed/dir/sub/inner.txt", "/testbed/dir/top.txt"]);
   });
 
   it("shortens very long files in the middle and points to view_range", async () => {
@@ -97,9 +90,7 @@ describe("str_replace_editor view", () => {
 
 describe("str_replace_editor create", () => {
   it("creates new files (and their directories) but never overwrites", async () => {
-    expect(await edit({ command: "create", path: "/testbed/new/pkg/mod.py", file_text: "x = 1\ny = 2\n" })).toBe(
-      "Created /testbed/new/pkg/mod.py (2 lines).",
-    );
+    expect(await edit({ command: "create", path: "/testbed/new/pkg/mod.py", file_text: "x = 1\ny = 2\n" })).toBe("Created /testbed/new/pkg/mod.py (2 lines).");
     expect(fs.readFileSync(hostFile("new/pkg/mod.py"), "utf8")).toBe("x = 1\ny = 2\n");
     expect(await edit({ command: "create", path: "/testbed/new/pkg/mod.py", file_text: "other" })).toMatch(/^Error: .*already exists/);
     expect(fs.readFileSync(hostFile("new/pkg/mod.py"), "utf8")).toBe("x = 1\ny = 2\n");
@@ -125,9 +116,7 @@ describe("str_replace_editor str_replace", () => {
     expect(await edit({ command: "str_replace", path: "/testbed/d.py", old_str: "zzz", new_str: "y" })).toMatch(
       /^Error: No change made: old_str does not appear verbatim/,
     );
-    expect(await edit({ command: "str_replace", path: "/testbed/d.py", old_str: "a = 1", new_str: "y" })).toMatch(
-      /appears 3 times .*lines 1, 3, 5/,
-    );
+    expect(await edit({ command: "str_replace", path: "/testbed/d.py", old_str: "a = 1", new_str: "y" })).toMatch(/appears 3 times .*lines 1, 3, 5/);
     expect(await edit({ command: "str_replace", path: "/testbed/d.py", old_str: "", new_str: "y" })).toMatch(/^Error: .*old_str/);
     expect(await edit({ command: "str_replace", path: "/testbed/nope.py", old_str: "a", new_str: "b" })).toMatch(/does not exist/);
     expect(fs.readFileSync(hostFile("d.py"), "utf8")).toBe(before);

@@ -42,9 +42,7 @@ describe("tool definitions", () => {
       for (const property of Object.values(tool.function.parameters.properties)) expect(property.description).toBeTruthy();
     }
     const editor = toolDefinitions[1].function.parameters;
-    expect(Object.keys(editor.properties).sort()).toEqual(
-      ["command", "file_text", "insert_line", "new_str", "old_str", "path", "view_range"].sort(),
-    );
+    expect(Object.keys(editor.properties).sort()).toEqual(["command", "file_text", "insert_line", "new_str", "old_str", "path", "view_range"].sort());
     expect(JSON.parse(JSON.stringify(toolDefinitions))).toEqual(toolDefinitions);
   });
 });

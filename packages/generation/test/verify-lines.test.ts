@@ -134,8 +134,7 @@ describe("changedLines: the ---/+++ content quirk", () => {
 
   it("agrees with real `git diff` output", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sera-verify-"));
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" });
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" });
     try {
       git("init", "-q");
       fs.writeFileSync(path.join(dir, "schema.sql"), "-- old note\nselect 1;\n\nselect 2;\n");
@@ -206,7 +205,14 @@ describe("changedLines: content rules", () => {
   });
 
   it("decodes git's quoted paths", () => {
-    const patch = ['diff --git "a/caf\\303\\251 x.py" "b/caf\\303\\251 x.py"', '--- "a/caf\\303\\251 x.py"', '+++ "b/caf\\303\\251 x.py"', "@@ -1 +1 @@", "-a", "+b"].join("\n");
+    const patch = [
+      'diff --git "a/caf\\303\\251 x.py" "b/caf\\303\\251 x.py"',
+      '--- "a/caf\\303\\251 x.py"',
+      '+++ "b/caf\\303\\251 x.py"',
+      "@@ -1 +1 @@",
+      "-a",
+      "+b",
+    ].join("\n");
     expect(changedLines(patch).files.map((f) => f.path)).toEqual(["café x.py"]);
   });
 

@@ -60,14 +60,14 @@ function fileArb(quirkFree: boolean): fc.Arbitrary<FileDiff> {
   );
   const addOp = opArb(["+"], contentArb).filter((op) => !quirkFree || !op.content.startsWith("++"));
   const hunk = (op: fc.Arbitrary<Op>) => fc.array(op, { minLength: 1, maxLength: 6 }).filter((ops) => ops.some((o) => o.kind !== " "));
-  return fc.record({
-    path: fc.constantFrom("a.py", "pkg/b.py", "pkg/sub/c.py", "README.md", "src/main.ts", "x y.txt"),
-    isNew: fc.boolean(),
-    omitUnitCounts: fc.boolean(),
-    hunks: fc.constant(null),
-  }).chain((file) =>
-    fc.array(hunk(file.isNew ? addOp : anyOp), { minLength: 1, maxLength: file.isNew ? 1 : 3 }).map((hunks) => ({ ...file, hunks })),
-  );
+  return fc
+    .record({
+      path: fc.constantFrom("a.py", "pkg/b.py", "pkg/sub/c.py", "README.md", "src/main.ts", "x y.txt"),
+      isNew: fc.boolean(),
+      omitUnitCounts: fc.boolean(),
+      hunks: fc.constant(null),
+    })
+    .chain((file) => fc.array(hunk(file.isNew ? addOp : anyOp), { minLength: 1, maxLength: file.isNew ? 1 : 3 }).map((hunks) => ({ ...file, hunks })));
 }
 
 function diffArb(quirkFree = false, minFiles = 0): fc.Arbitrary<FileDiff[]> {
@@ -174,16 +174,14 @@ describe("patchRecall properties over random unified diffs", () => {
 const separators = ["\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029", "\ufeff", "\xa0", "\t", " "];
 const awkwardDiffArb = fc.oneof(
   diffArb().map(renderDiff),
-  fc
-    .tuple(diffArb(false, 1), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...separators)), { maxLength: 6 }))
-    .map(([files, inserts]) => {
-      let text = renderDiff(files);
-      for (const [at, piece] of inserts) {
-        const where = at % (text.length + 1);
-        text = text.slice(0, where) + piece + text.slice(where);
-      }
-      return text;
-    }),
+  fc.tuple(diffArb(false, 1), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...separators)), { maxLength: 6 })).map(([files, inserts]) => {
+    let text = renderDiff(files);
+    for (const [at, piece] of inserts) {
+      const where = at % (text.length + 1);
+      text = text.slice(0, where) + piece + text.slice(where);
+    }
+    return text;
+  }),
 );
 
 describe("the fast recall path", () => {
@@ -227,7 +225,9 @@ describe("the fast recall path", () => {
     pairs.push(...pairs.slice(0, 100).map(([p1]) => [p1, p1] as [string, string]));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sera-recall-")), "pairs.json");
     fs.writeFileSync(file, JSON.stringify(pairs));
-    const reference = JSON.parse(execFileSync("/usr/bin/python3", [path.join(__dirname, "support/reference_recall.py"), file], { encoding: "utf8" })) as (number | null)[];
+    const reference = JSON.parse(execFileSync("/usr/bin/python3", [path.join(__dirname, "support/reference_recall.py"), file], { encoding: "utf8" })) as (
+      number | null
+    )[];
     const ours = pairs.map(([p1, p2]) => {
       const result = patchRecall(p1, p2, { mode: "legacy" });
       return result.recall;

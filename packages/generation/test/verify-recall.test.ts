@@ -33,10 +33,7 @@ describe("patchRecall: matching", () => {
   });
 
   it("ignores order and file", () => {
-    const shuffled = [
-      patchOf("elsewhere/other.py", ["+    log(a)"]),
-      patchOf("app/util.py", ["+    return a + b", "-    return a+b"]),
-    ].join("");
+    const shuffled = [patchOf("elsewhere/other.py", ["+    log(a)"]), patchOf("app/util.py", ["+    return a + b", "-    return a+b"])].join("");
     expect(patchRecall(target, shuffled).recall).toBe(1);
   });
 
@@ -82,7 +79,16 @@ describe("patchRecall: matching", () => {
   });
 
   it("can leave out files that a patch creates", () => {
-    const scratch = ["diff --git a/repro.py b/repro.py", "new file mode 100644", "--- /dev/null", "+++ b/repro.py", "@@ -0,0 +1,2 @@", "+import app", "+print(app.add(1, 2))", ""].join("\n");
+    const scratch = [
+      "diff --git a/repro.py b/repro.py",
+      "new file mode 100644",
+      "--- /dev/null",
+      "+++ b/repro.py",
+      "@@ -0,0 +1,2 @@",
+      "+import app",
+      "+print(app.add(1, 2))",
+      "",
+    ].join("\n");
     const p1 = target + scratch;
     expect(patchRecall(p1, target).recall).toBeCloseTo(3 / 5);
     expect(patchRecall(p1, target, { excludeUntracked: true })).toMatchObject({ recall: 1, targetLines: 3 });

@@ -27,9 +27,7 @@ export type ToolResultBlock = z.infer<typeof toolResultBlock>;
 export const messagesRequestSchema = z
   .object({
     model: z.string(),
-    messages: z.array(
-      z.object({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(contentBlockSchema)]) }).loose(),
-    ),
+    messages: z.array(z.object({ role: z.enum(["user", "assistant", "system"]), content: z.union([z.string(), z.array(contentBlockSchema)]) }).loose()),
     system: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())]).optional(),
     tools: z.array(z.object({ name: z.string() }).loose()).optional(),
     max_tokens: z.number().optional(),

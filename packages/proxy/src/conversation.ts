@@ -60,7 +60,12 @@ export function translateConversation(request: MessagesRequest, state: ProxyStat
   let seenUserText = false;
   for (const message of request.messages) {
     const blocks = blocksOf(message.content);
-    const text = stripReminders(blocks.filter(isText).map((block) => block.text).join("\n")).trim();
+    const text = stripReminders(
+      blocks
+        .filter(isText)
+        .map((block) => block.text)
+        .join("\n"),
+    ).trim();
     if (message.role === "system") {
       if (text !== "") folded.push(text);
     } else if (message.role === "assistant") {
@@ -101,9 +106,7 @@ function toolMessage(toolUseId: string, text: string, isError: boolean, request:
   const filePath = typeof use?.input.file_path === "string" ? use.input.file_path : undefined;
   const context: CallContext | undefined = kind && { kind, shownPath: filePath && paths.toShown(filePath), realPath: filePath };
   if (context && use && kind === "str_replace" && typeof use.input.new_string === "string") context.snippet = snippetOnDisk(filePath, use.input.new_string);
-  const content = context
-    ? formatObservation(context, { text, isError }, paths)
-    : paths.textToShown(stripReminders(text));
+  const content = context ? formatObservation(context, { text, isError }, paths) : paths.textToShown(stripReminders(text));
   return { role: "tool", tool_call_id: toolUseId, content };
 }
 

@@ -37,7 +37,11 @@ export function formatObservation(context: CallContext, result: ClientToolResult
       return bashObservation(text, result.isError, paths);
     case "view-directory": {
       if (result.isError) return genericError(text, paths);
-      const entries = directoryOrder(splitLines(text).filter((line) => line !== "").map((line) => paths.toShown(line.replace(/\/$/, "")) + (line.endsWith("/") ? "/" : "")));
+      const entries = directoryOrder(
+        splitLines(text)
+          .filter((line) => line !== "")
+          .map((line) => paths.toShown(line.replace(/\/$/, "")) + (line.endsWith("/") ? "/" : "")),
+      );
       return `${directoryViewHeader(shown)}\n${entries.length === 0 ? "(empty)" : entries.join("\n")}`;
     }
     case "view-file":

@@ -116,7 +116,11 @@ export function translateToolCall(call: SeraToolCall, paths: PathMap, history: E
   const id = clientToolId(call.id);
   if (call.name === "bash") {
     if (typeof args.command !== "string" || args.command.trim() === "") return { kind: "local", observation: "Error: bash needs a non-empty `command`." };
-    return { kind: "client", toolUses: [{ type: "tool_use", id, name: "Bash", input: { command: paths.commandToReal(args.command) } }], context: { kind: "bash" } };
+    return {
+      kind: "client",
+      toolUses: [{ type: "tool_use", id, name: "Bash", input: { command: paths.commandToReal(args.command) } }],
+      context: { kind: "bash" },
+    };
   }
   if (call.name !== "str_replace_editor") {
     return { kind: "local", observation: `Error: there is no tool named ${call.name}; the tools are bash, str_replace_editor and submit.` };
@@ -139,7 +143,11 @@ function translateEditorCall(args: EditorArguments, id: string, paths: PathMap, 
     case "view": {
       if (isDirectory(realPath)) {
         if (args.view_range) return local(`view_range only applies to files, and ${shownPath} is a directory.`);
-        return { kind: "client", toolUses: [{ type: "tool_use", id, name: "Bash", input: { command: listingCommand(realPath) } }], context: { kind: "view-directory", ...base } };
+        return {
+          kind: "client",
+          toolUses: [{ type: "tool_use", id, name: "Bash", input: { command: listingCommand(realPath) } }],
+          context: { kind: "view-directory", ...base },
+        };
       }
       const input: Record<string, unknown> = { file_path: realPath };
       if (args.view_range) {
@@ -151,11 +159,20 @@ function translateEditorCall(args: EditorArguments, id: string, paths: PathMap, 
     }
     case "create":
       if (args.file_text === undefined) return local("create needs file_text, the full content of the new file.");
-      return { kind: "client", toolUses: [{ type: "tool_use", id, name: "Write", input: { file_path: realPath, content: args.file_text } }], context: { kind: "create", ...base } };
+      return {
+        kind: "client",
+        toolUses: [{ type: "tool_use", id, name: "Write", input: { file_path: realPath, content: args.file_text } }],
+        context: { kind: "create", ...base },
+      };
     case "str_replace": {
       if (args.old_str === undefined || args.old_str === "") return local("str_replace needs old_str: the exact, non-empty text to replace.");
       const text = readText(realPath);
-      const edit: ClientToolUse = { type: "tool_use", id, name: "Edit", input: { file_path: realPath, old_string: args.old_str, new_string: args.new_str ?? "" } };
+      const edit: ClientToolUse = {
+        type: "tool_use",
+        id,
+        name: "Edit",
+        input: { file_path: realPath, old_string: args.old_str, new_string: args.new_str ?? "" },
+      };
       if (text === undefined) return { kind: "client", toolUses: [edit], context: { kind: "str_replace", ...base } };
       const offsets = occurrenceOffsets(text, args.old_str);
       const context: CallContext = { kind: "str_replace", ...base, matchLines: offsets.map((offset) => lineNumberAt(text, offset)) };

@@ -82,11 +82,23 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
     const textBlocks: ReplyBlock[] = text === "" ? [] : [{ type: "text", text }];
     if (!call) {
       const stop = completion.finishReason === "length" ? "max_tokens" : "end_turn";
-      return { reply: reply(textBlocks.length ? textBlocks : [{ type: "text", text: "(the model answered with nothing)" }], stop), transcript, submitted: false, workdir: paths.workdir, agentTurn: true };
+      return {
+        reply: reply(textBlocks.length ? textBlocks : [{ type: "text", text: "(the model answered with nothing)" }], stop),
+        transcript,
+        submitted: false,
+        workdir: paths.workdir,
+        agentTurn: true,
+      };
     }
     if (call.name === "submit") {
       const summary = await submitSummary(paths.workdir);
-      return { reply: reply([...textBlocks, { type: "text", text: summary }], "end_turn"), transcript, submitted: true, workdir: paths.workdir, agentTurn: true };
+      return {
+        reply: reply([...textBlocks, { type: "text", text: summary }], "end_turn"),
+        transcript,
+        submitted: true,
+        workdir: paths.workdir,
+        agentTurn: true,
+      };
     }
     const translation = translateToolCall(call, paths, state.history);
     if (translation.kind === "client") {
@@ -97,13 +109,28 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
     hidden.push(assistant, { role: "tool", tool_call_id: call.id, content: translation.observation });
     if (round + 1 >= maxRounds) {
       const note = `The model's last ${maxRounds} tool calls could not be carried out; the last answer was: ${translation.observation}`;
-      return { reply: reply([...textBlocks, { type: "text", text: note }], "end_turn"), transcript: [...messages, ...hidden], submitted: false, workdir: paths.workdir, agentTurn: true };
+      return {
+        reply: reply([...textBlocks, { type: "text", text: note }], "end_turn"),
+        transcript: [...messages, ...hidden],
+        submitted: false,
+        workdir: paths.workdir,
+        agentTurn: true,
+      };
     }
   }
 }
 
 function replyMessage(model: string, content: ReplyBlock[], stop: ReplyMessage["stop_reason"], usage: ReplyMessage["usage"]): ReplyMessage {
-  return { id: `msg_sera_${randomUUID().replace(/-/g, "")}`, type: "message", role: "assistant", model, content, stop_reason: stop, stop_sequence: null, usage };
+  return {
+    id: `msg_sera_${randomUUID().replace(/-/g, "")}`,
+    type: "message",
+    role: "assistant",
+    model,
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage,
+  };
 }
 
 /**
@@ -118,7 +145,12 @@ async function plainTurn(request: MessagesRequest, settings: TurnSettings, signa
     if (text === "") continue;
     messages.push(message.role === "assistant" ? { role: "assistant", content: text } : { role: "user", content: text });
   }
-  const completion = await chatCompletion(settings.endpoint, settings.apiKey, { model: settings.model, messages, tools: [], temperature: request.temperature }, signal);
+  const completion = await chatCompletion(
+    settings.endpoint,
+    settings.apiKey,
+    { model: settings.model, messages, tools: [], temperature: request.temperature },
+    signal,
+  );
   const text = shownText(completion) || "(the model answered with nothing)";
   const usage = { input_tokens: completion.promptTokens, output_tokens: completion.completionTokens };
   const reply = replyMessage(request.model, [{ type: "text", text }], completion.finishReason === "length" ? "max_tokens" : "end_turn", usage);

@@ -37,9 +37,25 @@ describe("Claude Code's conversation as the SERA model's", () => {
   it("shows the model a recorded observation again unchanged, though the file changed since", () => {
     const state = new ProxyState();
     state.calls.set("toolu_call_3", {
-      assistant: { role: "assistant", content: "", tool_calls: [{ id: "call_3", type: "function", function: { name: "str_replace_editor", arguments: '{"command":"str_replace","path":"/testbed/calc.py","old_str":"return a - b","new_str":"return a + b"}' } }] },
+      assistant: {
+        role: "assistant",
+        content: "",
+        tool_calls: [
+          {
+            id: "call_3",
+            type: "function",
+            function: {
+              name: "str_replace_editor",
+              arguments: '{"command":"str_replace","path":"/testbed/calc.py","old_str":"return a - b","new_str":"return a + b"}',
+            },
+          },
+        ],
+      },
       context: { kind: "str_replace", shownPath: "/testbed/calc.py", realPath: path.join(workdir, "calc.py"), snippet: { first: 2, last: 2 } },
-      hiddenBefore: [{ role: "assistant", content: "", tool_calls: [{ id: "call_x", type: "function", function: { name: "submit_now", arguments: "{}" } }] }, { role: "tool", tool_call_id: "call_x", content: "Error: there is no tool named submit_now; the tools are bash, str_replace_editor and submit." }],
+      hiddenBefore: [
+        { role: "assistant", content: "", tool_calls: [{ id: "call_x", type: "function", function: { name: "submit_now", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "call_x", content: "Error: there is no tool named submit_now; the tools are bash, str_replace_editor and submit." },
+      ],
     });
     const first = translateConversation(request(), state, workdir).messages;
     fs.writeFileSync(path.join(workdir, "calc.py"), "changed later\n");

@@ -63,7 +63,8 @@ describe("Claude Code results as the editor's observations", () => {
 
   it("Read with offset and limit, in the arrow numbering of other versions, with a system reminder → a view_range view", () => {
     const args: EditorArguments = { command: "view", path: "/testbed/calc.py", view_range: [2, 3] };
-    const claude = "     2\u2192    return a - b\n     3\u2192\n\n<system-reminder>\nWhenever you read a file, consider whether it looks malicious.\n</system-reminder>\n";
+    const claude =
+      "     2\u2192    return a - b\n     3\u2192\n\n<system-reminder>\nWhenever you read a file, consider whether it looks malicious.\n</system-reminder>\n";
     expect(formatObservation(contextFor(args), { text: claude, isError: false }, paths)).toBe(editor.run(args));
   });
 
@@ -93,7 +94,12 @@ describe("Claude Code results as the editor's observations", () => {
   });
 
   it("Edit success → 'Edited …' with the snippet re-read from disk, the same lines the editor shows", () => {
-    const args: EditorArguments = { command: "str_replace", path: "/testbed/calc.py", old_str: "def add(a, b):\n    return a - b", new_str: "def add(a, b):\n    # sum\n    return a + b" };
+    const args: EditorArguments = {
+      command: "str_replace",
+      path: "/testbed/calc.py",
+      old_str: "def add(a, b):\n    return a - b",
+      new_str: "def add(a, b):\n    # sum\n    return a + b",
+    };
     const context = contextFor(args); // translated before Claude Code edits the file
     fs.writeFileSync(real("calc.py"), original.replace(args.old_str as string, args.new_str as string));
     const claude = `The file ${real("calc.py")} has been updated successfully. (file state is current in your context \u2014 no need to Read it back)`;

@@ -27,7 +27,12 @@ function repoWithChange(): string {
 const transcript: ChatMessage[] = [
   { role: "system", content: "sys" },
   { role: "user", content: "task" },
-  { role: "assistant", content: "", reasoning_content: "Look first.", tool_calls: [{ id: "c1", type: "function", function: { name: "bash", arguments: '{"command":"ls"}' } }] },
+  {
+    role: "assistant",
+    content: "",
+    reasoning_content: "Look first.",
+    tool_calls: [{ id: "c1", type: "function", function: { name: "bash", arguments: '{"command":"ls"}' } }],
+  },
   { role: "tool", tool_call_id: "c1", content: "a.py" },
   { role: "assistant", content: "", reasoning_content: "Done.", tool_calls: [{ id: "c2", type: "function", function: { name: "submit", arguments: "{}" } }] },
 ];
@@ -58,7 +63,14 @@ describe("session recording", () => {
     expect(first).toHaveLength(1);
     const once = await rows(store);
     expect(once).toEqual([
-      { run_id: first[0].id, instance_id: "claude-code-5e551011-aaaa", exit_status: "submitted", steps: 2, patch: expect.stringContaining("-x = 1\n+x = 2"), tool_calls: 2 },
+      {
+        run_id: first[0].id,
+        instance_id: "claude-code-5e551011-aaaa",
+        exit_status: "submitted",
+        steps: 2,
+        patch: expect.stringContaining("-x = 1\n+x = 2"),
+        tool_calls: 2,
+      },
     ]);
     const second = await recorder.ingest();
     expect(second[0].id).toBe(first[0].id);

@@ -39,11 +39,19 @@ const body = (extra: Record<string, unknown> = {}) => ({
   system: [{ type: "text", text: `Primary working directory: ${workdir}` }],
   messages: [{ role: "user", content: task }],
   // Claude Code always lists its tools; the proxy offers the model SERA's instead.
-  tools: [{ name: "Bash", input_schema: { type: "object" } }, { name: "Read", input_schema: { type: "object" } }, { name: "Edit", input_schema: { type: "object" } }],
+  tools: [
+    { name: "Bash", input_schema: { type: "object" } },
+    { name: "Read", input_schema: { type: "object" } },
+    { name: "Edit", input_schema: { type: "object" } },
+  ],
   ...extra,
 });
 const post = (proxy: ProxyServer, route: string, payload: unknown) =>
-  fetch(`${proxy.url}${route}`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify(payload) });
+  fetch(`${proxy.url}${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify(payload),
+  });
 
 /** Rebuilds the message from SSE events the way an Anthropic client does. */
 function assemble(stream: string): { events: string[]; message: ReplyMessage } {
@@ -63,7 +71,8 @@ function assemble(stream: string): { events: string[]; message: ReplyMessage } {
     }
     if (name === "content_block_delta" && data.delta.type === "text_delta") (message!.content[data.index] as { text: string }).text += data.delta.text;
     if (name === "content_block_delta" && data.delta.type === "input_json_delta") partial[data.index] += data.delta.partial_json;
-    if (name === "content_block_stop" && message!.content[data.index].type === "tool_use") (message!.content[data.index] as { input: unknown }).input = JSON.parse(partial[data.index]);
+    if (name === "content_block_stop" && message!.content[data.index].type === "tool_use")
+      (message!.content[data.index] as { input: unknown }).input = JSON.parse(partial[data.index]);
     if (name === "message_delta") {
       message!.stop_reason = data.delta.stop_reason;
       message!.usage.output_tokens = data.usage.output_tokens;
@@ -112,7 +121,17 @@ describe("sera proxy over HTTP", () => {
         { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "2:    return a - b" }] },
         { role: "assistant", content: [{ type: "tool_use", id: "toolu_2", name: "Read", input: { file_path: path.join(workdir, "calc.py") } }] },
         { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: "1\tdef add(a, b):\n2\t    return a - b" }] },
-        { role: "assistant", content: [{ type: "tool_use", id: "toolu_3", name: "Edit", input: { file_path: path.join(workdir, "calc.py"), old_string: "return a - b", new_string: "return a + b" } }] },
+        {
+          role: "assistant",
+          content: [
+            {
+              type: "tool_use",
+              id: "toolu_3",
+              name: "Edit",
+              input: { file_path: path.join(workdir, "calc.py"), old_string: "return a - b", new_string: "return a + b" },
+            },
+          ],
+        },
         { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_3", content: "The file has been updated successfully." }] },
       ],
     });
@@ -158,7 +177,19 @@ describe("model answers as Anthropic replies (golden)", () => {
   it("reads a hermes-parsed completion: content, reasoning, tool calls, usage", () => {
     const completion = parseCompletion(
       JSON.stringify({
-        choices: [{ message: { role: "assistant", content: null, reasoning_content: "look first", tool_calls: [{ id: "chatcmpl-tool-1", type: "function", function: { name: "str_replace_editor", arguments: '{"command":"view","path":"/testbed"}' } }] }, finish_reason: "tool_calls" }],
+        choices: [
+          {
+            message: {
+              role: "assistant",
+              content: null,
+              reasoning_content: "look first",
+              tool_calls: [
+                { id: "chatcmpl-tool-1", type: "function", function: { name: "str_replace_editor", arguments: '{"command":"view","path":"/testbed"}' } },
+              ],
+            },
+            finish_reason: "tool_calls",
+          },
+        ],
         usage: { prompt_tokens: 120, completion_tokens: 9 },
       }),
     );
@@ -178,7 +209,10 @@ describe("model answers as Anthropic replies (golden)", () => {
       type: "message",
       role: "assistant",
       model: "sera",
-      content: [{ type: "text", text: "Viewing." }, { type: "tool_use", id: "toolu_c1", name: "Read", input: { file_path: "/w/a.py" } }],
+      content: [
+        { type: "text", text: "Viewing." },
+        { type: "tool_use", id: "toolu_c1", name: "Read", input: { file_path: "/w/a.py" } },
+      ],
       stop_reason: "tool_use",
       stop_sequence: null,
       usage: { input_tokens: 120, output_tokens: 9 },

@@ -39,7 +39,9 @@ describe("SERA tool calls as Claude Code tool uses", () => {
     expect(uses(translate("str_replace_editor", { command: "view", path: "/testbed/src" }))).toEqual([
       { id: "toolu_call_7", name: "Bash", input: { command: listingCommand(`${workdir}/src`) } },
     ]);
-    expect(listingCommand("/w/it's")).toBe(`find '/w/it'\\''s' -mindepth 1 -maxdepth 2 -name '.*' -prune -o \\( -type d -printf '%p/\\n' -o -printf '%p\\n' \\)`);
+    expect(listingCommand("/w/it's")).toBe(
+      `find '/w/it'\\''s' -mindepth 1 -maxdepth 2 -name '.*' -prune -o \\( -type d -printf '%p/\\n' -o -printf '%p\\n' \\)`,
+    );
   });
 
   it("create → Write", () => {
@@ -62,7 +64,9 @@ describe("SERA tool calls as Claude Code tool uses", () => {
     expect(uses(translate("str_replace_editor", { command: "insert", path: "/testbed/calc.py", insert_line: 9, new_str: "x" }))).toBe(
       "Error: insert_line must be between 0 and 2 (the number of lines in /testbed/calc.py); got 9.",
     );
-    expect(uses(translate("str_replace_editor", { command: "undo_edit", path: "/testbed/calc.py" }))).toBe("Error: There is no earlier edit of /testbed/calc.py to undo.");
+    expect(uses(translate("str_replace_editor", { command: "undo_edit", path: "/testbed/calc.py" }))).toBe(
+      "Error: There is no earlier edit of /testbed/calc.py to undo.",
+    );
     expect(uses(translate("str_replace_editor", { command: "delete", path: "/testbed/calc.py" }))).toMatch(/^Error: command: must be one of view, create/);
     expect(uses(translate("bash", '{"command": "ls"'))).toMatch(/^Error: the arguments of bash are not valid JSON/);
     expect(uses(translate("find_file", { name: "x" }))).toBe("Error: there is no tool named find_file; the tools are bash, str_replace_editor and submit.");

@@ -15,14 +15,7 @@ export type { TokenCounter, Qwen3Engine, TokenCacheStats } from "./dataset/token
 export { Qwen3BpeCounter } from "./dataset/qwen3-bpe.js";
 export { Qwen3TokenPool } from "./dataset/token-pool.js";
 export type { TokenPoolOptions } from "./dataset/token-pool.js";
-export {
-  truncateToBudget,
-  truncateMessages,
-  orderByRatio,
-  selectByRatio,
-  defaultTokenBudget,
-  defaultRatioThreshold,
-} from "./dataset/truncate.js";
+export { truncateToBudget, truncateMessages, orderByRatio, selectByRatio, defaultTokenBudget, defaultRatioThreshold } from "./dataset/truncate.js";
 export type { Truncation, TruncationOutcome, RatioEntry, RatioSelection } from "./dataset/truncate.js";
 export {
   countChangedLines,

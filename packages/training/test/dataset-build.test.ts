@@ -8,8 +8,14 @@ import { datasetExecution, patchOf, writeGenerationSource, type RolloutSpec } fr
 /** The sera-dataset stage body over hand-written generation outputs: real files, real Qwen3 workers, real DuckDB. */
 
 const jsonl = (file: string): Record<string, unknown>[] =>
-  readFileSync(file, "utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
-const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter((line) => line !== "");
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const lines = (file: string): string[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
 const data = (outDir: string, name: string) => path.join(outDir, "data", `${name}-00000-of-00001.jsonl`);
 const dropCounts = (card: DatasetCard) => Object.fromEntries(card.drops.map((drop) => [`${drop.step}/${drop.reason}`, drop.count]));
 
@@ -51,10 +57,14 @@ describe("sera-dataset: selection", () => {
     expect(card.counts.considered).toEqual({ r1: 5, r2: 3 });
     expect(dropCounts(card)).toEqual({ "selection/t1-self-check-not-yes": 1, "selection/t2-not-verified": 1, "selection/not-submitted": 1 });
     const samples = jsonl(path.join(run.outDir, "records", "samples.jsonl"));
-    expect(samples.map((s) => s.sample_id).sort()).toEqual(
-      ["a/r1-1", "a/r2-1", "b/r1-2", "d/r1-1", "d/r2-1"].map((id) => `gen0000000000001/${id}`),
-    );
-    expect(samples.find((s) => s.sample_id === "gen0000000000001/a/r1-1")).toMatchObject({ instance_id: "a", function: "fn_a", repo: "demo", truncation_ratio: 1, truncated: false });
+    expect(samples.map((s) => s.sample_id).sort()).toEqual(["a/r1-1", "a/r2-1", "b/r1-2", "d/r1-1", "d/r2-1"].map((id) => `gen0000000000001/${id}`));
+    expect(samples.find((s) => s.sample_id === "gen0000000000001/a/r1-1")).toMatchObject({
+      instance_id: "a",
+      function: "fn_a",
+      repo: "demo",
+      truncation_ratio: 1,
+      truncated: false,
+    });
     const drops = jsonl(path.join(run.outDir, "records", "dataset_drops.jsonl"));
     expect(drops.map((d) => `${d.filter_step}:${d.instance_id}/${d.phase}-${d.rollout_attempt}:${d.reason}`).sort()).toEqual([
       "selection:b/r1-1:t1-self-check-not-yes",
@@ -78,7 +88,14 @@ describe("sera-dataset: selection", () => {
     expect(datasets).toHaveLength(1);
     expect(datasets[0]).toMatchObject({ run_id: run.runId, samples: 5, candidates: 5, dropped: 3, sources: ["gen0000000000001"] });
     expect(JSON.parse(readFileSync(path.join(run.outDir, "card.json"), "utf8"))).toEqual(card);
-    expect(card.lineage.sources[0]).toMatchObject({ runId: "gen0000000000001", kind: "generation", experiment: "handmade", repos: ["demo"], teacher: "hand-written", rollouts: 8 });
+    expect(card.lineage.sources[0]).toMatchObject({
+      runId: "gen0000000000001",
+      kind: "generation",
+      experiment: "handmade",
+      repos: ["demo"],
+      teacher: "hand-written",
+      rollouts: 8,
+    });
     const readme = readFileSync(path.join(run.outDir, "README.md"), "utf8");
     expect(readme).toContain("| selection | t1-self-check-not-yes | 1 |");
     expect(card.chatTemplate).toMatchObject({ mode: "qwen3-layout", firstMismatch: null });
@@ -145,9 +162,15 @@ describe("sera-dataset: filters", () => {
       "filter/duplicate-patch": 1,
       "filter/tool-output-too-long": 1,
     });
-    const dropped = jsonl(path.join(run.outDir, "records", "dataset_drops.jsonl")).map((d) => `${d.instance_id}:${d.reason}`).sort();
+    const dropped = jsonl(path.join(run.outDir, "records", "dataset_drops.jsonl"))
+      .map((d) => `${d.instance_id}:${d.reason}`)
+      .sort();
     expect(dropped).toEqual(["p1:patch-too-large", "p3:duplicate-patch", "p4:sql-predicate", "p5:tool-output-too-long"]);
-    expect(jsonl(data(run.outDir, "all")).map((line) => line.instance_id).sort()).toEqual(["p2", "p6"]);
+    expect(
+      jsonl(data(run.outDir, "all"))
+        .map((line) => line.instance_id)
+        .sort(),
+    ).toEqual(["p2", "p6"]);
   });
 
   it("evaluates the SQL predicate with subqueries over the other record tables, and names the parameter when it is wrong", async () => {
@@ -203,7 +226,10 @@ describe("sera-dataset: token budget, ratio order and nested subsets", () => {
   it("order random: writes each nested subset as a prefix of one seeded order, the same for the same seed", async () => {
     const first = datasetExecution("gen0000000000003", source, { ratioFloor: 0, subsets: { sizes: [7, 3], order: "random", seed: 11 } }).run;
     const card = await buildDataset(first);
-    expect(card.counts.subsets).toEqual([{ size: 3, samples: 3 }, { size: 7, samples: 7 }]);
+    expect(card.counts.subsets).toEqual([
+      { size: 3, samples: 3 },
+      { size: 7, samples: 7 },
+    ]);
     const small = lines(data(first.outDir, "subset-3"));
     const large = lines(data(first.outDir, "subset-7"));
     expect(small).toEqual(large.slice(0, 3));

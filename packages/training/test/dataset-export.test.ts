@@ -43,13 +43,19 @@ describe("exportSft", () => {
   it("keeps fitting samples whole, truncates long ones on an assistant turn, and counts drops by reason", async () => {
     const fits = trajectoryOf("fits", longTurns.slice(0, 3));
     const long = trajectoryOf("long", longTurns);
-    const chatty = trajectoryOf("chatty", [{ role: "user", content: "hi" }, { role: "assistant", content: "no tools" }]);
+    const chatty = trajectoryOf("chatty", [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "no tools" },
+    ]);
     const unfinished = trajectoryOf("unfinished", longTurns, "submitted (exit_cost)");
     const rendered = renderMessages(long);
     if ("dropped" in rendered) throw new Error("unexpected drop");
     // Budget: everything up to the second assistant turn (rendered as the last turn), not the final 700-odd characters.
     const budget = qwenSegments(rendered.messages, 4).join("").length;
-    const tiny = trajectoryOf("tiny-budget", [{ role: "user", content: "z".repeat(budget) }, { role: "assistant", content: "", toolCalls: [call("9")] }]);
+    const tiny = trajectoryOf("tiny-budget", [
+      { role: "user", content: "z".repeat(budget) },
+      { role: "assistant", content: "", toolCalls: [call("9")] },
+    ]);
 
     const report = await exportSft([fits, long, chatty, unfinished, tiny], chars, { budget, batchSize: 2 });
 
@@ -98,13 +104,21 @@ describe("exportSft", () => {
       expect(back.messages.at(-1)?.role).toBe(sample.truncated ? "assistant" : back.messages.at(-1)?.role);
     }
     expect(report.samples.some((s) => s.truncated)).toBe(true);
-    expect(selectByRatio(report.samples.map((s) => ({ ...s, sampleId: s.instanceId })), { threshold: 1 }).every((s) => !s.truncated)).toBe(true);
+    expect(
+      selectByRatio(
+        report.samples.map((s) => ({ ...s, sampleId: s.instanceId })),
+        { threshold: 1 },
+      ).every((s) => !s.truncated),
+    ).toBe(true);
   });
 
   it("measureExportThroughput reports bytes, time and rate from two workers", async () => {
     const result = await measureExportThroughput(realTrajectories, { workers: 2 });
     const bpe = Qwen3BpeCounter.load();
-    const reference = await exportSft(realTrajectories, tokenCounterFromFunction((text) => bpe.count(text)));
+    const reference = await exportSft(
+      realTrajectories,
+      tokenCounterFromFunction((text) => bpe.count(text)),
+    );
     expect(result.samples).toBe(4);
     expect(result.outputBytes).toBe(reference.outputBytes);
     expect(result.seconds).toBeGreaterThan(0);

@@ -53,7 +53,11 @@ describe("patch size", () => {
 
   it("keeps patches of at most N changed lines (default 40) and reports the drop count", () => {
     const lines = (n: number) => ["--- a/x", "+++ b/x", "@@ -1 +1 @@", ...Array.from({ length: n }, (_, i) => `+l${i}`)].join("\n");
-    const items = [{ id: "a", patch: lines(40) }, { id: "b", patch: lines(41) }, { id: "c", patch: lines(3) }];
+    const items = [
+      { id: "a", patch: lines(40) },
+      { id: "b", patch: lines(41) },
+      { id: "c", patch: lines(3) },
+    ];
     expect(filterByPatchSize(items)).toEqual({ kept: [items[0], items[2]], dropped: 1 });
     expect(filterByPatchSize(items, 3)).toEqual({ kept: [items[2]], dropped: 2 });
   });

@@ -11,9 +11,21 @@ describe("sera-dataset params", () => {
   it("carries the paper's defaults, with every optional filter off", () => {
     const params = datasetParamsSchema.parse({});
     expect(params).toMatchObject({
-      format: "hermes", train: true, toolJson: true, enforceSubmit: true, trajectories: "mix", tokenBudget: 32_768, ratioFloor: 0.88, topN: null, where: null,
+      format: "hermes",
+      train: true,
+      toolJson: true,
+      enforceSubmit: true,
+      trajectories: "mix",
+      tokenBudget: 32_768,
+      ratioFloor: 0.88,
+      topN: null,
+      where: null,
       thinking: { keep: true, tags: { open: "<think>", close: "</think>" } },
-      filters: { patchLines: { enabled: false, max: 40 }, toolOutputTokens: { enabled: false, maxMean: 600, measure: "toolTurns" }, dedupePatches: { enabled: false } },
+      filters: {
+        patchLines: { enabled: false, max: 40 },
+        toolOutputTokens: { enabled: false, maxMean: 600, measure: "toolTurns" },
+        dedupePatches: { enabled: false },
+      },
     });
     expect(() => datasetParamsSchema.parse({ filters: { patchLines: { enabled: true, maximum: 10 } } })).toThrow(/maximum/);
   });

@@ -14,7 +14,18 @@ const ratioOf = (item: Scored) => item.ratio;
 /** Ratios as the exporter makes them: kept / total messages, many exactly 1. */
 const pool = fc
   .uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 60 })
-  .chain((ids) => fc.tuple(fc.constant(ids), fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 9 }).map((k) => k / 10)), { minLength: ids.length, maxLength: ids.length })))
+  .chain((ids) =>
+    fc.tuple(
+      fc.constant(ids),
+      fc.array(
+        fc.oneof(
+          fc.constant(1),
+          fc.integer({ min: 1, max: 9 }).map((k) => k / 10),
+        ),
+        { minLength: ids.length, maxLength: ids.length },
+      ),
+    ),
+  )
   .map(([ids, ratios]) => ids.map((id, i) => ({ id, ratio: ratios[i] })));
 
 describe("nested subsets by truncation ratio", () => {

@@ -60,9 +60,47 @@ describe("Qwen3 token counts", () => {
 
   it("the fast BPE counter agrees with the library on random text", () => {
     const pieces = [
-      "a", "Z", "é", "ß", "İ", "ǅ", "ﬁ", "e\u0301", "你", "好", "😀", "١", "9", "0", " ", "  ", "\t", "\n", "\r\n", "\u00a0",
-      "\u2028", "\u3000", "\u000b", "\u001c", "'s", "'LL", "'Re", "__", "->", "==", "{", "}", "\"", "\\", "<think>", "</tool_call>",
-      "<|im_end|>", "<tool_response", "def ", "return", "    ",
+      "a",
+      "Z",
+      "é",
+      "ß",
+      "İ",
+      "ǅ",
+      "ﬁ",
+      "e\u0301",
+      "你",
+      "好",
+      "😀",
+      "١",
+      "9",
+      "0",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\r\n",
+      "\u00a0",
+      "\u2028",
+      "\u3000",
+      "\u000b",
+      "\u001c",
+      "'s",
+      "'LL",
+      "'Re",
+      "__",
+      "->",
+      "==",
+      "{",
+      "}",
+      '"',
+      "\\",
+      "<think>",
+      "</tool_call>",
+      "<|im_end|>",
+      "<tool_response",
+      "def ",
+      "return",
+      "    ",
     ];
     // U+0085 and U+FEFF are left out: there the library follows JavaScript's \s, not the reference (next test).
     const text = fc
@@ -97,7 +135,7 @@ describe("Qwen3 token counts", () => {
 
   it("loadQwen3Counter gives the same counts with either engine", async () => {
     const [fast, slow] = await Promise.all([loadQwen3Counter("bpe"), loadQwen3Counter("library")]);
-    const text = chatmlText("assistant", "<think>\nplan\n</think>\n\n<tool_call>\n{\"name\": \"bash\"}\n</tool_call>");
+    const text = chatmlText("assistant", '<think>\nplan\n</think>\n\n<tool_call>\n{"name": "bash"}\n</tool_call>');
     expect(fast(text)).toBe(slow(text));
   });
 });
@@ -133,7 +171,10 @@ describe("token counting infrastructure", () => {
   });
 
   it("the cache stays correct when it overflows and is cleared", async () => {
-    const cached = new CachedTokenCounter(tokenCounterFromFunction((text) => text.length), 2);
+    const cached = new CachedTokenCounter(
+      tokenCounterFromFunction((text) => text.length),
+      2,
+    );
     expect(await cached.count(["a", "bb"])).toEqual([1, 2]);
     expect(await cached.count(["a", "ccc", "dddd"])).toEqual([1, 3, 4]);
     expect(await cached.count(["bb", "ccc"])).toEqual([2, 3]);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  chatmlText,
-  orderByRatio,
-  selectByRatio,
-  tokenCounterFromFunction,
-  truncateMessages,
-  truncateToBudget,
-  type Truncation,
-} from "../src/index.js";
+import { chatmlText, orderByRatio, selectByRatio, tokenCounterFromFunction, truncateMessages, truncateToBudget, type Truncation } from "../src/index.js";
 
 const role = fc.constantFrom("system", "user", "assistant");
 const sample = fc.array(fc.record({ role, content: fc.string({ maxLength: 60 }) }), { minLength: 1, maxLength: 40 });
@@ -30,7 +22,10 @@ describe("truncateToBudget", () => {
           return;
         }
         const fits = (n: number): boolean => messages[n - 1].role === "assistant" && prefixTokens(n) <= budget;
-        const best = [...messages.keys()].map((i) => i + 1).filter(fits).pop();
+        const best = [...messages.keys()]
+          .map((i) => i + 1)
+          .filter(fits)
+          .pop();
         if (best === undefined) {
           expect(outcome).toMatchObject({ dropped: "no-assistant-within-budget" });
           return;
@@ -92,16 +87,16 @@ describe("ratio ordering and selection", () => {
   it("orders by ratio descending with ties by id, independent of input order", () => {
     fc.assert(
       fc.property(
-        fc.array(entry, { maxLength: 60 }).chain((entries) =>
-          fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length })),
-        ),
+        fc
+          .array(entry, { maxLength: 60 })
+          .chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }))),
         ([entries, shuffled]) => {
-        const ordered = orderByRatio(entries);
-        expect(orderByRatio(shuffled).map((e) => [e.ratio, e.sampleId])).toEqual(ordered.map((e) => [e.ratio, e.sampleId]));
-        for (let i = 1; i < ordered.length; i++) {
-          const [prev, next] = [ordered[i - 1], ordered[i]];
-          expect(prev.ratio > next.ratio || (prev.ratio === next.ratio && prev.sampleId <= next.sampleId)).toBe(true);
-        }
+          const ordered = orderByRatio(entries);
+          expect(orderByRatio(shuffled).map((e) => [e.ratio, e.sampleId])).toEqual(ordered.map((e) => [e.ratio, e.sampleId]));
+          for (let i = 1; i < ordered.length; i++) {
+            const [prev, next] = [ordered[i - 1], ordered[i]];
+            expect(prev.ratio > next.ratio || (prev.ratio === next.ratio && prev.sampleId <= next.sampleId)).toBe(true);
+          }
         },
       ),
     );

@@ -27,10 +27,7 @@ describe("assistant turn text", () => {
   it("keepOnlyThink replaces an empty or missing think block by the commentary", () => {
     const missing: Message = { role: "assistant", content: "chat", toolCalls: [call("a", "ls")] };
     const empty: Message = { role: "assistant", content: "<think>\n  \n</think>\nchat", toolCalls: [call("b", "ls")] };
-    expect(assistantContents([prompt, missing, empty])).toEqual([
-      `<think>\nchat\n</think>\n\n${bashCall}`,
-      `<think>\nchat\n</think>\n\n${bashCall}`,
-    ]);
+    expect(assistantContents([prompt, missing, empty])).toEqual([`<think>\nchat\n</think>\n\n${bashCall}`, `<think>\nchat\n</think>\n\n${bashCall}`]);
   });
 
   it("keepOnlyThink emits an empty think block when the turn has no text at all", () => {
@@ -40,9 +37,7 @@ describe("assistant turn text", () => {
 
   it("reads an inline think block from content when the teacher had no reasoning parser", () => {
     const inline: Message = { role: "assistant", content: "<think>\nweigh options\n</think>\n\nnow act", toolCalls: [call("a", "ls")] };
-    expect(assistantContents([prompt, inline], { thinkMode: "keepBoth" })).toEqual([
-      `<think>\nweigh options\n</think>\n\nnow act\n${bashCall}`,
-    ]);
+    expect(assistantContents([prompt, inline], { thinkMode: "keepBoth" })).toEqual([`<think>\nweigh options\n</think>\n\nnow act\n${bashCall}`]);
   });
 
   it("reads a block that only has the closing tag (template opened it)", () => {
@@ -60,10 +55,7 @@ describe("assistant turn text", () => {
   it("keepOnlyCommentary keeps commentary and falls back to the think text", () => {
     const both: Message = { role: "assistant", reasoning: "plan", content: "chat", toolCalls: [call("a", "ls")] };
     const thinkOnly: Message = { role: "assistant", reasoning: "plan", content: "", toolCalls: [call("b", "ls")] };
-    expect(assistantContents([prompt, both, thinkOnly], { thinkMode: "keepOnlyCommentary" })).toEqual([
-      `chat\n${bashCall}`,
-      `plan\n${bashCall}`,
-    ]);
+    expect(assistantContents([prompt, both, thinkOnly], { thinkMode: "keepOnlyCommentary" })).toEqual([`chat\n${bashCall}`, `plan\n${bashCall}`]);
   });
 
   it("keepThinking false removes reasoning whatever the mode", () => {
@@ -155,7 +147,7 @@ describe("line options and tools", () => {
 
 describe("pythonJsonDumps", () => {
   it("matches json.dumps(ensure_ascii=False) spacing and escapes", () => {
-    expect(pythonJsonDumps({ a: [1, "x\"y\n"], b: { c: null, d: true }, é: "ü\u0001" })).toBe(
+    expect(pythonJsonDumps({ a: [1, 'x"y\n'], b: { c: null, d: true }, é: "ü\u0001" })).toBe(
       '{"a": [1, "x\\"y\\n"], "b": {"c": null, "d": true}, "é": "ü\\u0001"}',
     );
     expect(pythonJsonDumps({})).toBe("{}");

@@ -34,8 +34,14 @@ function rawCounts(file: string): { instance: string; messages: number; assistan
 
 const trajectoryFiles = [
   ...["astropy__astropy-12907", "django__django-13660", "django__django-14411", "django__django-14752"].map((id) => path.join(miniRun, id, `${id}.traj.json`)),
-  path.join(real, "SWE-agent/trajectories/demonstrations/replay__marshmallow-code__marshmallow-1867__function_calling_replace__install-1/marshmallow-code__marshmallow-1867.traj"),
-  path.join(real, "SWE-agent/tests/test_data/trajectories/gpt4__swe-bench-dev-easy_first_only__default__t-0.00__p-0.95__c-3.00__install-1/pydicom__pydicom-1458.traj"),
+  path.join(
+    real,
+    "SWE-agent/trajectories/demonstrations/replay__marshmallow-code__marshmallow-1867__function_calling_replace__install-1/marshmallow-code__marshmallow-1867.traj",
+  ),
+  path.join(
+    real,
+    "SWE-agent/tests/test_data/trajectories/gpt4__swe-bench-dev-easy_first_only__default__t-0.00__p-0.95__c-3.00__install-1/pydicom__pydicom-1458.traj",
+  ),
 ];
 
 describe("collectForeign on the real fixtures", () => {
@@ -78,7 +84,11 @@ describe("collectForeign on the real fixtures", () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "sera-ingested-"));
     const summary = writeForeignBatch(batch, root);
     expect(summary).toMatchObject({ id: batch.id, files: 8, trajectories: 6, predictions: 101, formats: ["mini-swe-agent", "predictions", "swe-agent"] });
-    const rows = (table: string) => readFileSync(path.join(summary.dir, "records", `${table}.jsonl`), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (table: string) =>
+      readFileSync(path.join(summary.dir, "records", `${table}.jsonl`), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const rollouts = rows("rollouts");
     expect(rollouts).toHaveLength(6);
     expect(rows("patches").filter((p) => p.phase === "prediction")).toHaveLength(101);
@@ -92,7 +102,10 @@ describe("collectForeign on the real fixtures", () => {
       expect(stored.messages).toHaveLength(expected.messages);
       expect(stored.patch).toBe(expected.patch);
       expect(rows("foreign_trajectories").find((t) => t.instance_id === expected.instance)).toMatchObject({
-        messages: expected.messages, assistant_turns: expected.assistant, tool_calls: expected.toolCalls, patch_chars: expected.patch.length,
+        messages: expected.messages,
+        assistant_turns: expected.assistant,
+        tool_calls: expected.toolCalls,
+        patch_chars: expected.patch.length,
       });
     }
     expect(rows("foreign_trajectories").find((t) => t.instance_id === "django__django-14752")?.model).toBe("deepseek/deepseek-chat");
@@ -113,7 +126,9 @@ describe("collectForeign on the real fixtures", () => {
     const card = await buildDataset(run);
     expect(card.counts).toMatchObject({ considered: { foreign: 4 }, samples: 4 });
     expect(card.lineage.sources[0]).toMatchObject({ kind: "ingest", repos: ["astropy/astropy", "django/django"] });
-    const first = JSON.parse(readFileSync(path.join(run.outDir, "data", "all-00000-of-00001.jsonl"), "utf8").split("\n")[0]) as { tool_json: { function: { name: string } }[] };
+    const first = JSON.parse(readFileSync(path.join(run.outDir, "data", "all-00000-of-00001.jsonl"), "utf8").split("\n")[0]) as {
+      tool_json: { function: { name: string } }[];
+    };
     expect(first.tool_json.map((t) => t.function.name)).toEqual(["bash"]);
   });
 });
@@ -127,7 +142,10 @@ describe("bad foreign input", () => {
     writeFileSync(path.join(a, "x__y-1", "x__y-1.traj"), '{"history": [');
     expect(() => collectForeign(a)).toThrow(new ForeignInputError(path.join(a, "x__y-1", "x__y-1.traj"), "malformed JSON (Unexpected end of JSON input)"));
     const b = dir();
-    writeFileSync(path.join(b, "train.jsonl"), '{"messages": [{"role": "user", "content": "hi"}]}\n{"messages": [{"role": "user", "content": "hi"}]}\n{"messages": [\n');
+    writeFileSync(
+      path.join(b, "train.jsonl"),
+      '{"messages": [{"role": "user", "content": "hi"}]}\n{"messages": [{"role": "user", "content": "hi"}]}\n{"messages": [\n',
+    );
     expect(() => collectForeign(b)).toThrow(/train\.jsonl line 3: malformed JSON/);
   });
 

@@ -58,9 +58,7 @@ describe.each(ids)("mini-swe-agent trajectory %s", (id) => {
     expect(back.messages.flatMap((m) => m.toolCalls ?? []).map((c) => c.arguments)).toEqual(
       trajectory.messages.flatMap((m) => m.toolCalls ?? []).map((c) => c.arguments),
     );
-    expect(back.messages.filter((m) => m.role === "tool").map((m) => m.content)).toEqual(
-      chat.filter((m) => m.role === "tool").map((m) => m.content),
-    );
+    expect(back.messages.filter((m) => m.role === "tool").map((m) => m.content)).toEqual(chat.filter((m) => m.role === "tool").map((m) => m.content));
   });
 });
 

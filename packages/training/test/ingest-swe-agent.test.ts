@@ -68,9 +68,7 @@ describe("SWE-agent 1.x function-calling .traj (marshmallow-1867)", () => {
     expect(back.messages.flatMap((m) => m.toolCalls ?? []).map((c) => [c.name, c.arguments])).toEqual(
       trajectory.messages.flatMap((m) => m.toolCalls ?? []).map((c) => [c.name, c.arguments]),
     );
-    expect(back.messages.filter((m) => m.role === "tool").map((m) => m.content)).toEqual(
-      raw.history.filter((m) => m.role === "tool").map((m) => m.content),
-    );
+    expect(back.messages.filter((m) => m.role === "tool").map((m) => m.content)).toEqual(raw.history.filter((m) => m.role === "tool").map((m) => m.content));
   });
 });
 
@@ -110,11 +108,20 @@ describe("SWE-agent message shapes not in the fixtures", () => {
       {
         history: [
           { role: "system", content: [{ type: "text", text: "sys" }] },
-          { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "a" },
+              { type: "text", text: "b" },
+            ],
+          },
           {
             role: "assistant",
             content: "",
-            thinking_blocks: [{ type: "thinking", thinking: "first" }, { type: "thinking", thinking: "second" }],
+            thinking_blocks: [
+              { type: "thinking", thinking: "first" },
+              { type: "thinking", thinking: "second" },
+            ],
             tool_calls: [
               { id: "x", type: "function", function: { name: "bash", arguments: '{"command": "ls"}' } },
               { type: "function", function: { name: "bash", arguments: "{oops" } },

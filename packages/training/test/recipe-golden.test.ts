@@ -10,7 +10,14 @@ import { axolotlConfig, axolotlConfigYaml, buildTrainingPlan, deepspeedConfig, w
 const golden = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "golden", "axolotl-sera-qwen3-32b.yaml"), "utf8");
 
 function sera32bPlan() {
-  return buildTrainingPlan({ recipe: "sera-qwen3-32b", trainer: "axolotl", datasetFile: "/data/sera-32b.jsonl", samples: 25_224, runDir: "/runs/train", seed: 1 });
+  return buildTrainingPlan({
+    recipe: "sera-qwen3-32b",
+    trainer: "axolotl",
+    datasetFile: "/data/sera-32b.jsonl",
+    samples: 25_224,
+    runDir: "/runs/train",
+    seed: 1,
+  });
 }
 
 /** What axolotl sees: its configs are read with PyYAML (YAML 1.1). */
@@ -59,9 +66,22 @@ describe("axolotl config for SERA's recipe", () => {
     const plan = buildTrainingPlan({ recipe: "sera-qwen3-8b", trainer: "axolotl", datasetFile: "/d.jsonl", samples: 2_720, runDir: "/r", seed: 3 });
     const config = axolotlConfig(plan);
     const reference = parse(golden, { version: "1.1" }) as Record<string, unknown>;
-    const differing = Object.keys(reference).filter((key) => JSON.stringify(reference[key]) !== JSON.stringify(config[key])).sort();
+    const differing = Object.keys(reference)
+      .filter((key) => JSON.stringify(reference[key]) !== JSON.stringify(config[key]))
+      .sort();
     expect(differing).toEqual(
-      ["base_model", "datasets", "dataset_prepared_path", "deepspeed", "excess_length_strategy", "gradient_accumulation_steps", "output_dir", "save_strategy", "seed", "warmup_ratio"].sort(),
+      [
+        "base_model",
+        "datasets",
+        "dataset_prepared_path",
+        "deepspeed",
+        "excess_length_strategy",
+        "gradient_accumulation_steps",
+        "output_dir",
+        "save_strategy",
+        "seed",
+        "warmup_ratio",
+      ].sort(),
     );
     expect(config).toMatchObject({ base_model: "Qwen/Qwen3-8B", gradient_accumulation_steps: 8, micro_batch_size: 1, save_strategy: "epoch", seed: 3 });
     expect(config).not.toHaveProperty("excess_length_strategy");
@@ -72,10 +92,26 @@ describe("axolotl config for SERA's recipe", () => {
   });
 
   it("keeps the global batch at 32 when the GPU count changes, and refuses counts that cannot reach it", () => {
-    const plan = buildTrainingPlan({ recipe: "sera-qwen3-32b", trainer: "axolotl", datasetFile: "/d.jsonl", samples: 1000, runDir: "/r", seed: 1, resources: { nodes: 4 } });
+    const plan = buildTrainingPlan({
+      recipe: "sera-qwen3-32b",
+      trainer: "axolotl",
+      datasetFile: "/d.jsonl",
+      samples: 1000,
+      runDir: "/r",
+      seed: 1,
+      resources: { nodes: 4 },
+    });
     expect(plan.gradientAccumulation).toBe(1);
     expect(() =>
-      buildTrainingPlan({ recipe: "sera-qwen3-8b", trainer: "axolotl", datasetFile: "/d.jsonl", samples: 1000, runDir: "/r", seed: 1, resources: { gpusPerNode: 3 } }),
+      buildTrainingPlan({
+        recipe: "sera-qwen3-8b",
+        trainer: "axolotl",
+        datasetFile: "/d.jsonl",
+        samples: 1000,
+        runDir: "/r",
+        seed: 1,
+        resources: { gpusPerNode: 3 },
+      }),
     ).toThrow(/global batch 32 is not a multiple of micro batch 1 × 3 GPUs/);
   });
 });

@@ -28,7 +28,8 @@ function clusterTools(gpus: number): { bin: string; calls: string } {
   tool("scontrol", `${record}\nif [ "$1 $2" = "show hostnames" ]; then echo gpu-node-07; echo gpu-node-08; fi`);
   // srun runs its command once per node, here as node 1 of 2, like the second task of the allocation.
   tool("srun", `${record}\nwhile [[ "$1" == --* ]]; do shift; done\nSLURM_NODEID=1 exec "$@"`);
-  for (const name of ["torchrun", "accelerate", "axolotl", "llamafactory-cli"]) tool(name, `${record}\necho "env MASTER_ADDR=$MASTER_ADDR FORCE_TORCHRUN=\${FORCE_TORCHRUN:-} NODE_RANK=\${NODE_RANK:-}" >> ${calls}`);
+  for (const name of ["torchrun", "accelerate", "axolotl", "llamafactory-cli"])
+    tool(name, `${record}\necho "env MASTER_ADDR=$MASTER_ADDR FORCE_TORCHRUN=\${FORCE_TORCHRUN:-} NODE_RANK=\${NODE_RANK:-}" >> ${calls}`);
   return { bin, calls };
 }
 
@@ -81,7 +82,10 @@ describe("trainer job scripts", () => {
     const { bin, calls } = clusterTools(8);
     const env = { SLURM_JOB_NUM_NODES: "2", SLURM_JOB_NODELIST: "gpu-node-[07-08]", SLURM_JOB_ID: "9" };
     expect(runScript(launchScript(plan("sera-qwen3-32b", "accelerate", runDir)), runDir, bin, env).status).toBe(0);
-    const accelerate = readFileSync(calls, "utf8").trim().split("\n").find((l) => l.startsWith("accelerate"))!;
+    const accelerate = readFileSync(calls, "utf8")
+      .trim()
+      .split("\n")
+      .find((l) => l.startsWith("accelerate"))!;
     expect(accelerate).toBe(
       `accelerate [launch] [--num_machines=2] [--num_processes=16] [--machine_rank=1] [--main_process_ip=gpu-node-07] [--main_process_port=29500] [-m] [axolotl.cli.train] [${runDir}/config/axolotl.yaml]`,
     );
@@ -106,7 +110,9 @@ describe("trainer job scripts", () => {
     const p = plan("sera-qwen3-32b", undefined, runDir);
     expect(allocationProblem(p, {})).toBe("sera-qwen3-32b needs 2 nodes but this job has no Slurm allocation: use backend: slurm with resources.nodes: 2");
     expect(allocationProblem(p, { SLURM_JOB_NUM_NODES: "1" })).toMatch(/a Slurm allocation of 1/);
-    expect(allocationProblem(p, { SLURM_JOB_NUM_NODES: "2", SLURM_GPUS_ON_NODE: "4" })).toBe("sera-qwen3-32b needs 8 GPUs per node, the Slurm allocation gives 4");
+    expect(allocationProblem(p, { SLURM_JOB_NUM_NODES: "2", SLURM_GPUS_ON_NODE: "4" })).toBe(
+      "sera-qwen3-32b needs 8 GPUs per node, the Slurm allocation gives 4",
+    );
     expect(allocationProblem(p, { SLURM_JOB_NUM_NODES: "2", SLURM_GPUS_ON_NODE: "8" })).toBeNull();
     expect(allocationProblem(plan("sera-qwen3-8b", undefined, runDir), {})).toBeNull();
     expect(() => launchScript(plan("sera-qwen3-32b", "axolotl", runDir))).toThrow(/`axolotl train` starts one node only/);

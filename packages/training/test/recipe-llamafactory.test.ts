@@ -3,7 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { buildTrainingPlan, convertForLlamaFactory, llamaFactoryConfigYaml, llamaFactoryDatasetInfo, renderTrainingFiles, toLlamaFactorySample } from "../src/index.js";
+import {
+  buildTrainingPlan,
+  convertForLlamaFactory,
+  llamaFactoryConfigYaml,
+  llamaFactoryDatasetInfo,
+  renderTrainingFiles,
+  toLlamaFactorySample,
+} from "../src/index.js";
 
 describe("LLaMA-Factory rendering of the SERA recipe", () => {
   // The reference's LLaMA-Factory run: Qwen3-32B, per-device 1, accumulation 1, so 32 GPUs make the global batch of 32.
@@ -65,7 +72,9 @@ describe("LLaMA-Factory rendering of the SERA recipe", () => {
       },
     });
     const launch = renderTrainingFiles(plan).find((f) => f.path.endsWith("launch.sh"))!.text;
-    expect(launch).toContain(`FORCE_TORCHRUN=1 NNODES="$0" NODE_RANK="$SLURM_NODEID" NPROC_PER_NODE="$1" exec llamafactory-cli train "$2"' "$nodes" 8 /runs/lf/config/llamafactory.yaml`);
+    expect(launch).toContain(
+      `FORCE_TORCHRUN=1 NNODES="$0" NODE_RANK="$SLURM_NODEID" NPROC_PER_NODE="$1" exec llamafactory-cli train "$2"' "$nodes" 8 /runs/lf/config/llamafactory.yaml`,
+    );
   });
 
   it("cuts the untrained trailing turns LLaMA-Factory would reject, and drops samples with nothing to learn", () => {
@@ -75,21 +84,36 @@ describe("LLaMA-Factory rendering of the SERA recipe", () => {
         { role: "user", content: "<pr_description>…</pr_description>", train: false },
         { role: "assistant", content: "<think>\nlook\n</think>\n\n<tool_call>\n{}\n</tool_call>", train: true },
         { role: "user", content: "<tool_response>\nOBSERVATION:\nok\n</tool_response>", train: false },
-        { role: "assistant", content: "<tool_call>\n{\"name\": \"submit\"}\n</tool_call>", train: true },
+        { role: "assistant", content: '<tool_call>\n{"name": "submit"}\n</tool_call>', train: true },
         { role: "user", content: "diff --git a/x b/x", train: false },
       ],
       instance_id: "org_repo_abcde_1",
     };
     expect(toLlamaFactorySample(JSON.stringify(sample))).toEqual({ messages: sample.messages.slice(0, 5).map(({ role, content }) => ({ role, content })) });
-    expect(toLlamaFactorySample(JSON.stringify({ messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }] }))).toBeNull();
+    expect(
+      toLlamaFactorySample(
+        JSON.stringify({
+          messages: [
+            { role: "system", content: "s" },
+            { role: "user", content: "u" },
+          ],
+        }),
+      ),
+    ).toBeNull();
 
     return (async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "sera-lf-"));
       const source = path.join(dir, "in.jsonl");
-      writeFileSync(source, [JSON.stringify(sample), "", JSON.stringify({ messages: [{ role: "user", content: "u" }] }), JSON.stringify(sample)].join("\n") + "\n");
+      writeFileSync(
+        source,
+        [JSON.stringify(sample), "", JSON.stringify({ messages: [{ role: "user", content: "u" }] }), JSON.stringify(sample)].join("\n") + "\n",
+      );
       const target = path.join(dir, "out.jsonl");
       expect(await convertForLlamaFactory(source, target)).toEqual({ kept: 2, dropped: 1 });
-      const lines = readFileSync(target, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const lines = readFileSync(target, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(lines).toHaveLength(2);
       for (const line of lines) expect(line.messages.at(-1).role).toBe("assistant");
 

@@ -31,14 +31,20 @@ describe("warmup steps as a ratio", () => {
 
   it("always gives back exactly the requested warmup under the trainer's ceil(total × ratio), never overshooting the exact ratio", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2_000_000 }), fc.integer({ min: 1, max: 256 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 500 }), (samples, batch, epochs, warmup) => {
-        const total = totalTrainingSteps(samples, batch, epochs);
-        const ratio = warmupRatio(warmup, total);
-        expect(warmupStepsFromRatio(ratio, total)).toBe(Math.min(warmup, total));
-        expect(ratio).toBeGreaterThanOrEqual(0);
-        expect(ratio).toBeLessThanOrEqual(1);
-        if (warmup < total) expect(ratio).toBeLessThanOrEqual(warmup / total);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2_000_000 }),
+        fc.integer({ min: 1, max: 256 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 500 }),
+        (samples, batch, epochs, warmup) => {
+          const total = totalTrainingSteps(samples, batch, epochs);
+          const ratio = warmupRatio(warmup, total);
+          expect(warmupStepsFromRatio(ratio, total)).toBe(Math.min(warmup, total));
+          expect(ratio).toBeGreaterThanOrEqual(0);
+          expect(ratio).toBeLessThanOrEqual(1);
+          if (warmup < total) expect(ratio).toBeLessThanOrEqual(warmup / total);
+        },
+      ),
       { numRuns: 10_000 },
     );
   });

@@ -42,9 +42,9 @@ describe("training store migrations", () => {
         { instance_id: "i", rollout_attempt: 2, filter_step: "selection", reason: "t1-self-check-not-yes" },
       ]);
       expect(await read("SELECT sample_id, rollout_attempt FROM samples")).toEqual([{ sample_id: "g/i/r1-3", rollout_attempt: 3 }]);
-      expect(await read("SELECT column_name FROM information_schema.columns WHERE table_name = 'foreign_trajectories' AND column_name LIKE '%attempt'")).toEqual([
-        { column_name: "rollout_attempt" },
-      ]);
+      expect(
+        await read("SELECT column_name FROM information_schema.columns WHERE table_name = 'foreign_trajectories' AND column_name LIKE '%attempt'"),
+      ).toEqual([{ column_name: "rollout_attempt" }]);
     } finally {
       store.close();
     }

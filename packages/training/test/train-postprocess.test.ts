@@ -20,7 +20,10 @@ function tensorData(file: string): Map<string, string> {
   const header = readSafetensorsHeader(file);
   const bytes = readFileSync(file);
   return new Map(
-    Object.entries(header.tensors).map(([name, entry]) => [name, bytes.subarray(header.dataStart + entry.data_offsets[0], header.dataStart + entry.data_offsets[1]).toString("hex")]),
+    Object.entries(header.tensors).map(([name, entry]) => [
+      name,
+      bytes.subarray(header.dataStart + entry.data_offsets[0], header.dataStart + entry.data_offsets[1]).toString("hex"),
+    ]),
   );
 }
 
@@ -64,7 +67,13 @@ describe("checkpoint post-processing", () => {
     const target = path.join(mkdtempSync(path.join(os.tmpdir(), "sera-model-")), "model");
     const stock = bundledQwen3TokenizerDir();
     const report = await postprocessCheckpoint(source, target, stock);
-    expect(report).toMatchObject({ shards: 2, tensors: 4, renamedTensors: 2, restoredTokenizerFiles: ["tokenizer_config.json", "tokenizer.json"], droppedFiles: ["chat_template.jinja", "special_tokens_map.json"] });
+    expect(report).toMatchObject({
+      shards: 2,
+      tensors: 4,
+      renamedTensors: 2,
+      restoredTokenizerFiles: ["tokenizer_config.json", "tokenizer.json"],
+      droppedFiles: ["chat_template.jinja", "special_tokens_map.json"],
+    });
 
     for (const shard of ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]) {
       const before = tensorData(path.join(source, shard));
@@ -75,13 +84,25 @@ describe("checkpoint post-processing", () => {
       expect(readSafetensorsHeader(path.join(target, shard)).dataStart % 8).toBe(0);
     }
     const index = JSON.parse(readFileSync(path.join(target, "model.safetensors.index.json"), "utf8"));
-    expect(Object.keys(index.weight_map).sort()).toEqual(["lm_head.weight", "model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.1.mlp.down_proj.weight"]);
+    expect(Object.keys(index.weight_map).sort()).toEqual([
+      "lm_head.weight",
+      "model.embed_tokens.weight",
+      "model.layers.0.self_attn.q_proj.weight",
+      "model.layers.1.mlp.down_proj.weight",
+    ]);
     expect(index.metadata).toEqual({ total_size: 118 });
 
     // Stock tokenizer files byte for byte; axolotl's template file and training state stay behind.
     for (const name of ["tokenizer_config.json", "tokenizer.json"]) expect(sha(path.join(target, name))).toBe(sha(path.join(stock, name)));
     expect(readdirSync(target).sort()).toEqual(
-      ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json"].sort(),
+      [
+        "config.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ].sort(),
     );
     expect(existsSync(`${target}.staging`)).toBe(false);
   });
@@ -95,7 +116,10 @@ describe("checkpoint post-processing", () => {
     expect(() => verifyCheckpoint(dir)).toThrow(/b\.w is mapped to model\.safetensors but is in no shard/);
 
     const clash = path.join(dir, "clash.safetensors");
-    writeSafetensors(clash, { "x._checkpoint_wrapped_module.w": { dtype: "F32", shape: [1], data: Buffer.alloc(4) }, "x.w": { dtype: "F32", shape: [1], data: Buffer.alloc(4) } });
+    writeSafetensors(clash, {
+      "x._checkpoint_wrapped_module.w": { dtype: "F32", shape: [1], data: Buffer.alloc(4) },
+      "x.w": { dtype: "F32", shape: [1], data: Buffer.alloc(4) },
+    });
     await expect(renameSafetensors(clash, path.join(dir, "out.safetensors"), unwrapTensorName)).rejects.toThrow(/both become "x\.w"/);
     await expect(postprocessCheckpoint(mkdtempSync(path.join(os.tmpdir(), "sera-empty-")), path.join(dir, "m"), bundledQwen3TokenizerDir())).rejects.toThrow(
       /left no \.safetensors weights/,

@@ -38,7 +38,8 @@ function datasetRun(dir: string): string {
       ],
       instance_id: `r_${i}`,
     });
-  const write = (name: string, count: number) => writeFileSync(path.join(outDir, "data", name), Array.from({ length: count }, (_, i) => sample(i)).join("\n") + "\n");
+  const write = (name: string, count: number) =>
+    writeFileSync(path.join(outDir, "data", name), Array.from({ length: count }, (_, i) => sample(i)).join("\n") + "\n");
   write("all-00000-of-00002.jsonl", 50);
   write("all-00001-of-00002.jsonl", 30);
   write("subset-40-00000-of-00001.jsonl", 40);
@@ -95,12 +96,23 @@ describe("sera-train stage body", () => {
     );
     const summary = await runTraining(run);
     // 40 samples, batch 32 → 2 steps per epoch × 3.
-    expect(summary).toMatchObject({ trainer: "llamafactory", samples: 40, totalSteps: 6, warmupSteps: 2, lastStep: 6, standIn: true, launchedWith: "launcher.command", gpus: 4 });
+    expect(summary).toMatchObject({
+      trainer: "llamafactory",
+      samples: 40,
+      totalSteps: 6,
+      warmupSteps: 2,
+      lastStep: 6,
+      standIn: true,
+      launchedWith: "launcher.command",
+      gpus: 4,
+    });
     // LLaMA-Factory's copy ends every conversation on the assistant turn.
     const converted = readFileSync(path.join(outDir, "config/llamafactory-train.jsonl"), "utf8").trim().split("\n");
     expect(converted).toHaveLength(40);
     expect(JSON.parse(converted[0]).messages.at(-1)).toEqual({ role: "assistant", content: "<tool_call>\n{}\n</tool_call>" });
-    expect(readFileSync(path.join(outDir, "model/tokenizer_config.json"))).toEqual(readFileSync(path.join(bundledQwen3TokenizerDir(), "tokenizer_config.json")));
+    expect(readFileSync(path.join(outDir, "model/tokenizer_config.json"))).toEqual(
+      readFileSync(path.join(bundledQwen3TokenizerDir(), "tokenizer_config.json")),
+    );
 
     const losses = emitted.filter((r) => typeof r.loss === "number");
     expect(losses.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -112,7 +124,10 @@ describe("sera-train stage body", () => {
     expect(cost.cost).toMatchObject({ kind: "gpu_hours", unit: "gpu_hours", unit_price: null, source: "sera-train wall clock (stand-in trainer)" });
     expect(Number(cost.cost.quantity)).toBeGreaterThan(0);
 
-    const records = readFileSync(path.join(outDir, "records/checkpoints.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readFileSync(path.join(outDir, "records/checkpoints.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(records.map((r) => [r.step, r.is_final, r.servable, r.stand_in])).toEqual([
       [2, false, false, true],
       [4, false, false, true],
@@ -136,7 +151,10 @@ describe("sera-train stage body", () => {
     expect(second.lastStep).toBe(9);
     expect(readFileSync(path.join(crash.outDir, "trainer.log"), "utf8")).toMatch(/attempt 2[\s\S]*Resuming training from checkpoint/);
 
-    const broken = execution({ dataset: path.join(dir, "dataset-out/data/subset-40-00000-of-00001.jsonl"), launcher: { command: "echo 'CUDA out of memory' >&2; exit 3" } }, mkdtempSync(path.join(os.tmpdir(), "sera-train-stage-")));
+    const broken = execution(
+      { dataset: path.join(dir, "dataset-out/data/subset-40-00000-of-00001.jsonl"), launcher: { command: "echo 'CUDA out of memory' >&2; exit 3" } },
+      mkdtempSync(path.join(os.tmpdir(), "sera-train-stage-")),
+    );
     const error = await runTraining(broken.run).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(RetryableStageError);
     expect(String(error)).toMatch(/the trainer exited with 3 after [\d.]+ s \(log: .*trainer\.log\)/);
@@ -165,7 +183,9 @@ describe("sera-train stage body", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-train-stage-"));
     const upstream = { dataset: { runId: "ds", outDir: datasetRun(dir) } };
     const big = execution({ recipe: "sera-qwen3-32b" }, dir, upstream);
-    await expect(runTraining(big.run)).rejects.toThrow("sera-qwen3-32b needs 2 nodes but this job has no Slurm allocation: use backend: slurm with resources.nodes: 2");
+    await expect(runTraining(big.run)).rejects.toThrow(
+      "sera-qwen3-32b needs 2 nodes but this job has no Slurm allocation: use backend: slurm with resources.nodes: 2",
+    );
     expect(existsSync(path.join(big.outDir, "launch.sh"))).toBe(true);
     expect(existsSync(path.join(big.outDir, "trainer.log"))).toBe(false);
     const missing = execution({ samples: 400 }, dir, upstream);

@@ -2,7 +2,15 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildTrainingPlan, readSafetensorsHeader, renderTrainingFiles, runStandInTrainer, STAND_IN_MARKER, TrainerLogTracker, type TrainerEvent } from "../src/index.js";
+import {
+  buildTrainingPlan,
+  readSafetensorsHeader,
+  renderTrainingFiles,
+  runStandInTrainer,
+  STAND_IN_MARKER,
+  TrainerLogTracker,
+  type TrainerEvent,
+} from "../src/index.js";
 import { writeRenderedFiles } from "../src/recipes/render.js";
 import { standInLoss } from "../src/train/stand-in-schedule.js";
 
@@ -13,7 +21,7 @@ function sftFile(dir: string, samples: number): string {
       messages: [
         { role: "system", content: "tools", train: false },
         { role: "user", content: `task ${i}`, train: false },
-        { role: "assistant", content: "<tool_call>\n{\"name\": \"submit\", \"arguments\": {}}\n</tool_call>", train: true },
+        { role: "assistant", content: '<tool_call>\n{"name": "submit", "arguments": {}}\n</tool_call>', train: true },
         { role: "user", content: "diff", train: false },
       ],
       instance_id: `demo_${i}`,
@@ -31,7 +39,15 @@ async function stand(config: string, worldSize: number, crashAtStep?: number): P
 describe("the CPU stand-in trainer", () => {
   it("reads the rendered axolotl config and prints trainer logs the parser follows step by step", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-stand-in-"));
-    const plan = buildTrainingPlan({ recipe: "sera-qwen3-8b", trainer: "axolotl", datasetFile: sftFile(dir, 100), samples: 100, runDir: dir, seed: 5, overrides: { warmupSteps: 3 } });
+    const plan = buildTrainingPlan({
+      recipe: "sera-qwen3-8b",
+      trainer: "axolotl",
+      datasetFile: sftFile(dir, 100),
+      samples: 100,
+      runDir: dir,
+      seed: 5,
+      overrides: { warmupSteps: 3 },
+    });
     writeRenderedFiles(renderTrainingFiles(plan));
     const { code, output } = await stand(path.join(dir, "config/axolotl.yaml"), 4);
     expect(code).toBe(0);
@@ -50,7 +66,11 @@ describe("the CPU stand-in trainer", () => {
     expect(events.find((e) => e.kind === "total")).toEqual({ kind: "total", total: 12 });
 
     const out = path.join(dir, "checkpoints");
-    expect(readdirSync(out).filter((n) => n.startsWith("checkpoint-")).sort()).toEqual(["checkpoint-12", "checkpoint-4", "checkpoint-8"]);
+    expect(
+      readdirSync(out)
+        .filter((n) => n.startsWith("checkpoint-"))
+        .sort(),
+    ).toEqual(["checkpoint-12", "checkpoint-4", "checkpoint-8"]);
     // Shaped like axolotl's output, flaws included, and marked as a stand-in.
     const names = Object.keys(readSafetensorsHeader(path.join(out, "model-00001-of-00002.safetensors")).tensors);
     expect(names).toContain("model.layers.0._checkpoint_wrapped_module.self_attn.q_proj.weight");
@@ -70,13 +90,25 @@ describe("the CPU stand-in trainer", () => {
     expect(second.code).toBe(0);
     expect(second.output).toContain(`Resuming training from checkpoint: ${path.join(dir, "checkpoints", "checkpoint-4")}`);
     const tracker = new TrainerLogTracker();
-    expect(tracker.push(second.output).filter((e) => e.kind === "log").map((e) => (e as { step: number }).step)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(
+      tracker
+        .push(second.output)
+        .filter((e) => e.kind === "log")
+        .map((e) => (e as { step: number }).step),
+    ).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   it("plays LLaMA-Factory from its config and dataset_info.json, without axolotl's wrapped names", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sera-stand-in-"));
     const source = sftFile(dir, 40);
-    const plan = buildTrainingPlan({ recipe: "sera-qwen3-8b", trainer: "llamafactory", datasetFile: path.join(dir, "config/llamafactory-train.jsonl"), samples: 40, runDir: dir, seed: 1 });
+    const plan = buildTrainingPlan({
+      recipe: "sera-qwen3-8b",
+      trainer: "llamafactory",
+      datasetFile: path.join(dir, "config/llamafactory-train.jsonl"),
+      samples: 40,
+      runDir: dir,
+      seed: 1,
+    });
     writeRenderedFiles(renderTrainingFiles(plan));
     copyFileSync(source, path.join(dir, "config/llamafactory-train.jsonl"));
     const { code, output } = await stand(path.join(dir, "config/llamafactory.yaml"), 4);
@@ -89,4 +121,3 @@ describe("the CPU stand-in trainer", () => {
     await expect(stand(path.join(dir, "other.yaml"), 4)).rejects.toThrow(/other\.yaml: neither an axolotl config \(base_model\) nor a LLaMA-Factory one/);
   });
 });
-

@@ -39,7 +39,9 @@ export function ablationChartSpec(section: CompareSection): VegaLiteSpec | null 
       note: `${significanceMark(contrast)} · ${detail}`,
     };
   });
-  const seeds = section.conditions.flatMap((condition) => condition.values.map((value, i) => ({ condition: condition.label, value, run: condition.runIds[i] })));
+  const seeds = section.conditions.flatMap((condition) =>
+    condition.values.map((value, i) => ({ condition: condition.label, value, run: condition.runIds[i] })),
+  );
   const reference = section.conditions.find((condition) => condition.label === section.reference);
   const configured = section.contrasts.find((contrast) => contrast.noiseSource === "configured")?.noiseSd ?? null;
   const noiseSd = configured ?? reference?.sd ?? null;
@@ -73,7 +75,11 @@ export function ablationChartSpec(section: CompareSection): VegaLiteSpec | null 
     {
       data: { values: summary },
       mark: { type: "point", filled: true, size: 80, shape: "diamond", color: PALETTE.mean },
-      encoding: { y, x: { ...x, field: "mean" }, tooltip: [{ field: "condition" }, { field: "mean", format: ".2f" }, { field: "sd", format: ".2f" }, { field: "n" }, { field: "note" }] },
+      encoding: {
+        y,
+        x: { ...x, field: "mean" },
+        tooltip: [{ field: "condition" }, { field: "mean", format: ".2f" }, { field: "sd", format: ".2f" }, { field: "n" }, { field: "note" }],
+      },
     },
     {
       data: { values: summary },

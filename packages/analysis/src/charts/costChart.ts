@@ -26,7 +26,12 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
     }
     if (comparison.publishedUsd !== null) {
       const ratio = comparison.publishedRatio ?? comparison.ratioOfPublishedUsd;
-      entries.push({ group, kind: KINDS[2], usd: comparison.publishedUsd, label: `${formatUsd(comparison.publishedUsd)} → ${ratio === null ? "" : `${ratio}×`}` });
+      entries.push({
+        group,
+        kind: KINDS[2],
+        usd: comparison.publishedUsd,
+        label: `${formatUsd(comparison.publishedUsd)} → ${ratio === null ? "" : `${ratio}×`}`,
+      });
     }
     return entries;
   });
@@ -39,7 +44,12 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
   const kinds = KINDS.filter((kind) => rows.some((row) => row.kind === kind));
   const y = { field: "group", type: "nominal", title: null, axis: { labelLimit: 220 } };
   const yOffset = { field: "kind", type: "nominal", sort: kinds };
-  const x = { field: "usd", type: "quantitative", scale: { type: "log", domain }, axis: { format: "$,.0f", labelOverlap: "greedy", labelSeparation: 8, title: "USD at the baseline's score (log scale)" } };
+  const x = {
+    field: "usd",
+    type: "quantitative",
+    scale: { type: "log", domain },
+    axis: { format: "$,.0f", labelOverlap: "greedy", labelSeparation: 8, title: "USD at the baseline's score (log scale)" },
+  };
   return titled(`${section.title}: cost at equal performance`, "bars: dollars to reach each baseline's score; whisker: bootstrap interval of ours", {
     width: CHART_WIDTH - 160,
     data: { values: rows },
@@ -51,11 +61,27 @@ export function costChartSpec(section: FitSection): VegaLiteSpec | null {
           x,
           // Log scales have no zero, so bars start at the left edge of the domain.
           x2: { datum: domain[0] },
-          color: { field: "kind", type: "nominal", sort: kinds, scale: { domain: [...KINDS], range: [PALETTE.baseline, PALETTE.fit, PALETTE.published] }, legend: { title: null, orient: "bottom", values: kinds } },
-          tooltip: [{ field: "group", title: "baseline" }, { field: "kind" }, { field: "usd", format: "$,.2f" }, { field: "lower", format: "$,.0f" }, { field: "upper", format: "$,.0f" }],
+          color: {
+            field: "kind",
+            type: "nominal",
+            sort: kinds,
+            scale: { domain: [...KINDS], range: [PALETTE.baseline, PALETTE.fit, PALETTE.published] },
+            legend: { title: null, orient: "bottom", values: kinds },
+          },
+          tooltip: [
+            { field: "group", title: "baseline" },
+            { field: "kind" },
+            { field: "usd", format: "$,.2f" },
+            { field: "lower", format: "$,.0f" },
+            { field: "upper", format: "$,.0f" },
+          ],
         },
       },
-      { transform: [{ filter: "datum.lower != null && datum.upper != null" }], mark: { type: "rule", color: "black", strokeWidth: 1.5 }, encoding: { x: { ...x, field: "lower" }, x2: { field: "upper" } } },
+      {
+        transform: [{ filter: "datum.lower != null && datum.upper != null" }],
+        mark: { type: "rule", color: "black", strokeWidth: 1.5 },
+        encoding: { x: { ...x, field: "lower" }, x2: { field: "upper" } },
+      },
       {
         transform: [{ calculate: "datum.upper != null && datum.upper < " + domain[1] + " ? max(datum.usd, datum.upper) : datum.usd", as: "labelAt" }],
         mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -1, fontSize: 10 },

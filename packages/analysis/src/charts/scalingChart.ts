@@ -29,7 +29,8 @@ export function scalingChartSpec(section: FitSection): VegaLiteSpec {
   const curve = section.curve.flatMap((point) => {
     const segments: { part: string; segment: string }[] = [];
     if (point.x < measuredLow || near(point.x, measuredLow)) segments.push({ part: "extrapolated", segment: "below" });
-    if ((point.x > measuredLow || near(point.x, measuredLow)) && (point.x < measuredHigh || near(point.x, measuredHigh))) segments.push({ part: "fitted", segment: "inside" });
+    if ((point.x > measuredLow || near(point.x, measuredLow)) && (point.x < measuredHigh || near(point.x, measuredHigh)))
+      segments.push({ part: "fitted", segment: "inside" });
     if (point.x > measuredHigh || near(point.x, measuredHigh)) segments.push({ part: "extrapolated", segment: "above" });
     return segments.map((segment) => ({ ...point, ...segment }));
   });
@@ -49,7 +50,18 @@ export function scalingChartSpec(section: FitSection): VegaLiteSpec {
         x,
         y: { ...y, field: "estimate" },
         detail: { field: "segment", type: "nominal" },
-        strokeDash: { field: "part", type: "nominal", scale: { domain: ["fitted", "extrapolated"], range: [[1, 0], [5, 4]] }, legend: { title: "fitted curve", orient: "top-left" } },
+        strokeDash: {
+          field: "part",
+          type: "nominal",
+          scale: {
+            domain: ["fitted", "extrapolated"],
+            range: [
+              [1, 0],
+              [5, 4],
+            ],
+          },
+          legend: { title: "fitted curve", orient: "top-left" },
+        },
       },
     });
   }
@@ -60,31 +72,61 @@ export function scalingChartSpec(section: FitSection): VegaLiteSpec {
         { mark: { type: "rule", color: PALETTE.baseline, strokeDash: [2, 3], opacity: 0.8 }, encoding: { y: { field: "score", type: "quantitative" } } },
         ...(section.isCost
           ? []
-          : [{ mark: { type: "text", align: "left", x: 4, dy: -6, fontSize: 10, color: PALETTE.baseline }, encoding: { y: { field: "score", type: "quantitative" }, text: { field: "label" } } }]),
+          : [
+              {
+                mark: { type: "text", align: "left", x: 4, dy: -6, fontSize: 10, color: PALETTE.baseline },
+                encoding: { y: { field: "score", type: "quantitative" }, text: { field: "label" } },
+              },
+            ]),
       ],
     });
   }
   const baselinePoints = section.isCost
-    ? section.reach.map((reach) => ({ x: baselineUsd(reach.baseline), y: reach.baseline.score, label: `${reach.baseline.label} ${formatUsd(baselineUsd(reach.baseline))}` }))
+    ? section.reach.map((reach) => ({
+        x: baselineUsd(reach.baseline),
+        y: reach.baseline.score,
+        label: `${reach.baseline.label} ${formatUsd(baselineUsd(reach.baseline))}`,
+      }))
     : [];
   if (baselinePoints.length > 0) {
     layers.push({
       data: { values: baselinePoints },
       layer: [
-        { mark: { type: "point", shape: "square", filled: true, size: 70, color: PALETTE.baseline }, encoding: { x, y: { ...y, field: "y" }, tooltip: [{ field: "label" }, { field: "y", title: "score" }] } },
-        { mark: { type: "text", align: "right", dx: -8, dy: -9, fontSize: 10, color: PALETTE.baseline }, encoding: { x, y: { ...y, field: "y" }, text: { field: "label" } } },
+        {
+          mark: { type: "point", shape: "square", filled: true, size: 70, color: PALETTE.baseline },
+          encoding: { x, y: { ...y, field: "y" }, tooltip: [{ field: "label" }, { field: "y", title: "score" }] },
+        },
+        {
+          mark: { type: "text", align: "right", dx: -8, dy: -9, fontSize: 10, color: PALETTE.baseline },
+          encoding: { x, y: { ...y, field: "y" }, text: { field: "label" } },
+        },
       ],
     });
   }
   const reached = section.reach.flatMap((reach) =>
-    reach.x === null ? [] : [{ x: reach.x, y: reach.baseline.score, label: section.isCost ? formatUsd(reach.x) : Number(reach.x.toPrecision(3)).toLocaleString("en-US") }],
+    reach.x === null
+      ? []
+      : [{ x: reach.x, y: reach.baseline.score, label: section.isCost ? formatUsd(reach.x) : Number(reach.x.toPrecision(3)).toLocaleString("en-US") }],
   );
   if (reached.length > 0) {
     layers.push({
       data: { values: reached },
       layer: [
-        { mark: { type: "point", shape: "cross", filled: true, size: 90, color: PALETTE.reach }, encoding: { x, y: { ...y, field: "y" }, tooltip: [{ field: "label", title: "our x at this score" }, { field: "y", title: "score" }] } },
-        { mark: { type: "text", align: "left", dx: 7, dy: 11, fontSize: 10, color: PALETTE.reach }, encoding: { x, y: { ...y, field: "y" }, text: { field: "label" } } },
+        {
+          mark: { type: "point", shape: "cross", filled: true, size: 90, color: PALETTE.reach },
+          encoding: {
+            x,
+            y: { ...y, field: "y" },
+            tooltip: [
+              { field: "label", title: "our x at this score" },
+              { field: "y", title: "score" },
+            ],
+          },
+        },
+        {
+          mark: { type: "text", align: "left", dx: 7, dy: 11, fontSize: 10, color: PALETTE.reach },
+          encoding: { x, y: { ...y, field: "y" }, text: { field: "label" } },
+        },
       ],
     });
   }
@@ -101,7 +143,11 @@ export function scalingChartSpec(section: FitSection): VegaLiteSpec {
   layers.push({
     data: { values: section.cells.map((cell) => ({ x: cell.x, mean: cell.mean, sd: cell.sd, seeds: cell.seeds.length })) },
     mark: { type: "point", shape: "diamond", filled: true, size: 70, color: PALETTE.mean },
-    encoding: { x, y: { ...y, field: "mean" }, tooltip: [{ field: "x", format: ",.4~f" }, { field: "mean", format: ".2f" }, { field: "sd", format: ".2f" }, { field: "seeds" }] },
+    encoding: {
+      x,
+      y: { ...y, field: "mean" },
+      tooltip: [{ field: "x", format: ",.4~f" }, { field: "mean", format: ".2f" }, { field: "sd", format: ".2f" }, { field: "seeds" }],
+    },
   });
   return titled(section.title, describeFit(section), { width: CHART_WIDTH, height: 340, layer: layers });
 }

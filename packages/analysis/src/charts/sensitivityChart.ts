@@ -35,11 +35,27 @@ export function sensitivityChartSpec(section: FitSection): VegaLiteSpec | null {
   const bands = section.reach.flatMap((reach, i) =>
     reach.lower !== null && reach.upper !== null && Number.isFinite(reach.upper) ? [{ baseline: baselines[i], lower: reach.lower, upper: reach.upper }] : [],
   );
-  const published = section.comparisons.flatMap((comparison, i) => (comparison.publishedUsd === null ? [] : [{ baseline: baselines[i], published: comparison.publishedUsd }]));
+  const published = section.comparisons.flatMap((comparison, i) =>
+    comparison.publishedUsd === null ? [] : [{ baseline: baselines[i], published: comparison.publishedUsd }],
+  );
   const all = [...points.map((p) => p.x), ...bands.flatMap((b) => [b.lower, b.upper]), ...published.map((p) => p.published)];
   const domain = [Math.min(...all) / 1.3, Math.max(...all) * 1.3];
-  const x = { type: "quantitative", scale: { type: "log", domain }, axis: { format: section.isCost ? "$,.0f" : ",.3~s", labelOverlap: "greedy", title: `${section.isCost ? "USD" : section.xLabel} at the baseline's score (log scale)` } };
-  const color = { field: "baseline", type: "nominal", sort: baselines, scale: { domain: baselines, range: BASELINE_COLOURS.slice(0, baselines.length) }, legend: { title: null, orient: "bottom", symbolType: "circle", symbolOpacity: 1 } };
+  const x = {
+    type: "quantitative",
+    scale: { type: "log", domain },
+    axis: {
+      format: section.isCost ? "$,.0f" : ",.3~s",
+      labelOverlap: "greedy",
+      title: `${section.isCost ? "USD" : section.xLabel} at the baseline's score (log scale)`,
+    },
+  };
+  const color = {
+    field: "baseline",
+    type: "nominal",
+    sort: baselines,
+    scale: { domain: baselines, range: BASELINE_COLOURS.slice(0, baselines.length) },
+    legend: { title: null, orient: "bottom", symbolType: "circle", symbolOpacity: 1 },
+  };
   const order = variants.map((variant) => variant.label);
   return titled(
     `${section.title}: sensitivity to modelling choices`,
@@ -58,7 +74,15 @@ export function sensitivityChartSpec(section: FitSection): VegaLiteSpec | null {
             x: { ...x, field: "x" },
             color,
             size: { condition: { test: "datum.configured", value: 150 }, value: 60 },
-            fill: { condition: { test: "datum.settled", field: "baseline", type: "nominal", scale: { domain: baselines, range: BASELINE_COLOURS.slice(0, baselines.length) } }, value: "white" },
+            fill: {
+              condition: {
+                test: "datum.settled",
+                field: "baseline",
+                type: "nominal",
+                scale: { domain: baselines, range: BASELINE_COLOURS.slice(0, baselines.length) },
+              },
+              value: "white",
+            },
             tooltip: [{ field: "variant" }, { field: "baseline" }, { field: "label", title: section.isCost ? "USD" : section.xLabel }],
           },
         },

@@ -88,10 +88,7 @@ export function costAtEqualPerformance(input: EqualPerformanceInput): EqualPerfo
     const ratios = new Float64Array(count);
     for (let r = 0; r < count; r++) {
       ourCosts[r] = inverseFromVector(fit.model, ours[r], score) * usdPerX;
-      const theirCost =
-        theirs && baseline.kind === "curve"
-          ? inverseFromVector(baseline.fit.model, theirs[r], score) * baseline.usdPerX
-          : baselineUsd;
+      const theirCost = theirs && baseline.kind === "curve" ? inverseFromVector(baseline.fit.model, theirs[r], score) * baseline.usdPerX : baselineUsd;
       ratios[r] = ourCosts[r] === Infinity ? 0 : theirCost / ourCosts[r];
     }
     ourUsdInterval = percentileInterval(ourCosts, input.bootstrap.level);

@@ -18,9 +18,7 @@ export function curveInverse(fit: CurveFit, y: number): CurveInverse {
  */
 export function inverseFromVector(model: CurveFit["model"], vector: readonly number[], y: number): number {
   const result =
-    model === "power-law"
-      ? powerLawInverse({ a: vector[0], b: vector[1], c: vector[2] }, y)
-      : logLinearInverse({ alpha: vector[0], beta: vector[1] }, y);
+    model === "power-law" ? powerLawInverse({ a: vector[0], b: vector[1], c: vector[2] }, y) : logLinearInverse({ alpha: vector[0], beta: vector[1] }, y);
   return result.reachable ? result.x : Infinity;
 }
 

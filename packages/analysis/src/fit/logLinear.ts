@@ -15,13 +15,7 @@ export function logLinearInverse(params: LogLinearParams, y: number): CurveInver
  * Weighted least-squares line through (ln x, y), writing α and β into `out`.
  * Returns false when fewer than two distinct x carry weight.
  */
-export function solveLogLinear(
-  lnX: ArrayLike<number>,
-  y: ArrayLike<number>,
-  weights: ArrayLike<number> | null,
-  count: number,
-  out: Float64Array,
-): boolean {
+export function solveLogLinear(lnX: ArrayLike<number>, y: ArrayLike<number>, weights: ArrayLike<number> | null, count: number, out: Float64Array): boolean {
   let weightSum = 0;
   let sumX = 0;
   let sumY = 0;
@@ -48,11 +42,7 @@ export function solveLogLinear(
 }
 
 /** Closed-form fit of y = α + β·ln x (the c → ∞ limit of the power law). */
-export function fitLogLinear(
-  x: readonly number[],
-  y: readonly number[],
-  options: { weights?: readonly number[] } = {},
-): LogLinearFit {
+export function fitLogLinear(x: readonly number[], y: readonly number[], options: { weights?: readonly number[] } = {}): LogLinearFit {
   checkCurveInput(x, y, options.weights);
   const solution = new Float64Array(2);
   if (!solveLogLinear(x.map(Math.log), y, options.weights ?? null, x.length, solution)) {

@@ -3,15 +3,7 @@ import { checkCurveInput, distinctCount, goodnessOfFit } from "./goodness.js";
 import { createLmSolver, DEFAULT_LM_SETTINGS, type LmSettings } from "./levenbergMarquardt.js";
 import { createPowerLawWorkspace, type PowerLawWorkspace } from "./powerLawProblem.js";
 import { powerLawStart } from "./powerLawStart.js";
-import type {
-  CurveInverse,
-  FitLoss,
-  ParameterAtBound,
-  PowerLawBounds,
-  PowerLawFit,
-  PowerLawParameter,
-  PowerLawParams,
-} from "./types.js";
+import type { CurveInverse, FitLoss, ParameterAtBound, PowerLawBounds, PowerLawFit, PowerLawParameter, PowerLawParams } from "./types.js";
 
 export interface PowerLawOptions {
   /** Hold c at this value (the paper fixes c = 70). */
@@ -69,12 +61,7 @@ export interface PowerLawSettings {
   freeParameters: PowerLawParameter[];
 }
 
-export function powerLawSettings(
-  fixedC: number | null,
-  bounds: PowerLawBounds,
-  loss: FitLoss,
-  maxIterations: number,
-): PowerLawSettings {
+export function powerLawSettings(fixedC: number | null, bounds: PowerLawBounds, loss: FitLoss, maxIterations: number): PowerLawSettings {
   const freeParameters: PowerLawParameter[] = fixedC === null ? ["a", "b", "c"] : ["a", "b"];
   const lower = Float64Array.from(freeParameters.map((name) => bounds[name][0]));
   const upper = Float64Array.from(freeParameters.map((name) => bounds[name][1]));
@@ -113,12 +100,7 @@ function boundHits(params: PowerLawParams, free: readonly PowerLawParameter[], b
   return hits;
 }
 
-export function loadWorkspace(
-  workspace: PowerLawWorkspace,
-  x: readonly number[],
-  y: readonly number[],
-  weights: readonly number[] | undefined,
-): void {
+export function loadWorkspace(workspace: PowerLawWorkspace, x: readonly number[], y: readonly number[], weights: readonly number[] | undefined): void {
   workspace.count = x.length;
   for (let i = 0; i < x.length; i++) {
     workspace.lnX[i] = Math.log(x[i]);

@@ -48,11 +48,7 @@ function linearizedAB(workspace: PowerLawWorkspace, c: number, direction: 1 | -1
   return { a: direction * Math.exp(meanZ - slope * meanX), b: -slope };
 }
 
-export function powerLawStart(
-  workspace: PowerLawWorkspace,
-  bounds: PowerLawBounds,
-  userStart: Partial<PowerLawParams>,
-): PowerLawParams {
+export function powerLawStart(workspace: PowerLawWorkspace, bounds: PowerLawBounds, userStart: Partial<PowerLawParams>): PowerLawParams {
   let minY = Infinity;
   let maxY = -Infinity;
   for (let i = 0; i < workspace.count; i++) {

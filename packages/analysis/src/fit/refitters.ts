@@ -33,9 +33,7 @@ function powerLawRefitter(fit: PowerLawFit): CurveRefitter {
   // needs more is counted as not converged rather than slowing the loop.
   const settings = powerLawSettings(fit.fixedC, fit.bounds, fit.loss, 200);
   const solver = createLmSolver(capacity, settings.freeParameters.length);
-  const warm = Float64Array.from(
-    fit.fixedC === null ? [fit.params.a, fit.params.b, fit.params.c] : [fit.params.a, fit.params.b],
-  );
+  const warm = Float64Array.from(fit.fixedC === null ? [fit.params.a, fit.params.b, fit.params.c] : [fit.params.a, fit.params.b]);
   const vector = new Float64Array(warm.length);
   const x = new Float64Array(capacity);
   const y = new Float64Array(capacity);

@@ -91,6 +91,4 @@ export interface LogLinearFit extends FitBase {
 export type CurveFit = PowerLawFit | LogLinearFit;
 
 /** Result of solving the fitted curve for x at a target y. */
-export type CurveInverse =
-  | { reachable: true; x: number }
-  | { reachable: false; x: null; reason: string };
+export type CurveInverse = { reachable: true; x: number } | { reachable: false; x: null; reason: string };

@@ -1,11 +1,6 @@
 import { z } from "zod";
 import { roundBreakdownLikeTable, trajectoryCost } from "../cost/trajectoryCost.js";
-import {
-  PAPER_TRAINING_GPU_HOURS_PER_TRAJECTORY,
-  PAPER_TRAJECTORY_COST_INPUTS,
-  PAPER_USD_PER_H100_HOUR,
-  PAPER_VLLM_INFERENCE_USD,
-} from "./costFixtures.js";
+import { PAPER_TRAINING_GPU_HOURS_PER_TRAJECTORY, PAPER_TRAJECTORY_COST_INPUTS, PAPER_USD_PER_H100_HOUR, PAPER_VLLM_INFERENCE_USD } from "./costFixtures.js";
 import { PAPER_SCALING_POINTS } from "./scalingPoints.js";
 
 /**
@@ -29,9 +24,7 @@ export const paperTableParamsSchema = z.discriminatedUnion("table", [
   z
     .object({
       table: z.literal("scaling"),
-      samples: z
-        .number()
-        .refine((value) => scalingSamples.includes(value), `must be one of Table 11's sample counts: ${scalingSamples.join(", ")}`),
+      samples: z.number().refine((value) => scalingSamples.includes(value), `must be one of Table 11's sample counts: ${scalingSamples.join(", ")}`),
       /** vllm: self-hosted GLM-4.5-Air at $2/H100-h; zai: the z.ai API at Table 14 prices. */
       pricing: z.enum(["vllm", "zai"]),
     })
@@ -41,7 +34,10 @@ export const paperTableParamsSchema = z.discriminatedUnion("table", [
       table: z.literal("truncation-ratio"),
       ratio: z
         .number()
-        .refine((value) => String(value) in PAPER_TRUNCATION_RATIO_SEEDS, `must be a ratio with printed seeds: ${Object.keys(PAPER_TRUNCATION_RATIO_SEEDS).join(", ")}`),
+        .refine(
+          (value) => String(value) in PAPER_TRUNCATION_RATIO_SEEDS,
+          `must be a ratio with printed seeds: ${Object.keys(PAPER_TRUNCATION_RATIO_SEEDS).join(", ")}`,
+        ),
     })
     .strict(),
 ]);

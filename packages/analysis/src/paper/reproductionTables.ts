@@ -4,8 +4,24 @@ import { PAPER_SCALING_POINTS } from "./scalingPoints.js";
 
 /** Table 15 as printed ($ per trajectory); null where the paper prints a dash. */
 export const PAPER_TABLE15_PRINTED = {
-  sweSmithSonnet37: { cachedInputUsd: 0.2247, newInputUsd: 0.073, outputUsd: 0.1151, extraUsd: 0.054, inferenceUsd: 0.4668, trainingUsd: 0.056, totalUsd: 0.5228 },
-  seraGlm45AirZai: { cachedInputUsd: 0.0225, newInputUsd: 0.0049, outputUsd: 0.0084, extraUsd: null, inferenceUsd: 0.0358, trainingUsd: 0.056, totalUsd: 0.0918 },
+  sweSmithSonnet37: {
+    cachedInputUsd: 0.2247,
+    newInputUsd: 0.073,
+    outputUsd: 0.1151,
+    extraUsd: 0.054,
+    inferenceUsd: 0.4668,
+    trainingUsd: 0.056,
+    totalUsd: 0.5228,
+  },
+  seraGlm45AirZai: {
+    cachedInputUsd: 0.0225,
+    newInputUsd: 0.0049,
+    outputUsd: 0.0084,
+    extraUsd: null,
+    inferenceUsd: 0.0358,
+    trainingUsd: 0.056,
+    totalUsd: 0.0918,
+  },
   seraGlm46Zai: { cachedInputUsd: 0.0824, newInputUsd: 0.0146, outputUsd: 0.0169, extraUsd: null, inferenceUsd: 0.1139, trainingUsd: 0.056, totalUsd: 0.1699 },
   seraVllm: { cachedInputUsd: null, newInputUsd: null, outputUsd: null, extraUsd: null, inferenceUsd: 0.1307, trainingUsd: 0.056, totalUsd: 0.1867 },
 } as const;
@@ -68,6 +84,8 @@ export function checkTable11Costs(cells: readonly { samples: number; usd: number
     const point = PAPER_SCALING_POINTS.find((candidate) => candidate.samples === cell.samples);
     if (!point) return [];
     const printedUsd = pricing === "vllm" ? point.printedUsdVllm : point.printedUsdZai;
-    return [{ samples: cell.samples, ledgerUsd: cell.usd, perTrajectoryUsd: cell.usd / cell.samples, printedUsd, matches: Math.round(cell.usd) === printedUsd }];
+    return [
+      { samples: cell.samples, ledgerUsd: cell.usd, perTrajectoryUsd: cell.usd / cell.samples, printedUsd, matches: Math.round(cell.usd) === printedUsd },
+    ];
   });
 }

@@ -46,7 +46,13 @@ function displayPath(file: string): string {
 
 /** report.json: the model without the bootstrap's raw replicates (large, and reproducible from the seed). */
 function modelJson(model: ReportModel): string {
-  return JSON.stringify(model, (key, value) => (key === "replicateParams" ? undefined : typeof value === "number" && !Number.isFinite(value) ? String(value) : value), 2) + "\n";
+  return (
+    JSON.stringify(
+      model,
+      (key, value) => (key === "replicateParams" ? undefined : typeof value === "number" && !Number.isFinite(value) ? String(value) : value),
+      2,
+    ) + "\n"
+  );
 }
 
 /**
@@ -102,13 +108,24 @@ export async function buildReport(options: BuildReportOptions): Promise<BuiltRep
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(path.dirname(outDir), { recursive: true });
     renameSync(staging, outDir);
-    const files = ["index.html", "report.md", "report.json", ...queries.map((query) => `sql/${query.name}.sql`), ...[...vegaSpecs.keys()].map((id) => `charts/${id}.svg`)];
+    const files = [
+      "index.html",
+      "report.md",
+      "report.json",
+      ...queries.map((query) => `sql/${query.name}.sql`),
+      ...[...vegaSpecs.keys()].map((id) => `charts/${id}.svg`),
+    ];
     const done = performance.now();
     return {
       outDir,
       model,
       files,
-      seconds: { queries: (queriesDone - started) / 1000, analysis: (analysed - queriesDone) / 1000, charts: (charted - analysed) / 1000, total: (done - started) / 1000 },
+      seconds: {
+        queries: (queriesDone - started) / 1000,
+        analysis: (analysed - queriesDone) / 1000,
+        charts: (charted - analysed) / 1000,
+        total: (done - started) / 1000,
+      },
     };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });

@@ -12,7 +12,10 @@ import { sqlIdentifier, sqlString } from "./sql.js";
 export function derivedTables(model: ReportModel): Map<string, Record<string, unknown>[]> {
   const tables = new Map<string, Record<string, unknown>[]>();
   for (const fit of model.fits) {
-    tables.set(`fit_${fit.name}_curve`, fit.curve.map((point) => ({ x: point.x, estimate: point.estimate, lower: point.lower, upper: point.upper, extrapolated: point.extrapolated })));
+    tables.set(
+      `fit_${fit.name}_curve`,
+      fit.curve.map((point) => ({ x: point.x, estimate: point.estimate, lower: point.lower, upper: point.upper, extrapolated: point.extrapolated })),
+    );
     tables.set(
       `fit_${fit.name}_equal_performance`,
       fit.comparisons.map((comparison) => ({
@@ -62,17 +65,34 @@ export function derivedTables(model: ReportModel): Map<string, Record<string, un
     );
   }
   if (model.seeds) {
-    tables.set("seeds_plan", model.seeds.rows.map((row) => ({ effect_pp: row.effect, sd: model.seeds?.sd, snr_rule: row.snrRule, snr_rule_seeds: row.snrRuleSeeds, test_seeds: row.testSeeds, published_seeds: row.published })));
+    tables.set(
+      "seeds_plan",
+      model.seeds.rows.map((row) => ({
+        effect_pp: row.effect,
+        sd: model.seeds?.sd,
+        snr_rule: row.snrRule,
+        snr_rule_seeds: row.snrRuleSeeds,
+        test_seeds: row.testSeeds,
+        published_seeds: row.published,
+      })),
+    );
   }
   for (const [name, rows] of tables) if (rows.length === 0) tables.delete(name);
   return tables;
 }
 
 /** Writes each table through DuckDB (JSON → Parquet); infinities become nulls, as JSON has none. */
-export async function writeDerivedTables(connection: Store["connection"], dataDir: string, tables: ReadonlyMap<string, Record<string, unknown>[]>): Promise<void> {
+export async function writeDerivedTables(
+  connection: Store["connection"],
+  dataDir: string,
+  tables: ReadonlyMap<string, Record<string, unknown>[]>,
+): Promise<void> {
   for (const [name, rows] of tables) {
     const scratch = path.join(dataDir, `.${name}.json`);
-    writeFileSync(scratch, JSON.stringify(rows, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? null : value)));
+    writeFileSync(
+      scratch,
+      JSON.stringify(rows, (_, value) => (typeof value === "number" && !Number.isFinite(value) ? null : value)),
+    );
     try {
       const table = sqlIdentifier(`derived_${name}`);
       await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM read_json_auto(${sqlString(scratch)})`);

@@ -16,7 +16,11 @@ function headerBlocks(model: ReportModel): Block[] {
   if (runs.total === 0) {
     blocks.push({ kind: "callout", tone: "warning", text: "The store has no runs of this experiment yet: run it with `sera run` first." });
   } else if (runs.unfinished > 0) {
-    blocks.push({ kind: "callout", tone: "warning", text: `Partial results: ${runs.unfinished} run(s) were still queued or running when this report was made. Run \`sera report\` again when the sweep finishes.` });
+    blocks.push({
+      kind: "callout",
+      tone: "warning",
+      text: `Partial results: ${runs.unfinished} run(s) were still queued or running when this report was made. Run \`sera report\` again when the sweep finishes.`,
+    });
   }
   return blocks;
 }
@@ -38,9 +42,13 @@ function queryBlocks(model: ReportModel): Block[] {
     { kind: "heading", level: 2, text: "Queries", id: "queries" },
     {
       kind: "paragraph",
-      text: "Every table and figure comes from these queries against the run store; each file runs as it is (`sera query \"$(cat sql/<name>.sql)\" --store <store>`), and its result is saved as Parquet. Fits, intervals and tests are computed by sera from those rows and saved beside them.",
+      text: 'Every table and figure comes from these queries against the run store; each file runs as it is (`sera query "$(cat sql/<name>.sql)" --store <store>`), and its result is saved as Parquet. Fits, intervals and tests are computed by sera from those rows and saved beside them.',
     },
-    { kind: "table", columns: ["query", "what", "SQL", "data"], rows: model.queries.map((query) => [query.name, query.title, `\`sql/${query.name}.sql\``, `\`data/${query.name}.parquet\``]) },
+    {
+      kind: "table",
+      columns: ["query", "what", "SQL", "data"],
+      rows: model.queries.map((query) => [query.name, query.title, `\`sql/${query.name}.sql\``, `\`data/${query.name}.parquet\``]),
+    },
   ];
 }
 

@@ -48,7 +48,14 @@ function pointsTable(section: FitSection): Block {
     columns: [section.xLabel, "seeds", "mean", "SD", "fitted", "residual"],
     rows: section.cells.map((cell, i) => {
       const value = fitted.get(i);
-      return [xText(section, cell.x), cell.seeds.map((seed) => fixed(seed, 2)).join(" / "), fixed(cell.mean, 2), fixed(cell.sd, 2), fixed(value, 2), value === undefined ? "—" : fixed(cell.mean - value, 2)];
+      return [
+        xText(section, cell.x),
+        cell.seeds.map((seed) => fixed(seed, 2)).join(" / "),
+        fixed(cell.mean, 2),
+        fixed(cell.sd, 2),
+        fixed(value, 2),
+        value === undefined ? "—" : fixed(cell.mean - value, 2),
+      ];
     }),
     numeric: [true, true, true, true, true, true],
   };
@@ -61,7 +68,12 @@ function reachBlocks(section: FitSection): Block[] {
     blocks.push({
       kind: "table",
       columns: [section.xLabel, `predicted ${section.metric}`, "band", "extrapolated"],
-      rows: section.predictions.map((point) => [xText(section, point.x), fixed(point.estimate, 2), interval(point.lower, point.upper, (v) => fixed(v, 2)), point.extrapolated ? "yes" : "no"]),
+      rows: section.predictions.map((point) => [
+        xText(section, point.x),
+        fixed(point.estimate, 2),
+        interval(point.lower, point.upper, (v) => fixed(v, 2)),
+        point.extrapolated ? "yes" : "no",
+      ]),
       numeric: [true, true, true, false],
     });
   }
@@ -70,7 +82,13 @@ function reachBlocks(section: FitSection): Block[] {
     blocks.push({
       kind: "table",
       columns: ["baseline", "score", section.xLabel, "interval", "extrapolated"],
-      rows: section.reach.map((reach) => [reach.baseline.label, fixed(reach.baseline.score, 1), xText(section, reach.x), interval(reach.lower, reach.upper, (v) => xText(section, v)), reach.extrapolated ? "yes" : "no"]),
+      rows: section.reach.map((reach) => [
+        reach.baseline.label,
+        fixed(reach.baseline.score, 1),
+        xText(section, reach.x),
+        interval(reach.lower, reach.upper, (v) => xText(section, v)),
+        reach.extrapolated ? "yes" : "no",
+      ]),
       numeric: [false, true, true, true, false],
     });
   }
@@ -82,7 +100,19 @@ function equalPerformanceBlocks(section: FitSection): Block[] {
   const blocks: Block[] = [
     {
       kind: "table",
-      columns: ["baseline", "score", "baseline cost", "ours (fit)", "interval", "× cheaper (fit)", "interval", "ours (published)", "× (published)", "baseline ÷ published $", "published $ inside interval"],
+      columns: [
+        "baseline",
+        "score",
+        "baseline cost",
+        "ours (fit)",
+        "interval",
+        "× cheaper (fit)",
+        "interval",
+        "ours (published)",
+        "× (published)",
+        "baseline ÷ published $",
+        "published $ inside interval",
+      ],
       rows: section.comparisons.map((comparison) => {
         const result = comparison.result;
         return [
@@ -104,9 +134,13 @@ function equalPerformanceBlocks(section: FitSection): Block[] {
   ];
   // A baseline's own note says more than the generic GPU-hours reminder, so it replaces it.
   const notes = section.comparisons.flatMap((comparison) =>
-    comparison.result.notes.filter((note) => !(comparison.baseline.note && note.startsWith("the baseline counts GPU-hours"))).map((note) => `${comparison.baseline.label}: ${note}`),
+    comparison.result.notes
+      .filter((note) => !(comparison.baseline.note && note.startsWith("the baseline counts GPU-hours")))
+      .map((note) => `${comparison.baseline.label}: ${note}`),
   );
-  const baselineNotes = section.comparisons.flatMap((comparison) => (comparison.baseline.note ? [`${comparison.baseline.label}: ${comparison.baseline.note}`] : []));
+  const baselineNotes = section.comparisons.flatMap((comparison) =>
+    comparison.baseline.note ? [`${comparison.baseline.label}: ${comparison.baseline.note}`] : [],
+  );
   if (notes.length + baselineNotes.length > 0) blocks.push({ kind: "list", items: [...baselineNotes, ...notes] });
   const implied = section.implied;
   if (implied) {
@@ -169,7 +203,8 @@ function sensitivityBlocks(section: FitSection): Block[] {
             kind: "chart" as const,
             id: `sensitivity-${section.name}`,
             title: `${section.title}: sensitivity to modelling choices`,
-            caption: "Where each refit reaches each baseline's score; the shaded band is the configured fit's bootstrap interval, a dashed line the published figure where there is one.",
+            caption:
+              "Where each refit reaches each baseline's score; the shaded band is the configured fit's bootstrap interval, a dashed line the published figure where there is one.",
           },
         ]
       : []),
@@ -179,7 +214,9 @@ function sensitivityBlocks(section: FitSection): Block[] {
     },
     { kind: "table", columns, rows, numeric },
   ];
-  const settled = variants.filter((variant) => variant.fit && !variant.fit.warnings.some((w) => w.code === "not-converged" || w.code === "asymptote-not-identified"));
+  const settled = variants.filter(
+    (variant) => variant.fit && !variant.fit.warnings.some((w) => w.code === "not-converged" || w.code === "asymptote-not-identified"),
+  );
   const spans = baselines.flatMap((baseline, i) => {
     const xs = settled.flatMap((variant) => (typeof variant.reads[i]?.x === "number" ? [variant.reads[i].x as number] : []));
     return xs.length < 2 ? [] : [`${baseline.label}: ${xText(section, Math.min(...xs))} to ${xText(section, Math.max(...xs))}`];
@@ -206,13 +243,24 @@ export function fitBlocks(section: FitSection): Block[] {
   blocks.push(...fitSummary(section), pointsTable(section), ...reachBlocks(section));
   if (section.comparisons.length > 0) {
     blocks.push({ kind: "heading", level: 3, text: "Cost at equal performance" });
-    blocks.push({ kind: "chart", id: `cost-${section.name}`, title: `${section.title}: cost at equal performance`, caption: "Dollars to reach each baseline's score: the baseline, ours read off the fit (with its interval) and ours as published." });
+    blocks.push({
+      kind: "chart",
+      id: `cost-${section.name}`,
+      title: `${section.title}: cost at equal performance`,
+      caption: "Dollars to reach each baseline's score: the baseline, ours read off the fit (with its interval) and ours as published.",
+    });
     blocks.push(...equalPerformanceBlocks(section));
   }
   blocks.push(...sensitivityBlocks(section));
   if (section.problems.length > 0) {
-    blocks.push({ kind: "paragraph", text: "Fit diagnostics:" }, { kind: "list", items: section.problems.map((problem) => problem.charAt(0).toUpperCase() + problem.slice(1)) });
+    blocks.push(
+      { kind: "paragraph", text: "Fit diagnostics:" },
+      { kind: "list", items: section.problems.map((problem) => problem.charAt(0).toUpperCase() + problem.slice(1)) },
+    );
   }
-  blocks.push({ kind: "paragraph", text: `Data: \`data/${query}.parquet\` from \`sql/${query}.sql\`; fitted curve and band: \`data/fit_${section.name}_curve.parquet\`.` });
+  blocks.push({
+    kind: "paragraph",
+    text: `Data: \`data/${query}.parquet\` from \`sql/${query}.sql\`; fitted curve and band: \`data/fit_${section.name}_curve.parquet\`.`,
+  });
   return blocks;
 }

@@ -84,7 +84,13 @@ export function baselineUsd(baseline: BaselineConfig): number {
 function toCostBaseline(baseline: BaselineConfig): CostBaseline {
   return baseline.usd !== undefined
     ? { kind: "point", label: baseline.label, score: baseline.score, usd: baseline.usd }
-    : { kind: "gpu-hours", label: baseline.label, score: baseline.score, gpuHours: baseline.gpuHours as number, usdPerGpuHour: baseline.usdPerGpuHour as number };
+    : {
+        kind: "gpu-hours",
+        label: baseline.label,
+        score: baseline.score,
+        gpuHours: baseline.gpuHours as number,
+        usdPerGpuHour: baseline.usdPerGpuHour as number,
+      };
 }
 
 function groupCells(points: FitSection["points"], rows: readonly Row[]): FitCell[] {
@@ -124,7 +130,12 @@ export function analyseFit(config: FitConfig, report: ReportConfig, rows: readon
   if (usable.length < rows.length) {
     problems.push(`${rows.length - usable.length} run(s) left out: ${isCost ? "no cost-ledger dollars" : "x missing or not positive"}.`);
   }
-  const points = usable.map((row) => ({ runId: String(row.run_id), seed: row.seed === null ? null : Number(row.seed), x: row.x as number, y: row.y as number }));
+  const points = usable.map((row) => ({
+    runId: String(row.run_id),
+    seed: row.seed === null ? null : Number(row.seed),
+    x: row.x as number,
+    y: row.y as number,
+  }));
   const cells = groupCells(points, usable);
   const section: FitSection = {
     name: config.name,
@@ -153,7 +164,11 @@ export function analyseFit(config: FitConfig, report: ReportConfig, rows: readon
   const scaledX = cells.map((cell) => cell.x * config.xScale);
   let fit: CurveFit;
   try {
-    fit = fitCurve(config, scaledX, cells.map((cell) => cell.mean));
+    fit = fitCurve(
+      config,
+      scaledX,
+      cells.map((cell) => cell.mean),
+    );
   } catch (error) {
     problems.push(`the fit failed: ${(error as Error).message}`);
     return section;

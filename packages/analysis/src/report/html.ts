@@ -22,7 +22,10 @@ function inline(text: string): string {
 
 /** JSON inside a script element: `<` escaped so no string can close the element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function renderBlock(block: Block): string {
@@ -83,7 +86,9 @@ const BOOT = `
 `;
 
 export function renderHtml(title: string, blocks: readonly Block[], vegaSpecs: ReadonlyMap<string, unknown>): string {
-  const sections = blocks.filter((block): block is Extract<Block, { kind: "heading" }> => block.kind === "heading" && block.level === 2 && block.id !== undefined);
+  const sections = blocks.filter(
+    (block): block is Extract<Block, { kind: "heading" }> => block.kind === "heading" && block.level === 2 && block.id !== undefined,
+  );
   const nav = `<nav>${sections.map((block) => `<a href="#${escapeHtml(block.id as string)}">${inline(block.text)}</a>`).join("")}</nav>`;
   const [first, ...rest] = blocks;
   const specs = [...vegaSpecs].map(([id, spec]) => `<script type="application/json" id="spec-${escapeHtml(id)}">${scriptJson(spec)}</script>`).join("\n");

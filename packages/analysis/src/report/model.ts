@@ -77,9 +77,7 @@ export function buildReportModel(input: ModelInput): ReportModel {
   const rows = (name: string) => input.tables.get(name) ?? [];
   const fits = report.fits.map((fit) => analyseFit(fit, report, rows(fitQueryName(fit.name))));
   const compares = report.compare.map((compare) => analyseComparison(compare, report, rows(compareQueryName(compare.name))));
-  const instances = report.instances
-    ? analyseInstances(report.instances, rows(INSTANCE_QUERIES.repositories), rows(INSTANCE_QUERIES.means))
-    : null;
+  const instances = report.instances ? analyseInstances(report.instances, rows(INSTANCE_QUERIES.repositories), rows(INSTANCE_QUERIES.means)) : null;
   // Several sections may read the same runs (e.g. one sweep fitted against samples and against
   // cost); each set of runs counts once towards the typical SD.
   const sdByRuns = new Map<string, number>();

@@ -87,7 +87,13 @@ export async function checkReportParameters(connection: DuckDBConnection, report
     "SELECT column_name FROM information_schema.columns WHERE table_name = 'runs' AND column_name LIKE 'p\\_%' ESCAPE '\\'",
   );
   const columns = new Set(reader.getRowObjectsJson().map((row) => String(row.column_name)));
-  const known = () => (columns.size === 0 ? "none yet" : [...columns].map((column) => column.slice(2)).sort().join(", "));
+  const known = () =>
+    columns.size === 0
+      ? "none yet"
+      : [...columns]
+          .map((column) => column.slice(2))
+          .sort()
+          .join(", ");
   const expect = (parameter: string, field: string) => {
     if (!columns.has(sweptColumn(parameter))) {
       throw new ConfigError(file, field, `"${parameter}" is not a swept parameter in the store (swept: ${known()})`);

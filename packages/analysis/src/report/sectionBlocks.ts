@@ -11,7 +11,12 @@ export function compareBlocks(section: CompareSection): Block[] {
   const query = compareQueryName(section.name);
   const blocks: Block[] = [{ kind: "heading", level: 2, text: `Comparison: ${section.title}`, id: `compare-${section.name}` }];
   if (section.conditions.length > 0) {
-    blocks.push({ kind: "chart", id: `ablation-${section.name}`, title: section.title, caption: "Every seed, the mean ± 1 SD per condition, the reference's noise band, and Δ / SNR / verdict against the reference." });
+    blocks.push({
+      kind: "chart",
+      id: `ablation-${section.name}`,
+      title: section.title,
+      caption: "Every seed, the mean ± 1 SD per condition, the reference's noise band, and Δ / SNR / verdict against the reference.",
+    });
   }
   blocks.push({
     kind: "table",
@@ -52,8 +57,14 @@ export function compareBlocks(section: CompareSection): Block[] {
     }
   }
   const omnibus: string[] = [];
-  if (section.anova) omnibus.push(`one-way ANOVA F(${section.anova.dfBetween}, ${section.anova.dfWithin}) = ${fixed(section.anova.f, 2)}, p = ${pValue(section.anova.p)}, η² = ${fixed(section.anova.etaSquared, 2)}`);
-  if (section.kruskal) omnibus.push(`Kruskal–Wallis H(${section.kruskal.df}) = ${fixed(section.kruskal.h, 2)}, p = ${pValue(section.kruskal.p)}, ε² = ${fixed(section.kruskal.epsilonSquared, 2)}`);
+  if (section.anova)
+    omnibus.push(
+      `one-way ANOVA F(${section.anova.dfBetween}, ${section.anova.dfWithin}) = ${fixed(section.anova.f, 2)}, p = ${pValue(section.anova.p)}, η² = ${fixed(section.anova.etaSquared, 2)}`,
+    );
+  if (section.kruskal)
+    omnibus.push(
+      `Kruskal–Wallis H(${section.kruskal.df}) = ${fixed(section.kruskal.h, 2)}, p = ${pValue(section.kruskal.p)}, ε² = ${fixed(section.kruskal.epsilonSquared, 2)}`,
+    );
   if (omnibus.length > 0) blocks.push({ kind: "paragraph", text: `Across all conditions: ${omnibus.join("; ")}.` });
   if (section.problems.length > 0) blocks.push({ kind: "callout", tone: "note", text: section.problems.join(" ") });
   blocks.push({ kind: "paragraph", text: `Data: \`data/${query}.parquet\` from \`sql/${query}.sql\`.` });
@@ -62,7 +73,13 @@ export function compareBlocks(section: CompareSection): Block[] {
 
 export function instanceBlocks(section: InstanceSection): Block[] {
   const blocks: Block[] = [{ kind: "heading", level: 2, text: "Per repository", id: "repositories" }];
-  if (section.repositories.length > 0) blocks.push({ kind: "chart", id: "repositories", title: "Resolve rate per repository", caption: "Share of instances resolved per repository (averaged over seeds), one bar per condition." });
+  if (section.repositories.length > 0)
+    blocks.push({
+      kind: "chart",
+      id: "repositories",
+      title: "Resolve rate per repository",
+      caption: "Share of instances resolved per repository (averaged over seeds), one bar per condition.",
+    });
   if (section.contrasts.length > 0) {
     blocks.push({
       kind: "paragraph",
@@ -136,17 +153,31 @@ export function paperBlocks(paper: PaperTables): Block[] {
       columns: ["component", ...TABLE15_COLUMNS.map((column) => column.label)],
       rows: paper.table15.map((row) => [
         row.row,
-        ...row.cells.map((cell) => (cell.computed === null && cell.printed === null ? "—" : `${cell.computed === null ? "—" : cell.computed.toFixed(4)}${cell.matches ? " ✓" : ` (printed ${cell.printed === null ? "—" : cell.printed.toFixed(4)})`}`)),
+        ...row.cells.map((cell) =>
+          cell.computed === null && cell.printed === null
+            ? "—"
+            : `${cell.computed === null ? "—" : cell.computed.toFixed(4)}${cell.matches ? " ✓" : ` (printed ${cell.printed === null ? "—" : cell.printed.toFixed(4)})`}`,
+        ),
       ]),
       numeric: [false, true, true, true, true],
     },
   ];
   for (const table of paper.table11) {
-    blocks.push({ kind: "heading", level: 3, text: `Table 11 cost column (${table.pricing === "vllm" ? "vLLM" : "z.ai"}), from the cost ledger of fit "${table.fit}"` });
+    blocks.push({
+      kind: "heading",
+      level: 3,
+      text: `Table 11 cost column (${table.pricing === "vllm" ? "vLLM" : "z.ai"}), from the cost ledger of fit "${table.fit}"`,
+    });
     blocks.push({
       kind: "table",
       columns: ["samples", "ledger $", "$ per trajectory", "printed", "matches"],
-      rows: table.rows.map((row) => [row.samples.toLocaleString("en-US"), usd(row.ledgerUsd, 2), `$${row.perTrajectoryUsd.toFixed(4)}`, usd(row.printedUsd), row.matches ? "✓" : "✗"]),
+      rows: table.rows.map((row) => [
+        row.samples.toLocaleString("en-US"),
+        usd(row.ledgerUsd, 2),
+        `$${row.perTrajectoryUsd.toFixed(4)}`,
+        usd(row.printedUsd),
+        row.matches ? "✓" : "✗",
+      ]),
       numeric: [true, true, true, true, false],
     });
   }

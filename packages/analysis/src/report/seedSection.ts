@@ -59,6 +59,6 @@ export function planSeedSection(report: ReportConfig, conditionSds: readonly num
     };
   });
   // Table 10 says ~15 seeds for 1 pp: (2σ/1)² = 15 gives σ = √15/2.
-  const publishedImpliedSd = report.paperTables ? Math.sqrt(PAPER_SEED_TABLE[0].publishedSeeds) / 2 * PAPER_SEED_TABLE[0].effectPp : null;
+  const publishedImpliedSd = report.paperTables ? (Math.sqrt(PAPER_SEED_TABLE[0].publishedSeeds) / 2) * PAPER_SEED_TABLE[0].effectPp : null;
   return { sd, sdSource, sdsUsed, rows, detectableAtThree: detectableEffect(3, sd), publishedImpliedSd };
 }

@@ -50,20 +50,39 @@ function variantSpecs(config: FitConfig): VariantSpec[] {
   const settings = config.sensitivity;
   if (!settings) return [];
   const configured = powerLawOptions(config);
-  const powerLaw = (overrides: PowerLawOptions = {}) => (x: number[], cells: readonly FitCell[]) =>
-    fitPowerLaw(x, cells.map((cell) => cell.mean), { ...configured, ...overrides });
+  const powerLaw =
+    (overrides: PowerLawOptions = {}) =>
+    (x: number[], cells: readonly FitCell[]) =>
+      fitPowerLaw(
+        x,
+        cells.map((cell) => cell.mean),
+        { ...configured, ...overrides },
+      );
   const specs: VariantSpec[] = [];
   if (config.model === "log-linear") {
-    specs.push({ label: "as configured: y = α + β·ln x", configured: true, run: (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
+    specs.push({
+      label: "as configured: y = α + β·ln x",
+      configured: true,
+      run: (x, cells) =>
+        fitLogLinear(
+          x,
+          cells.map((cell) => cell.mean),
+        ),
+    });
   } else {
     const asymptote = config.fixedC === undefined ? "c estimated" : `c = ${config.fixedC}`;
-    specs.push({ label: `as configured: ${asymptote}, ${config.loss === "huber" ? `Huber δ = ${config.huberDelta}` : "squared loss"}`, configured: true, run: powerLaw() });
+    specs.push({
+      label: `as configured: ${asymptote}, ${config.loss === "huber" ? `Huber δ = ${config.huberDelta}` : "squared loss"}`,
+      configured: true,
+      run: powerLaw(),
+    });
     for (const c of settings.fixedC) specs.push({ label: `asymptote c = ${c}`, run: powerLaw({ fixedC: c }) });
     if (config.fixedC !== undefined && settings.alternatives) specs.push({ label: "asymptote c estimated", run: powerLaw({ fixedC: undefined }) });
   }
   if (!settings.alternatives) return specs;
   if (config.model === "power-law") {
-    if (config.loss === "squared") specs.push({ label: `Huber loss, δ = ${config.huberDelta}`, run: powerLaw({ loss: { kind: "huber", delta: config.huberDelta } }) });
+    if (config.loss === "squared")
+      specs.push({ label: `Huber loss, δ = ${config.huberDelta}`, run: powerLaw({ loss: { kind: "huber", delta: config.huberDelta } }) });
     else specs.push({ label: "squared loss", run: powerLaw({ loss: { kind: "squared" } }) });
     specs.push({
       label: "weights 1/SD² (noisier points count less)",
@@ -76,15 +95,34 @@ function variantSpecs(config: FitConfig): VariantSpec[] {
       label: "every seed a point (not the means)",
       run: (x, cells) => {
         const xs = cells.flatMap((cell, i) => cell.seeds.map(() => x[i]));
-        return fitPowerLaw(xs, cells.flatMap((cell) => cell.seeds), configured);
+        return fitPowerLaw(
+          xs,
+          cells.flatMap((cell) => cell.seeds),
+          configured,
+        );
       },
     });
   }
-  specs.push({ label: config.model === "log-linear" ? "power law, c estimated" : "log-linear form: y = α + β·ln x", run: config.model === "log-linear" ? powerLaw() : (x, cells) => fitLogLinear(x, cells.map((cell) => cell.mean)) });
+  specs.push({
+    label: config.model === "log-linear" ? "power law, c estimated" : "log-linear form: y = α + β·ln x",
+    run:
+      config.model === "log-linear"
+        ? powerLaw()
+        : (x, cells) =>
+            fitLogLinear(
+              x,
+              cells.map((cell) => cell.mean),
+            ),
+  });
   return specs;
 }
 
-export function fitSensitivity(config: FitConfig, cells: readonly FitCell[], baselines: readonly BaselineConfig[], baselineUsd: (baseline: BaselineConfig) => number): SensitivityVariant[] {
+export function fitSensitivity(
+  config: FitConfig,
+  cells: readonly FitCell[],
+  baselines: readonly BaselineConfig[],
+  baselineUsd: (baseline: BaselineConfig) => number,
+): SensitivityVariant[] {
   const x = cells.map((cell) => cell.x * config.xScale);
   const isCost = config.x === "cost";
   return variantSpecs(config).map((spec) => {

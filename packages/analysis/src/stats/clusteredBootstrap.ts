@@ -40,10 +40,7 @@ function resolveFractions(outcomes: readonly InstanceOutcome[]): Map<string, { r
 }
 
 /** Matches two conditions' outcomes by instance id; unmatched instances are reported, not used. */
-export function pairInstanceOutcomes(
-  first: readonly InstanceOutcome[],
-  second: readonly InstanceOutcome[],
-): InstancePairing {
+export function pairInstanceOutcomes(first: readonly InstanceOutcome[], second: readonly InstanceOutcome[]): InstancePairing {
   const firstByInstance = resolveFractions(first);
   const secondByInstance = resolveFractions(second);
   const pairs: PairedInstance[] = [];
@@ -91,10 +88,7 @@ export interface ClusteredBootstrapResult {
  * would understate the interval. Repositories are visited in sorted order so
  * the result does not depend on input order.
  */
-export function pairedClusterBootstrap(
-  pairs: readonly PairedInstance[],
-  options: ClusteredBootstrapOptions,
-): ClusteredBootstrapResult {
+export function pairedClusterBootstrap(pairs: readonly PairedInstance[], options: ClusteredBootstrapOptions): ClusteredBootstrapResult {
   const replicates = options.replicates ?? 2000;
   const level = options.level ?? 0.95;
   if (pairs.length === 0) throw new RangeError("no paired instances");

@@ -31,7 +31,7 @@ export function kruskalWallis(groups: readonly (readonly number[])[]): KruskalWa
   const total = pooled.length;
   const rankSums = new Float64Array(groups.length);
   let tieTerm = 0;
-  for (let start = 0; start < total; ) {
+  for (let start = 0; start < total;) {
     let end = start + 1;
     while (end < total && pooled[end].value === pooled[start].value) end++;
     const tied = end - start;

@@ -29,8 +29,7 @@ function checkGroup(group: GroupSummary, label: string): void {
 }
 
 function pooledStandardDeviation(first: GroupSummary, second: GroupSummary): number {
-  const pooledVariance =
-    ((first.n - 1) * first.sd ** 2 + (second.n - 1) * second.sd ** 2) / (first.n + second.n - 2);
+  const pooledVariance = ((first.n - 1) * first.sd ** 2 + (second.n - 1) * second.sd ** 2) / (first.n + second.n - 2);
   return Math.sqrt(pooledVariance);
 }
 

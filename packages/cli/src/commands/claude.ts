@@ -33,8 +33,12 @@ async function finalModelOf(args: ClaudeArgs, runId: string): Promise<{ path: st
     queryRows(store, "SELECT run_id, path, stand_in FROM checkpoints WHERE run_id LIKE ? AND is_final ORDER BY run_id", [`${runId}%`]),
   );
   const runs = [...new Set(rows.map((row) => String(row.run_id)))];
-  if (runs.length === 0) throw new UsageError(`--checkpoint ${runId}: no training run with a final model in ${file}; see sera query "SELECT run_id, path FROM checkpoints WHERE is_final"`);
-  if (runs.length > 1) throw new UsageError(`--checkpoint ${runId}: the prefix matches ${runs.length} training runs (${runs.slice(0, 3).join(", ")}…); give more of the id`);
+  if (runs.length === 0)
+    throw new UsageError(
+      `--checkpoint ${runId}: no training run with a final model in ${file}; see sera query "SELECT run_id, path FROM checkpoints WHERE is_final"`,
+    );
+  if (runs.length > 1)
+    throw new UsageError(`--checkpoint ${runId}: the prefix matches ${runs.length} training runs (${runs.slice(0, 3).join(", ")}…); give more of the id`);
   return { path: String(rows[0].path), standIn: rows[0].stand_in === true };
 }
 
@@ -87,7 +91,14 @@ export async function claudeCommand(args: ClaudeArgs): Promise<number> {
     } else {
       process.stderr.write(`sera claude: starting ${command}\n`);
       const abort = new AbortController();
-      const served = await startModelServer({ shellCommand: command, host: "127.0.0.1", port, logFile: path.join(os.tmpdir(), `sera-claude-vllm-${port}.log`), startupTimeoutSeconds: 1800, signal: abort.signal });
+      const served = await startModelServer({
+        shellCommand: command,
+        host: "127.0.0.1",
+        port,
+        logFile: path.join(os.tmpdir(), `sera-claude-vllm-${port}.log`),
+        startupTimeoutSeconds: 1800,
+        signal: abort.signal,
+      });
       stopServer = () => served.stop();
     }
   }
@@ -98,7 +109,11 @@ export async function claudeCommand(args: ClaudeArgs): Promise<number> {
     const status = await new Promise<number>((resolve, reject) => {
       const child = spawn(claude, args.claudeArgs, { stdio: "inherit", env: { ...environmentFor(proxy.url, served) } });
       child.once("error", (error: NodeJS.ErrnoException) =>
-        reject(error.code === "ENOENT" ? new UsageError(`${claude}: Claude Code is not installed here (npm i -g @anthropic-ai/claude-code, or pass --claude-bin)`) : error),
+        reject(
+          error.code === "ENOENT"
+            ? new UsageError(`${claude}: Claude Code is not installed here (npm i -g @anthropic-ai/claude-code, or pass --claude-bin)`)
+            : error,
+        ),
       );
       child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
     }).finally(async () => {

@@ -57,7 +57,8 @@ async function resolveSources(storeFile: string, ids: string[]): Promise<SourceR
         continue;
       }
       const run = runs[0];
-      if (run.kind !== "sera-generate") throw new UsageError(`--from-run ${id}: run ${run.id} is a ${run.kind} run; a dataset is built from a sera-generate run or an ingest`);
+      if (run.kind !== "sera-generate")
+        throw new UsageError(`--from-run ${id}: run ${run.id} is a ${run.kind} run; a dataset is built from a sera-generate run or an ingest`);
       if (run.status !== "succeeded") throw new UsageError(`--from-run ${id}: run ${run.id} is ${run.status}, not succeeded`);
       sources.push({ runId: String(run.id), outDir: path.join(String(run.run_dir), "out") });
     }
@@ -76,7 +77,11 @@ function paramsFromFlags(args: DatasetBuildArgs): Record<string, unknown> {
   if (args.enforceSubmit === false) params.enforceSubmit = false;
   if (args.where !== undefined) params.where = args.where;
   if (args.subsets !== undefined || args.seed !== undefined || args.subsetOrder !== undefined) {
-    params.subsets = { sizes: args.subsets ?? [], ...(args.subsetOrder !== undefined ? { order: args.subsetOrder } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) };
+    params.subsets = {
+      sizes: args.subsets ?? [],
+      ...(args.subsetOrder !== undefined ? { order: args.subsetOrder } : {}),
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    };
   }
   const filters: Record<string, unknown> = {};
   if (args.maxPatchLines !== undefined) filters.patchLines = { enabled: true, max: args.maxPatchLines };
@@ -101,7 +106,10 @@ function experimentForSources(storeFile: string, sources: SourceRun[], args: Dat
     executor: { retries: 1 },
     stages: { dataset: { kind: "sera-dataset", seeded: false, params: { from: sources, ...paramsFromFlags(args) } } },
   };
-  writeFileSync(file, `# Written by sera dataset build --from-run; edit it and run sera dataset build ${relative(file)} to vary the dataset.\n${stringify(experiment)}`);
+  writeFileSync(
+    file,
+    `# Written by sera dataset build --from-run; edit it and run sera dataset build ${relative(file)} to vary the dataset.\n${stringify(experiment)}`,
+  );
   return file;
 }
 
@@ -112,7 +120,9 @@ async function explainFailures(storeFile: string, runIds: string[]): Promise<voi
     queryRows(store, `SELECT id, status, error, stderr_tail FROM runs WHERE id IN (${runIds.map(() => "?").join(", ")}) ORDER BY id`, runIds),
   );
   for (const row of rows) {
-    const stageLine = String(row.stderr_tail ?? "").split("\n").find((line) => line.startsWith("sera-dataset: "));
+    const stageLine = String(row.stderr_tail ?? "")
+      .split("\n")
+      .find((line) => line.startsWith("sera-dataset: "));
     const reason = stageLine ? stageLine.replace(/^sera-dataset: (Error: )?/, "") : String(row.error ?? row.status);
     process.stdout.write(`\ndataset ${row.id} ${row.status}: ${reason}\n(everything about it: sera runs show ${String(row.id).slice(0, 10)})\n`);
   }
@@ -137,14 +147,23 @@ export async function datasetBuildCommand(args: DatasetBuildArgs): Promise<numbe
   if (datasetRuns.length === 0) throw new UsageError(`${loaded.file}: no stage of kind sera-dataset (see experiments/dataset.yaml)`);
   const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed });
   const built = await readStore(report.store, (store) =>
-    queryRows(store, `SELECT run_id FROM datasets WHERE run_id IN (${datasetRuns.map(() => "?").join(", ")}) ORDER BY run_id`, datasetRuns.map((run) => run.id)),
+    queryRows(
+      store,
+      `SELECT run_id FROM datasets WHERE run_id IN (${datasetRuns.map(() => "?").join(", ")}) ORDER BY run_id`,
+      datasetRuns.map((run) => run.id),
+    ),
   );
   for (const { run_id } of built) {
     process.stdout.write("\n");
     await printDatasetStats(report.store, String(run_id), false);
   }
-  await explainFailures(report.store, datasetRuns.map((run) => run.id).filter((id) => !built.some((row) => row.run_id === id)));
-  process.stdout.write(`\nexperiment file: ${path.relative(process.cwd(), loaded.file)}\nstore: ${path.relative(process.cwd(), report.store) || report.store}\n`);
+  await explainFailures(
+    report.store,
+    datasetRuns.map((run) => run.id).filter((id) => !built.some((row) => row.run_id === id)),
+  );
+  process.stdout.write(
+    `\nexperiment file: ${path.relative(process.cwd(), loaded.file)}\nstore: ${path.relative(process.cwd(), report.store) || report.store}\n`,
+  );
   if (report.exitCode !== 0) process.stdout.write(`some runs did not succeed; see sera status --store ${path.relative(process.cwd(), report.store)}\n`);
   return report.exitCode;
 }

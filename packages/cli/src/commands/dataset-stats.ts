@@ -43,7 +43,12 @@ export async function printDatasetStats(storeFile: string, id: string, json: boo
     ...card.counts.subsets.map((subset) => ({ what: `nested subset ${subset.size}`, samples: subset.samples })),
   ];
   const sources = card.lineage.sources.map((source) => ({
-    source: source.runId, kind: source.kind, repos: source.repos.join(", "), commits: source.commits.map((c) => c.slice(0, 10)).join(", "), teacher: source.teacher ?? "", rollouts: source.rollouts,
+    source: source.runId,
+    kind: source.kind,
+    repos: source.repos.join(", "),
+    commits: source.commits.map((c) => c.slice(0, 10)).join(", "),
+    teacher: source.teacher ?? "",
+    rollouts: source.rollouts,
   }));
   const ratio = card.truncation.ratio;
   const out = [

@@ -18,14 +18,17 @@ export async function evalDryRunCommand(args: { experiment: string; dryRun?: boo
   const runs = plan.runs.filter((run) => run.kind === "sera-eval" || run.kind === "swebench-harness");
   if (runs.length === 0) throw new UsageError(`${args.experiment}: no sera-eval or swebench-harness runs`);
   for (const run of runs) {
-    const swept = Object.entries(run.sweep).map(([key, value]) => ` ${key.slice(2)}=${JSON.stringify(value)}`).join("");
+    const swept = Object.entries(run.sweep)
+      .map(([key, value]) => ` ${key.slice(2)}=${JSON.stringify(value)}`)
+      .join("");
     process.stdout.write(`# run ${run.id} — stage ${run.stage} (${run.kind}), seed ${run.seed ?? "-"}${swept}\n`);
     const outDir = runPaths(dir, run.id).outDir;
     if (run.kind === "sera-eval") {
       const params = evalParamsSchema.parse(run.params);
       const trainStage = params.model.trainStage ?? Object.keys(run.upstream).find((stage) => stage !== params.tasks.fromGeneration);
       const trained = trainStage ? readJson<{ model?: string }>(path.join(runPaths(dir, run.upstream[trainStage]).outDir, "train.json"))?.model : undefined;
-      const checkpoint = params.model.checkpoint ?? trained ?? (trainStage ? path.join(runPaths(dir, run.upstream[trainStage]).outDir, "model") : "<checkpoint>");
+      const checkpoint =
+        params.model.checkpoint ?? trained ?? (trainStage ? path.join(runPaths(dir, run.upstream[trainStage]).outDir, "model") : "<checkpoint>");
       if (params.serve.endpoint) process.stdout.write(`# served elsewhere: ${params.serve.endpoint}\n`);
       else {
         const argv = vllmServeArgv({
@@ -42,14 +45,20 @@ export async function evalDryRunCommand(args: { experiment: string; dryRun?: boo
         process.stdout.write(`${argv.map(shellQuote).join(" ")}\n`);
         if (params.serve.command) process.stdout.write(`# serve.command replaces it when run (port chosen then): ${params.serve.command}\n`);
       }
-      process.stdout.write(`# ${params.suite} tasks: ${params.tasks.file ?? params.tasks.fromGeneration ?? params.tasks.generationDir}; predictions → ${path.join(outDir, "predictions.jsonl")}\n`);
+      process.stdout.write(
+        `# ${params.suite} tasks: ${params.tasks.file ?? params.tasks.fromGeneration ?? params.tasks.generationDir}; predictions → ${path.join(outDir, "predictions.jsonl")}\n`,
+      );
     } else {
       const params = harnessParamsSchema.parse(run.params);
       const evalStage = params.evalStage ?? Object.keys(run.upstream)[0];
       const predictions = params.predictions ?? (evalStage ? path.join(runPaths(dir, run.upstream[evalStage]).outDir, "predictions.jsonl") : "<predictions>");
       if (params.mode === "import") process.stdout.write(`# imports the reports under ${params.reports}\n`);
       else {
-        process.stdout.write(`cd ${shellQuote(path.join(outDir, "harness"))} && ${harnessArgv(params, predictions, params.harnessRunId ?? `sera-${run.id}`).map(shellQuote).join(" ")}\n`);
+        process.stdout.write(
+          `cd ${shellQuote(path.join(outDir, "harness"))} && ${harnessArgv(params, predictions, params.harnessRunId ?? `sera-${run.id}`)
+            .map(shellQuote)
+            .join(" ")}\n`,
+        );
         if (params.mode === "render") process.stdout.write("# mode render: written to harness.sh, not run\n");
       }
     }

@@ -25,7 +25,10 @@ export async function ingestCommand(args: { path: string; store?: string; experi
   try {
     await withStore(file, { waitMs }, (store) => loadForeignBatch(store.connection, summary.id, summary.dir));
   } catch (error) {
-    if (error instanceof StoreBusyError) throw new UsageError(`${file}: another process (a running experiment's coordinator?) kept the store busy for ${Math.round(waitMs / 1000)} s; nothing was ingested, try again when it is idle`);
+    if (error instanceof StoreBusyError)
+      throw new UsageError(
+        `${file}: another process (a running experiment's coordinator?) kept the store busy for ${Math.round(waitMs / 1000)} s; nothing was ingested, try again when it is idle`,
+      );
     throw error;
   }
   if (args.json) {
@@ -36,7 +39,9 @@ export async function ingestCommand(args: { path: string; store?: string; experi
   process.stdout.write(
     `ingested ${summary.trajectories} trajectories (${summary.messages} messages) and ${summary.predictions} predictions from ${summary.files} files ` +
       `[${summary.formats.join(", ")}] as ${summary.id}\n` +
-      (summary.skipped.length ? `skipped ${summary.skipped.length} files of no known shape: ${summary.skipped.slice(0, 5).join(", ")}${summary.skipped.length > 5 ? ", …" : ""}\n` : "") +
+      (summary.skipped.length
+        ? `skipped ${summary.skipped.length} files of no known shape: ${summary.skipped.slice(0, 5).join(", ")}${summary.skipped.length > 5 ? ", …" : ""}\n`
+        : "") +
       `store: ${relative(file)}  copies: ${relative(summary.dir)}\n` +
       `try: sera query --store ${relative(file)} "SELECT instance_id, exit_status, steps FROM rollouts WHERE run_id = '${summary.id}'"\n` +
       `     sera dataset build --from-run ${summary.id} --store ${relative(file)}\n`,

@@ -43,10 +43,18 @@ sweep:
 export async function initCommand(args: { file: string; name?: string; force?: boolean }): Promise<number> {
   const file = path.resolve(args.file.endsWith(".yaml") || args.file.endsWith(".yml") ? args.file : `${args.file}.yaml`);
   if (existsSync(file) && !args.force) throw new UsageError(`${file}: already exists; pass --force to overwrite it`);
-  const name = args.name ?? path.basename(file).replace(/\.ya?ml$/, "").replace(/[^A-Za-z0-9_-]/g, "-");
-  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) throw new UsageError(`--name: ${JSON.stringify(name)} is not a valid experiment name (letters, digits, - or _, starting with a letter)`);
+  const name =
+    args.name ??
+    path
+      .basename(file)
+      .replace(/\.ya?ml$/, "")
+      .replace(/[^A-Za-z0-9_-]/g, "-");
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
+    throw new UsageError(`--name: ${JSON.stringify(name)} is not a valid experiment name (letters, digits, - or _, starting with a letter)`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, scaffold(name));
-  process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\nnext: sera plan ${path.relative(process.cwd(), file)}   then: sera run ${path.relative(process.cwd(), file)}\n`);
+  process.stdout.write(
+    `wrote ${path.relative(process.cwd(), file)}\nnext: sera plan ${path.relative(process.cwd(), file)}   then: sera run ${path.relative(process.cwd(), file)}\n`,
+  );
   return 0;
 }

@@ -27,7 +27,12 @@ export async function modelServeCommand(args: {
     divergenceRate: args.divergenceRate,
     testCommand: args.testCommand,
     impersonate: args.impersonate,
-    faults: { http5xxRate: args.fault5xx, timeoutRate: args.faultTimeout, malformedToolCallRate: args.faultMalformed, hangingStreamRate: args.faultHangingStream },
+    faults: {
+      http5xxRate: args.fault5xx,
+      timeoutRate: args.faultTimeout,
+      malformedToolCallRate: args.faultMalformed,
+      hangingStreamRate: args.faultHangingStream,
+    },
   });
   const posing = args.impersonate ? ` impersonating ${args.impersonate} (its data is still marked stand-in)` : "";
   process.stdout.write(

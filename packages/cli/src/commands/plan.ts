@@ -10,10 +10,10 @@ export function varyingParams(runs: PlannedRun[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const stageRuns of byStage.values()) {
     const flat = stageRuns.map((run) => flatten(run.params));
-    const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter(
-      (key) => new Set(flat.map((f) => JSON.stringify(f[key]))).size > 1,
+    const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((key) => new Set(flat.map((f) => JSON.stringify(f[key]))).size > 1);
+    stageRuns.forEach((run, i) =>
+      out.set(run.id, keys.map((key) => `${key}=${typeof flat[i][key] === "string" ? flat[i][key] : JSON.stringify(flat[i][key])}`).join(" ")),
     );
-    stageRuns.forEach((run, i) => out.set(run.id, keys.map((key) => `${key}=${typeof flat[i][key] === "string" ? flat[i][key] : JSON.stringify(flat[i][key])}`).join(" ")));
   }
   return out;
 }
@@ -90,7 +90,10 @@ export function expectedTeacherCost(params: Record<string, unknown>, profiles: M
 export async function planCommand(args: { experiment: string; set?: string[]; json?: boolean }): Promise<number> {
   const loaded = loadExperiment(args.experiment, { overrides: args.set });
   const plan = expandSweep(loaded);
-  const statuses = await knownStatuses(path.resolve(loaded.config.store), plan.runs.map((r) => r.id));
+  const statuses = await knownStatuses(
+    path.resolve(loaded.config.store),
+    plan.runs.map((r) => r.id),
+  );
   const varying = varyingParams(plan.runs);
   const profiles = await tokenProfiles(path.resolve(loaded.config.store));
   const costs = new Map(plan.runs.filter((run) => run.kind === "sera-generate").map((run) => [run.id, expectedTeacherCost(run.params, profiles)]));
@@ -105,7 +108,13 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
     ...(anyCost ? { "expected teacher cost": costs.get(run.id) ?? "" } : {}),
   }));
   if (args.json) {
-    process.stdout.write(JSON.stringify(plan.runs.map((run, i) => ({ ...run, status: rows[i].status, ...(costs.get(run.id) ? { expectedTeacherCost: costs.get(run.id) } : {}) })), null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        plan.runs.map((run, i) => ({ ...run, status: rows[i].status, ...(costs.get(run.id) ? { expectedTeacherCost: costs.get(run.id) } : {}) })),
+        null,
+        2,
+      ) + "\n",
+    );
     return 0;
   }
   const stages = new Set(plan.runs.map((r) => r.stage)).size;

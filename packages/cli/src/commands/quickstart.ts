@@ -31,7 +31,8 @@ function prepareDemoRepo(target: string): void {
     GIT_AUTHOR_DATE: "2026-01-01T00:00:00Z",
     GIT_COMMITTER_DATE: "2026-01-01T00:00:00Z",
   };
-  const git = (...args: string[]) => execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: target, env, stdio: "pipe" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], { cwd: target, env, stdio: "pipe" });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "stockroom demo repository");

@@ -43,14 +43,19 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
     const summary = fit.fit ? `R² ${fit.fit.rSquared.toFixed(3)}, MAE ${fit.fit.mae.toFixed(2)}` : fit.problems[0];
     process.stdout.write(`fit ${fit.name}: ${summary}\n`);
     for (const comparison of fit.comparisons) {
-      const ours = comparison.result.ourUsd === null ? "never reached" : `$${Math.round(comparison.result.ourUsd).toLocaleString("en-US")} (${(comparison.result.ratio as number).toFixed(1)}×)`;
+      const ours =
+        comparison.result.ourUsd === null
+          ? "never reached"
+          : `$${Math.round(comparison.result.ourUsd).toLocaleString("en-US")} (${(comparison.result.ratio as number).toFixed(1)}×)`;
       const published = comparison.publishedUsd === null ? "" : `; published $${comparison.publishedUsd} (${comparison.publishedRatio ?? "?"}×)`;
       process.stdout.write(`  vs ${comparison.baseline.label} at ${comparison.baseline.score}: ${ours}${published}\n`);
     }
   }
   for (const compare of built.model.compares) {
     const flagged = compare.contrasts.filter((contrast) => contrast.withinNoise).map((contrast) => contrast.label);
-    process.stdout.write(`compare ${compare.name}: ${compare.conditions.length} conditions${flagged.length > 0 ? `; within noise: ${flagged.join(", ")}` : ""}\n`);
+    process.stdout.write(
+      `compare ${compare.name}: ${compare.conditions.length} conditions${flagged.length > 0 ? `; within noise: ${flagged.join(", ")}` : ""}\n`,
+    );
   }
   if (runs.unfinished > 0) process.stdout.write(`note: ${runs.unfinished} run(s) still in progress; run sera report again when they finish\n`);
   return 0;

@@ -18,13 +18,18 @@ const symbols: Record<string, string> = {
 function describe(run: PlannedRun, event: RunEvent): string | null {
   if (event.event === "queued" || event.event === "running") return null;
   const seed = run.seed === null ? "" : ` seed=${run.seed}`;
-  const swept = Object.entries(run.sweep).map(([k, v]) => ` ${k.slice(2)}=${typeof v === "string" ? v : JSON.stringify(v)}`).join("");
+  const swept = Object.entries(run.sweep)
+    .map(([k, v]) => ` ${k.slice(2)}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join("");
   const detail = event.detail ?? {};
   const extra =
-    event.event === "succeeded" ? ` ${Number(detail.wallSeconds ?? 0).toFixed(1)}s`
-    : event.event === "retry_scheduled" ? ` retry in ${detail.inSeconds}s`
-    : typeof detail.error === "string" ? `: ${detail.error}${typeof detail.reason === "string" ? ` — ${detail.reason}` : ""}`
-    : "";
+    event.event === "succeeded"
+      ? ` ${Number(detail.wallSeconds ?? 0).toFixed(1)}s`
+      : event.event === "retry_scheduled"
+        ? ` retry in ${detail.inSeconds}s`
+        : typeof detail.error === "string"
+          ? `: ${detail.error}${typeof detail.reason === "string" ? ` — ${detail.reason}` : ""}`
+          : "";
   return `${symbols[event.event] ?? "·"} ${run.stage} ${run.id.slice(0, 10)}${seed}${swept} [attempt ${event.attempt}] ${event.event}${extra}`;
 }
 
@@ -35,13 +40,22 @@ export async function runCommand(args: { experiment: string; set?: string[]; ret
   const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed });
   const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
   process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
-  if (report.corruptFiles.length > 0) process.stdout.write(`${report.corruptFiles.length} damaged journal file${report.corruptFiles.length > 1 ? "s" : ""} (each reported above with what was done)\n`);
-  if (report.exitCode === 1) process.stdout.write(`some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`);
+  if (report.corruptFiles.length > 0)
+    process.stdout.write(
+      `${report.corruptFiles.length} damaged journal file${report.corruptFiles.length > 1 ? "s" : ""} (each reported above with what was done)\n`,
+    );
+  if (report.exitCode === 1)
+    process.stdout.write(
+      `some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`,
+    );
   return report.exitCode;
 }
 
 /** Run an experiment with event lines, progress bars and clean Ctrl-C handling. */
-export async function runWithDisplay(loaded: LoadedExperiment, options: { retryFailed?: boolean; stopWorkersWithCoordinator?: boolean } = {}): Promise<RunReport> {
+export async function runWithDisplay(
+  loaded: LoadedExperiment,
+  options: { retryFailed?: boolean; stopWorkersWithCoordinator?: boolean } = {},
+): Promise<RunReport> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: string) => {

@@ -19,14 +19,19 @@ export async function runsShowCommand(args: { id: string; experiment?: string; s
       [id],
     );
     const artifacts = await queryRows(store, "SELECT path, kind, bytes::BIGINT AS bytes, sha256 FROM artifacts WHERE run_id = ? ORDER BY path", [id]);
-    const costs = await queryRows(store, "SELECT kind, sum(quantity) AS quantity, any_value(unit) AS unit, sum(usd) AS usd FROM cost_ledger WHERE run_id = ? GROUP BY kind ORDER BY kind", [id]);
+    const costs = await queryRows(
+      store,
+      "SELECT kind, sum(quantity) AS quantity, any_value(unit) AS unit, sum(usd) AS usd FROM cost_ledger WHERE run_id = ? GROUP BY kind ORDER BY kind",
+      [id],
+    );
     if (args.json) {
       process.stdout.write(JSON.stringify({ run, events, metrics, artifacts, costs }, null, 2) + "\n");
       return 0;
     }
     const { params, stdout_tail, stderr_tail, ...fields } = run;
     const out: string[] = [];
-    for (const [key, value] of Object.entries(fields)) if (value !== null) out.push(`${key.padEnd(14)} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+    for (const [key, value] of Object.entries(fields))
+      if (value !== null) out.push(`${key.padEnd(14)} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
     out.push("", "params:", JSON.stringify(typeof params === "string" ? JSON.parse(params) : params, null, 2));
     out.push("", "events:", formatTable(events, { maxWidth: 70 }));
     if (metrics.length) out.push("", "metrics:", formatTable(metrics));

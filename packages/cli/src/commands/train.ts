@@ -13,7 +13,8 @@ import { sbatchPreview } from "./slurm-preview.js";
 
 export async function trainDryRunCommand(args: { experiment: string; dryRun?: boolean; stage?: string; set?: string[]; samples?: number }): Promise<number> {
   if (!args.dryRun) throw new UsageError("sera train only previews (--dry-run); training runs as a stage: sera run <experiment>");
-  if (args.samples !== undefined && !(Number.isInteger(args.samples) && args.samples > 0)) throw new UsageError(`--samples: expected a positive whole number, got ${args.samples}`);
+  if (args.samples !== undefined && !(Number.isInteger(args.samples) && args.samples > 0))
+    throw new UsageError(`--samples: expected a positive whole number, got ${args.samples}`);
   const loaded = loadExperiment(args.experiment, { overrides: args.set });
   const plan = expandSweep(loaded);
   const dir = experimentDir(loaded);
@@ -29,7 +30,9 @@ export async function trainDryRunCommand(args: { experiment: string; dryRun?: bo
     } catch (error) {
       throw new UsageError(`stage ${run.stage} run ${run.id}: ${(error as Error).message}`);
     }
-    const swept = Object.entries(run.sweep).map(([key, value]) => ` ${key.slice(2)}=${JSON.stringify(value)}`).join("");
+    const swept = Object.entries(run.sweep)
+      .map(([key, value]) => ` ${key.slice(2)}=${JSON.stringify(value)}`)
+      .join("");
     const { warmup } = preview.plan;
     process.stdout.write(
       `# run ${run.id} — stage ${run.stage}, seed ${run.seed ?? "-"}${swept}\n` +
@@ -47,5 +50,11 @@ export async function trainDryRunCommand(args: { experiment: string; dryRun?: bo
 
 export async function trainStandInCommand(args: { config: string; worldSize: number; stepMs: number; crashAtStep?: number }): Promise<number> {
   if (!(Number.isInteger(args.worldSize) && args.worldSize > 0)) throw new UsageError(`--world-size: expected a positive whole number, got ${args.worldSize}`);
-  return runStandInTrainer({ config: args.config, worldSize: args.worldSize, stepMs: args.stepMs, crashAtStep: args.crashAtStep, write: (text) => process.stdout.write(text) });
+  return runStandInTrainer({
+    config: args.config,
+    worldSize: args.worldSize,
+    stepMs: args.stepMs,
+    crashAtStep: args.crashAtStep,
+    write: (text) => process.stdout.write(text),
+  });
 }

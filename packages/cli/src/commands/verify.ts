@@ -32,7 +32,8 @@ function readPatch(file: string): string {
       }
       if (read === 0) break;
       total += read;
-      if (total > MAX_PATCH_BYTES) throw new UsageError(`${file}: more than ${MAX_PATCH_BYTES / 1024 / 1024} MiB without an end; a patch is expected, not a stream or a huge file`);
+      if (total > MAX_PATCH_BYTES)
+        throw new UsageError(`${file}: more than ${MAX_PATCH_BYTES / 1024 / 1024} MiB without an end; a patch is expected, not a stream or a huge file`);
       chunks.push(chunk.subarray(0, read));
     }
   } finally {
@@ -56,7 +57,13 @@ function checkUnifiedDiff(file: string, text: string): void {
 }
 
 /** `sera verify <patch1> <patch2>`: soft verification of P2 against P1 (line recall). */
-export async function verifyCommand(args: { patch1: string; patch2: string; threshold: number; mode: "header-aware" | "legacy"; json?: boolean }): Promise<number> {
+export async function verifyCommand(args: {
+  patch1: string;
+  patch2: string;
+  threshold: number;
+  mode: "header-aware" | "legacy";
+  json?: boolean;
+}): Promise<number> {
   if (!(args.threshold >= 0 && args.threshold <= 1)) throw new UsageError(`--threshold: expected a number between 0 and 1, got ${args.threshold}`);
   const result = patchRecall(readPatch(args.patch1), readPatch(args.patch2), { threshold: args.threshold, mode: args.mode });
   if (args.json) {

@@ -21,9 +21,7 @@ export const localBackendSchema = z
 export const backendSchema = z.preprocess(
   // `backend: local` and a mapping without `kind` both mean the local backend.
   (value) =>
-    typeof value === "string" ? { kind: value }
-    : typeof value === "object" && value !== null && !("kind" in value) ? { kind: "local", ...value }
-    : value,
+    typeof value === "string" ? { kind: value } : typeof value === "object" && value !== null && !("kind" in value) ? { kind: "local", ...value } : value,
   z.discriminatedUnion("kind", [localBackendSchema, slurmBackendSchema, rayBackendSchema]),
 );
 export type BackendConfig = z.infer<typeof backendSchema>;
@@ -138,9 +136,7 @@ export const reportBaselineSchema = z
   .strict()
   .refine((b) => (b.usd === undefined) !== (b.gpuHours === undefined && b.usdPerGpuHour === undefined), "give either usd or gpuHours with usdPerGpuHour")
   .refine((b) => (b.gpuHours === undefined) === (b.usdPerGpuHour === undefined), "gpuHours and usdPerGpuHour go together");
-export const reportCompareSchema = z
-  .object({ ...reportSectionBase, by: z.string().min(1), reference: sweptValueSchema.optional() })
-  .strict();
+export const reportCompareSchema = z.object({ ...reportSectionBase, by: z.string().min(1), reference: sweptValueSchema.optional() }).strict();
 export const reportSchema = z
   .object({
     title: z.string().optional(),
@@ -149,10 +145,19 @@ export const reportSchema = z
     baselines: z.array(reportBaselineSchema).default([]),
     compare: z.array(reportCompareSchema).default([]),
     /** Per-instance rows: SQL returning run_id, instance_id, repository, resolved. */
-    instances: z.object({ sql: z.string().min(1), by: z.string().min(1).optional(), reference: sweptValueSchema.optional() }).strict().optional(),
+    instances: z
+      .object({ sql: z.string().min(1), by: z.string().min(1).optional(), reference: sweptValueSchema.optional() })
+      .strict()
+      .optional(),
     /** SD for SNR = |Δ|/SD (the paper uses a typical 1.2 pp); default: the pooled SD of the compared conditions. */
-    noise: z.object({ sd: z.number().positive().optional(), threshold: z.number().positive().default(2) }).strict().default({ threshold: 2 }),
-    seedPlan: z.object({ effects: z.array(z.number().positive()).min(1).default([1, 2, 3, 5]), sd: z.number().positive().optional() }).strict().optional(),
+    noise: z
+      .object({ sd: z.number().positive().optional(), threshold: z.number().positive().default(2) })
+      .strict()
+      .default({ threshold: 2 }),
+    seedPlan: z
+      .object({ effects: z.array(z.number().positive()).min(1).default([1, 2, 3, 5]), sd: z.number().positive().optional() })
+      .strict()
+      .optional(),
     /** Add the SERA paper's reproduction tables (Table 15 from prices, Table 10, Table 11 costs). */
     paperTables: z.boolean().default(false),
     notes: z.array(z.string()).default([]),
@@ -163,14 +168,21 @@ export const reportSchema = z
     report.fits.forEach((fit, i) => {
       fit.compareTo.forEach((entry, j) => {
         if (!ids.has(entry.baseline)) {
-          context.addIssue({ code: "custom", path: ["fits", i, "compareTo", j, "baseline"], message: `no baseline with id "${entry.baseline}" in report.baselines` });
+          context.addIssue({
+            code: "custom",
+            path: ["fits", i, "compareTo", j, "baseline"],
+            message: `no baseline with id "${entry.baseline}" in report.baselines`,
+          });
         }
         if (fit.x !== "cost" && (entry.publishedUsd !== undefined || entry.publishedRatio !== undefined)) {
           context.addIssue({ code: "custom", path: ["fits", i, "compareTo", j], message: "published dollars and ratios need x: cost" });
         }
       });
     });
-    for (const [list, key] of [[report.fits, "fits"], [report.compare, "compare"]] as const) {
+    for (const [list, key] of [
+      [report.fits, "fits"],
+      [report.compare, "compare"],
+    ] as const) {
       list.forEach((section, i) => {
         if (list.findIndex((other) => other.name === section.name) !== i) {
           context.addIssue({ code: "custom", path: [key, i, "name"], message: `another ${key} entry is already named "${section.name}"` });
@@ -190,10 +202,9 @@ export const experimentSchema = z
     dir: z.string().optional(),
     backend: backendSchema.default({ kind: "local", concurrency: 2 }),
     executor: executorSchema.default(executorSchema.parse({})),
-    stages: z.record(z.string().regex(nameRule, "a stage name of letters, digits, '-' or '_'"), stageSchema).refine(
-      (stages) => Object.keys(stages).length > 0,
-      "at least one stage",
-    ),
+    stages: z
+      .record(z.string().regex(nameRule, "a stage name of letters, digits, '-' or '_'"), stageSchema)
+      .refine((stages) => Object.keys(stages).length > 0, "at least one stage"),
     sweep: sweepSchema.default(sweepSchema.parse({})),
     report: reportSchema.optional(),
   })

@@ -49,7 +49,11 @@ function readYamlTree(file: string, referrer?: string): Tree {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const where = referrer ? `${displayName(referrer)}: extends` : displayName(file);
-    throw new ConfigError(where.split(": ")[0], referrer ? "extends" : "", `cannot read ${displayName(file)} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new ConfigError(
+      where.split(": ")[0],
+      referrer ? "extends" : "",
+      `cannot read ${displayName(file)} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   let tree: unknown;
   try {
@@ -80,7 +84,8 @@ function readWithExtends(file: string, origins: Map<string, string>, chain: stri
   if (parents !== undefined) {
     const list = Array.isArray(parents) ? parents : [parents];
     for (const parent of list) {
-      if (typeof parent !== "string") throw new ConfigError(displayName(file), "extends", `expected a file path or a list of them, got ${describeValue(parent)}`);
+      if (typeof parent !== "string")
+        throw new ConfigError(displayName(file), "extends", `expected a file path or a list of them, got ${describeValue(parent)}`);
       const parentTree = readWithExtends(path.resolve(path.dirname(file), parent), origins, [...chain, file]);
       merged = mergeTrees(merged, parentTree);
     }
@@ -135,13 +140,7 @@ export function originOf(origins: Map<string, string>, dotted: string, fallback:
 }
 
 /** Parse `value` with `schema`; turn the first zod issue into a one-line ConfigError. */
-export function validate<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  file: string,
-  origins: Map<string, string>,
-  prefix = "",
-): z.infer<T> {
+export function validate<T extends z.ZodType>(schema: T, value: unknown, file: string, origins: Map<string, string>, prefix = ""): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;

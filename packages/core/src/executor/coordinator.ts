@@ -8,7 +8,22 @@ import { StoreBusyError, withStore } from "../store/open.js";
 import { expandSweep, type PlannedRun } from "../sweep/expand.js";
 import { SERA_VERSION } from "../version.js";
 import type { Backend } from "./backend.js";
-import { attemptFiles, attemptsOnDisk, appendEvent, readEvents, readJson, repairJsonl, reportCorruptionToStderr, runPaths, writeJsonAtomic, type AttemptResult, type CorruptFile, type JobHandle, type RunEvent, type RunPaths } from "./journal.js";
+import {
+  attemptFiles,
+  attemptsOnDisk,
+  appendEvent,
+  readEvents,
+  readJson,
+  repairJsonl,
+  reportCorruptionToStderr,
+  runPaths,
+  writeJsonAtomic,
+  type AttemptResult,
+  type CorruptFile,
+  type JobHandle,
+  type RunEvent,
+  type RunPaths,
+} from "./journal.js";
 import { processStartTime } from "./process-identity.js";
 import { createBackend } from "./backends.js";
 import { acquireCoordinatorLock } from "./lock.js";
@@ -136,13 +151,21 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       if (summary.status === "succeeded") state.phase = "succeeded";
       else if (newest >= state.attempt && newest > 0 && !settled(newest)) {
         state.attempt = newest;
-        const handle = readJson<JobHandle>(path.join(paths.attemptDir(newest), attemptFiles.handle), { onCorrupt, action: "the attempt is not re-attached; the run starts a new one" });
+        const handle = readJson<JobHandle>(path.join(paths.attemptDir(newest), attemptFiles.handle), {
+          onCorrupt,
+          action: "the attempt is not re-attached; the run starts a new one",
+        });
         if (handle) {
           state.handle = handle;
           state.phase = "active";
           record(state, { attempt: newest, event: "reattached", detail: { jobRef: handle.jobRef } });
         }
-      } else if (["failed", "timeout", "lost"].includes(summary.status) && !options.retryFailed && !endedTransient(summary.lastEvent) && state.failures >= state.maxAttempts) {
+      } else if (
+        ["failed", "timeout", "lost"].includes(summary.status) &&
+        !options.retryFailed &&
+        !endedTransient(summary.lastEvent) &&
+        state.failures >= state.maxAttempts
+      ) {
         state.phase = "failed";
       }
       // A run whose last attempt said "temporary failure" (a retry exit code, e.g. a teacher outage)
@@ -192,9 +215,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         return;
       } else {
         state.failures++;
-        record(state, { attempt, event: result.status, detail: { error: result.error, exitCode: result.exitCode, ...(result.reason ? { reason: result.reason } : {}) } });
+        record(state, {
+          attempt,
+          event: result.status,
+          detail: { error: result.error, exitCode: result.exitCode, ...(result.reason ? { reason: result.reason } : {}) },
+        });
       }
-      const retryable = result === null || result.status === "timeout" || (result.exitCode !== null && config.executor.retryExitCodes.includes(result.exitCode));
+      const retryable =
+        result === null || result.status === "timeout" || (result.exitCode !== null && config.executor.retryExitCodes.includes(result.exitCode));
       if (retryable && state.failures < state.maxAttempts) {
         const delay = config.executor.backoffSeconds * 2 ** (state.failures - 1);
         state.phase = "waiting";
@@ -214,9 +242,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       rmSync(attemptDir, { recursive: true, force: true });
       mkdirSync(attemptDir, { recursive: true });
       mkdirSync(state.paths.outDir, { recursive: true });
-      const upstream = Object.fromEntries(
-        Object.entries(state.plan.upstream).map(([stage, id]) => [stage, { runId: id, outDir: runPaths(dir, id).outDir }]),
-      );
+      const upstream = Object.fromEntries(Object.entries(state.plan.upstream).map(([stage, id]) => [stage, { runId: id, outDir: runPaths(dir, id).outDir }]));
       const stage = config.stages[state.plan.stage];
       let job;
       try {
@@ -256,7 +282,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         outputs: job.outputs,
         timeoutSeconds: stage.timeoutSeconds ?? config.executor.timeoutSeconds,
         // Only a local worker can see this process; a cluster job outlives coordinator restarts by design.
-        ...(options.stopWorkersWithCoordinator && backend.name === "local" && ownIdentity !== null ? { stopWithCoordinator: { pid: process.pid, start: ownIdentity } } : {}),
+        ...(options.stopWorkersWithCoordinator && backend.name === "local" && ownIdentity !== null
+          ? { stopWithCoordinator: { pid: process.pid, start: ownIdentity } }
+          : {}),
       });
       return true;
     };
@@ -301,7 +329,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         const blocked = upstream.find((u) => u.phase === "failed" || u.phase === "skipped");
         if (blocked) {
           state.phase = "skipped";
-          record(state, { attempt: state.attempt, event: "skipped", detail: { error: `upstream ${blocked.plan.stage} run ${blocked.plan.id} ${blocked.phase}` } });
+          record(state, {
+            attempt: state.attempt,
+            event: "skipped",
+            detail: { error: `upstream ${blocked.plan.stage} run ${blocked.plan.id} ${blocked.phase}` },
+          });
         }
       }
       const active = [...states.values()].filter((s) => s.phase === "active");
@@ -354,7 +386,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     await flush(60_000);
 
     const counts: Record<string, number> = {};
-    for (const state of states.values()) counts[state.phase === "waiting" ? "interrupted" : state.phase] = (counts[state.phase === "waiting" ? "interrupted" : state.phase] ?? 0) + 1;
+    for (const state of states.values())
+      counts[state.phase === "waiting" ? "interrupted" : state.phase] = (counts[state.phase === "waiting" ? "interrupted" : state.phase] ?? 0) + 1;
     const failed = (counts.failed ?? 0) + (counts.skipped ?? 0);
     return {
       experiment: config.name,

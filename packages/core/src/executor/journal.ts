@@ -208,7 +208,11 @@ export function repairJsonl(file: string, onCorrupt: CorruptionSink = reportCorr
   if (text.length === 0 || text.endsWith("\n")) return;
   const kept = text.slice(0, text.lastIndexOf("\n") + 1);
   truncateSync(file, Buffer.byteLength(kept));
-  onCorrupt({ file, problem: `torn last line (${Buffer.byteLength(text) - Buffer.byteLength(kept)} bytes without a newline)`, action: "removed the torn line of this append-only log" });
+  onCorrupt({
+    file,
+    problem: `torn last line (${Buffer.byteLength(text) - Buffer.byteLength(kept)} bytes without a newline)`,
+    action: "removed the torn line of this append-only log",
+  });
 }
 
 export function appendEvent(paths: RunPaths, event: RunEvent): void {
@@ -217,7 +221,10 @@ export function appendEvent(paths: RunPaths, event: RunEvent): void {
 }
 
 export function readEvents(paths: RunPaths, onCorrupt?: CorruptionSink): RunEvent[] {
-  return readJsonl<RunEvent>(paths.eventsFile, { onCorrupt, action: "skipped that event; the run's state is rebuilt from the others and its attempt directories" });
+  return readJsonl<RunEvent>(paths.eventsFile, {
+    onCorrupt,
+    action: "skipped that event; the run's state is rebuilt from the others and its attempt directories",
+  });
 }
 
 export function attemptsOnDisk(paths: RunPaths): number[] {

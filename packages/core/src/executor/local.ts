@@ -175,7 +175,10 @@ export function localBackend(): Backend {
       const closing = host;
       host = null;
       hostOf.clear();
-      void closing?.then((target) => target.child.stdin.end(), () => undefined);
+      void closing?.then(
+        (target) => target.child.stdin.end(),
+        () => undefined,
+      );
     },
   };
 }

@@ -58,7 +58,10 @@ export class RayApiError extends Error {
  * Job with submission_id … already exists") is the part a person needs, not the first 300 characters.
  */
 export function errorSummary(body: string): string {
-  const lines = body.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = body
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const text = lines[0]?.startsWith("Traceback (most recent call last)") ? lines[lines.length - 1] : lines.join(" ");
   return text.replace(/\s+/g, " ").slice(0, 300);
 }

@@ -56,7 +56,12 @@ export function rayHeaders(config: RayBackendConfig, env: NodeJS.ProcessEnv): Re
 }
 
 /** The Ray job request for one attempt; exported so it can be printed or checked without a cluster. */
-export function raySubmission(config: RayBackendConfig, stageResources: Record<string, JobResources | undefined>, attemptDir: string, workingDirUri?: string): RaySubmitRequest {
+export function raySubmission(
+  config: RayBackendConfig,
+  stageResources: Record<string, JobResources | undefined>,
+  attemptDir: string,
+  workingDirUri?: string,
+): RaySubmitRequest {
   const job = readJson<JobFile>(path.join(attemptDir, attemptFiles.job));
   if (!job) throw new Error(`${attemptDir}: job.json missing or unreadable`);
   const run = readJson<{ stage?: string; experiment?: string }>(path.join(path.dirname(attemptDir), "run.json"));
@@ -116,7 +121,10 @@ export function rayBackend(options: RayBackendOptions): Backend {
     const held = workerHeldTime(attemptDir, details);
     if (held) {
       const allocation = { cpus: submitted?.entrypoint_num_cpus ?? 0, gpus: submitted?.entrypoint_num_gpus ?? 0 };
-      writeAccounting(attemptDir, allocationCostLines(held.seconds, allocation, config.prices, `ray job ${id} (${held.basis} × requested entrypoint resources)`));
+      writeAccounting(
+        attemptDir,
+        allocationCostLines(held.seconds, allocation, config.prices, `ray job ${id} (${held.basis} × requested entrypoint resources)`),
+      );
     }
     const hasResult = existsSync(path.join(attemptDir, attemptFiles.result));
     let entry: Settled;
@@ -210,7 +218,18 @@ export function rayBackend(options: RayBackendOptions): Backend {
       if (!written) {
         if (entry?.status !== "STOPPED") throw new Error(`${attemptDir}: result.json missing or unreadable (Ray job ${handle.jobRef})`);
         const now = new Date().toISOString();
-        result = { status: "cancelled", exitCode: null, signal: null, startedAt: now, finishedAt: now, wallSeconds: 0, error: `stopped before its worker reported (Ray job ${handle.jobRef})`, stdoutTail: "", stderrTail: "", artifacts: [] };
+        result = {
+          status: "cancelled",
+          exitCode: null,
+          signal: null,
+          startedAt: now,
+          finishedAt: now,
+          wallSeconds: 0,
+          error: `stopped before its worker reported (Ray job ${handle.jobRef})`,
+          stdoutTail: "",
+          stderrTail: "",
+          artifacts: [],
+        };
       } else if (entry?.status === "STOPPED" && written.status !== "succeeded" && written.status !== "cancelled") {
         result = { ...written, status: "cancelled", error: `stopped (Ray job ${handle.jobRef})` };
       } else result = written;

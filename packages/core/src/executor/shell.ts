@@ -18,7 +18,12 @@ export function shellQuote(value: string): string {
  */
 export function fillPlaceholders(template: string, values: Record<string, string>, field: string, raw: ReadonlySet<string> = new Set(["sera"])): string {
   return template.replace(/\{([a-z_]+)\}/g, (match, name: string) => {
-    if (!(name in values)) throw new Error(`${field}: unknown placeholder ${match} (known: ${Object.keys(values).map((n) => `{${n}}`).join(" ")})`);
+    if (!(name in values))
+      throw new Error(
+        `${field}: unknown placeholder ${match} (known: ${Object.keys(values)
+          .map((n) => `{${n}}`)
+          .join(" ")})`,
+      );
     return raw.has(name) ? values[name] : shellQuote(values[name]);
   });
 }

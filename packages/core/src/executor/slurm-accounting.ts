@@ -45,7 +45,12 @@ export async function slurmJobAccounting(jobId: string): Promise<JobAccounting |
 }
 
 /** GPU-hours and CPU-hours of an allocation held for `elapsedSeconds`. Both lines are always written, zero or not. */
-export function allocationCostLines(elapsedSeconds: number, allocation: Pick<TresAllocation, "cpus" | "gpus">, prices: ClusterPrices, source: string): CostLine[] {
+export function allocationCostLines(
+  elapsedSeconds: number,
+  allocation: Pick<TresAllocation, "cpus" | "gpus">,
+  prices: ClusterPrices,
+  source: string,
+): CostLine[] {
   const hours = elapsedSeconds / 3600;
   return [
     { kind: "gpu_hours", quantity: allocation.gpus * hours, unit: "gpu_hours", unit_price: prices.gpuHour ?? null, usd: null, source },

@@ -32,7 +32,8 @@ export function runTool(program: string, args: string[], timeoutMs = 30_000): Pr
 }
 
 /** Errors worth another try: the controller is restarting, busy or briefly unreachable. */
-const transient = /socket timed out|unable to contact slurm controller|temporarily unavailable|slurm temporarily unable|zero bytes were transmitted|connection refused|communication connection failure/i;
+const transient =
+  /socket timed out|unable to contact slurm controller|temporarily unavailable|slurm temporarily unable|zero bytes were transmitted|connection refused|communication connection failure/i;
 
 export function isTransientSlurmError(output: ToolOutput): boolean {
   return transient.test(output.stderr);

@@ -20,13 +20,19 @@ export const jobResourcesSchema = z
     gpuType: z.string().regex(slurmName, "a GPU type such as a100 or h100").optional(),
     cpusPerTask: z.number().int().min(1).optional(),
     /** Memory per node with a K/M/G/T suffix, e.g. 64G. */
-    memory: z.string().regex(/^\d+[KMGT]?$/, "a size such as 64G or 512M").optional(),
+    memory: z
+      .string()
+      .regex(/^\d+[KMGT]?$/, "a size such as 64G or 512M")
+      .optional(),
     /** Wall-clock limit: minutes (a number) or a Slurm time string such as 2-00:00:00. */
     time: z.union([z.number().int().positive(), z.string().regex(slurmTime, "minutes, HH:MM:SS or D-HH:MM:SS")]).optional(),
     partition: z.string().regex(slurmName, "a partition name").optional(),
     account: z.string().regex(slurmName, "an account name").optional(),
     qos: z.string().regex(slurmName, "a QOS name").optional(),
-    constraint: z.string().regex(/^[^\n'"]+$/, "a feature expression on one line").optional(),
+    constraint: z
+      .string()
+      .regex(/^[^\n'"]+$/, "a feature expression on one line")
+      .optional(),
     /** Further sbatch options, one per entry, e.g. "--exclusive" or "--reservation=big". */
     directives: z.array(z.string().regex(/^--?[A-Za-z][^\n]*$/, "an sbatch option such as --exclusive")).optional(),
   })
@@ -68,7 +74,10 @@ export const slurmBackendSchema = z
     /** sera's worker-main.js as the compute nodes see it; default: this installation's path. */
     workerScript: z.string().optional(),
     /** Prefix of Slurm job names (`<prefix>-<stage>-<run id>`). */
-    jobName: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("sera"),
+    jobName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default("sera"),
     /** How often squeue is asked about sera's jobs (one call covers all of them). */
     pollSeconds: z.number().positive().default(2),
     /**

@@ -100,7 +100,7 @@ export function renderArrayScript(inputs: BatchScriptInput[], jobName: string, s
   for (const option of resourceOptions(first)) lines.push(`#SBATCH ${option}`);
   lines.push("", "attempts=(");
   for (const input of inputs) lines.push(`  ${shellQuote(input.attemptDir)}`);
-  lines.push(")", 'attempt=${attempts[$SLURM_ARRAY_TASK_ID]}');
+  lines.push(")", "attempt=${attempts[$SLURM_ARRAY_TASK_ID]}");
   lines.push('log="$attempt/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"', 'exec >"$log.out" 2>"$log.err"');
   lines.push(...workerLines(first, '"$attempt"'));
   return lines.join("\n");

@@ -223,7 +223,8 @@ export function slurmBackend(options: SlurmBackendOptions): Backend {
       const jobId = handle.jobRef;
       let result: AttemptResult;
       if (!written) {
-        if (state !== "CANCELLED" && state !== "OUT_OF_MEMORY") throw new Error(`${attemptDir}: result.json missing or unreadable (Slurm job ${jobId} ${state})`);
+        if (state !== "CANCELLED" && state !== "OUT_OF_MEMORY")
+          throw new Error(`${attemptDir}: result.json missing or unreadable (Slurm job ${jobId} ${state})`);
         const now = new Date().toISOString();
         const started = readJson<{ at?: string }>(path.join(attemptDir, attemptFiles.started));
         const startedAt = started?.at ?? now;

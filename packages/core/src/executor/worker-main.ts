@@ -24,9 +24,9 @@ async function handleWritten(): Promise<boolean> {
 handleWritten()
   .then((written) => (written ? runAttempt(attemptDir) : process.exit(0)))
   .then(
-  (result) => process.exit(result.status === "succeeded" ? 0 : 1),
-  (error: unknown) => {
-    process.stderr.write(`sera worker: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(3);
-  },
-);
+    (result) => process.exit(result.status === "succeeded" ? 0 : 1),
+    (error: unknown) => {
+      process.stderr.write(`sera worker: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(3);
+    },
+  );

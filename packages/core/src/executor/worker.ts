@@ -69,7 +69,9 @@ export function parseMetricsLine(text: string, line: number): MetricsLine | { er
     // Python dict literals ({'loss': …}, trainer logs) are ordinary output; a line opening like a
     // JSON record ({"…) that does not parse is a damaged record: kept as output, said so in stderr.log.
     if (!/^\{\s*"/.test(trimmed)) return null;
-    return { error: `line ${line}: looks like a JSON record but is not valid JSON (${(error as Error).message}); kept as plain output, no metrics taken from it` };
+    return {
+      error: `line ${line}: looks like a JSON record but is not valid JSON (${(error as Error).message}); kept as plain output, no metrics taken from it`,
+    };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;
@@ -94,7 +96,10 @@ export function parseMetricsLine(text: string, line: number): MetricsLine | { er
  * "<stage>: SomeError: " prefix a TypeScript stage's uncaught error carries.
  */
 export function failureReason(stderrTail: string): string | null {
-  const lines = stderrTail.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "" && !/^\s+at /.test(line) && !/^\s*\^+\s*$/.test(line) && !/^Node\.js v\d/.test(line));
+  const lines = stderrTail
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "" && !/^\s+at /.test(line) && !/^\s*\^+\s*$/.test(line) && !/^Node\.js v\d/.test(line));
   const last = lines.at(-1);
   if (last === undefined) return null;
   const text = last.trim().replace(/^[\w.-]+: (?:\w*Error: )/, "");

@@ -49,7 +49,10 @@ export interface StageHandler<P = Record<string, unknown>> {
    * Project a succeeded run's own records (under outDir) into the stage's tables. Called on every
    * ingest of the run, so it must be idempotent (keyed inserts).
    */
-  ingest?(connection: DuckDBConnection, run: { plan: { id: string; experiment: string; stage: string; params: unknown; seed: number | null }; outDir: string; attemptDir: string }): Promise<void>;
+  ingest?(
+    connection: DuckDBConnection,
+    run: { plan: { id: string; experiment: string; stage: string; params: unknown; seed: number | null }; outDir: string; attemptDir: string },
+  ): Promise<void>;
 }
 
 const handlers = new Map<string, StageHandler<unknown>>();

@@ -245,7 +245,12 @@ function ledgerRow(id: string, plan: PlannedRun, attempt: number, cost: CostLine
  * cannot be loaded (a damaged record file) is ingested from its journal alone, the rows its
  * records gave earlier stay as they were, and the damage is reported with the output folder.
  */
-export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[], backend: string, onCorrupt: CorruptionSink = reportCorruptionToStderr): Promise<void> {
+export async function ingestRuns(
+  connection: DuckDBConnection,
+  runs: RunOnDisk[],
+  backend: string,
+  onCorrupt: CorruptionSink = reportCorruptionToStderr,
+): Promise<void> {
   if (runs.length === 0) return;
   const inTransaction = async (work: () => Promise<void>) => {
     await connection.run("BEGIN TRANSACTION");
@@ -260,7 +265,10 @@ export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[]
   let types = new Map<string, string>();
   try {
     await inTransaction(async () => {
-      types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
+      types = await ensureSweepColumns(
+        connection,
+        runs.map((r) => r.plan),
+      );
       // Every run's journal rows in one batch, then the stages' record files, run by run.
       const batch = new RowBatch();
       const stageRecords = runs.map((run) => collectRun(run, backend, types, onCorrupt, batch));
@@ -272,7 +280,10 @@ export async function ingestRuns(connection: DuckDBConnection, runs: RunOnDisk[]
     if (runs.length === 1 && !stageHandler(runs[0].plan.kind)?.ingest) throw error;
   }
   await inTransaction(async () => {
-    types = await ensureSweepColumns(connection, runs.map((r) => r.plan));
+    types = await ensureSweepColumns(
+      connection,
+      runs.map((r) => r.plan),
+    );
   });
   for (const run of runs) {
     try {

@@ -16,7 +16,9 @@ export interface RecordTable {
 }
 
 export function recordTable(name: string, columns: Record<string, string>, key: string[]): RecordTable {
-  const body = Object.entries(columns).map(([column, type]) => `"${column}" ${type}`).join(", ");
+  const body = Object.entries(columns)
+    .map(([column, type]) => `"${column}" ${type}`)
+    .join(", ");
   return { name, columns, key, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
 }
 
@@ -26,14 +28,23 @@ export function sqlString(text: string): string {
 
 /** `read_json` over one file with the table's declared column types (no inference surprises). */
 export function typedReadJson(file: string, columns: Record<string, string>): string {
-  const spec = `{${Object.entries(columns).map(([column, type]) => `${sqlString(column)}: ${sqlString(type)}`).join(", ")}}`;
+  const spec = `{${Object.entries(columns)
+    .map(([column, type]) => `${sqlString(column)}: ${sqlString(type)}`)
+    .join(", ")}}`;
   return `read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${spec}, maximum_object_size = 268435456)`;
 }
 
 /** Rows of `<dir>/<table>.jsonl`, loaded with keyed INSERT OR REPLACE; a missing or empty file loads nothing. */
-export async function loadRecordFile(connection: DuckDBConnection, dir: string, table: RecordTable, columns: Record<string, string> = table.columns): Promise<void> {
+export async function loadRecordFile(
+  connection: DuckDBConnection,
+  dir: string,
+  table: RecordTable,
+  columns: Record<string, string> = table.columns,
+): Promise<void> {
   const file = path.join(dir, `${table.name}.jsonl`);
   if (!existsSync(file) || statSync(file).size === 0) return;
-  const names = Object.keys(columns).map((column) => `"${column}"`).join(", ");
+  const names = Object.keys(columns)
+    .map((column) => `"${column}"`)
+    .join(", ");
   await connection.run(`INSERT OR REPLACE INTO ${table.name} (${names}) SELECT ${names} FROM ${typedReadJson(file, columns)}`);
 }

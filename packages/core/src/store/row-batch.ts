@@ -45,7 +45,10 @@ export class RowBatch {
     const keyText = JSON.stringify(key.map((column) => row[column]));
     if (mode === "IGNORE" && group.rows.has(keyText)) return;
     group.rows.delete(keyText);
-    group.rows.set(keyText, columns.map((column) => row[column]));
+    group.rows.set(
+      keyText,
+      columns.map((column) => row[column]),
+    );
   }
 
   get size(): number {

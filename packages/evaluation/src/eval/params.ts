@@ -58,7 +58,15 @@ export const evalParamsSchema = z
         maxRetries: z.number().int().min(0).default(3),
       })
       .strict()
-      .default({ host: "127.0.0.1", tensorParallel: 1, enforceEager: true, extraArgs: [], startupTimeoutSeconds: 1800, requestTimeoutSeconds: 600, maxRetries: 3 }),
+      .default({
+        host: "127.0.0.1",
+        tensorParallel: 1,
+        enforceEager: true,
+        extraArgs: [],
+        startupTimeoutSeconds: 1800,
+        requestTimeoutSeconds: 600,
+        maxRetries: 3,
+      }),
     /** The same limits and defaults as generation's rollouts. */
     agent: agentParamsSchema,
     /** soft-verified: pass iff the student's patch recalls at least this share of the teacher's changed lines. */

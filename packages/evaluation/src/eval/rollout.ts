@@ -70,7 +70,12 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
   let outcome: InstanceOutcome;
   try {
     const sandbox = await context.environments.createSandbox({
-      source: context.source, root: context.sandboxRoot, isolation: context.isolation, limits: context.sandboxLimits, instanceId: task.instance_id, repoName: task.repo,
+      source: context.source,
+      root: context.sandboxRoot,
+      isolation: context.isolation,
+      limits: context.sandboxLimits,
+      instanceId: task.instance_id,
+      repoName: task.repo,
     });
     try {
       const environment = sandboxEnvironment(sandbox, agent);
@@ -92,12 +97,19 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
         signal: context.signal,
       });
       save(result.messages, { exitStatus: result.exitStatus, patch: result.patch, modelError: result.modelError?.message ?? null });
-      const failure: InstanceOutcome["failure"] =
-        result.modelError ? (result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error")
-        : result.patch.trim() ? null
-        : /exit_format/.test(result.exitStatus) ? "format_error"
-        : /exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus) ? "timeout"
-        : "no_patch";
+      const failure: InstanceOutcome["failure"] = result.modelError
+        ? result.modelError.kind === "context_overflow"
+          ? "context_overflow"
+          : result.modelError.kind === "timeout"
+            ? "timeout"
+            : "model_error"
+        : result.patch.trim()
+          ? null
+          : /exit_format/.test(result.exitStatus)
+            ? "format_error"
+            : /exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus)
+              ? "timeout"
+              : "no_patch";
       const lines = changedLines(result.patch);
       outcome = {
         ...base,
@@ -120,8 +132,17 @@ export async function evaluateInstance(task: TaskInstance, context: RolloutConte
     if (context.signal.aborted) throw error;
     // One broken instance is recorded and the evaluation goes on.
     outcome = {
-      ...base, exitStatus: "error", failure: error instanceof EnvironmentSetupError ? "environment_error" : "sandbox_error", detail: (error as Error).message.split("\n")[0], steps: 0, inputTokens: 0, cachedInputTokens: 0,
-      outputTokens: 0, wallSeconds: (Date.now() - started) / 1000, patch: "", patchLines: 0,
+      ...base,
+      exitStatus: "error",
+      failure: error instanceof EnvironmentSetupError ? "environment_error" : "sandbox_error",
+      detail: (error as Error).message.split("\n")[0],
+      steps: 0,
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      wallSeconds: (Date.now() - started) / 1000,
+      patch: "",
+      patchLines: 0,
     };
   }
   writeFileSync(path.join(context.dir, "patch.diff"), outcome.patch);

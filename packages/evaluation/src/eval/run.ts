@@ -37,7 +37,8 @@ function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; re
   else {
     const dir = source.fromGeneration ? run.upstream[source.fromGeneration].outDir : path.resolve(source.generationDir!);
     const held = heldOutTasksFromGeneration(dir);
-    if (held.skipped) process.stderr.write(`sera-eval: ${held.skipped} generated instances did not pass soft verification and are not used as held-out tasks\n`);
+    if (held.skipped)
+      process.stderr.write(`sera-eval: ${held.skipped} generated instances did not pass soft verification and are not used as held-out tasks\n`);
     tasks = held.tasks;
     repoPath = held.repoPath;
   }
@@ -62,7 +63,7 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   let run = stage;
   const { params } = run;
   const { tasks, repoPath } = loadTasks(run);
-  const isolation = params.sandbox === "none" ? "none" : await bwrapAvailable() ? "bwrap" : null;
+  const isolation = params.sandbox === "none" ? "none" : (await bwrapAvailable()) ? "bwrap" : null;
   if (!isolation) throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none");
   const environmentError = environmentProblem(params.environment, isolation);
   if (environmentError !== null) throw new Error(environmentError);
@@ -72,7 +73,9 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   const cacheRoot = defaultCacheRoot();
   // Tasks from a generation run default to the repository that run read (its run.json).
   const repoPathFor = (task: TaskInstance) =>
-    !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath ? path.resolve(repoPath) : resolveRepoPath(task.repo, params.tasks.repos, params.tasks.repoRoot);
+    !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath
+      ? path.resolve(repoPath)
+      : resolveRepoPath(task.repo, params.tasks.repos, params.tasks.repoRoot);
   for (const task of tasks) repoPathFor(task); // a missing clone fails before anything is served
   const sources = new Map<string, Promise<PreparedSource>>();
   const sourceFor = (task: TaskInstance) => {
@@ -107,7 +110,17 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
         const dir = path.join(instancesDir, task.instance_id);
         const outcome =
           finishedOutcome(dir) ??
-          (await evaluateInstance(task, { model, source: await sourceFor(task), sandboxRoot, isolation, environments, agent: params.agent, sandboxLimits: sandboxLimitsFromParams(params.sandboxLimits), dir, signal: run.signal }));
+          (await evaluateInstance(task, {
+            model,
+            source: await sourceFor(task),
+            sandboxRoot,
+            isolation,
+            environments,
+            agent: params.agent,
+            sandboxLimits: sandboxLimitsFromParams(params.sandboxLimits),
+            dir,
+            signal: run.signal,
+          }));
         outcomes.set(task.instance_id, outcome);
         progress();
       }
@@ -119,7 +132,10 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   }
 
   const ordered = tasks.map((task) => outcomes.get(task.instance_id)!);
-  writeFileSync(path.join(run.outDir, "predictions.jsonl"), ordered.map((o) => predictionLine({ instance_id: o.instanceId, model_name_or_path: params.model.name, model_patch: o.patch }) + "\n").join(""));
+  writeFileSync(
+    path.join(run.outDir, "predictions.jsonl"),
+    ordered.map((o) => predictionLine({ instance_id: o.instanceId, model_name_or_path: params.model.name, model_patch: o.patch }) + "\n").join(""),
+  );
   const info: EvalRunInfo = {
     suite: params.suite,
     runId: run.runId,
@@ -144,13 +160,17 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
     failed_instances: ordered.filter((o) => o.failure === "sandbox_error" || o.failure === "environment_error" || o.failure === "model_error").length,
     mean_steps: ordered.reduce((sum, o) => sum + o.steps, 0) / tasks.length,
     output_tokens: ordered.reduce((sum, o) => sum + o.outputTokens, 0),
-    ...(graded ? { resolved: graded.resolved, resolve_rate: graded.resolveRate, ...(graded.meanRecall === null ? {} : { mean_recall: graded.meanRecall }) } : {}),
+    ...(graded
+      ? { resolved: graded.resolved, resolve_rate: graded.resolveRate, ...(graded.meanRecall === null ? {} : { mean_recall: graded.meanRecall }) }
+      : {}),
   });
   // Instances the served model never answered are not results: the attempt fails as retryable and
   // the next one (or a rerun) solves exactly those, keeping the finished ones.
   const unreached = ordered.filter((o) => o.transient);
   if (unreached.length > 0) {
-    throw new RetryableStageError(`${unreached.length} of ${tasks.length} instances could not reach the served model (rerun to continue them): ${(unreached[0].detail ?? "").replace(/\s+/g, " ")}`);
+    throw new RetryableStageError(
+      `${unreached.length} of ${tasks.length} instances could not reach the served model (rerun to continue them): ${(unreached[0].detail ?? "").replace(/\s+/g, " ")}`,
+    );
   }
   return { instances: tasks.length, submitted, resolved: graded?.resolved ?? null, resolveRate: graded?.resolveRate ?? null, info };
 }
@@ -171,16 +191,33 @@ function emitGpuHours(run: StageExecution<EvalParams>, serving: { command: strin
   });
 }
 
-function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], outcomes: InstanceOutcome[], provenance: "real" | "stand-in"): { resolved: number; resolveRate: number; meanRecall: number | null } | null {
+function writeRecords(
+  run: StageExecution<EvalParams>,
+  tasks: TaskInstance[],
+  outcomes: InstanceOutcome[],
+  provenance: "real" | "stand-in",
+): { resolved: number; resolveRate: number; meanRecall: number | null } | null {
   const { params } = run;
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
   const common = { seed: run.seed, context_length: params.contextLength, model: params.model.name, provenance };
   const rollouts = outcomes.map((o) => ({
-    run_id: run.runId, instance_id: o.instanceId, suite: params.suite, repo: o.repo, ...common, exit_status: o.exitStatus, failure: o.failure, steps: o.steps,
-    input_tokens: o.inputTokens, cached_input_tokens: o.cachedInputTokens, output_tokens: o.outputTokens, wall_seconds: o.wallSeconds, patch: o.patch,
-    patch_lines: o.patchLines, trajectory_path: o.trajectoryFile,
+    run_id: run.runId,
+    instance_id: o.instanceId,
+    suite: params.suite,
+    repo: o.repo,
+    ...common,
+    exit_status: o.exitStatus,
+    failure: o.failure,
+    steps: o.steps,
+    input_tokens: o.inputTokens,
+    cached_input_tokens: o.cachedInputTokens,
+    output_tokens: o.outputTokens,
+    wall_seconds: o.wallSeconds,
+    patch: o.patch,
+    patch_lines: o.patchLines,
+    trajectory_path: o.trajectoryFile,
   }));
   writeFileSync(path.join(recordsDir, `${evalRolloutsTable.name}.jsonl`), rollouts.map((row) => JSON.stringify(row) + "\n").join(""));
   if (params.suite !== "soft-verified") return null;
@@ -189,12 +226,39 @@ function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], ou
   const rows = tasks.map((task, i) => {
     const outcome = outcomes[i];
     const recall = patchRecall(task.teacher_patch ?? "", outcome.patch, { threshold, mode });
-    const status = outcome.failure === "sandbox_error" || outcome.failure === "environment_error" ? "error" : !outcome.patch.trim() ? "empty_patch" : recall.verdict === "pass" ? "resolved" : "unresolved";
+    const status =
+      outcome.failure === "sandbox_error" || outcome.failure === "environment_error"
+        ? "error"
+        : !outcome.patch.trim()
+          ? "empty_patch"
+          : recall.verdict === "pass"
+            ? "resolved"
+            : "unresolved";
     return {
-      run_id: run.runId, suite: "soft-verified", instance_id: task.instance_id, eval_run_id: run.runId, repo: task.repo, ...common, harness_run_id: null, status,
-      resolved: status === "resolved", patch_exists: outcome.patch.trim() !== "", patch_applied: null, f2p_success: null, f2p_failure: null, p2p_success: null,
-      p2p_failure: null, f2f_success: null, f2f_failure: null, p2f_success: null, p2f_failure: null, recall: recall.recall, precision: recall.precision,
-      f1: recall.f1, threshold, report_path: null,
+      run_id: run.runId,
+      suite: "soft-verified",
+      instance_id: task.instance_id,
+      eval_run_id: run.runId,
+      repo: task.repo,
+      ...common,
+      harness_run_id: null,
+      status,
+      resolved: status === "resolved",
+      patch_exists: outcome.patch.trim() !== "",
+      patch_applied: null,
+      f2p_success: null,
+      f2p_failure: null,
+      p2p_success: null,
+      p2p_failure: null,
+      f2f_success: null,
+      f2f_failure: null,
+      p2f_success: null,
+      p2f_failure: null,
+      recall: recall.recall,
+      precision: recall.precision,
+      f1: recall.f1,
+      threshold,
+      report_path: null,
     };
   });
   writeFileSync(path.join(recordsDir, `${evalsTable.name}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
@@ -202,10 +266,19 @@ function writeRecords(run: StageExecution<EvalParams>, tasks: TaskInstance[], ou
   const resolveRate = (100 * resolved) / rows.length;
   const recalls = rows.map((row) => row.recall).filter((r): r is number => r !== null);
   const summary = {
-    run_id: run.runId, suite: "soft-verified", eval_run_id: run.runId, harness_run_id: null, ...common, total_instances: rows.length, submitted_instances: rows.length,
-    completed_instances: rows.filter((row) => row.status !== "error").length, resolved_instances: resolved,
-    unresolved_instances: rows.filter((row) => row.status === "unresolved").length, empty_patch_instances: rows.filter((row) => row.status === "empty_patch").length,
-    error_instances: rows.filter((row) => row.status === "error").length, resolve_rate: resolveRate,
+    run_id: run.runId,
+    suite: "soft-verified",
+    eval_run_id: run.runId,
+    harness_run_id: null,
+    ...common,
+    total_instances: rows.length,
+    submitted_instances: rows.length,
+    completed_instances: rows.filter((row) => row.status !== "error").length,
+    resolved_instances: resolved,
+    unresolved_instances: rows.filter((row) => row.status === "unresolved").length,
+    empty_patch_instances: rows.filter((row) => row.status === "empty_patch").length,
+    error_instances: rows.filter((row) => row.status === "error").length,
+    resolve_rate: resolveRate,
     source: `line recall against the teacher's patch, threshold ${threshold} (${mode})`,
   };
   writeFileSync(path.join(recordsDir, `${evalSummariesTable.name}.jsonl`), JSON.stringify(summary) + "\n");

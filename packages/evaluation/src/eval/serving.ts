@@ -61,7 +61,11 @@ export async function serveModel(run: StageExecution<EvalParams>, checkpoint: st
     extraArgs: serve.extraArgs,
   });
   const realCommand = real.map(shellQuote).join(" ");
-  writeFileSync(path.join(run.outDir, "serve.sh"), `#!/bin/bash\n# vLLM serving the student for sera-eval (context length ${contextLength}); written by sera.\nexec ${realCommand}\n`, { mode: 0o755 });
+  writeFileSync(
+    path.join(run.outDir, "serve.sh"),
+    `#!/bin/bash\n# vLLM serving the student for sera-eval (context length ${contextLength}); written by sera.\nexec ${realCommand}\n`,
+    { mode: 0o755 },
+  );
   const command = serve.command
     ? fillPlaceholders(
         serve.command,

@@ -16,7 +16,10 @@ export const harnessParamsSchema = z
     dataset: z.string().min(1).default("princeton-nlp/SWE-bench_Verified"),
     split: z.string().min(1).default("test"),
     /** The harness's --run_id; default sera-<this run's id>. */
-    harnessRunId: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '_' or '-'").optional(),
+    harnessRunId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '.', '_' or '-'")
+      .optional(),
     maxWorkers: z.number().int().min(1).default(8),
     /** Per-instance test timeout (the harness's default is 1,800 s). */
     timeoutSeconds: z.number().int().min(1).default(1800),

@@ -65,7 +65,12 @@ export function findReports(root: string): FoundReport[] {
       else if (entry.name === "report.json") {
         const instanceDir = path.dirname(full);
         const modelDir = path.dirname(instanceDir);
-        found.push({ instanceId: path.basename(instanceDir), modelDir: path.basename(modelDir), harnessRunId: path.basename(path.dirname(modelDir)), file: full });
+        found.push({
+          instanceId: path.basename(instanceDir),
+          modelDir: path.basename(modelDir),
+          harnessRunId: path.basename(path.dirname(modelDir)),
+          file: full,
+        });
       }
     }
   };
@@ -134,11 +139,27 @@ export function gradeInstances(reports: FoundReport[], predictions: Prediction[]
     byInstance.set(k, report);
   }
   const grade = (instanceId: string, patch: string | null, modelDir: string): GradedInstance => {
-    if (patch !== null && patch.trim() === "") return { instanceId, status: "empty_patch", resolved: false, report: null, reportFile: null, harnessRunId: harnessRunId ?? runIds[0] ?? null };
+    if (patch !== null && patch.trim() === "")
+      return { instanceId, status: "empty_patch", resolved: false, report: null, reportFile: null, harnessRunId: harnessRunId ?? runIds[0] ?? null };
     const found = byInstance.get(key(instanceId, modelDir));
     const report = found ? readInstanceReport(found.file, instanceId) : null;
-    if (!found || !report) return { instanceId, status: "error", resolved: false, report: null, reportFile: found?.file ?? null, harnessRunId: found?.harnessRunId ?? harnessRunId ?? runIds[0] ?? null };
-    return { instanceId, status: report.resolved ? "resolved" : "unresolved", resolved: report.resolved, report, reportFile: found.file, harnessRunId: found.harnessRunId };
+    if (!found || !report)
+      return {
+        instanceId,
+        status: "error",
+        resolved: false,
+        report: null,
+        reportFile: found?.file ?? null,
+        harnessRunId: found?.harnessRunId ?? harnessRunId ?? runIds[0] ?? null,
+      };
+    return {
+      instanceId,
+      status: report.resolved ? "resolved" : "unresolved",
+      resolved: report.resolved,
+      report,
+      reportFile: found.file,
+      harnessRunId: found.harnessRunId,
+    };
   };
   if (predictions) return predictions.map((p) => grade(p.instance_id, p.model_patch, p.model_name_or_path.replace(/\//g, "__")));
   return chosen.map((report) => grade(report.instanceId, null, report.modelDir));

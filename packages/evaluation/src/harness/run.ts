@@ -76,7 +76,11 @@ export async function runHarness(run: StageExecution<HarnessParams>): Promise<Ha
     if (params.mode === "render") return { mode: params.mode, graded: 0, resolved: 0, resolveRate: null, script };
     let command = `exec bash ${shellQuote(script)}`;
     if (params.command) {
-      command = fillPlaceholders(params.command, { predictions: predictionsFile, run_id: harnessRunId, out_dir: run.outDir, harness_dir: harnessDir }, "command");
+      command = fillPlaceholders(
+        params.command,
+        { predictions: predictionsFile, run_id: harnessRunId, out_dir: run.outDir, harness_dir: harnessDir },
+        "command",
+      );
     } else {
       const problem = harnessProblem(params.python);
       if (problem) throw new Error(`${problem}; use mode: render to stop at predictions, or mode: import to load reports made elsewhere`);
@@ -95,7 +99,9 @@ export async function runHarness(run: StageExecution<HarnessParams>): Promise<Ha
   const graded = gradeInstances(reports, predictions, params.mode === "import" ? params.harnessRunId : harnessRunId);
   const chosenRun = graded.find((g) => g.harnessRunId)?.harnessRunId ?? harnessRunId;
   const summaryDirs = params.summary ? [] : [harnessDir, reportsRoot, ...[1, 2, 3].map((up) => path.resolve(reportsRoot, ...Array<string>(up).fill("..")))];
-  const summary = params.summary ? { file: path.resolve(params.summary), summary: readRunSummary(path.resolve(params.summary)) } : findRunSummary(summaryDirs, chosenRun);
+  const summary = params.summary
+    ? { file: path.resolve(params.summary), summary: readRunSummary(path.resolve(params.summary)) }
+    : findRunSummary(summaryDirs, chosenRun);
 
   const context: GradingContext = {
     runId: run.runId,

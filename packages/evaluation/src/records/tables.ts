@@ -103,7 +103,12 @@ export const evaluationTables = [evalRolloutsTable, evalsTable, evalSummariesTab
 export const evaluationMigrations: Migration[] = [
   { component: "evaluation", version: 1, name: "evaluation records", sql: evaluationTables.map((t) => t.ddl) },
   // Stores made before provenance was kept: their rows' provenance is unknown (null).
-  { component: "evaluation", version: 2, name: "provenance columns", sql: evaluationTables.map((t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS provenance VARCHAR`) },
+  {
+    component: "evaluation",
+    version: 2,
+    name: "provenance columns",
+    sql: evaluationTables.map((t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS provenance VARCHAR`),
+  },
 ];
 
 export async function ingestEvaluationRecords(connection: DuckDBConnection, recordsDir: string): Promise<void> {

@@ -41,7 +41,8 @@ export function readTaskInstances(file: string, options: { requireTeacherPatch?:
         const issue = parsed.error.issues[0];
         throw new Error(`${file}:${index + 1}: ${issue.path.join(".") || "line"}: ${issue.message}`);
       }
-      if (options.requireTeacherPatch && !parsed.data.teacher_patch?.trim()) throw new Error(`${file}:${index + 1}: teacher_patch: a held-out task needs the teacher's patch`);
+      if (options.requireTeacherPatch && !parsed.data.teacher_patch?.trim())
+        throw new Error(`${file}:${index + 1}: teacher_patch: a held-out task needs the teacher's patch`);
       if (seen.has(parsed.data.instance_id)) throw new Error(`${file}:${index + 1}: instance_id ${parsed.data.instance_id} appears twice`);
       seen.add(parsed.data.instance_id);
       out.push(parsed.data);

@@ -72,8 +72,7 @@ export interface AgentRun {
   overBudget?: () => boolean;
 }
 
-const FORMAT_NUDGE =
-  "Your last reply did not contain a tool call I could run. Reply with exactly one call to bash, str_replace_editor or submit.";
+const FORMAT_NUDGE = "Your last reply did not contain a tool call I could run. Reply with exactly one call to bash, str_replace_editor or submit.";
 const ONE_CALL_NOTE = "Not run: only the first tool call of each reply is executed. Send further calls one per reply.";
 
 export async function runAgent(run: AgentRun): Promise<AgentResult> {

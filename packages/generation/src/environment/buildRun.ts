@@ -21,7 +21,11 @@ export interface BuildRunRequest {
   maxOutputChars: number;
 }
 
-export function runInBuildSandbox(request: BuildRunRequest, argv: readonly string[], options: { shell?: boolean; mergeStderr?: boolean } = {}): Promise<ProcessRunOutcome> {
+export function runInBuildSandbox(
+  request: BuildRunRequest,
+  argv: readonly string[],
+  options: { shell?: boolean; mergeStderr?: boolean } = {},
+): Promise<ProcessRunOutcome> {
   const layout = {
     copyPath: request.treePath,
     readOnlyPaths: [request.mirrorPath],

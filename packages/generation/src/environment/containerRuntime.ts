@@ -33,7 +33,9 @@ export async function runtimeCommand(runtime: ContainerRuntime, args: readonly s
   try {
     return await runProcess({ argv: [runtime, ...args], env: runtimeEnv(), timeoutMs, maxOutputChars: 64_000, mergeStderr: false });
   } catch (error) {
-    throw new ContainerError(`${runtime} could not be started (${(error as Error).message}); install it (apt-get install ${runtime === "podman" ? "podman runc" : "docker.io"})`);
+    throw new ContainerError(
+      `${runtime} could not be started (${(error as Error).message}); install it (apt-get install ${runtime === "podman" ? "podman runc" : "docker.io"})`,
+    );
   }
 }
 
@@ -60,7 +62,10 @@ export function runtimeEnv(): Record<string, string> {
 /** Removes every container labelled with this run id (those a killed attempt left); returns how many. */
 export async function removeRunContainers(runtime: ContainerRuntime, runId: string): Promise<number> {
   const listed = await runtimeOutput(runtime, ["ps", "-a", "-q", "--filter", `label=${RUN_LABEL}=${runId}`]);
-  const ids = listed.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const ids = listed
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
   if (ids.length > 0) await runtimeOutput(runtime, forceRemoveArgs(runtime, ids));
   return ids.length;
 }
@@ -117,7 +122,8 @@ export function buildImage(runtime: ContainerRuntime, containerfile: string, log
       fs.mkdirSync(logDir, { recursive: true });
       const logPath = path.join(logDir, `${tag.split(":")[1]}.build.log`);
       fs.writeFileSync(logPath, `${outcome.stdout}${outcome.stderr}`);
-      if (outcome.exitCode !== 0) throw new ContainerError(`environment build failed: ${runtime} build -f ${absolute} exited ${outcome.exitCode} (log: ${logPath})`);
+      if (outcome.exitCode !== 0)
+        throw new ContainerError(`environment build failed: ${runtime} build -f ${absolute} exited ${outcome.exitCode} (log: ${logPath})`);
       return tag;
     })();
     builds.set(tag, pending);

@@ -69,17 +69,42 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
     const mounts = (options.template?.mounts ?? []).flatMap((mount) => ["--volume", `${mount.hostPath}:${SANDBOX_WORKDIR}/${mount.name}:ro`]);
     containerId = (
       await runtimeOutput(options.runtime, [
-        "run", "--detach", "--rm",
-        "--label", `${RUN_LABEL}=${options.runId}`, "--label", `${OWNER_LABEL}=${ownerLabelValue()}`, "--label", `sera.sandbox=${id}`,
-        "--network", "none",
-        "--memory", `${Math.ceil(limits.addressSpaceKiB / 1024)}m`, "--memory-swap", `${Math.ceil(limits.addressSpaceKiB / 1024)}m`,
-        "--pids-limit", String(limits.processes),
-        "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-        "--tmpfs", `/tmp:rw,size=${limits.tmpKiB}k,mode=1777`,
-        "--volume", `${hostPath}:${SANDBOX_WORKDIR}`, "--volume", `${options.source.mirrorPath}:${MIRROR_IN_CONTAINER}:ro`, ...mounts,
-        "--workdir", SANDBOX_WORKDIR,
-        "--user", user === undefined ? "0:0" : `${user.uid}:${user.gid}`,
-        "--entrypoint", "sleep", options.image, "infinity",
+        "run",
+        "--detach",
+        "--rm",
+        "--label",
+        `${RUN_LABEL}=${options.runId}`,
+        "--label",
+        `${OWNER_LABEL}=${ownerLabelValue()}`,
+        "--label",
+        `sera.sandbox=${id}`,
+        "--network",
+        "none",
+        "--memory",
+        `${Math.ceil(limits.addressSpaceKiB / 1024)}m`,
+        "--memory-swap",
+        `${Math.ceil(limits.addressSpaceKiB / 1024)}m`,
+        "--pids-limit",
+        String(limits.processes),
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--tmpfs",
+        `/tmp:rw,size=${limits.tmpKiB}k,mode=1777`,
+        "--volume",
+        `${hostPath}:${SANDBOX_WORKDIR}`,
+        "--volume",
+        `${options.source.mirrorPath}:${MIRROR_IN_CONTAINER}:ro`,
+        ...mounts,
+        "--workdir",
+        SANDBOX_WORKDIR,
+        "--user",
+        user === undefined ? "0:0" : `${user.uid}:${user.gid}`,
+        "--entrypoint",
+        "sleep",
+        options.image,
+        "infinity",
       ])
     ).trim();
   } catch (error) {
@@ -103,7 +128,15 @@ class ContainerSandbox implements Sandbox {
   private readonly shell: ContainerShell;
   private destroyed = false;
 
-  constructor(state: { id: string; sandboxDir: string; hostPath: string; containerId: string; user: SandboxUser | undefined; limits: ResolvedLimits; options: ContainerSandboxOptions }) {
+  constructor(state: {
+    id: string;
+    sandboxDir: string;
+    hostPath: string;
+    containerId: string;
+    user: SandboxUser | undefined;
+    limits: ResolvedLimits;
+    options: ContainerSandboxOptions;
+  }) {
     this.id = state.id;
     this.sandboxDir = state.sandboxDir;
     this.hostPath = state.hostPath;
@@ -121,7 +154,8 @@ class ContainerSandbox implements Sandbox {
       timeoutMs: execOptions.timeoutMs ?? this.options.limits.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxOutputChars: execOptions.maxOutputChars ?? this.options.limits.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
     });
-    const output = result.shellExited && !result.timedOut ? `${result.output}\n(the shell exited; the next command starts a fresh one in /testbed)` : result.output;
+    const output =
+      result.shellExited && !result.timedOut ? `${result.output}\n(the shell exited; the next command starts a fresh one in /testbed)` : result.output;
     const oomKilled = result.exitCode === 137 || (result.shellExited && (await this.oomKilled()));
     return {
       exitCode: result.exitCode,
@@ -130,7 +164,10 @@ class ContainerSandbox implements Sandbox {
       truncated: result.truncated,
       wallMs: result.wallMs,
       limit: oomKilled
-        ? { kind: "memory", message: `command killed, most likely on the memory limit: this container may use ${formatKiB(this.limits.addressSpaceKiB)} in all. Use smaller inputs or fewer processes.` }
+        ? {
+            kind: "memory",
+            message: `command killed, most likely on the memory limit: this container may use ${formatKiB(this.limits.addressSpaceKiB)} in all. Use smaller inputs or fewer processes.`,
+          }
         : classifyLimitHit(result.exitCode, result.output, this.limits),
     };
   }
@@ -169,7 +206,11 @@ class ContainerSandbox implements Sandbox {
   /** The shell's start: the environment's variables and PATH, a writable $HOME in /tmp, the file-size rlimit. */
   private prelude(): string[] {
     const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
-    const lines = [`ulimit -f ${this.limits.fileSizeKiB}`, "export HOME=/tmp/home LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=dumb PAGER=cat GIT_PAGER=cat GIT_EDITOR=true", "mkdir -p \"$HOME\""];
+    const lines = [
+      `ulimit -f ${this.limits.fileSizeKiB}`,
+      "export HOME=/tmp/home LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=dumb PAGER=cat GIT_PAGER=cat GIT_EDITOR=true",
+      'mkdir -p "$HOME"',
+    ];
     for (const [name, value] of Object.entries(this.options.env)) lines.push(`export ${name}=${quote(value)}`);
     if (this.options.pathPrefix.length > 0) lines.push(`export PATH=${quote(this.options.pathPrefix.join(":"))}:"$PATH"`);
     lines.push(`cd ${SANDBOX_WORKDIR}`);

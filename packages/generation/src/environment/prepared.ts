@@ -94,7 +94,13 @@ export function ensurePreparedEnvironment(
         await discardEntry(entryDir, problem);
       }
       const logPath = path.join(options.logDir, `${entryName}.setup.log`);
-      await publishEntry(entryDir, CONTENT, "environment", (staging) => buildEnvironment(source, commit, config, env, options, staging, logPath), environmentFingerprint);
+      await publishEntry(
+        entryDir,
+        CONTENT,
+        "environment",
+        (staging) => buildEnvironment(source, commit, config, env, options, staging, logPath),
+        environmentFingerprint,
+      );
       const problem = entryProblem(entryDir, "environment", () => environmentFingerprint(contentPath));
       if (problem !== null) throw new EnvironmentSetupError(`prepared environment ${entryDir} is unusable right after it was built: ${problem}`, logPath);
       return templateOf(contentPath);
@@ -207,10 +213,15 @@ async function runSetup(config: PreparedEnvironmentConfig, request: BuildRunRequ
     const outcome = await runInBuildSandbox({ ...request, timeoutMs: remaining }, [command], { shell: true });
     fs.writeSync(log, outcome.stdout.endsWith("\n") || outcome.stdout === "" ? outcome.stdout : `${outcome.stdout}\n`);
     fs.writeSync(log, `(exit ${outcome.exitCode ?? outcome.signal}, ${(outcome.wallMs / 1000).toFixed(1)} s)\n`);
-    if (outcome.timedOut) throw setupFailure(`setup command ${index + 1} (${command}) ran past setupTimeoutSeconds (${config.setupTimeoutSeconds} s)`, log, logPath);
+    if (outcome.timedOut)
+      throw setupFailure(`setup command ${index + 1} (${command}) ran past setupTimeoutSeconds (${config.setupTimeoutSeconds} s)`, log, logPath);
     if (outcome.exitCode !== 0) {
       const lastLine = outcome.stdout.trim().split("\n").at(-1) ?? "";
-      throw setupFailure(`setup command ${index + 1} (${command}) exited ${outcome.exitCode ?? outcome.signal}${lastLine ? `: ${lastLine}` : ""}`, log, logPath);
+      throw setupFailure(
+        `setup command ${index + 1} (${command}) exited ${outcome.exitCode ?? outcome.signal}${lastLine ? `: ${lastLine}` : ""}`,
+        log,
+        logPath,
+      );
     }
   }
 }
@@ -231,7 +242,11 @@ async function sealOutputs(request: BuildRunRequest, log: number, logPath: strin
   const run = async (argv: string[], extraConfig: Array<[string, string]> = []) => {
     const outcome = await runInBuildSandbox({ ...request, env: { ...request.env, ...hardenedGitEnv(extraConfig), ...location } }, argv, { mergeStderr: false });
     if (outcome.timedOut || outcome.truncated || (outcome.exitCode !== 0 && !(argv[1] === "config" && outcome.exitCode === 1))) {
-      throw setupFailure(`could not record what setup changed (${argv.slice(0, 2).join(" ")}: ${outcome.stderr.trim() || `exit ${outcome.exitCode}`})`, log, logPath);
+      throw setupFailure(
+        `could not record what setup changed (${argv.slice(0, 2).join(" ")}: ${outcome.stderr.trim() || `exit ${outcome.exitCode}`})`,
+        log,
+        logPath,
+      );
     }
     return outcome.stdout;
   };

@@ -71,8 +71,15 @@ function containerEnvironments(config: ContainerEnvironmentConfig, options: Envi
         throw new ContainerError(`environment image ${image} is not present locally (${config.runtime} pull ${image}, or build it)`);
       }
       return createContainerSandbox({
-        runtime: config.runtime, image, source: request.source, commit, root: request.root, limits: request.limits,
-        env: config.env, pathPrefix: config.path, runId: options.runId,
+        runtime: config.runtime,
+        image,
+        source: request.source,
+        commit,
+        root: request.root,
+        limits: request.limits,
+        env: config.env,
+        pathPrefix: config.path,
+        runId: options.runId,
       });
     },
   };

@@ -46,7 +46,12 @@ function candidates(repoName: string): Candidate[] {
 
 /** The name detection looks for: the last part of `org/name`, without a `.git` suffix. */
 export function codeFolderName(repoName: string): string {
-  const last = repoName.replace(/\\/g, "/").split("/").filter((part) => part !== "").at(-1) ?? "";
+  const last =
+    repoName
+      .replace(/\\/g, "/")
+      .split("/")
+      .filter((part) => part !== "")
+      .at(-1) ?? "";
   return last.replace(/\.git$/, "");
 }
 
@@ -66,7 +71,12 @@ export function detectCodeFolder(sourcePaths: readonly string[], repoName: strin
       }
     }
   }
-  const tried = name === "" ? "no repository name to look for" : `none of ${candidates(name).map((c) => `${c.folder}/`).join(", ")} holds source files`;
+  const tried =
+    name === ""
+      ? "no repository name to look for"
+      : `none of ${candidates(name)
+          .map((c) => `${c.folder}/`)
+          .join(", ")} holds source files`;
   return { path: "", source: "root", reason: `${tried}; using the repository root (SERA would skip this repository)` };
 }
 

@@ -43,9 +43,7 @@ export async function selectCommits(repoPath: string, selection: WindowedCommitS
   const tip = await resolveCommit(repoPath, selection.ref ?? "HEAD");
   const windowEnd = selection.now ? selection.now.getTime() / 1000 : Number.POSITIVE_INFINITY;
   const windowStart = (selection.now ?? new Date()).getTime() / 1000 - lookbackDays * 86_400;
-  const inWindow = (await listCommitsOldestFirst(repoPath, tip)).filter(
-    (commit) => commit.committedAt >= windowStart && commit.committedAt <= windowEnd,
-  );
+  const inWindow = (await listCommitsOldestFirst(repoPath, tip)).filter((commit) => commit.committedAt >= windowStart && commit.committedAt <= windowEnd);
   return pickEvenlySpaced(inWindow.length, count).map((index) => inWindow[index].sha);
 }
 

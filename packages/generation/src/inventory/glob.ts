@@ -45,7 +45,10 @@ function segmentSource(segment: string): string {
       if (close === -1) {
         out += "\\{";
       } else {
-        const options = segment.slice(i + 1, close).split(",").map(segmentSource);
+        const options = segment
+          .slice(i + 1, close)
+          .split(",")
+          .map(segmentSource);
         out += `(?:${options.join("|")})`;
         i = close;
       }

@@ -78,7 +78,10 @@ export async function inventory(repoPath: string, commit: string, options: Inven
     else sources.push({ blob, rules });
   }
 
-  const contents = await readBlobs(repoPath, sources.map((source) => source.blob));
+  const contents = await readBlobs(
+    repoPath,
+    sources.map((source) => source.blob),
+  );
   const functions: FunctionEntry[] = [];
   const counts = Object.fromEntries(SOURCE_LANGUAGES.map((language) => [language, 0])) as Record<SourceLanguage, number>;
   let filesParsed = 0;
@@ -166,7 +169,10 @@ function resolveOptions(options: InventoryOptions): ResolvedOptions {
 }
 
 function normalizeCodeFolder(folder: string): string {
-  const parts = folder.replace(/\\/g, "/").split("/").filter((part) => part !== "" && part !== ".");
+  const parts = folder
+    .replace(/\\/g, "/")
+    .split("/")
+    .filter((part) => part !== "" && part !== ".");
   if (folder.startsWith("/") || parts.includes("..")) {
     throw new Error(`codeFolder must be a path inside the repository, got ${JSON.stringify(folder)}`);
   }

@@ -1,12 +1,6 @@
 import type { ModelCallErrorKind, Provenance } from "./types.js";
 
-const retryableKinds: ReadonlySet<ModelCallErrorKind> = new Set([
-  "timeout",
-  "rate_limited",
-  "server_error",
-  "network",
-  "malformed_response",
-]);
+const retryableKinds: ReadonlySet<ModelCallErrorKind> = new Set(["timeout", "rate_limited", "server_error", "network", "malformed_response"]);
 
 export class ModelCallError extends Error {
   readonly kind: ModelCallErrorKind;

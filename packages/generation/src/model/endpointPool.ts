@@ -107,10 +107,13 @@ export function endpointPool(endpoints: readonly NamedChatModel[], options: Endp
     const now = Date.now();
     const returns = states.filter((state) => state.benchedUntil > now).map((state) => state.benchedUntil);
     if (returns.length === 0) return;
-    benchTimer = setTimeout(() => {
-      benchTimer = undefined;
-      pump();
-    }, Math.min(...returns) - now + 1);
+    benchTimer = setTimeout(
+      () => {
+        benchTimer = undefined;
+        pump();
+      },
+      Math.min(...returns) - now + 1,
+    );
   }
 
   function acquire(avoid: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<EndpointState> {

@@ -47,8 +47,7 @@ export function fromOpenAICompletion(json: unknown): { result: DecodedCompletion
   const wire = asRecord(choice.message, "choices[0].message");
 
   const rawContent = typeof wire.content === "string" ? wire.content : "";
-  const reasoningField =
-    typeof wire.reasoning_content === "string" ? wire.reasoning_content : typeof wire.reasoning === "string" ? wire.reasoning : "";
+  const reasoningField = typeof wire.reasoning_content === "string" ? wire.reasoning_content : typeof wire.reasoning === "string" ? wire.reasoning : "";
   const split = splitThinkTags(rawContent);
   const reasoning = [reasoningField, split.reasoning].filter((part) => part !== "").join("\n");
 

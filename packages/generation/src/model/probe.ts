@@ -69,23 +69,27 @@ const MODEL_LIST_LIMIT = 1 << 20;
 function getModelList(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; header: string | undefined; text: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const request = (target.protocol === "https:" ? https : http).request(target, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MODEL_LIST_LIMIT) chunks.push(chunk);
-      });
-      response.on("end", () => {
-        const value = response.headers[PROVENANCE_HEADER];
-        resolve({
-          status: response.statusCode ?? 0,
-          header: Array.isArray(value) ? value[0] : value,
-          text: size <= MODEL_LIST_LIMIT ? Buffer.concat(chunks).toString("utf8") : "",
+    const request = (target.protocol === "https:" ? https : http).request(
+      target,
+      { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MODEL_LIST_LIMIT) chunks.push(chunk);
         });
-      });
-      response.on("error", reject);
-    });
+        response.on("end", () => {
+          const value = response.headers[PROVENANCE_HEADER];
+          resolve({
+            status: response.statusCode ?? 0,
+            header: Array.isArray(value) ? value[0] : value,
+            text: size <= MODEL_LIST_LIMIT ? Buffer.concat(chunks).toString("utf8") : "",
+          });
+        });
+        response.on("error", reject);
+      },
+    );
     request.on("error", (error) => reject((error as Error).name === "AbortError" ? new Error(`no answer within ${timeoutMs} ms`) : error));
     request.end();
   });

@@ -30,7 +30,18 @@ import { callOwner } from "./teacher.js";
  * the instance pauses at its step with a transient failure and the next run picks it up there.
  */
 
-export type FailureReason = "timeout" | "context_overflow" | "model_error" | "no_patch" | "judged_no" | "format_error" | "unparsed_reply" | "sandbox_error" | "environment_error" | "duplicate_patch" | "cost_limit";
+export type FailureReason =
+  | "timeout"
+  | "context_overflow"
+  | "model_error"
+  | "no_patch"
+  | "judged_no"
+  | "format_error"
+  | "unparsed_reply"
+  | "sandbox_error"
+  | "environment_error"
+  | "duplicate_patch"
+  | "cost_limit";
 
 export interface RolloutRecord {
   phase: "r1" | "r2";
@@ -88,7 +99,14 @@ const instanceSteps = new Set(["rollout1", "self_check", "pr", "rollout2", "veri
 
 function looksLikeState(value: unknown): value is InstanceState {
   const state = value as Partial<InstanceState> | null;
-  return typeof state === "object" && state !== null && typeof state.step === "string" && instanceSteps.has(state.step) && Array.isArray(state.rollouts) && typeof state.attempt === "number";
+  return (
+    typeof state === "object" &&
+    state !== null &&
+    typeof state.step === "string" &&
+    instanceSteps.has(state.step) &&
+    Array.isArray(state.rollouts) &&
+    typeof state.attempt === "number"
+  );
 }
 
 /**
@@ -125,7 +143,8 @@ export function pausedByOutage(state: InstanceState): boolean {
 }
 
 function failureOf(result: AgentResult): FailureReason | null {
-  if (result.modelError) return result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error";
+  if (result.modelError)
+    return result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error";
   if (result.patch.trim() !== "") return null;
   if (/exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus)) return "timeout";
   if (/exit_format/.test(result.exitStatus)) return "format_error";
@@ -149,7 +168,10 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
   try {
     const environment = sandboxEnvironment(sandbox, agent);
     // The tools exactly as the teacher was offered them, so an SFT sample can state the same list.
-    const tools = environment.tools.map((tool) => ({ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
+    const tools = environment.tools.map((tool) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
     const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
       writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, tools, ...extra });
     const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
@@ -195,7 +217,13 @@ async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: nu
 }
 
 /** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
-async function askTeacher<T>(context: InstanceContext, phase: string, attempt: number, prompt: (truncation: number) => string, parse: (text: string) => T | null): Promise<T | null> {
+async function askTeacher<T>(
+  context: InstanceContext,
+  phase: string,
+  attempt: number,
+  prompt: (truncation: number) => string,
+  parse: (text: string) => T | null,
+): Promise<T | null> {
   for (let truncation = 0; truncation <= MAX_TRUNCATION_ATTEMPT; truncation++) {
     const reply = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
       context.teacher.complete({ messages: [{ role: "user", content: prompt(truncation) }], temperature: 0.6, maxTokens: 4096, signal: context.signal }),
@@ -277,7 +305,13 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
         }
         const steps = trajectorySteps(messages);
         const taskText = messages.find((m) => m.role === "user")?.content ?? "";
-        const verdict = await askTeacher(context, "self_check", state.attempt, (t) => renderSelfCheckPrompt({ task: taskText, steps: truncateSteps(steps, t) }), parseSelfCheck);
+        const verdict = await askTeacher(
+          context,
+          "self_check",
+          state.attempt,
+          (t) => renderSelfCheckPrompt({ task: taskText, steps: truncateSteps(steps, t) }),
+          parseSelfCheck,
+        );
         record.selfCheck = verdict;
         if (verdict === true) state.step = "pr";
         else {

@@ -33,7 +33,10 @@ export const teacherSchema = z
     /** Token prices for API teachers … */
     prices: priceSchema.optional(),
     /** … or the cost of self-hosted serving: GPUs × hours × USD per GPU-hour. */
-    selfHosted: z.object({ gpus: z.number().int().min(1), usdPerGpuHour: z.number().min(0) }).strict().optional(),
+    selfHosted: z
+      .object({ gpus: z.number().int().min(1), usdPerGpuHour: z.number().min(0) })
+      .strict()
+      .optional(),
     /**
      * The offline demo's teacher: lets it run without bubblewrap (with a warning). It decides nothing
      * about provenance: rows are marked stand-in from what the server says about itself.
@@ -63,7 +66,15 @@ export const agentParamsSchema = z
     outputChars: z.number().int().min(1000).default(100_000),
   })
   .strict()
-  .default({ maxSteps: 115, temperature: 0.6, maxFormatErrors: 3, commandTimeoutSeconds: 300, executionBudgetSeconds: 1800, rolloutTimeoutSeconds: 7200, outputChars: 100_000 });
+  .default({
+    maxSteps: 115,
+    temperature: 0.6,
+    maxFormatErrors: 3,
+    commandTimeoutSeconds: 300,
+    executionBudgetSeconds: 1800,
+    rolloutTimeoutSeconds: 7200,
+    outputChars: 100_000,
+  });
 
 export const generationParamsSchema = z
   .object({
@@ -99,9 +110,7 @@ export const generationParamsSchema = z
      * number,title,body` output or GitHub REST issues), optionally only those of `repo` (SERA's
      * `pipeline_repo`); the built-in pool otherwise.
      */
-    demonstrations: z
-      .union([z.string().min(1), z.object({ file: z.string().min(1), repo: z.string().min(1).optional() }).strict()])
-      .optional(),
+    demonstrations: z.union([z.string().min(1), z.object({ file: z.string().min(1), repo: z.string().min(1).optional() }).strict()]).optional(),
     teacher: teacherSchema,
     agent: agentParamsSchema,
     /** Rollout-1 attempts per instance, each with a fresh prompt, until the self-check says yes. */

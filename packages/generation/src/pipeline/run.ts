@@ -1,7 +1,16 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
-import { readJson, readJsonlLines, repairJsonl, reportCorruptionToStderr, RetryableStageError, sha256Hex, type CorruptFile, type StageExecution } from "@sera/core";
+import {
+  readJson,
+  readJsonlLines,
+  repairJsonl,
+  reportCorruptionToStderr,
+  RetryableStageError,
+  sha256Hex,
+  type CorruptFile,
+  type StageExecution,
+} from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
 import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
@@ -92,7 +101,9 @@ async function isolationFor(params: GenerationParams, emit: (record: Record<stri
     emit({ sandbox_isolated: 0 });
     return "none";
   }
-  throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none to run a real teacher's commands without isolation");
+  throw new Error(
+    "bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none to run a real teacher's commands without isolation",
+  );
 }
 
 export async function runGeneration(stage: StageExecution<GenerationParams>): Promise<GenerationSummary> {
@@ -127,7 +138,8 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   // Earlier attempts' calls count against the same budgets (a damaged line is reported when the records are written).
   if (spend) {
     for (const task of tasks) {
-      for (const { value } of readJsonlLines<LoggedCall>(path.join(instancesDir, task.id, "calls.jsonl"), { onCorrupt: () => {}, action: "" })) spend.add(task.id, value);
+      for (const { value } of readJsonlLines<LoggedCall>(path.join(instancesDir, task.id, "calls.jsonl"), { onCorrupt: () => {}, action: "" }))
+        spend.add(task.id, value);
     }
   }
   const overBudget = (instanceId: string) => () => {
@@ -209,7 +221,20 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
         repairJsonl(path.join(dir, "calls.jsonl"), onCorrupt);
         const finished = await advanceInstance(
           state,
-          { teacher, source: sources.get(task.commit)!, sandboxRoot, isolation, environments, params, demonstrations, dir, signal: run.signal, onCorrupt, acceptedPatches, overBudget: overBudget(task.id) },
+          {
+            teacher,
+            source: sources.get(task.commit)!,
+            sandboxRoot,
+            isolation,
+            environments,
+            params,
+            demonstrations,
+            dir,
+            signal: run.signal,
+            onCorrupt,
+            acceptedPatches,
+            overBudget: overBudget(task.id),
+          },
           (s) => {
             const last = s.rollouts.at(-1);
             if (last && (s.step === "self_check" || s.step === "verify" || s.step === "rollout1" || s.step === "failed")) {
@@ -302,40 +327,79 @@ export function writeRecords(
     if (outage) summary.paused++;
     if (state.failure) summary.failures[state.failure.reason] = (summary.failures[state.failure.reason] ?? 0) + 1;
     // seq is the line number, so a corrupt line (reported, skipped) does not renumber the calls after it.
-    const calls = readJsonlLines<LoggedCall>(path.join(dir, "calls.jsonl"), { onCorrupt, action: "skipped that call; its tokens are not booked" }).map(({ line, value }) => {
-      const provenance = value.provenance ?? endpointProvenance.get(value.endpoint) ?? null;
-      return { seq: line - 1, call: value, rolloutAttempt: value.rolloutAttempt ?? value.attempt ?? 0, provenance };
-    });
+    const calls = readJsonlLines<LoggedCall>(path.join(dir, "calls.jsonl"), { onCorrupt, action: "skipped that call; its tokens are not booked" }).map(
+      ({ line, value }) => {
+        const provenance = value.provenance ?? endpointProvenance.get(value.endpoint) ?? null;
+        return { seq: line - 1, call: value, rolloutAttempt: value.rolloutAttempt ?? value.attempt ?? 0, provenance };
+      },
+    );
     const provenanceOf = (selected: typeof calls): Provenance => combineProvenance(selected.map((c) => c.provenance)) ?? runProvenance;
     const instanceProvenance = provenanceOf(calls);
     write(instancesTable, {
-      ...base, repo: task.repo, commit_sha: task.commit, file: task.function.file, function: task.function.qualifiedName,
-      function_kind: task.function.kind, language: task.function.language, start_line: task.function.startLine, end_line: task.function.endLine,
-      replica: task.replica, demonstration_id: state.pr?.demonstrationId ?? null, status, last_step: state.failure?.step ?? state.step,
-      r1_attempts: state.rollouts.filter((r) => r.phase === "r1").length, failure_reason: state.failure?.reason ?? null,
-      failure_detail: state.failure ? `${outage ? "teacher outage, resumable: " : ""}${state.failure.detail}` : null, recall: state.verification?.recall ?? null,
+      ...base,
+      repo: task.repo,
+      commit_sha: task.commit,
+      file: task.function.file,
+      function: task.function.qualifiedName,
+      function_kind: task.function.kind,
+      language: task.function.language,
+      start_line: task.function.startLine,
+      end_line: task.function.endLine,
+      replica: task.replica,
+      demonstration_id: state.pr?.demonstrationId ?? null,
+      status,
+      last_step: state.failure?.step ?? state.step,
+      r1_attempts: state.rollouts.filter((r) => r.phase === "r1").length,
+      failure_reason: state.failure?.reason ?? null,
+      failure_detail: state.failure ? `${outage ? "teacher outage, resumable: " : ""}${state.failure.detail}` : null,
+      recall: state.verification?.recall ?? null,
       provenance: instanceProvenance,
     });
     for (const r of state.rollouts) {
       write(rolloutsTable, {
-        ...base, phase: r.phase, rollout_attempt: r.attempt, exit_status: r.exitStatus, steps: r.steps, input_tokens: r.inputTokens,
-        cached_input_tokens: r.cachedInputTokens, output_tokens: r.outputTokens, wall_seconds: r.wallSeconds, prompt_index: r.promptIndex,
-        self_check: r.selfCheck, failure_reason: r.failure, trajectory_path: path.join(dir, r.trajectoryFile),
+        ...base,
+        phase: r.phase,
+        rollout_attempt: r.attempt,
+        exit_status: r.exitStatus,
+        steps: r.steps,
+        input_tokens: r.inputTokens,
+        cached_input_tokens: r.cachedInputTokens,
+        output_tokens: r.outputTokens,
+        wall_seconds: r.wallSeconds,
+        prompt_index: r.promptIndex,
+        self_check: r.selfCheck,
+        failure_reason: r.failure,
+        trajectory_path: path.join(dir, r.trajectoryFile),
         provenance: provenanceOf(calls.filter((c) => c.call.phase === r.phase && (r.phase !== "r1" || c.rolloutAttempt === r.attempt))),
       });
       const patchPath = path.join(dir, r.patchFile);
       const patch = existsSync(patchPath) ? readFileSync(patchPath, "utf8") : "";
       const lines = changedLines(patch);
       write(patchesTable, {
-        ...base, phase: r.phase, rollout_attempt: r.attempt, patch, sha256: sha256Hex(patch), files_changed: lines.files.length,
-        lines_added: lines.added, lines_removed: lines.removed,
+        ...base,
+        phase: r.phase,
+        rollout_attempt: r.attempt,
+        patch,
+        sha256: sha256Hex(patch),
+        files_changed: lines.files.length,
+        lines_added: lines.added,
+        lines_removed: lines.removed,
       });
     }
     if (state.verification) {
       const v = state.verification;
       write(verificationsTable, {
-        ...base, recall: v.recall, matched: v.matched, target_lines: v.targetLines, candidate_lines: v.candidateLines,
-        precision: v.precision, f1: v.f1, threshold: v.threshold, mode: v.mode, verdict: v.verdict, provenance: instanceProvenance,
+        ...base,
+        recall: v.recall,
+        matched: v.matched,
+        target_lines: v.targetLines,
+        candidate_lines: v.candidateLines,
+        precision: v.precision,
+        f1: v.f1,
+        threshold: v.threshold,
+        mode: v.mode,
+        verdict: v.verdict,
+        provenance: instanceProvenance,
       });
     }
     for (const { seq, call, rolloutAttempt, provenance } of calls) {
@@ -343,16 +407,33 @@ export function writeRecords(
       tokens.cached += call.cachedInputTokens;
       tokens.output += call.outputTokens;
       write(modelCallsTable, {
-        ...base, seq, phase: call.phase ?? "", rollout_attempt: rolloutAttempt, endpoint: call.endpoint, model: call.model,
-        http_attempt: call.httpAttempt ?? null, status: call.status, input_tokens: call.inputTokens, cached_input_tokens: call.cachedInputTokens,
-        output_tokens: call.outputTokens, latency_ms: call.latencyMs, started_at: call.startedAt, provenance,
+        ...base,
+        seq,
+        phase: call.phase ?? "",
+        rollout_attempt: rolloutAttempt,
+        endpoint: call.endpoint,
+        model: call.model,
+        http_attempt: call.httpAttempt ?? null,
+        status: call.status,
+        input_tokens: call.inputTokens,
+        cached_input_tokens: call.cachedInputTokens,
+        output_tokens: call.outputTokens,
+        latency_ms: call.latencyMs,
+        started_at: call.startedAt,
+        provenance,
       });
     }
   }
   emitCosts(run, tokens, runProvenance);
   run.emit({
-    instances: summary.instances, verified: summary.verified, unverified: summary.unverified, failed: summary.failed, paused: summary.paused,
-    corrupt_files: corruptFiles.length, duplicate_patches: summary.failures.duplicate_patch ?? 0, verified_yield: summary.instances ? summary.verified / summary.instances : 0,
+    instances: summary.instances,
+    verified: summary.verified,
+    unverified: summary.unverified,
+    failed: summary.failed,
+    paused: summary.paused,
+    corrupt_files: corruptFiles.length,
+    duplicate_patches: summary.failures.duplicate_patch ?? 0,
+    verified_yield: summary.instances ? summary.verified / summary.instances : 0,
   });
   return summary;
 }
@@ -369,13 +450,36 @@ function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: numbe
   // line carries a key: the ledger keeps one row per key and a later attempt's total replaces it.
   // Booking per attempt instead would count the calls of an attempt that failed after booking twice.
   const cost = [
-    { kind: "teacher_input_tokens", quantity: tokens.input - tokens.cached, unit: "tokens", unit_price: perToken(prices?.inputPerMTok), source, key: "teacher_input_tokens" },
-    { kind: "teacher_cached_input_tokens", quantity: tokens.cached, unit: "tokens", unit_price: perToken(prices?.cachedInputPerMTok), source, key: "teacher_cached_input_tokens" },
-    { kind: "teacher_output_tokens", quantity: tokens.output, unit: "tokens", unit_price: perToken(prices?.outputPerMTok), source, key: "teacher_output_tokens" },
+    {
+      kind: "teacher_input_tokens",
+      quantity: tokens.input - tokens.cached,
+      unit: "tokens",
+      unit_price: perToken(prices?.inputPerMTok),
+      source,
+      key: "teacher_input_tokens",
+    },
+    {
+      kind: "teacher_cached_input_tokens",
+      quantity: tokens.cached,
+      unit: "tokens",
+      unit_price: perToken(prices?.cachedInputPerMTok),
+      source,
+      key: "teacher_cached_input_tokens",
+    },
+    {
+      kind: "teacher_output_tokens",
+      quantity: tokens.output,
+      unit: "tokens",
+      unit_price: perToken(prices?.outputPerMTok),
+      source,
+      key: "teacher_output_tokens",
+    },
   ];
   run.emit({ cost });
   if (selfHosted) {
     const wallHours = Number(process.uptime()) / 3600;
-    run.emit({ cost: { kind: "gpu_hours", quantity: wallHours * selfHosted.gpus, unit: "gpu_hours", unit_price: standIn ? null : selfHosted.usdPerGpuHour, source } });
+    run.emit({
+      cost: { kind: "gpu_hours", quantity: wallHours * selfHosted.gpus, unit: "gpu_hours", unit_price: standIn ? null : selfHosted.usdPerGpuHour, source },
+    });
   }
 }

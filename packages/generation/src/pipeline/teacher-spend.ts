@@ -27,7 +27,8 @@ export class TeacherSpend {
 
   add(instanceId: string, call: Tokens): void {
     const uncached = Math.max(0, call.inputTokens - call.cachedInputTokens);
-    const usd = (uncached * this.prices.inputPerMTok + call.cachedInputTokens * this.prices.cachedInputPerMTok + call.outputTokens * this.prices.outputPerMTok) / 1e6;
+    const usd =
+      (uncached * this.prices.inputPerMTok + call.cachedInputTokens * this.prices.cachedInputPerMTok + call.outputTokens * this.prices.outputPerMTok) / 1e6;
     this.byInstance.set(instanceId, (this.byInstance.get(instanceId) ?? 0) + usd);
     this.spent += usd;
   }

@@ -59,7 +59,8 @@ export async function checkTeacher(config: TeacherConfig, log: (line: string) =>
   let apiKey: string | undefined;
   if (config.apiKeyEnv !== undefined) {
     apiKey = process.env[config.apiKeyEnv];
-    if (apiKey === undefined || apiKey === "") throw new Error(`teacher.apiKeyEnv: environment variable ${config.apiKeyEnv} is not set; export it before starting the run`);
+    if (apiKey === undefined || apiKey === "")
+      throw new Error(`teacher.apiKeyEnv: environment variable ${config.apiKeyEnv} is not set; export it before starting the run`);
   }
   const timeoutMs = Math.min(config.timeoutSeconds * 1000, 10_000);
   const probes: EndpointProbe[] = [];
@@ -76,7 +77,8 @@ export async function checkTeacher(config: TeacherConfig, log: (line: string) =>
   const refused = probes.find((p) => p.outcome === "key_refused");
   if (refused) throw new Error(`teacher: ${refused.detail}; check the key in ${config.apiKeyEnv ?? "teacher.apiKeyEnv (none is set)"}`);
   if (reachable.length === 0) throw new RetryableStageError(`teacher unreachable before any instance started: ${probes.map((p) => p.detail).join("; ")}`);
-  for (const probe of probes) if (probe.outcome !== "reachable") log(`warning: a teacher endpoint does not answer (the pool benches it while it fails): ${probe.detail}`);
+  for (const probe of probes)
+    if (probe.outcome !== "reachable") log(`warning: a teacher endpoint does not answer (the pool benches it while it fails): ${probe.detail}`);
   const provenance = new Map<string, Provenance>();
   for (const probe of reachable) if (probe.provenance !== null) provenance.set(probe.endpoint, probe.provenance);
   // A stand-in refuses model names it does not serve; saying so here costs one line instead of every instance.
@@ -87,7 +89,8 @@ export async function checkTeacher(config: TeacherConfig, log: (line: string) =>
         `set teacher.model to ${misnamed.models[0] ?? "scripted-stand-in"}, or start it with sera model serve --scripted --impersonate "${config.model}" for a dry run (every row is then marked stand-in)`,
     );
   }
-  if ([...provenance.values()].includes("stand-in")) log(`note: the teacher endpoint says it is a sera stand-in, not a model; every row of this run is marked provenance = stand-in`);
+  if ([...provenance.values()].includes("stand-in"))
+    log(`note: the teacher endpoint says it is a sera stand-in, not a model; every row of this run is marked provenance = stand-in`);
   return { provenance };
 }
 

@@ -94,8 +94,19 @@ export function bwrapArgs(layout: BwrapLayout): string[] {
 function namespaceArgs(user: SandboxUser | undefined, network: boolean): string[] {
   if (user === undefined) return ["--unshare-all", ...(network ? ["--share-net"] : []), "--cap-drop", "ALL"];
   return [
-    "--unshare-ipc", "--unshare-pid", ...(network ? [] : ["--unshare-net"]), "--unshare-uts", "--unshare-cgroup-try",
-    "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP",
+    "--unshare-ipc",
+    "--unshare-pid",
+    ...(network ? [] : ["--unshare-net"]),
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
+    "--cap-add",
+    "CAP_SETPCAP",
   ];
 }
 
@@ -103,8 +114,15 @@ function namespaceArgs(user: SandboxUser | undefined, network: boolean): string[
 export function privilegeDropArgv(user: SandboxUser | undefined): string[] {
   if (user === undefined) return [];
   return [
-    SETPRIV_PATH, `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups",
-    "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+    SETPRIV_PATH,
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    "--clear-groups",
+    "--inh-caps=-all",
+    "--ambient-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+    "--",
   ];
 }
 

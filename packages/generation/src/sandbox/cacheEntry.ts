@@ -36,11 +36,7 @@ export interface ContentFingerprint {
  * it belong to the current user, the marker is sera's, and the content's
  * digest is the one recorded when it was built.
  */
-export function entryProblem(
-  entryDir: string,
-  kind: CacheEntryKind,
-  fingerprint: () => ContentFingerprint,
-): string | null {
+export function entryProblem(entryDir: string, kind: CacheEntryKind, fingerprint: () => ContentFingerprint): string | null {
   const entryStat = fs.lstatSync(entryDir);
   if (!entryStat.isDirectory()) return "it is not a directory";
   if (!ownedByMe(entryStat)) return `it is owned by uid ${entryStat.uid}`;

@@ -46,9 +46,7 @@ export async function measureSandboxCycle(options: SandboxCycleOptions): Promise
   const isolation = options.isolation ?? "bwrap";
   const source = await prepareSource(options.repoPath, options.commit ?? "HEAD", options.cacheRoot);
   await ensureCheckedOutTree(source, source.commit);
-  const fileCount = (await git(["ls-tree", "-r", "--name-only", source.commit], { cwd: source.mirrorPath }))
-    .split("\n")
-    .filter((line) => line !== "").length;
+  const fileCount = (await git(["ls-tree", "-r", "--name-only", source.commit], { cwd: source.mirrorPath })).split("\n").filter((line) => line !== "").length;
 
   const create: number[] = [];
   const destroy: number[] = [];

@@ -1,11 +1,5 @@
 export { bwrapAvailable, SANDBOX_WORKDIR } from "./bwrapCommand.js";
-export {
-  createSyntheticRepo,
-  measureSandboxCycle,
-  type SandboxCycleOptions,
-  type SandboxCycleReport,
-  type TimingSummary,
-} from "./cycleBenchmark.js";
+export { createSyntheticRepo, measureSandboxCycle, type SandboxCycleOptions, type SandboxCycleReport, type TimingSummary } from "./cycleBenchmark.js";
 export { DEFAULT_SANDBOX_LIMITS, type LimitHit, type LimitKind } from "./limits.js";
 export { elideMiddle, HeadTailCapture } from "./outputCapture.js";
 export { patchWithoutBinaryFiles } from "./patchFilter.js";

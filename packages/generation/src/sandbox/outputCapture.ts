@@ -29,11 +29,7 @@ export function elisionSplit(text: string, maxChars: number): ElisionSplit {
   );
 }
 
-function chooseSplit(
-  maxChars: number,
-  codeAt: (index: number) => number,
-  codeFromEnd: (fromEnd: number) => number,
-): ElisionSplit {
+function chooseSplit(maxChars: number, codeAt: (index: number) => number, codeFromEnd: (fromEnd: number) => number): ElisionSplit {
   const budget = Math.max(0, Math.floor(maxChars));
   let headChars = Math.ceil(budget / 2);
   let tailChars = budget - headChars;

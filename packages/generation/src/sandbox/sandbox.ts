@@ -225,7 +225,7 @@ class LiveSandbox implements Sandbox {
       watch.stop();
     }
     const copyHit = (await watch.verdict()) ?? undefined;
-    const exitCode = outcome.timedOut || copyHit?.kind === "copy_size" && watch.killed() ? null : outcome.exitCode;
+    const exitCode = outcome.timedOut || (copyHit?.kind === "copy_size" && watch.killed()) ? null : outcome.exitCode;
     return {
       exitCode,
       output: unmounted ? outcome.stdout.replaceAll(this.hostPath, SANDBOX_WORKDIR) : outcome.stdout,

@@ -129,15 +129,19 @@ export function mirrorFingerprint(mirrorPath: string): ContentFingerprint {
   const hash = fieldHash();
   let foreignEntry: string | null = null;
   const mirrorBytes = Buffer.from(mirrorPath);
-  walkTree(mirrorPath, ({ relativePath, kind, stat }) => {
-    const relative = relativePath.toString("latin1");
-    if (foreignEntry === null && !ownedByMe(stat)) foreignEntry = relative;
-    if (mirrorDataPath(relative)) return;
-    hash.add(kind);
-    hash.add(relativePath);
-    if (kind === "file") hash.add(fs.readFileSync(joinBytes(mirrorBytes, relativePath)));
-    else if (kind === "symlink") hash.add(fs.readlinkSync(joinBytes(mirrorBytes, relativePath), { encoding: "buffer" }));
-  }, (relativePath) => !/^objects\/([0-9a-f]{2}|pack)$/.test(relativePath.toString("latin1")));
+  walkTree(
+    mirrorPath,
+    ({ relativePath, kind, stat }) => {
+      const relative = relativePath.toString("latin1");
+      if (foreignEntry === null && !ownedByMe(stat)) foreignEntry = relative;
+      if (mirrorDataPath(relative)) return;
+      hash.add(kind);
+      hash.add(relativePath);
+      if (kind === "file") hash.add(fs.readFileSync(joinBytes(mirrorBytes, relativePath)));
+      else if (kind === "symlink") hash.add(fs.readlinkSync(joinBytes(mirrorBytes, relativePath), { encoding: "buffer" }));
+    },
+    (relativePath) => !/^objects\/([0-9a-f]{2}|pack)$/.test(relativePath.toString("latin1")),
+  );
   return { digest: hash.hex(), foreignEntry };
 }
 

@@ -29,11 +29,7 @@ export interface WalkedEntry {
  * directory comes before its contents. `descend` may keep the walk out of a
  * directory (its own entry is still visited).
  */
-export function walkTree(
-  root: string,
-  visit: (entry: WalkedEntry) => void,
-  descend: (relativePath: ByteName) => boolean = () => true,
-): void {
+export function walkTree(root: string, visit: (entry: WalkedEntry) => void, descend: (relativePath: ByteName) => boolean = () => true): void {
   const rootBytes = Buffer.from(root);
   const queue: ByteName[] = [Buffer.alloc(0)];
   for (let index = 0; index < queue.length; index += 1) {

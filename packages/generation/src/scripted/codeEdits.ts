@@ -27,7 +27,25 @@ export const editVariantCount = 3;
 type Language = "python" | "brace" | "hash";
 
 const braceExtensions = new Set([
-  "js", "jsx", "mjs", "cjs", "ts", "tsx", "java", "go", "rs", "c", "h", "cc", "cpp", "hpp", "cs", "kt", "swift", "scala", "php",
+  "js",
+  "jsx",
+  "mjs",
+  "cjs",
+  "ts",
+  "tsx",
+  "java",
+  "go",
+  "rs",
+  "c",
+  "h",
+  "cc",
+  "cpp",
+  "hpp",
+  "cs",
+  "kt",
+  "swift",
+  "scala",
+  "php",
 ]);
 
 export function languageOf(file: string): Language {
@@ -104,12 +122,8 @@ export function pickDefinition(observation: string, target: FunctionTarget): { f
     const file = match[1] ? match[1].replace(/^\/testbed\//, "") : target.file;
     hits.push({ file, line: Number(match[2]), text: match[3] });
   }
-  const ownerLine = owner
-    ? hits.find((hit) => new RegExp(`\\b(class|struct|interface|impl|trait|type)\\s+${ere(owner)}\\b`).test(hit.text))
-    : undefined;
-  const scored = hits
-    .map((hit) => ({ ...hit, score: definitionLineScore(hit.text, name, language) }))
-    .filter((hit) => hit.score > 0);
+  const ownerLine = owner ? hits.find((hit) => new RegExp(`\\b(class|struct|interface|impl|trait|type)\\s+${ere(owner)}\\b`).test(hit.text)) : undefined;
+  const scored = hits.map((hit) => ({ ...hit, score: definitionLineScore(hit.text, name, language) })).filter((hit) => hit.score > 0);
   const afterOwner = ownerLine ? scored.filter((hit) => hit.file === ownerLine.file && hit.line > ownerLine.line) : [];
   const pool = afterOwner.length > 0 ? afterOwner : scored;
   if (pool.length === 0) return undefined;
@@ -240,8 +254,15 @@ function pythonPlan(lines: string[], name: string, variant: number): { defIdx: n
   return { defIdx, insertAfter, body: statements.lines.map((line) => bodyIndent + line), rationale: statements.rationale };
 }
 
-function bracePlan(lines: string[], name: string, variant: number, language: Language): { defIdx: number; insertAfter: number; body: string[]; rationale: string } | undefined {
-  const defIdx = lines.findIndex((line) => definitionLineScore(line, name, language === "hash" ? "brace" : language) > 0 || new RegExp(`\\bdef\\s+${ere(name)}\\b`).test(line));
+function bracePlan(
+  lines: string[],
+  name: string,
+  variant: number,
+  language: Language,
+): { defIdx: number; insertAfter: number; body: string[]; rationale: string } | undefined {
+  const defIdx = lines.findIndex(
+    (line) => definitionLineScore(line, name, language === "hash" ? "brace" : language) > 0 || new RegExp(`\\bdef\\s+${ere(name)}\\b`).test(line),
+  );
   if (defIdx < 0) return undefined;
   let openIdx = defIdx;
   if (language === "brace") {

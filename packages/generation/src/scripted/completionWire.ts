@@ -32,9 +32,7 @@ export function completionBody(wire: WireReply): Record<string, unknown> {
     reasoning_content: wire.reply.reasoning,
   };
   if (wire.reply.toolCall) {
-    message.tool_calls = [
-      { id: wire.toolCallId, type: "function", function: { name: wire.reply.toolCall.name, arguments: wire.argumentsText } },
-    ];
+    message.tool_calls = [{ id: wire.toolCallId, type: "function", function: { name: wire.reply.toolCall.name, arguments: wire.argumentsText } }];
   }
   return {
     id: wire.id,

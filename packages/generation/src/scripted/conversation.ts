@@ -65,7 +65,10 @@ export function toolNamesOf(rawTools: unknown): string[] {
 export function classifyRequest(messages: readonly WireMessage[], toolNames: readonly string[]): RequestKind {
   const agentTools = ["bash", "str_replace_editor", "submit"];
   if (agentTools.every((name) => toolNames.includes(name))) return "rollout";
-  const userText = messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+  const userText = messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
   if (userText.includes("<demonstration_issue>")) return "prWriting";
   if (userText.includes("<original_task>") && userText.includes("<trajectory>")) return "selfCheck";
   return "other";

@@ -1,13 +1,4 @@
-import {
-  checkCommand,
-  editVariantCount,
-  fileGrepCommand,
-  pickDefinition,
-  planEdit,
-  readCommand,
-  repoGrepCommand,
-  type FunctionTarget,
-} from "./codeEdits.js";
+import { checkCommand, editVariantCount, fileGrepCommand, pickDefinition, planEdit, readCommand, repoGrepCommand, type FunctionTarget } from "./codeEdits.js";
 import { directedFixOf, directedFixReply } from "./directedFix.js";
 import { between, locateTask, pastActions, type PastAction, type WireMessage } from "./conversation.js";
 import { indexOf, unitOf } from "./hashing.js";
@@ -39,8 +30,7 @@ const commandOf = (action: PastAction) => (typeof action.args?.command === "stri
 const isFileGrep = (a: PastAction) => a.name === "bash" && commandOf(a).startsWith("grep -nE");
 const isRepoGrep = (a: PastAction) => a.name === "bash" && commandOf(a).startsWith("grep -rnE");
 const isRead = (a: PastAction) => a.name === "bash" && commandOf(a).startsWith("sed -n");
-const isEdit = (a: PastAction) =>
-  a.name === "str_replace_editor" && (commandOf(a) === "str_replace" || commandOf(a) === "insert");
+const isEdit = (a: PastAction) => a.name === "str_replace_editor" && (commandOf(a) === "str_replace" || commandOf(a) === "insert");
 
 function editSucceeded(observation: string): boolean {
   if (/^\s*(Edited |The file \S+ has been edited)/.test(observation)) return true;

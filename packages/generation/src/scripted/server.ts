@@ -214,7 +214,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   function parseRequest(bodyText: string): ParsedRequest {
     const body = JSON.parse(bodyText) as Record<string, unknown>;
     if (!body || typeof body !== "object") throw new Error("body must be a JSON object");
-    if (typeof body.model !== "string" || body.model === "") throw new Error("model: required (this server is the scripted stand-in; use model: scripted-stand-in)");
+    if (typeof body.model !== "string" || body.model === "")
+      throw new Error("model: required (this server is the scripted stand-in; use model: scripted-stand-in)");
     if (!answersTo.has(body.model)) throw new UnknownModelError(body.model);
     const messages = readWireMessages(body.messages);
     const tools = body.tools ?? [];

@@ -4,7 +4,10 @@ import { indexOf, unitOf } from "./hashing.js";
 import type { ScriptedReply } from "./rolloutPolicy.js";
 
 function userText(messages: readonly WireMessage[]): string {
-  return messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+  return messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
 }
 
 /** Yes, or no at `rejectRate` (hashed from the seed and the request, so it is reproducible). */
@@ -86,9 +89,10 @@ export function prWritingReply(messages: readonly WireMessage[], seed: string): 
   // Never search the demonstration: its text belongs to another project.
   const stated = locateTask(between(text, "<original_task>", "</original_task>") ?? trajectory);
   const file = place?.file ?? stated?.file;
-  const qualifiedName = stated && (!place?.qualifiedName || stated.qualifiedName.endsWith(place.qualifiedName))
-    ? stated.qualifiedName
-    : place?.qualifiedName ?? stated?.qualifiedName;
+  const qualifiedName =
+    stated && (!place?.qualifiedName || stated.qualifiedName.endsWith(place.qualifiedName))
+      ? stated.qualifiedName
+      : (place?.qualifiedName ?? stated?.qualifiedName);
   const fn = qualifiedName ?? "this function";
   const pick = (n: number, label: string) => indexOf(n, seed, "pr", label, file ?? "", fn);
   const lines = [
@@ -96,7 +100,9 @@ export function prWritingReply(messages: readonly WireMessage[], seed: string): 
     "",
     symptoms[pick(symptoms.length, "symptom")],
     "",
-    file && qualifiedName ? `As far as I can tell it happens in ${scriptedPrLocation(file, qualifiedName)}.` : "I couldn't narrow down where exactly it goes wrong.",
+    file && qualifiedName
+      ? `As far as I can tell it happens in ${scriptedPrLocation(file, qualifiedName)}.`
+      : "I couldn't narrow down where exactly it goes wrong.",
     "",
     "Expected: a clear error (or correct handling) at the point of the call.",
     "Actual: it goes on silently and breaks somewhere else.",

@@ -15,7 +15,10 @@ const TEST_FILE_PATTERNS: readonly RegExp[] = [
 
 /** Whether a repository path looks like test code by naming convention (never by content). */
 export function isTestPath(file: string): boolean {
-  const segments = file.replace(/\\/g, "/").split("/").filter((s) => s !== "" && s !== ".");
+  const segments = file
+    .replace(/\\/g, "/")
+    .split("/")
+    .filter((s) => s !== "" && s !== ".");
   const base = segments.at(-1) ?? "";
   if (segments.slice(0, -1).some((dir) => TEST_DIRECTORIES.has(dir.toLowerCase()))) return true;
   return TEST_FILE_PATTERNS.some((pattern) => pattern.test(base));

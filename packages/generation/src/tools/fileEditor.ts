@@ -26,20 +26,31 @@ export const DEFAULT_EDITOR_MAX_OUTPUT_CHARS = 16_000;
 export const EDITOR_COMMANDS = ["view", "create", "str_replace", "insert", "undo_edit"] as const;
 
 /** Models sometimes send numbers as strings or a range as a JSON string; accept both. */
-const lenientInteger = z.union([z.number(), z.string().trim().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int());
+const lenientInteger = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ])
+  .pipe(z.number().int());
 const lenientRange = z
-  .union([z.array(z.unknown()), z.string().transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: "custom", message: "view_range must be a list of two integers" });
-      return z.NEVER;
-    }
-  })])
+  .union([
+    z.array(z.unknown()),
+    z.string().transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: "custom", message: "view_range must be a list of two integers" });
+        return z.NEVER;
+      }
+    }),
+  ])
   .pipe(z.tuple([lenientInteger, lenientInteger]));
 
-const requiredText = (what: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `missing; give ${what}` : "must be a string") });
+const requiredText = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `missing; give ${what}` : "must be a string") });
 
 export const editorArgumentsSchema = z.object({
   command: z.enum(EDITOR_COMMANDS, { error: () => `must be one of ${EDITOR_COMMANDS.join(", ")}` }),
@@ -181,7 +192,12 @@ export class FileEditor {
       throw new EditorRefusal(notVerbatimMessage(args.path));
     }
     if (offsets.length > 1) {
-      throw new EditorRefusal(ambiguousMatchMessage(args.path, offsets.map((offset) => lineNumberAt(text, offset))));
+      throw new EditorRefusal(
+        ambiguousMatchMessage(
+          args.path,
+          offsets.map((offset) => lineNumberAt(text, offset)),
+        ),
+      );
     }
     const newStr = args.new_str ?? "";
     const offset = offsets[0];
@@ -234,7 +250,10 @@ export class FileEditor {
     const user = this.sandbox.commandUser;
     if (user === undefined) return;
     if (firstNewDir !== undefined) {
-      const chain = path.relative(firstNewDir, path.dirname(hostPath)).split(path.sep).filter((part) => part !== "");
+      const chain = path
+        .relative(firstNewDir, path.dirname(hostPath))
+        .split(path.sep)
+        .filter((part) => part !== "");
       for (let depth = 0; depth <= chain.length; depth += 1) {
         fs.lchownSync(path.join(firstNewDir, ...chain.slice(0, depth)), user.uid, user.gid);
       }
@@ -248,7 +267,6 @@ export class FileEditor {
     this.history.set(hostPath, stack);
   }
 }
-
 
 function countNewlines(text: string): number {
   let count = 0;

@@ -16,12 +16,6 @@ export {
 } from "./editorText.js";
 export { DEFAULT_EDITOR_MAX_OUTPUT_CHARS, editorArgumentsSchema, FileEditor, type EditorArguments } from "./fileEditor.js";
 export { reviewMessage, SubmitStep } from "./submitTool.js";
-export {
-  BASH_TOOL,
-  STR_REPLACE_EDITOR_TOOL,
-  SUBMIT_TOOL,
-  toolDefinitions,
-  type FunctionToolDefinition,
-} from "./toolDefinitions.js";
+export { BASH_TOOL, STR_REPLACE_EDITOR_TOOL, SUBMIT_TOOL, toolDefinitions, type FunctionToolDefinition } from "./toolDefinitions.js";
 export { createToolbox, type Toolbox, type ToolboxOptions } from "./toolbox.js";
 export type { ToolCallRequest, ToolResult } from "./toolResult.js";

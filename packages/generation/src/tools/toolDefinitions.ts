@@ -16,7 +16,7 @@ export const BASH_TOOL: FunctionToolDefinition = {
       properties: {
         command: {
           type: "string",
-          description: "The bash command line to run, e.g. `python reproduce.py` or `grep -rn \"def parse\" src/`.",
+          description: 'The bash command line to run, e.g. `python reproduce.py` or `grep -rn "def parse" src/`.',
         },
       },
       required: ["command"],
@@ -80,8 +80,7 @@ export const SUBMIT_TOOL: FunctionToolDefinition = {
   function: {
     name: "submit",
     description:
-      "Finish the task with the current state of /testbed as the result. The first call shows your changes for a last check; " +
-      "call it again to confirm.",
+      "Finish the task with the current state of /testbed as the result. The first call shows your changes for a last check; " + "call it again to confirm.",
     parameters: { type: "object", properties: {}, required: [] },
   },
 };

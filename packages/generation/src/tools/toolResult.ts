@@ -5,9 +5,7 @@
  * - `submitted`: the episode is over; `patch` is the final diff.
  */
 export type ToolResult =
-  | { kind: "observation"; text: string; timedOut?: boolean; executionMs?: number }
-  | { kind: "review"; text: string }
-  | { kind: "submitted"; patch: string };
+  { kind: "observation"; text: string; timedOut?: boolean; executionMs?: number } | { kind: "review"; text: string } | { kind: "submitted"; patch: string };
 
 /** A tool call as a model emits it; `arguments` may still be a JSON string. */
 export interface ToolCallRequest {

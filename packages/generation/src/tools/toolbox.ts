@@ -79,10 +79,7 @@ function parseArguments(call: ToolCallRequest): Record<string, unknown> | string
     try {
       value = JSON.parse(value);
     } catch (error) {
-      return (
-        `Error: the arguments for ${call.name} are not valid JSON (${(error as Error).message}). ` +
-        `Send a JSON object, for example {"command": "ls"}.`
-      );
+      return `Error: the arguments for ${call.name} are not valid JSON (${(error as Error).message}). ` + `Send a JSON object, for example {"command": "ls"}.`;
     }
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {

@@ -106,8 +106,15 @@ function isPythonSpace(code: number): boolean {
   if (code <= 32) return code === 32 || (code >= 9 && code <= 13) || (code >= 0x1c && code <= 0x1f);
   if (code < 0x85) return false;
   return (
-    code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
-    code === 0x202f || code === 0x205f || code === 0x3000
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
   );
 }
 
@@ -132,7 +139,7 @@ function legacyLines(patch: string): CountableLines {
     return { lines, anyChange };
   }
   // Only "\n" separates lines here; walk them without materialising the context lines.
-  for (let start = 0; start < patch.length; ) {
+  for (let start = 0; start < patch.length;) {
     let stop = patch.indexOf("\n", start);
     if (stop < 0) stop = patch.length;
     const first = patch.charCodeAt(start);

@@ -41,11 +41,7 @@ function matchKey(line: ChangedLine, options: PatchRecallOptions): string {
  * occurrence can satisfy one P1 line. Order and (unless `perFile`) file do not matter, extra
  * P2 lines cost nothing, and an empty or missing P2 never passes, not even at threshold 0.
  */
-export function patchRecall(
-  target: string,
-  candidate: string | null | undefined,
-  options: PatchRecallOptions = {},
-): PatchRecall {
+export function patchRecall(target: string, candidate: string | null | undefined, options: PatchRecallOptions = {}): PatchRecall {
   const threshold = options.threshold ?? DEFAULT_RECALL_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new RangeError(`recall threshold must lie in [0, 1], got ${threshold}`);

@@ -25,7 +25,10 @@ const thinkingSchema = z
     /** What survives of an assistant turn; default keepOnlyThink for hermes, keepBoth for xml. */
     mode: z.enum(["keepOnlyThink", "keepOnlyCommentary", "keepBoth"]).optional(),
     /** Inline reasoning delimiters, for teachers served without a reasoning parser. */
-    tags: z.object({ open: z.string().min(1), close: z.string().min(1) }).strict().default({ open: "<think>", close: "</think>" }),
+    tags: z
+      .object({ open: z.string().min(1), close: z.string().min(1) })
+      .strict()
+      .default({ open: "<think>", close: "</think>" }),
   })
   .strict();
 

@@ -15,9 +15,21 @@ import { checkWherePredicate, WherePredicateError } from "./where-sql.js";
  */
 
 const rolloutColumns: Record<string, string> = {
-  run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER",
-  input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT", wall_seconds: "DOUBLE", prompt_index: "INTEGER",
-  self_check: "BOOLEAN", failure_reason: "VARCHAR", trajectory_path: "VARCHAR", provenance: "VARCHAR",
+  run_id: "VARCHAR",
+  instance_id: "VARCHAR",
+  phase: "VARCHAR",
+  rollout_attempt: "INTEGER",
+  exit_status: "VARCHAR",
+  steps: "INTEGER",
+  input_tokens: "BIGINT",
+  cached_input_tokens: "BIGINT",
+  output_tokens: "BIGINT",
+  wall_seconds: "DOUBLE",
+  prompt_index: "INTEGER",
+  self_check: "BOOLEAN",
+  failure_reason: "VARCHAR",
+  trajectory_path: "VARCHAR",
+  provenance: "VARCHAR",
 };
 // Record files written before the rename call the rollout attempt `attempt`; it is read under the new name.
 const readColumns: Record<string, string> = { ...rolloutColumns, attempt: "INTEGER" };
@@ -38,10 +50,14 @@ export async function rolloutsMatching(sources: readonly SourceRecords[], where:
   try {
     const fileList = (table: string) => present(sources.map((source) => path.join(source.outDir, "records", `${table}.jsonl`)));
     const rollouts = fileList("rollouts");
-    const spec = `{${Object.entries(readColumns).map(([c, t]) => `${sqlString(c)}: ${sqlString(t)}`).join(", ")}}`;
+    const spec = `{${Object.entries(readColumns)
+      .map(([c, t]) => `${sqlString(c)}: ${sqlString(t)}`)
+      .join(", ")}}`;
     await connection.run(
       rollouts.length === 0
-        ? `CREATE TABLE rollouts (${Object.entries(rolloutColumns).map(([c, t]) => `"${c}" ${t}`).join(", ")})`
+        ? `CREATE TABLE rollouts (${Object.entries(rolloutColumns)
+            .map(([c, t]) => `"${c}" ${t}`)
+            .join(", ")})`
         : `CREATE TABLE rollouts AS SELECT ${selectColumns} FROM read_json([${rollouts.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${spec})`,
     );
     for (const table of companionTables) {

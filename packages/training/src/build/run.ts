@@ -59,7 +59,8 @@ function lineageOf(source: SourceRecords): SourceLineage {
 
 export async function buildDataset(run: StageExecution<DatasetParams>): Promise<DatasetCard> {
   const { params, outDir } = run;
-  for (const stale of ["data", "records", "work", "card.json", "README.md", "rendered-preview.txt"]) rmSync(path.join(outDir, stale), { recursive: true, force: true });
+  for (const stale of ["data", "records", "work", "card.json", "README.md", "rendered-preview.txt"])
+    rmSync(path.join(outDir, stale), { recursive: true, force: true });
   const sources = openSources(run);
   const ledger = new DropLedger();
   const { candidates, considered } = await selectCandidates(sources, params, ledger);
@@ -157,8 +158,25 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   const connection = await instance.connect();
   try {
     const shardOptions = { outDir, shardSize: params.shardSize, train: params.train, toolJson: params.toolJson };
-    files.push(...(await writeShards(spool, selected.map((item) => item.entry.line), "all", shardOptions, connection)));
-    for (const [size, members] of subsets) files.push(...(await writeShards(spool, members.map((item) => item.entry.line), `subset-${size}`, shardOptions, connection)));
+    files.push(
+      ...(await writeShards(
+        spool,
+        selected.map((item) => item.entry.line),
+        "all",
+        shardOptions,
+        connection,
+      )),
+    );
+    for (const [size, members] of subsets)
+      files.push(
+        ...(await writeShards(
+          spool,
+          members.map((item) => item.entry.line),
+          `subset-${size}`,
+          shardOptions,
+          connection,
+        )),
+      );
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -189,8 +207,15 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
       budget: params.tokenBudget,
       kept: distribution(kept.map((sample) => sample.keptTokens)),
       original: distribution(kept.map((sample) => sample.totalTokens)),
-      keptHistogram: histogram(kept.map((sample) => sample.keptTokens), tokenEdges(params.tokenBudget, false), false),
-      originalHistogram: histogram(kept.map((sample) => sample.totalTokens), tokenEdges(params.tokenBudget, true)),
+      keptHistogram: histogram(
+        kept.map((sample) => sample.keptTokens),
+        tokenEdges(params.tokenBudget, false),
+        false,
+      ),
+      originalHistogram: histogram(
+        kept.map((sample) => sample.totalTokens),
+        tokenEdges(params.tokenBudget, true),
+      ),
     },
     truncation: {
       truncated: kept.filter((sample) => sample.truncated).length,
@@ -204,7 +229,14 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
     exportSeconds: Number(exportSeconds.toFixed(3)),
     outputMB: Number((outputBytes / 1e6).toFixed(6)),
   };
-  writeRecords(run, card, selected.map((item, rank) => ({ fitted: item.entry, rank })), subsetRank, sizes, ledger);
+  writeRecords(
+    run,
+    card,
+    selected.map((item, rank) => ({ fitted: item.entry, rank })),
+    subsetRank,
+    sizes,
+    ledger,
+  );
   writeFileSync(path.join(outDir, "card.json"), JSON.stringify(card, null, 2) + "\n");
   // One sample exactly as the trainer's template turns it into text, for a look before training.
   if (previewLine !== undefined) {
@@ -233,22 +265,50 @@ function writeRecords(
     selected.map(({ fitted: { candidate, sample, line }, rank }) => {
       const position = subsetRank.get(candidate.sampleId) ?? null;
       return {
-        run_id: run.runId, sample_id: candidate.sampleId, source_run_id: candidate.source.runId, instance_id: candidate.rollout.instance_id,
-        phase: candidate.rollout.phase, rollout_attempt: candidate.rollout.rollout_attempt, repo: candidate.instance?.repo ?? null,
-        commit_sha: candidate.instance?.commit_sha ?? null, file: candidate.instance?.file ?? null, function: candidate.instance?.function ?? null,
-        messages: sample.keptMessages, total_messages: sample.totalMessages, kept_tokens: sample.keptTokens, total_tokens: sample.totalTokens,
-        truncation_ratio: sample.ratio, truncated: sample.truncated, patch_lines: countChangedLines(candidate.patch), bytes: line.length,
-        ratio_rank: rank, subset_rank: position, subsets: position === null ? [] : sizes.filter((size) => position < size),
+        run_id: run.runId,
+        sample_id: candidate.sampleId,
+        source_run_id: candidate.source.runId,
+        instance_id: candidate.rollout.instance_id,
+        phase: candidate.rollout.phase,
+        rollout_attempt: candidate.rollout.rollout_attempt,
+        repo: candidate.instance?.repo ?? null,
+        commit_sha: candidate.instance?.commit_sha ?? null,
+        file: candidate.instance?.file ?? null,
+        function: candidate.instance?.function ?? null,
+        messages: sample.keptMessages,
+        total_messages: sample.totalMessages,
+        kept_tokens: sample.keptTokens,
+        total_tokens: sample.totalTokens,
+        truncation_ratio: sample.ratio,
+        truncated: sample.truncated,
+        patch_lines: countChangedLines(candidate.patch),
+        bytes: line.length,
+        ratio_rank: rank,
+        subset_rank: position,
+        subsets: position === null ? [] : sizes.filter((size) => position < size),
       };
     }),
   );
-  rows("dataset_drops", ledger.rows.map((row) => ({ run_id: run.runId, ...row })));
+  rows(
+    "dataset_drops",
+    ledger.rows.map((row) => ({ run_id: run.runId, ...row })),
+  );
   rows("datasets", [
     {
-      run_id: run.runId, format: card.format, sources: card.lineage.sources.map((source) => source.runId), candidates: card.counts.candidates,
-      samples: card.counts.samples, dropped: card.counts.dropped, truncated: card.truncation.truncated, token_budget: card.tokens.budget,
-      ratio_floor: card.truncation.ratioFloor, mean_ratio: card.truncation.ratio.mean, kept_tokens: selected.reduce((sum, s) => sum + s.fitted.sample.keptTokens, 0),
-      subsets: card.counts.subsets.map((subset) => subset.size), out_dir: run.outDir, card,
+      run_id: run.runId,
+      format: card.format,
+      sources: card.lineage.sources.map((source) => source.runId),
+      candidates: card.counts.candidates,
+      samples: card.counts.samples,
+      dropped: card.counts.dropped,
+      truncated: card.truncation.truncated,
+      token_budget: card.tokens.budget,
+      ratio_floor: card.truncation.ratioFloor,
+      mean_ratio: card.truncation.ratio.mean,
+      kept_tokens: selected.reduce((sum, s) => sum + s.fitted.sample.keptTokens, 0),
+      subsets: card.counts.subsets.map((subset) => subset.size),
+      out_dir: run.outDir,
+      card,
     },
   ]);
 }

@@ -36,7 +36,14 @@ export class DropLedger {
 
   add(candidate: Pick<Candidate, "source" | "rollout">, step: FilterStep, reason: string): void {
     const { rollout } = candidate;
-    this.rows.push({ source_run_id: candidate.source.runId, instance_id: rollout.instance_id, phase: rollout.phase, rollout_attempt: rollout.rollout_attempt, filter_step: step, reason });
+    this.rows.push({
+      source_run_id: candidate.source.runId,
+      instance_id: rollout.instance_id,
+      phase: rollout.phase,
+      rollout_attempt: rollout.rollout_attempt,
+      filter_step: step,
+      reason,
+    });
   }
 
   /** Drops per (step, reason), in the order the steps run. */
@@ -88,7 +95,15 @@ export async function selectCandidates(sources: readonly SourceRecords[], params
   let candidates: Candidate[] = [];
   for (const source of sources) {
     const ordered = [...source.rollouts].sort((a, b) =>
-      a.instance_id !== b.instance_id ? (a.instance_id < b.instance_id ? -1 : 1) : a.phase !== b.phase ? (a.phase < b.phase ? -1 : 1) : a.rollout_attempt - b.rollout_attempt,
+      a.instance_id !== b.instance_id
+        ? a.instance_id < b.instance_id
+          ? -1
+          : 1
+        : a.phase !== b.phase
+          ? a.phase < b.phase
+            ? -1
+            : 1
+          : a.rollout_attempt - b.rollout_attempt,
     );
     for (const rollout of ordered) {
       const patch = source.patches.get(rolloutKey(rollout.instance_id, rollout.phase, rollout.rollout_attempt)) ?? "";

@@ -42,7 +42,8 @@ function outerShapeProblem(node: Node): string | null {
     columns.length === KEY_COLUMNS.length &&
     columns.every((column, i) => isNode(column) && column.class === "COLUMN_REF" && JSON.stringify(column.column_names) === JSON.stringify([KEY_COLUMNS[i]]));
   const from = node.from_table;
-  const ourTable = isNode(from) && from.type === "BASE_TABLE" && from.table_name === "rollouts" && from.alias === "" && from.schema_name === "" && from.catalog_name === "";
+  const ourTable =
+    isNode(from) && from.type === "BASE_TABLE" && from.table_name === "rollouts" && from.alias === "" && from.schema_name === "" && from.catalog_name === "";
   const cteMap = isNode(node.cte_map) ? node.cte_map.map : undefined;
   const clean =
     isEmptyList(node.modifiers) &&
@@ -99,7 +100,9 @@ export async function checkWherePredicate(connection: DuckDBConnection, where: s
   const tree = JSON.parse(String(reader.getRowObjectsJson()[0].tree)) as Node;
   if (tree.error === true) {
     const message = String(tree.error_message ?? "cannot be parsed");
-    const problem = /Only SELECT statements/i.test(message) ? "must be a single condition; a second statement is not allowed" : `not a valid SQL condition: ${message}`;
+    const problem = /Only SELECT statements/i.test(message)
+      ? "must be a single condition; a second statement is not allowed"
+      : `not a valid SQL condition: ${message}`;
     throw new WherePredicateError(where, problem);
   }
   const statements = tree.statements;

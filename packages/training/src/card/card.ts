@@ -82,7 +82,10 @@ export function renderCardMarkdown(card: DatasetCard): string {
   const subsets = card.counts.subsets;
   const configs = [
     { name: "all", files: card.files.filter((file) => file.subset === "all" && file.format === "parquet") },
-    ...subsets.map((subset) => ({ name: `subset-${subset.size}`, files: card.files.filter((file) => file.subset === `subset-${subset.size}` && file.format === "parquet") })),
+    ...subsets.map((subset) => ({
+      name: `subset-${subset.size}`,
+      files: card.files.filter((file) => file.subset === `subset-${subset.size}` && file.format === "parquet"),
+    })),
   ];
   const frontMatter = [
     "---",
@@ -115,7 +118,9 @@ export function renderCardMarkdown(card: DatasetCard): string {
     "",
     "## Drops",
     "",
-    card.drops.length === 0 ? "Nothing was dropped." : ["| step | reason | rollouts |", "|---|---|---:|", ...card.drops.map((drop) => `| ${drop.step} | ${drop.reason} | ${drop.count} |`)].join("\n"),
+    card.drops.length === 0
+      ? "Nothing was dropped."
+      : ["| step | reason | rollouts |", "|---|---|---:|", ...card.drops.map((drop) => `| ${drop.step} | ${drop.reason} | ${drop.count} |`)].join("\n"),
     "",
     "## Tokens and truncation",
     "",
@@ -149,8 +154,14 @@ export function renderCardMarkdown(card: DatasetCard): string {
     "|---|---:|---:|---|",
     ...card.files.map((file) => `| ${file.path} | ${file.rows} | ${file.bytes} | \`${file.sha256.slice(0, 16)}\` |`),
     "",
-    "Each JSONL line holds `messages` (role, content" + (card.lineage.params.train ? ", train" : "") + ")" + (card.lineage.params.toolJson ? ", `instance_id` and `tool_json`" : " and `instance_id`") + ".",
-    "For axolotl: `type: chat_template`, `chat_template: chatml`, `field_messages: messages`" + (card.lineage.params.train ? ", `message_field_training: train`" : "") + ".",
+    "Each JSONL line holds `messages` (role, content" +
+      (card.lineage.params.train ? ", train" : "") +
+      ")" +
+      (card.lineage.params.toolJson ? ", `instance_id` and `tool_json`" : " and `instance_id`") +
+      ".",
+    "For axolotl: `type: chat_template`, `chat_template: chatml`, `field_messages: messages`" +
+      (card.lineage.params.train ? ", `message_field_training: train`" : "") +
+      ".",
     "",
     "## Lineage",
     "",

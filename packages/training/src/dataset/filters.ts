@@ -29,10 +29,7 @@ export function countChangedLines(patch: string): number {
   return count;
 }
 
-export function filterByPatchSize<T extends { patch: string }>(
-  items: readonly T[],
-  maxChangedLines: number = defaultMaxChangedLines,
-): FilterOutcome<T> {
+export function filterByPatchSize<T extends { patch: string }>(items: readonly T[], maxChangedLines: number = defaultMaxChangedLines): FilterOutcome<T> {
   const kept = items.filter((item) => countChangedLines(item.patch) <= maxChangedLines);
   return { kept, dropped: items.length - kept.length };
 }
@@ -68,11 +65,7 @@ export function dedupePatches<T extends { patch: string }>(items: readonly T[]):
  */
 export type ToolOutputMeasure = "toolTurns" | "reference";
 
-export async function meanToolOutputTokens(
-  trajectory: Trajectory,
-  counter: TokenCounter,
-  measure: ToolOutputMeasure = "toolTurns",
-): Promise<number> {
+export async function meanToolOutputTokens(trajectory: Trajectory, counter: TokenCounter, measure: ToolOutputMeasure = "toolTurns"): Promise<number> {
   const messages = trajectory.messages;
   if (measure === "toolTurns") {
     const outputs = messages.filter((message) => message.role === "tool").map((message) => message.content);
@@ -80,9 +73,7 @@ export async function meanToolOutputTokens(
     const counts = await counter.count(outputs);
     return counts.reduce((sum, count) => sum + count, 0) / outputs.length;
   }
-  const submitCalls = new Set(
-    messages.flatMap((message) => (message.toolCalls ?? []).filter((call) => call.name === "submit").map((call) => call.id)),
-  );
+  const submitCalls = new Set(messages.flatMap((message) => (message.toolCalls ?? []).filter((call) => call.name === "submit").map((call) => call.id)));
   const reviewAt = messages.findIndex((message) => message.role === "tool" && message.toolCallId !== undefined && submitCalls.has(message.toolCallId));
   const before = reviewAt < 0 ? messages : messages.slice(0, reviewAt);
   const userSide = before

@@ -95,9 +95,7 @@ export class Qwen3BpeCounter {
   constructor(files: Qwen3TokenizerFiles) {
     files.merges.forEach((pair, rank) => this.mergeRank.set(pair, rank));
     // Longest first so that no added token is shadowed by one of its prefixes.
-    const escaped = [...files.addedTokens]
-      .sort((a, b) => b.length - a.length)
-      .map((token) => token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const escaped = [...files.addedTokens].sort((a, b) => b.length - a.length).map((token) => token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     this.addedTokenPattern = new RegExp(escaped.join("|"), "g");
   }
 

@@ -76,8 +76,7 @@ export function nestedSubsets<T>(
     if (!Number.isInteger(size) || size < 0) throw new Error(`subset size ${size} is not a non-negative integer`);
     if (size > items.length) throw new Error(`subset size ${size} exceeds the ${items.length} eligible samples`);
   }
-  const ordering: SubsetOrdering<T> =
-    typeof seedOrOrdering === "object" ? { ...seedOrOrdering, keyOf } : { order: "random", seed: seedOrOrdering, keyOf };
+  const ordering: SubsetOrdering<T> = typeof seedOrOrdering === "object" ? { ...seedOrOrdering, keyOf } : { order: "random", seed: seedOrOrdering, keyOf };
   const ordered = subsetOrder(items, ordering);
   return new Map([...sizes].sort((a, b) => a - b).map((size) => [size, ordered.slice(0, size)]));
 }

@@ -58,9 +58,7 @@ export class Qwen3TokenPool implements TokenCounter {
   async count(texts: readonly string[]): Promise<number[]> {
     if (texts.length === 0) return [];
     const slices = sliceByLength(texts, this.workers.length);
-    const results = await Promise.all(
-      slices.map(([start, end], index) => this.send(this.workers[index], texts.slice(start, end))),
-    );
+    const results = await Promise.all(slices.map(([start, end], index) => this.send(this.workers[index], texts.slice(start, end))));
     return results.flat();
   }
 
@@ -103,7 +101,11 @@ function spawnTokenWorker(engine: Qwen3Engine): Worker {
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./token-worker.js", import.meta.url), { workerData });
   // require.resolve picks the CommonJS build of tsx's API, whose register() cannot load its ESM half
   // from a worker; its sibling .mjs is the ESM build.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
   const entry = new URL("./token-worker.ts", import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });

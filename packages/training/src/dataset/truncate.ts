@@ -23,11 +23,7 @@ export type TruncationOutcome = Truncation | { dropped: "no-assistant-within-bud
  * the middle and training always ends on a target turn. A sample whose first assistant turn
  * already overflows has nothing to learn from and is dropped.
  */
-export function truncateToBudget(
-  roles: readonly string[],
-  tokenCounts: readonly number[],
-  budget: number = defaultTokenBudget,
-): TruncationOutcome {
+export function truncateToBudget(roles: readonly string[], tokenCounts: readonly number[], budget: number = defaultTokenBudget): TruncationOutcome {
   if (roles.length !== tokenCounts.length) throw new Error(`roles (${roles.length}) and token counts (${tokenCounts.length}) differ in length`);
   const totalMessages = roles.length;
   const totalTokens = tokenCounts.reduce((sum, count) => sum + count, 0);
@@ -67,10 +63,7 @@ export function orderByRatio<T extends RatioEntry>(entries: readonly T[]): T[] {
   });
 }
 
-export function selectByRatio<T extends RatioEntry>(
-  entries: readonly T[],
-  selection: RatioSelection = { threshold: defaultRatioThreshold },
-): T[] {
+export function selectByRatio<T extends RatioEntry>(entries: readonly T[], selection: RatioSelection = { threshold: defaultRatioThreshold }): T[] {
   const ordered = orderByRatio(entries);
   if ("threshold" in selection) return ordered.filter((entry) => entry.ratio >= selection.threshold);
   if (!Number.isInteger(selection.topN) || selection.topN < 0) throw new Error(`topN must be a non-negative integer, got ${selection.topN}`);

@@ -52,7 +52,8 @@ export function collectForeign(input: string): ForeignBatch {
     const parsed = parseForeignFile(file);
     const relative = isDirectory ? path.relative(root, file) : path.basename(file);
     if (parsed === null) {
-      if (!isDirectory) throw new ForeignInputError(file, "not a known trajectory format (SWE-agent .traj, mini-swe-agent .traj.json, predictions, or SFT JSONL)");
+      if (!isDirectory)
+        throw new ForeignInputError(file, "not a known trajectory format (SWE-agent .traj, mini-swe-agent .traj.json, predictions, or SFT JSONL)");
       batch.skipped.push(relative);
       continue;
     }

@@ -2,9 +2,7 @@ import type { Message, ToolCall } from "@sera/core";
 import { z } from "zod";
 
 /** Message content as OpenAI-style clients store it: a string, a list of typed parts, or nothing. */
-export const contentSchema = z
-  .union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() })), z.null()])
-  .optional();
+export const contentSchema = z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() })), z.null()]).optional();
 
 /**
  * Flatten content to text. Text parts are concatenated without a separator, as a provider joins
@@ -53,9 +51,7 @@ export function toToolCalls(calls: z.infer<typeof openAiToolCallSchema>[] | null
 /** Reasoning stored by litellm-style clients: `reasoning_content` or Anthropic `thinking_blocks`. */
 export const reasoningFields = {
   reasoning_content: z.string().nullish(),
-  thinking_blocks: z
-    .array(z.object({ type: z.string().optional(), thinking: z.string().optional() }))
-    .nullish(),
+  thinking_blocks: z.array(z.object({ type: z.string().optional(), thinking: z.string().optional() })).nullish(),
 };
 
 export function reasoningText(message: { reasoning_content?: string | null; thinking_blocks?: { thinking?: string }[] | null }): string | undefined {
@@ -70,7 +66,13 @@ export function reasoningText(message: { reasoning_content?: string | null; thin
  * caller sets `toolCallId`.
  */
 export function chatMessage(
-  entry: { role: Message["role"]; content?: z.infer<typeof contentSchema>; tool_calls?: z.infer<typeof openAiToolCallSchema>[] | null; reasoning_content?: string | null; thinking_blocks?: { thinking?: string }[] | null },
+  entry: {
+    role: Message["role"];
+    content?: z.infer<typeof contentSchema>;
+    tool_calls?: z.infer<typeof openAiToolCallSchema>[] | null;
+    reasoning_content?: string | null;
+    thinking_blocks?: { thinking?: string }[] | null;
+  },
   index: number,
 ): Message {
   const message: Message = { role: entry.role, content: contentText(entry.content) };

@@ -18,22 +18,36 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 /** The columns of generation's tables that foreign rows fill; the rest stay null. */
 const foreignRollouts = recordTable(
   "rollouts",
-  { run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", exit_status: "VARCHAR", steps: "INTEGER", trajectory_path: "VARCHAR" },
+  {
+    run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    phase: "VARCHAR",
+    rollout_attempt: "INTEGER",
+    exit_status: "VARCHAR",
+    steps: "INTEGER",
+    trajectory_path: "VARCHAR",
+  },
   ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
 const foreignPatches = recordTable(
   "patches",
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", patch: "VARCHAR", sha256: "VARCHAR",
-    files_changed: "INTEGER", lines_added: "INTEGER", lines_removed: "INTEGER",
+    run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    phase: "VARCHAR",
+    rollout_attempt: "INTEGER",
+    patch: "VARCHAR",
+    sha256: "VARCHAR",
+    files_changed: "INTEGER",
+    lines_added: "INTEGER",
+    lines_removed: "INTEGER",
   },
   ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
-const foreignInstances = recordTable(
-  "instances",
-  { run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR" },
-  ["run_id", "instance_id"],
-);
+const foreignInstances = recordTable("instances", { run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR" }, [
+  "run_id",
+  "instance_id",
+]);
 
 const loadOrder: RecordTable[] = [foreignInstances, foreignRollouts, foreignPatches, foreignTrajectoriesTable, ingestsTable];
 
@@ -97,7 +111,17 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     mkdirSync(path.dirname(path.join(staging, relative)), { recursive: true });
     writeFileSync(
       path.join(staging, relative),
-      JSON.stringify({ instanceId: trajectory.instanceId, phase: "foreign", attempt, messages: trajectory.messages, exitStatus: trajectory.exitStatus, patch: trajectory.patch, steps: trajectory.steps, source: trajectory.source, ...(tools ? { tools } : {}) }),
+      JSON.stringify({
+        instanceId: trajectory.instanceId,
+        phase: "foreign",
+        attempt,
+        messages: trajectory.messages,
+        exitStatus: trajectory.exitStatus,
+        patch: trajectory.patch,
+        steps: trajectory.steps,
+        source: trajectory.source,
+        ...(tools ? { tools } : {}),
+      }),
     );
     addInstance(trajectory.instanceId);
     const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", rollout_attempt: attempt };
@@ -105,7 +129,12 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative) });
     tables.patches.push({ ...key, patch: trajectory.patch, sha256: sha256(trajectory.patch), ...patchCounts(trajectory.patch) });
     tables.foreign_trajectories.push({
-      ...key, format, file, line, model, messages: trajectory.messages.length,
+      ...key,
+      format,
+      file,
+      line,
+      model,
+      messages: trajectory.messages.length,
       assistant_turns: trajectory.messages.filter((message) => message.role === "assistant").length,
       tool_calls: trajectory.messages.reduce((sum, message) => sum + (message.toolCalls?.length ?? 0), 0),
       tool_messages: trajectory.messages.filter((message) => message.role === "tool").length,
@@ -122,12 +151,26 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     const attempt = (predictionAttempts.get(value.instance_id) ?? 0) + 1;
     predictionAttempts.set(value.instance_id, attempt);
     addInstance(value.instance_id);
-    tables.patches.push({ run_id: batch.id, instance_id: value.instance_id, phase: "prediction", rollout_attempt: attempt, patch: value.model_patch, sha256: sha256(value.model_patch), ...patchCounts(value.model_patch) });
+    tables.patches.push({
+      run_id: batch.id,
+      instance_id: value.instance_id,
+      phase: "prediction",
+      rollout_attempt: attempt,
+      patch: value.model_patch,
+      sha256: sha256(value.model_patch),
+      ...patchCounts(value.model_patch),
+    });
   }
   const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
   tables.ingests.push({
-    id: batch.id, path: batch.root, dir, files: batch.files.length, trajectories: batch.trajectories.length,
-    predictions: seenPredictions.size, formats, ingested_at: ingestedAt.toISOString(),
+    id: batch.id,
+    path: batch.root,
+    dir,
+    files: batch.files.length,
+    trajectories: batch.trajectories.length,
+    predictions: seenPredictions.size,
+    formats,
+    ingested_at: ingestedAt.toISOString(),
   });
   for (const [table, rows] of Object.entries(tables)) {
     writeFileSync(path.join(staging, "records", `${table}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
@@ -135,7 +178,16 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
   writeFileSync(path.join(staging, "records", "files.json"), JSON.stringify({ skipped: batch.skipped, files: batch.files }, null, 2));
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
-  return { id: batch.id, dir, files: batch.files.length, trajectories: batch.trajectories.length, predictions: seenPredictions.size, messages, formats, skipped: batch.skipped };
+  return {
+    id: batch.id,
+    dir,
+    files: batch.files.length,
+    trajectories: batch.trajectories.length,
+    predictions: seenPredictions.size,
+    messages,
+    formats,
+    skipped: batch.skipped,
+  };
 }
 
 /**

@@ -8,9 +8,7 @@ const miniMessageSchema = z.object({
   content: contentSchema,
   tool_calls: z.array(openAiToolCallSchema).nullish(),
   tool_call_id: z.string().nullish(),
-  extra: z
-    .object({ exit_status: z.string().nullish(), submission: z.string().nullish() })
-    .nullish(),
+  extra: z.object({ exit_status: z.string().nullish(), submission: z.string().nullish() }).nullish(),
   ...reasoningFields,
 });
 
@@ -20,9 +18,7 @@ const miniTrajSchema = z.object({
   }),
   instance_id: z.string().optional(),
   messages: z.array(miniMessageSchema),
-  info: z
-    .object({ exit_status: z.string().nullish(), submission: z.string().nullish() })
-    .optional(),
+  info: z.object({ exit_status: z.string().nullish(), submission: z.string().nullish() }).optional(),
 });
 
 /**
@@ -60,6 +56,9 @@ export function parseMiniSweAgentTraj(raw: unknown, fallbackInstanceId?: string)
 }
 
 export function readMiniSweAgentTrajFile(file: string): Trajectory {
-  const fallback = file.split("/").pop()?.replace(/\.traj\.json$/, "");
+  const fallback = file
+    .split("/")
+    .pop()
+    ?.replace(/\.traj\.json$/, "");
   return parseMiniSweAgentTraj(JSON.parse(readFileSync(file, "utf8")), fallback);
 }

@@ -16,9 +16,7 @@ const historyMessageSchema = z.object({
 const sweAgentTrajSchema = z.object({
   history: z.array(historyMessageSchema),
   trajectory: z.array(z.unknown()).optional(),
-  info: z
-    .object({ exit_status: z.string().nullish(), submission: z.string().nullish() })
-    .optional(),
+  info: z.object({ exit_status: z.string().nullish(), submission: z.string().nullish() }).optional(),
 });
 
 /**

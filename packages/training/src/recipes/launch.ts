@@ -14,9 +14,11 @@ export function configFile(plan: TrainingPlan): string {
 }
 
 export function launchProblem(plan: Pick<TrainingPlan, "trainer" | "launcher" | "resources">): string | null {
-  if (plan.trainer === "llamafactory" && plan.launcher !== "llamafactory-cli") return `LLaMA-Factory runs are launched with llamafactory-cli, not ${plan.launcher}`;
+  if (plan.trainer === "llamafactory" && plan.launcher !== "llamafactory-cli")
+    return `LLaMA-Factory runs are launched with llamafactory-cli, not ${plan.launcher}`;
   if (plan.trainer === "axolotl" && plan.launcher === "llamafactory-cli") return "llamafactory-cli cannot launch axolotl; use axolotl, torchrun or accelerate";
-  if (plan.launcher === "axolotl" && plan.resources.nodes > 1) return "`axolotl train` starts one node only; multi-node runs need launcher torchrun or accelerate";
+  if (plan.launcher === "axolotl" && plan.resources.nodes > 1)
+    return "`axolotl train` starts one node only; multi-node runs need launcher torchrun or accelerate";
   return null;
 }
 

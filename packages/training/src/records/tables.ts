@@ -12,10 +12,24 @@ import { loadRecordFile, recordTable, renameColumnIfPresent, type Migration, typ
 export const samplesTable = recordTable(
   "samples",
   {
-    run_id: "VARCHAR", sample_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER",
-    repo: "VARCHAR", commit_sha: "VARCHAR", file: "VARCHAR", function: "VARCHAR",
-    messages: "INTEGER", total_messages: "INTEGER", kept_tokens: "INTEGER", total_tokens: "INTEGER", truncation_ratio: "DOUBLE",
-    truncated: "BOOLEAN", patch_lines: "INTEGER", bytes: "INTEGER",
+    run_id: "VARCHAR",
+    sample_id: "VARCHAR",
+    source_run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    phase: "VARCHAR",
+    rollout_attempt: "INTEGER",
+    repo: "VARCHAR",
+    commit_sha: "VARCHAR",
+    file: "VARCHAR",
+    function: "VARCHAR",
+    messages: "INTEGER",
+    total_messages: "INTEGER",
+    kept_tokens: "INTEGER",
+    total_tokens: "INTEGER",
+    truncation_ratio: "DOUBLE",
+    truncated: "BOOLEAN",
+    patch_lines: "INTEGER",
+    bytes: "INTEGER",
     /** Position in the ratio order of the full dataset file (0 = best). */
     ratio_rank: "INTEGER",
     /** Position in the order the nested subsets are prefixes of (truncation ratio or seeded random, per `subsets.order`): in subset N iff subset_rank < N. */
@@ -29,7 +43,11 @@ export const samplesTable = recordTable(
 export const datasetDropsTable = recordTable(
   "dataset_drops",
   {
-    run_id: "VARCHAR", source_run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER",
+    run_id: "VARCHAR",
+    source_run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    phase: "VARCHAR",
+    rollout_attempt: "INTEGER",
     /** The build step that dropped it: selection, filter, render, budget or ratio. */
     filter_step: "VARCHAR",
     reason: "VARCHAR",
@@ -41,9 +59,20 @@ export const datasetDropsTable = recordTable(
 export const datasetsTable = recordTable(
   "datasets",
   {
-    run_id: "VARCHAR", format: "VARCHAR", sources: "VARCHAR[]", candidates: "INTEGER", samples: "INTEGER", dropped: "INTEGER",
-    truncated: "INTEGER", token_budget: "INTEGER", ratio_floor: "DOUBLE", mean_ratio: "DOUBLE", kept_tokens: "BIGINT",
-    subsets: "INTEGER[]", out_dir: "VARCHAR", card: "JSON",
+    run_id: "VARCHAR",
+    format: "VARCHAR",
+    sources: "VARCHAR[]",
+    candidates: "INTEGER",
+    samples: "INTEGER",
+    dropped: "INTEGER",
+    truncated: "INTEGER",
+    token_budget: "INTEGER",
+    ratio_floor: "DOUBLE",
+    mean_ratio: "DOUBLE",
+    kept_tokens: "BIGINT",
+    subsets: "INTEGER[]",
+    out_dir: "VARCHAR",
+    card: "JSON",
   },
   ["run_id"],
 );
@@ -52,8 +81,14 @@ export const datasetsTable = recordTable(
 export const ingestsTable = recordTable(
   "ingests",
   {
-    id: "VARCHAR", path: "VARCHAR", dir: "VARCHAR", files: "INTEGER", trajectories: "INTEGER", predictions: "INTEGER",
-    formats: "VARCHAR[]", ingested_at: "TIMESTAMPTZ",
+    id: "VARCHAR",
+    path: "VARCHAR",
+    dir: "VARCHAR",
+    files: "INTEGER",
+    trajectories: "INTEGER",
+    predictions: "INTEGER",
+    formats: "VARCHAR[]",
+    ingested_at: "TIMESTAMPTZ",
   },
   ["id"],
 );
@@ -66,8 +101,19 @@ export const ingestsTable = recordTable(
 export const foreignTrajectoriesTable = recordTable(
   "foreign_trajectories",
   {
-    run_id: "VARCHAR", instance_id: "VARCHAR", phase: "VARCHAR", rollout_attempt: "INTEGER", format: "VARCHAR", file: "VARCHAR", line: "INTEGER",
-    model: "VARCHAR", messages: "INTEGER", assistant_turns: "INTEGER", tool_calls: "INTEGER", tool_messages: "INTEGER", patch_chars: "INTEGER",
+    run_id: "VARCHAR",
+    instance_id: "VARCHAR",
+    phase: "VARCHAR",
+    rollout_attempt: "INTEGER",
+    format: "VARCHAR",
+    file: "VARCHAR",
+    line: "INTEGER",
+    model: "VARCHAR",
+    messages: "INTEGER",
+    assistant_turns: "INTEGER",
+    tool_calls: "INTEGER",
+    tool_messages: "INTEGER",
+    patch_chars: "INTEGER",
   },
   ["run_id", "instance_id", "phase", "rollout_attempt"],
 );
@@ -83,7 +129,8 @@ export const trainingMigrations: Migration[] = [
     name: "attempt → rollout_attempt; dataset_drops.stage → filter_step",
     sql: [],
     apply: async (connection) => {
-      for (const table of [samplesTable, datasetDropsTable, foreignTrajectoriesTable]) await renameColumnIfPresent(connection, table.name, "attempt", "rollout_attempt");
+      for (const table of [samplesTable, datasetDropsTable, foreignTrajectoriesTable])
+        await renameColumnIfPresent(connection, table.name, "attempt", "rollout_attempt");
       await renameColumnIfPresent(connection, datasetDropsTable.name, "stage", "filter_step");
     },
   },

@@ -30,7 +30,10 @@ const hyperOverridesSchema = z
     cutCrossEntropy: z.boolean(),
     gradientCheckpointing: z.boolean(),
     activationOffloading: z.boolean(),
-    lossWatchdog: z.object({ threshold: z.number().positive(), patience: z.number().int().min(1) }).strict().nullable(),
+    lossWatchdog: z
+      .object({ threshold: z.number().positive(), patience: z.number().int().min(1) })
+      .strict()
+      .nullable(),
     save: z.enum(["epoch", "end"]),
     loggingSteps: z.number().int().min(1),
   })
@@ -54,7 +57,11 @@ export const trainParamsSchema = z
     datasetFile: z.string().optional(),
     overrides: hyperOverridesSchema.default({}),
     /** GPUs the recipe assumes; the global batch stays fixed, gradient accumulation follows. */
-    resources: z.object({ nodes: z.number().int().min(1), gpusPerNode: z.number().int().min(1) }).partial().strict().default({}),
+    resources: z
+      .object({ nodes: z.number().int().min(1), gpusPerNode: z.number().int().min(1) })
+      .partial()
+      .strict()
+      .default({}),
     launcher: z
       .object({
         kind: z.enum(["axolotl", "torchrun", "accelerate", "llamafactory-cli"]).optional(),
@@ -102,7 +109,8 @@ export function checkTrainParams(params: TrainParams, context: { upstreamStages:
   const launcher = params.launcher.kind ?? defaultLauncher(params.trainer, recipe.launcher);
   const problem = launchProblem({ trainer: params.trainer, launcher, resources });
   if (problem) return { path: "launcher.kind", problem };
-  if (params.dataset && params.samples !== "all") return { path: "samples", problem: "a nested subset comes from an upstream dataset run; with an explicit dataset path leave samples at all" };
+  if (params.dataset && params.samples !== "all")
+    return { path: "samples", problem: "a nested subset comes from an upstream dataset run; with an explicit dataset path leave samples at all" };
   if (!params.dataset) {
     if (params.datasetStage && !context.upstreamStages.includes(params.datasetStage)) {
       return { path: "datasetStage", problem: `${params.datasetStage} is not in this stage's needs (${context.upstreamStages.join(", ") || "none"})` };
@@ -110,7 +118,10 @@ export function checkTrainParams(params: TrainParams, context: { upstreamStages:
     if (!params.datasetStage && context.upstreamStages.length !== 1) {
       return {
         path: "dataset",
-        problem: context.upstreamStages.length === 0 ? "give a dataset path or add the dataset stage to needs" : "several upstream stages: name the one holding the dataset in datasetStage",
+        problem:
+          context.upstreamStages.length === 0
+            ? "give a dataset path or add the dataset stage to needs"
+            : "several upstream stages: name the one holding the dataset in datasetStage",
       };
     }
   }

@@ -54,7 +54,16 @@ export async function postprocessCheckpoint(source: string, target: string, toke
   const staging = `${target}.staging`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const report: PostprocessReport = { source, target, shards: 0, tensors: 0, renamedTensors: 0, restoredTokenizerFiles: [], droppedFiles: [], tokenizerSource: tokenizerDir };
+  const report: PostprocessReport = {
+    source,
+    target,
+    shards: 0,
+    tensors: 0,
+    renamedTensors: 0,
+    restoredTokenizerFiles: [],
+    droppedFiles: [],
+    tokenizerSource: tokenizerDir,
+  };
   const stock = new Set(TOKENIZER_FILES.filter((name) => existsSync(path.join(tokenizerDir, name))));
   if (!stock.has("tokenizer_config.json")) throw new Error(`${tokenizerDir}: no tokenizer_config.json to restore`);
 
@@ -103,9 +112,11 @@ export function verifyCheckpoint(dir: string): void {
   if (existsSync(indexFile)) {
     const weightMap = (JSON.parse(readFileSync(indexFile, "utf8")) as { weight_map?: Record<string, string> }).weight_map ?? {};
     for (const [name, shard] of Object.entries(weightMap)) {
-      if (names.get(name) !== shard) throw new Error(`${INDEX_FILE}: ${name} is mapped to ${shard} but ${names.has(name) ? `lives in ${names.get(name)}` : "is in no shard"}`);
+      if (names.get(name) !== shard)
+        throw new Error(`${INDEX_FILE}: ${name} is mapped to ${shard} but ${names.has(name) ? `lives in ${names.get(name)}` : "is in no shard"}`);
     }
-    if (Object.keys(weightMap).length !== names.size) throw new Error(`${INDEX_FILE}: maps ${Object.keys(weightMap).length} tensors, the shards hold ${names.size}`);
+    if (Object.keys(weightMap).length !== names.size)
+      throw new Error(`${INDEX_FILE}: maps ${Object.keys(weightMap).length} tensors, the shards hold ${names.size}`);
   } else if (shards.length > 1) throw new Error(`${dir}: ${shards.length} shards but no ${INDEX_FILE}`);
   if (existsSync(path.join(dir, TEMPLATE_FILE))) throw new Error(`${dir}: ${TEMPLATE_FILE} would override the stock template`);
 }

@@ -134,7 +134,9 @@ export async function runTraining(run: StageExecution<TrainParams>): Promise<Tra
   });
   writeRenderedFiles(renderTrainingFiles(plan));
   if (plan.warmup.warmupSteps < plan.hyper.warmupSteps) {
-    process.stderr.write(`sera-train: ${plan.warmup.totalSteps} optimiser steps are fewer than the recipe's ${plan.hyper.warmupSteps} warmup steps: the learning rate warms up for the whole run\n`);
+    process.stderr.write(
+      `sera-train: ${plan.warmup.totalSteps} optimiser steps are fewer than the recipe's ${plan.hyper.warmupSteps} warmup steps: the learning rate warms up for the whole run\n`,
+    );
   }
   const gpus = plan.resources.nodes * plan.resources.gpusPerNode;
   run.emit({
@@ -276,12 +278,29 @@ async function writeCheckpointRecords(
   for (const checkpoint of intermediateCheckpoints(layoutPath(plan, "checkpointsDir"))) {
     const digest = await folderDigest(checkpoint.dir, run.params.postprocess.hash);
     rows.push({
-      ...base, path: checkpoint.dir, step: checkpoint.step, epoch: checkpoint.epoch, is_final: false, servable: false,
-      stand_in: existsSync(path.join(checkpoint.dir, STAND_IN_MARKER)), loss: lossAt(checkpoint.step), ...digest,
+      ...base,
+      path: checkpoint.dir,
+      step: checkpoint.step,
+      epoch: checkpoint.epoch,
+      is_final: false,
+      servable: false,
+      stand_in: existsSync(path.join(checkpoint.dir, STAND_IN_MARKER)),
+      loss: lossAt(checkpoint.step),
+      ...digest,
     });
   }
   const final = await folderDigest(modelDir, run.params.postprocess.hash);
   // A stand-in's final model is a few random bytes in a checkpoint's layout: nothing can serve it.
-  rows.push({ ...base, path: modelDir, step: lastStep, epoch: plan.hyper.epochs, is_final: true, servable: !standIn, stand_in: standIn, loss: lossAt(lastStep), ...final });
+  rows.push({
+    ...base,
+    path: modelDir,
+    step: lastStep,
+    epoch: plan.hyper.epochs,
+    is_final: true,
+    servable: !standIn,
+    stand_in: standIn,
+    loss: lossAt(lastStep),
+    ...final,
+  });
   for (const row of rows) appendFileSync(path.join(recordsDir, "checkpoints.jsonl"), JSON.stringify(row) + "\n");
 }

@@ -53,7 +53,11 @@ export function encodeSafetensorsHeader(tensors: Record<string, TensorEntry>, me
 }
 
 /** Write a small safetensors file from named byte buffers (used by the CPU stand-in trainer and tests). */
-export function writeSafetensors(file: string, tensors: Record<string, { dtype: string; shape: number[]; data: Buffer }>, metadata: Record<string, string> | null = { format: "pt" }): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Record<string, { dtype: string; shape: number[]; data: Buffer }>,
+  metadata: Record<string, string> | null = { format: "pt" },
+): void {
   const entries: Record<string, TensorEntry> = {};
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {

@@ -125,7 +125,9 @@ function pythonFloat(value: number): string {
 }
 
 function pythonDict(values: Record<string, number>): string {
-  return `{${Object.entries(values).map(([k, v]) => `'${k}': ${pythonFloat(v)}`).join(", ")}}`;
+  return `{${Object.entries(values)
+    .map(([k, v]) => `'${k}': ${pythonFloat(v)}`)
+    .join(", ")}}`;
 }
 
 function tensorBytes(seed: number, step: number, name: string, size: number): Buffer {
@@ -158,7 +160,10 @@ function writeModel(dir: string, view: TrainerView, step: number, tokenizerDir: 
     for (const name of Object.keys(tensors)) weightMap[name] = file;
   });
   writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: 2048 }, weight_map: weightMap }, null, 2));
-  writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["Qwen3ForCausalLM"], model_type: "qwen3", torch_dtype: "bfloat16", stand_in: true }, null, 2));
+  writeFileSync(
+    path.join(dir, "config.json"),
+    JSON.stringify({ architectures: ["Qwen3ForCausalLM"], model_type: "qwen3", torch_dtype: "bfloat16", stand_in: true }, null, 2),
+  );
   writeFileSync(path.join(dir, "generation_config.json"), JSON.stringify({ bos_token_id: 151643, eos_token_id: [151645, 151643] }, null, 2));
   const stock = JSON.parse(readFileSync(path.join(tokenizerDir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
   if (existsSync(path.join(tokenizerDir, "tokenizer.json"))) copyFileSync(path.join(tokenizerDir, "tokenizer.json"), path.join(dir, "tokenizer.json"));
@@ -226,12 +231,18 @@ export async function runStandInTrainer(options: StandInOptions): Promise<number
     if (view.saveEachEpoch && step % stepsPerEpoch === 0) {
       const dir = path.join(view.outputDir, `checkpoint-${step}`);
       writeModel(dir, view, step, tokenizerDir);
-      writeFileSync(path.join(dir, "trainer_state.json"), JSON.stringify({ global_step: step, epoch: step / stepsPerEpoch, max_steps: total, stand_in: true }, null, 2));
+      writeFileSync(
+        path.join(dir, "trainer_state.json"),
+        JSON.stringify({ global_step: step, epoch: step / stepsPerEpoch, max_steps: total, stand_in: true }, null, 2),
+      );
       out(`Saving model checkpoint to ${dir}\n`);
     }
   }
   writeModel(view.outputDir, view, total, tokenizerDir);
-  writeFileSync(path.join(view.outputDir, "trainer_state.json"), JSON.stringify({ global_step: total, epoch: view.epochs, max_steps: total, stand_in: true }, null, 2));
+  writeFileSync(
+    path.join(view.outputDir, "trainer_state.json"),
+    JSON.stringify({ global_step: total, epoch: view.epochs, max_steps: total, stand_in: true }, null, 2),
+  );
   const runtime = (Date.now() - startedAt) / 1000;
   const trained = Math.max(1, total - start);
   out(

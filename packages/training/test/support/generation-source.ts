@@ -42,16 +42,31 @@ function messagesOf(spec: RolloutSpec): Message[] {
   const steps = spec.steps ?? 2;
   for (let step = 0; step < steps; step++) {
     const id = `call_${spec.phase}_${step}`;
-    messages.push({ role: "assistant", content: "", reasoning: `Step ${step}: look at the code of ${spec.instance}.`, toolCalls: [{ id, name: "bash", arguments: { command: `sed -n '${step},+20p' mod.py` } }] });
+    messages.push({
+      role: "assistant",
+      content: "",
+      reasoning: `Step ${step}: look at the code of ${spec.instance}.`,
+      toolCalls: [{ id, name: "bash", arguments: { command: `sed -n '${step},+20p' mod.py` } }],
+    });
     messages.push({ role: "tool", toolCallId: id, content: spec.toolOutput ?? `def f():\n    return ${step}\n` });
   }
-  messages.push({ role: "assistant", content: "", reasoning: "Done; submitting.", toolCalls: [{ id: `call_${spec.phase}_submit`, name: "submit", arguments: {} }] });
+  messages.push({
+    role: "assistant",
+    content: "",
+    reasoning: "Done; submitting.",
+    toolCalls: [{ id: `call_${spec.phase}_submit`, name: "submit", arguments: {} }],
+  });
   messages.push({ role: "tool", toolCallId: `call_${spec.phase}_submit`, content: spec.patch ?? patchOf(2, spec.instance) });
   return messages;
 }
 
 /** `legacyAttemptColumn`: name the rollout attempt `attempt`, as record files written before the rename do. */
-export function writeGenerationSource(runId: string, rollouts: RolloutSpec[], instances: InstanceSpec[], options: { legacyAttemptColumn?: boolean } = {}): string {
+export function writeGenerationSource(
+  runId: string,
+  rollouts: RolloutSpec[],
+  instances: InstanceSpec[],
+  options: { legacyAttemptColumn?: boolean } = {},
+): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "sera-dataset-source-"));
   const outDir = path.join(root, runId, "out");
   const records = path.join(outDir, "records");
@@ -66,17 +81,45 @@ export function writeGenerationSource(runId: string, rollouts: RolloutSpec[], in
     const exitStatus = spec.exitStatus ?? "submitted";
     writeFileSync(file, JSON.stringify({ instanceId: spec.instance, phase: spec.phase, attempt, messages: messagesOf(spec), exitStatus, patch }));
     const key = { run_id: runId, instance_id: spec.instance, phase: spec.phase, [options.legacyAttemptColumn ? "attempt" : "rollout_attempt"]: attempt };
-    lines.rollouts.push(JSON.stringify({ ...key, exit_status: exitStatus, steps: (spec.steps ?? 2) + 1, self_check: spec.phase === "r1" ? (spec.selfCheck ?? true) : null, trajectory_path: file }));
+    lines.rollouts.push(
+      JSON.stringify({
+        ...key,
+        exit_status: exitStatus,
+        steps: (spec.steps ?? 2) + 1,
+        self_check: spec.phase === "r1" ? (spec.selfCheck ?? true) : null,
+        trajectory_path: file,
+      }),
+    );
     lines.patches.push(JSON.stringify({ ...key, patch }));
   }
   for (const spec of instances) {
-    lines.instances.push(JSON.stringify({ run_id: runId, instance_id: spec.instance, repo: "demo", commit_sha: "abc123def456", file: "mod.py", function: spec.fn ?? `fn_${spec.instance}` }));
+    lines.instances.push(
+      JSON.stringify({
+        run_id: runId,
+        instance_id: spec.instance,
+        repo: "demo",
+        commit_sha: "abc123def456",
+        file: "mod.py",
+        function: spec.fn ?? `fn_${spec.instance}`,
+      }),
+    );
     if (spec.verdict !== undefined && spec.verdict !== null) {
-      lines.verifications.push(JSON.stringify({ run_id: runId, instance_id: spec.instance, recall: spec.recall ?? (spec.verdict === "pass" ? 1 : 0), candidate_lines: 2, verdict: spec.verdict }));
+      lines.verifications.push(
+        JSON.stringify({
+          run_id: runId,
+          instance_id: spec.instance,
+          recall: spec.recall ?? (spec.verdict === "pass" ? 1 : 0),
+          candidate_lines: 2,
+          verdict: spec.verdict,
+        }),
+      );
     }
   }
   for (const [table, rows] of Object.entries(lines)) writeFileSync(path.join(records, `${table}.jsonl`), rows.map((row) => row + "\n").join(""));
-  writeFileSync(path.join(root, runId, "run.json"), JSON.stringify({ id: runId, experiment: "handmade", stage: "generate", kind: "sera-generate", params: { teacher: { model: "hand-written" } } }));
+  writeFileSync(
+    path.join(root, runId, "run.json"),
+    JSON.stringify({ id: runId, experiment: "handmade", stage: "generate", kind: "sera-generate", params: { teacher: { model: "hand-written" } } }),
+  );
   return outDir;
 }
 

@@ -6,13 +6,7 @@ import { fieldText, type LanguageRules } from "../walker.js";
  * methods without a body are not listed, nor are methods of anonymous classes or enum constant
  * bodies. Spans include annotations, which the grammar places inside the declaration.
  */
-const TYPE_DECLARATIONS = new Set([
-  "class_declaration",
-  "interface_declaration",
-  "enum_declaration",
-  "record_declaration",
-  "annotation_type_declaration",
-]);
+const TYPE_DECLARATIONS = new Set(["class_declaration", "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration"]);
 
 export const javaRules: LanguageRules = {
   language: "java",

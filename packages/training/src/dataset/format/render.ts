@@ -39,18 +39,11 @@ export interface LineOptions {
  * content, train. `JSON.stringify` writes non-ASCII characters as they are (UTF-8 once written),
  * unlike the reference's ASCII-escaped output.
  */
-export function serializeSftLine(
-  instanceId: string,
-  messages: readonly SftMessage[],
-  tools: readonly OpenAiTool[],
-  options: LineOptions = {},
-): string {
+export function serializeSftLine(instanceId: string, messages: readonly SftMessage[], tools: readonly OpenAiTool[], options: LineOptions = {}): string {
   const trainKey = options.trainKey ?? true;
   const line: Record<string, unknown> = {
     messages: messages.map((message) =>
-      trainKey
-        ? { role: message.role, content: message.content, train: message.role === "assistant" }
-        : { role: message.role, content: message.content },
+      trainKey ? { role: message.role, content: message.content, train: message.role === "assistant" } : { role: message.role, content: message.content },
     ),
     instance_id: instanceId,
   };

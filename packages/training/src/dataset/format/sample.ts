@@ -37,12 +37,7 @@ export interface RenderOptions {
 }
 
 export type DropReason =
-  | "not-submitted"
-  | "no-assistant-turn"
-  | "assistant-without-tool-call"
-  | "multiple-think-blocks"
-  | "malformed-think-block"
-  | "tool-arguments-not-json";
+  "not-submitted" | "no-assistant-turn" | "assistant-without-tool-call" | "multiple-think-blocks" | "malformed-think-block" | "tool-arguments-not-json";
 
 export interface RenderedSample {
   instanceId: string;
@@ -52,5 +47,4 @@ export interface RenderedSample {
 
 export type RenderedOrDropped = RenderedSample | { dropped: DropReason };
 
-export const defaultRoleLine =
-  "You are a software engineering agent. You work on a code repository by calling the tools listed below.";
+export const defaultRoleLine = "You are a software engineering agent. You work on a code repository by calling the tools listed below.";

@@ -67,8 +67,6 @@ export function inferTools(trajectory: Trajectory): OpenAiTool[] {
   const known = sweAgentTools.filter((entry) => used.has(entry.function.name));
   const unknown = [...used.entries()]
     .filter(([name]) => !sweAgentTools.some((entry) => entry.function.name === name))
-    .map(([name, keys]) =>
-      tool(name, "", Object.fromEntries([...keys].map((key) => [key, { type: "string" }])), []),
-    );
+    .map(([name, keys]) => tool(name, "", Object.fromEntries([...keys].map((key) => [key, { type: "string" }])), []));
   return [...known, ...unknown];
 }

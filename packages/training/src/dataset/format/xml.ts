@@ -57,9 +57,7 @@ export function renderXml(trajectory: Trajectory, options: ResolvedRenderOptions
   const history = trajectory.messages;
   const first = history[0];
   const roleLine = options.roleLine ?? (first?.role === "system" ? first.content : undefined);
-  const messages: SftMessage[] = [
-    { role: "system", content: xmlSystemText(roleLine ?? options.defaultRoleLine, options.tools, options.workdir) },
-  ];
+  const messages: SftMessage[] = [{ role: "system", content: xmlSystemText(roleLine ?? options.defaultRoleLine, options.tools, options.workdir) }];
   for (let index = 0; index < history.length; index++) {
     const message = history[index];
     if (index === 0 && message.role === "system") continue;

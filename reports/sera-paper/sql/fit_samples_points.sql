@@ -1,5 +1,5 @@
 -- Points of the fit "Resolve rate against training samples"
-WITH metric AS (
+WITH RECURSIVE metric AS (
   SELECT run_id, arg_max(value, attempt::BIGINT * 1000000000 + line) AS y
   FROM run_metrics WHERE name = 'resolve_rate' GROUP BY run_id
 ), spend AS (

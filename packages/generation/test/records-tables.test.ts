@@ -26,6 +26,7 @@ describe("generation record tables", () => {
       failure_reason: null,
       failure_detail: null,
       recall: 1,
+      provenance: "real",
     };
     expect(instancesTable.row.parse(row)).toEqual(row);
     const { recall, ...missing } = row;

@@ -79,6 +79,8 @@ describe("sera spine end to end", () => {
     const live = queryJson(cwd, "SELECT status, count(*)::INTEGER AS n FROM runs GROUP BY status");
     expect(live.reduce((sum, row) => sum + Number(row.n), 0)).toBe(8);
     expect(live.some((row) => row.status !== "succeeded")).toBe(true);
+    // Stop it while a run is executing (on a loaded machine the first may not have started yet).
+    await waitFor(() => queryJson(cwd, "SELECT count(*)::INTEGER AS n FROM runs WHERE status = 'running'")[0].n >= 1, 60_000, "a running run", running.child);
     running.child.kill("SIGTERM");
     const stopped = await running.done;
     expect(stopped.code).toBe(130);

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { StageExecution } from "@sera/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
 import { startScriptedModelServer, type ScriptedModelServer } from "../src/index.js";
@@ -19,22 +19,6 @@ import { startScriptedModelServer, type ScriptedModelServer } from "../src/index
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sera-call-provenance-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-const demoRepo = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "demo-repo");
-
-function committedDemo(): { repo: string; commit: string } {
-  const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
-  fs.cpSync(demoRepo, repo, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
-      cwd: repo,
-      encoding: "utf8",
-    });
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-q", "-m", "demo");
-  return { repo, commit: git("rev-parse", "HEAD").trim() };
-}
 
 function execution(params: GenerationParams): { run: StageExecution<GenerationParams>; emitted: Record<string, unknown>[] } {
   const outDir = path.join(fs.mkdtempSync(path.join(scratch, "run-")), "out");
@@ -56,7 +40,7 @@ function execution(params: GenerationParams): { run: StageExecution<GenerationPa
 }
 
 function paramsFor(endpoint: string, model: string, teacher: Record<string, unknown> = {}): GenerationParams {
-  const { repo, commit } = committedDemo();
+  const { repo, commit } = committedDemo(scratch);
   return generationParamsSchema.parse({
     repo,
     repoName: "stockroom",

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { StageExecution } from "@sera/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
 import { startScriptedModelServer } from "../src/index.js";
@@ -17,20 +17,6 @@ import { startScriptedModelServer } from "../src/index.js";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sera-duplicates-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function committedDemo(): { repo: string; commit: string } {
-  const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
-  fs.cpSync(path.join(path.dirname(new URL(import.meta.url).pathname), "..", "demo-repo"), repo, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
-      cwd: repo,
-      encoding: "utf8",
-    });
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-q", "-m", "demo");
-  return { repo, commit: git("rev-parse", "HEAD").trim() };
-}
 
 function execution(params: GenerationParams, outDir: string, attempt = 1) {
   const emitted: Record<string, unknown>[] = [];
@@ -59,7 +45,7 @@ const readRows = (file: string) =>
 
 describe("duplicate rollout-1 patches", () => {
   it("skip the PR and rollout 2 of every repeat, count them, and judge the same way when the run is resumed", async () => {
-    const { repo, commit } = committedDemo();
+    const { repo, commit } = committedDemo(scratch);
     const server = await startScriptedModelServer({ seed: 0, rejectRate: 0 });
     try {
       const params = (skip: boolean) =>

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { RetryableStageError, type StageExecution } from "@sera/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
 import { checkTeacher } from "../src/pipeline/teacher.js";
@@ -19,22 +19,6 @@ import { startScriptedModelServer } from "../src/index.js";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sera-durability-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-const demoRepo = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "demo-repo");
-
-function committedDemo(): { repo: string; commit: string } {
-  const repo = fs.mkdtempSync(path.join(scratch, "repo-"));
-  fs.cpSync(demoRepo, repo, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
-      cwd: repo,
-      encoding: "utf8",
-    });
-  git("init", "-q");
-  git("add", "-A");
-  git("commit", "-q", "-m", "demo");
-  return { repo, commit: git("rev-parse", "HEAD").trim() };
-}
 
 function execution(params: GenerationParams, outDir: string): { run: StageExecution<GenerationParams>; emitted: Record<string, unknown>[] } {
   const emitted: Record<string, unknown>[] = [];
@@ -75,7 +59,7 @@ const readLines = (file: string) =>
 
 describe("generation durability", () => {
   it("a truncated state.json is moved aside, reported and counted, and its instance runs again; a damaged call line is skipped without renumbering", async () => {
-    const { repo, commit } = committedDemo();
+    const { repo, commit } = committedDemo(scratch);
     const server = await startScriptedModelServer({ seed: 0, rejectRate: 0 });
     try {
       const outDir = path.join(fs.mkdtempSync(path.join(scratch, "run-")), "out");
@@ -123,7 +107,7 @@ describe("generation durability", () => {
   }, 120_000);
 
   it("a teacher answering 5xx pauses every instance at its step and fails the stage as retryable; the records say so", async () => {
-    const { repo, commit } = committedDemo();
+    const { repo, commit } = committedDemo(scratch);
     const server = await startScriptedModelServer({ seed: 0, faults: { http5xxRate: 1 } });
     try {
       const outDir = path.join(fs.mkdtempSync(path.join(scratch, "run-")), "out");

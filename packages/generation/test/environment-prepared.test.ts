@@ -144,12 +144,15 @@ describe("environment: prepared", () => {
 
   it("never reuses a cache entry whose content changed after sera built it", async () => {
     const config = prepared();
-    await (await sandboxOf(config)).destroy();
     const environments = path.join(workDir, "cache", "environments");
-    const entry = fs
+    // Earlier tests built entries of their own; this config's entry is the one its build adds.
+    const before = new Set(fs.existsSync(environments) ? fs.readdirSync(environments) : []);
+    await (await sandboxOf(config)).destroy();
+    const added = fs
       .readdirSync(environments)
-      .map((name) => path.join(environments, name))
-      .find((dir) => fs.existsSync(path.join(dir, "prepared", "mounts", ".venv")))!;
+      .filter((name) => !before.has(name) && fs.existsSync(path.join(environments, name, "prepared", "mounts", ".venv")));
+    expect(added).toHaveLength(1);
+    const entry = path.join(environments, added[0]);
     const builtAt = fs.readFileSync(path.join(entry, "sera-built.json"), "utf8");
     fs.writeFileSync(path.join(entry, "prepared", "mounts", ".venv", "planted.pth"), "import os\n");
     forgetPreparedEnvironments();

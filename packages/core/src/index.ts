@@ -37,7 +37,7 @@ export {
 } from "./executor/slurm-config.js";
 export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions } from "./executor/slurm.js";
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
-export { fillPlaceholders, seraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
+export { fillPlaceholders, seraInvocation, setSeraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
 export { exitQuietlyOnClosedPipe, exitWhenFlushed, outputFlushed } from "./executor/exit.js";
 export { loadRecordFile, recordTable, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";

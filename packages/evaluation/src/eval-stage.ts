@@ -13,7 +13,7 @@ export const evalStage = defineTypeScriptStage<EvalParams>({
   summary:
     "serve a checkpoint (vLLM, hermes tool parser, max_model_len = context length), run the agent on task instances → predictions; held-out soft verification",
   params: evalParamsSchema,
-  module: "@sera/evaluation",
+  module: import.meta.url,
   identity: evalIdentity,
   check: checkEvalParams,
   async execute(run) {
@@ -35,7 +35,7 @@ export const harnessStage = defineTypeScriptStage<HarnessParams>({
   version: 1,
   summary: "grade predictions with the SWE-bench harness as a job (run, render only, or import existing reports) → evals, eval_summaries",
   params: harnessParamsSchema,
-  module: "@sera/evaluation",
+  module: import.meta.url,
   identity: harnessIdentity,
   check: checkHarnessParams,
   async execute(run) {

@@ -10,7 +10,7 @@ export const generationStage = defineTypeScriptStage<GenerationParams>({
   version: 1,
   summary: "SERA soft-verified generation: inventory → rollout 1 → self-check → synthetic PR → rollout 2 → line-recall verification",
   params: generationParamsSchema,
-  module: "@sera/generation",
+  module: import.meta.url,
   identity: generationIdentity,
   async execute(run) {
     const summary = await runGeneration(run);

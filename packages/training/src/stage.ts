@@ -10,7 +10,7 @@ export const datasetStage = defineTypeScriptStage<DatasetParams>({
   version: 1,
   summary: "SFT dataset from generation runs: select T1/T2, filter, render (hermes/xml/raw), Qwen3 token budget, truncation-ratio order, nested subsets",
   params: datasetParamsSchema,
-  module: "@sera/training",
+  module: import.meta.url,
   identity: datasetIdentity,
   check: (params, context) => checkDatasetParams(params, context),
   async execute(run) {

@@ -11,7 +11,7 @@ export const paperTableStage = defineTypeScriptStage<PaperTableParams>({
   version: 1,
   summary: "replay a published seed of the SERA paper (Table 11 scaling points with costs, truncation-ratio seeds)",
   params: paperTableParamsSchema,
-  module: "@sera/analysis",
+  module: import.meta.url,
   async execute(run) {
     const published = publishedRun(run.params, run.seed);
     run.emit(published.metrics);

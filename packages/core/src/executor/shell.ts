@@ -1,6 +1,3 @@
-import { createRequire } from "node:module";
-import path from "node:path";
-
 /**
  * Shell words and process trees, shared by every package that starts commands (the worker,
  * trainers, model servers, the evaluation harness): one quoting rule, one placeholder rule for
@@ -28,14 +25,30 @@ export function fillPlaceholders(template: string, values: Record<string, string
   });
 }
 
-/** How to start the `sera` CLI from a job (for stand-in commands), even when it is not on PATH. */
+/** Environment variable carrying the `sera` command line into jobs (set by `setSeraInvocation`). */
+export const seraInvocationVariable = "SERA_INVOCATION";
+
+let registeredInvocation: string | undefined;
+
+/**
+ * The CLI registers how to start itself (e.g. `[process.execPath, <its bin/sera.js>]`) at start-up.
+ * core sits below the CLI and cannot look it up by package name; the command line is also put in
+ * this process's environment, so workers started from here inherit it, and every job.json carries it.
+ */
+export function setSeraInvocation(argv: readonly string[]): void {
+  registeredInvocation = argv.map(shellQuote).join(" ");
+  process.env[seraInvocationVariable] = registeredInvocation;
+}
+
+/** How to start the `sera` CLI from a job (for stand-in commands): as registered, else `sera` on PATH. */
 export function seraInvocation(): string {
-  try {
-    const cliPackage = createRequire(import.meta.url).resolve("@sera/cli/package.json");
-    return `${shellQuote(process.execPath)} ${shellQuote(path.join(path.dirname(cliPackage), "bin", "sera.js"))}`;
-  } catch {
-    return "sera";
-  }
+  return registeredInvocation ?? process.env[seraInvocationVariable] ?? "sera";
+}
+
+/** The job environment entry that carries the registered invocation; empty when none is known. */
+export function seraInvocationEnv(): Record<string, string> {
+  const invocation = registeredInvocation ?? process.env[seraInvocationVariable];
+  return invocation === undefined ? {} : { [seraInvocationVariable]: invocation };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -1,13 +1,15 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import type { JobContext, StageHandler } from "./registry.js";
 
 /**
  * Stages written in TypeScript (generation, dataset building, …) still run as ordinary jobs, so
- * every backend can execute them: the job is `node stage-main.js <module> <kind>`, which imports
+ * every backend can execute them: the job is `node stage-main.js <module URL> <kind>`, which imports
  * the module that registers the stage and calls its `execute`. Parameters travel as JSON in the
- * environment; progress and metrics are JSON lines on stdout like any other command.
+ * environment; progress and metrics are JSON lines on stdout like any other command. The module is
+ * named by its own location, never by package name: core sits below the stage packages and cannot
+ * resolve them (that worked only while npm hoisted every workspace next to it).
  */
 
 /** What a TypeScript stage's `execute` receives: the job context plus ways to report and stop. */
@@ -30,7 +32,7 @@ export interface TypeScriptStageSpec<P> {
   version: number;
   summary: string;
   params: z.ZodType<P>;
-  /** Import specifier of the module whose import registers this stage (e.g. "@sera/generation"). */
+  /** Where the module whose import registers this stage lives: pass that module's `import.meta.url` (a file URL or absolute path). */
   module: string;
   identity?(params: P): unknown;
   check?: StageHandler<P>["check"];
@@ -44,7 +46,15 @@ export interface TypeScriptStage<P> extends StageHandler<P> {
   execute(run: StageExecution<P>): Promise<void>;
 }
 
+/** The registering module as a file URL; a package name or relative path is refused, since stage-main could resolve it only by luck. */
+export function stageModuleUrl(module: string, kind: string): string {
+  if (module.startsWith("file:")) return module;
+  if (path.isAbsolute(module)) return pathToFileURL(module).href;
+  throw new Error(`stage ${kind}: module must be the registering module's own location (its import.meta.url), not "${module}"`);
+}
+
 export function defineTypeScriptStage<P>(spec: TypeScriptStageSpec<P>): TypeScriptStage<P> {
+  const moduleUrl = stageModuleUrl(spec.module, spec.kind);
   return {
     kind: spec.kind,
     version: spec.version,
@@ -56,7 +66,7 @@ export function defineTypeScriptStage<P>(spec: TypeScriptStageSpec<P>): TypeScri
     execute: spec.execute,
     job(context) {
       return {
-        argv: [process.execPath, stageMain, spec.module, spec.kind],
+        argv: [process.execPath, stageMain, moduleUrl, spec.kind],
         env: {
           SERA_STAGE_PARAMS: JSON.stringify(context.params),
           SERA_UPSTREAM: JSON.stringify(context.upstream),

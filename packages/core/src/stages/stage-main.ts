@@ -3,7 +3,8 @@ import { RetryableStageError, type TypeScriptStage } from "./in-process.js";
 import { stageHandler } from "./registry.js";
 import { exitWhenFlushed } from "../executor/exit.js";
 
-// `node stage-main.js <module> <kind>`: run one TypeScript stage inside a worker's job.
+// `node stage-main.js <module URL> <kind>`: run one TypeScript stage inside a worker's job. The
+// module is a file URL (see defineTypeScriptStage), so nothing here resolves a package by name.
 const [module, kind] = process.argv.slice(2);
 const controller = new AbortController();
 process.on("SIGTERM", () => controller.abort());

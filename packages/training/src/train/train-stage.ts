@@ -10,7 +10,7 @@ export const trainStage = defineTypeScriptStage<TrainParams>({
   version: 1,
   summary: "SFT with a SERA recipe (axolotl or LLaMA-Factory): render config and job script, launch, follow loss, post-process the checkpoint",
   params: trainParamsSchema,
-  module: "@sera/training",
+  module: import.meta.url,
   identity: trainIdentity,
   check: checkTrainParams,
   async execute(run) {

@@ -7,6 +7,8 @@ import { freePort, startModelServer, vllmServeArgv } from "@sera/evaluation";
 import { UsageError } from "../errors.js";
 import { readStore, queryRows, resolveStore } from "../store.js";
 import { ingestedLines, launchProxy } from "./proxy.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 export interface ClaudeArgs {
   endpoint?: string;
@@ -125,3 +127,42 @@ export async function claudeCommand(args: ClaudeArgs): Promise<number> {
     await stopServer?.();
   }
 }
+
+export const claudeCli = defineCommand(
+  "claude",
+  "run Claude Code on a SERA model through sera proxy: sera claude --endpoint URL [-- claude args]",
+  (y) =>
+    y
+      .option("endpoint", { type: "string", describe: "the model server's OpenAI-compatible base URL" })
+      .option("checkpoint", {
+        type: "string",
+        describe: "a sera-train run id (prefix): print (or --launch) the vLLM command for its final model and use it",
+      })
+      .option("launch", { type: "boolean", describe: "with --checkpoint: start vLLM here and stop it when Claude Code exits" })
+      .option("model", { type: "string", describe: "served model name (default: the endpoint's, or sera)" })
+      .option("port", { type: "number", default: 0, describe: "proxy port (default: a free one)" })
+      .option("record", { type: "boolean", describe: "ingest the session into the store when Claude Code exits" })
+      .option("api-key-env", { type: "string" })
+      .option("vllm-port", { type: "number", default: 8000 })
+      .option("max-model-len", { type: "number", default: 32768 })
+      .option("tensor-parallel", { type: "number", default: 1 })
+      .option("claude-bin", { type: "string", describe: "the Claude Code executable (default: claude on PATH)" })
+      .options(storeOptions),
+  (a) =>
+    claudeCommand({
+      endpoint: a.endpoint,
+      checkpoint: a.checkpoint,
+      launch: a.launch,
+      model: a.model,
+      port: a.port,
+      record: a.record,
+      store: a.store,
+      experiment: a.experiment,
+      apiKeyEnv: a.apiKeyEnv,
+      vllmPort: a.vllmPort,
+      maxModelLen: a.maxModelLen,
+      tensorParallel: a.tensorParallel,
+      claudeBin: a.claudeBin,
+      claudeArgs: a._.slice(1).map(String),
+    }),
+);

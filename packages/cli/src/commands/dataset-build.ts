@@ -6,6 +6,8 @@ import { UsageError } from "../errors.js";
 import { queryRows, readStore, resolveStore } from "../store.js";
 import { printDatasetStats } from "./dataset-stats.js";
 import { runWithDisplay } from "./run.js";
+import { defineCommand } from "../command.js";
+import { setOption, storeOptions } from "../options.js";
 
 /**
  * `sera dataset build`: an SFT dataset as a run of the spine, so it has an id, lands in the store,
@@ -167,3 +169,54 @@ export async function datasetBuildCommand(args: DatasetBuildArgs): Promise<numbe
   if (report.exitCode !== 0) process.stdout.write(`some runs did not succeed; see sera status --store ${path.relative(process.cwd(), report.store)}\n`);
   return report.exitCode;
 }
+
+export const datasetBuildCli = defineCommand(
+  "build [experiment]",
+  "build a dataset as a run (resumable, recorded): from an experiment file with a sera-dataset stage, or --from-run <id>",
+  (y) =>
+    y
+      .positional("experiment", { type: "string" })
+      .option("from-run", { type: "string", array: true, describe: "a sera-generate run id (or ingest id, or prefix) already in the store" })
+      .option("store", storeOptions.store)
+      .options(setOption)
+      .option("format", { choices: ["hermes", "xml", "raw"] as const })
+      .option("trajectories", { choices: ["t1", "t2", "mix"] as const, describe: "T1 the self-check accepted, verified T2, or both" })
+      .option("threshold", { type: "number", describe: "T2 needs line recall ≥ this (default: the generation run's own verdict)" })
+      .option("budget", { type: "number", describe: "Qwen3 tokens per sample (default 32768)" })
+      .option("ratio-floor", { type: "number", describe: "keep samples with truncation ratio ≥ this (default 0.88)" })
+      .option("top-n", { type: "number", describe: "then keep at most this many, best ratio first" })
+      .option("subsets", { type: "number", array: true, describe: "nested subset sizes, e.g. --subsets 400 750 1500" })
+      .option("subset-order", {
+        choices: ["truncation-ratio", "random"] as const,
+        describe: "nested subsets: top N by truncation ratio (the paper's, default) or one seeded random order",
+      })
+      .option("seed", { type: "number", describe: "seed of the nested-subset order (random order, or ties among equal ratios)" })
+      .option("where", { type: "string", describe: 'SQL condition over the rollouts, e.g. "steps <= 40"' })
+      .option("max-patch-lines", { type: "number", describe: "enable the patch-size filter (paper: 40)" })
+      .option("max-tool-output-tokens", { type: "number", describe: "enable the mean tool-output filter (paper: 600)" })
+      .option("dedupe", { type: "boolean", describe: "drop identical patches (per phase)" })
+      .option("enforce-submit", { type: "boolean", describe: "only trajectories with exit status submitted (default on; --no-enforce-submit)" })
+      .option("retry-failed", { type: "boolean" }),
+  (a) =>
+    datasetBuildCommand({
+      experiment: a.experiment,
+      fromRun: a.fromRun,
+      store: a.store,
+      set: a.set,
+      format: a.format,
+      trajectories: a.trajectories,
+      threshold: a.threshold,
+      budget: a.budget,
+      ratioFloor: a.ratioFloor,
+      topN: a.topN,
+      subsets: a.subsets,
+      subsetOrder: a.subsetOrder,
+      seed: a.seed,
+      where: a.where,
+      maxPatchLines: a.maxPatchLines,
+      maxToolOutputTokens: a.maxToolOutputTokens,
+      dedupe: a.dedupe,
+      enforceSubmit: a.enforceSubmit,
+      retryFailed: a.retryFailed,
+    }),
+);

@@ -2,6 +2,8 @@ import type { DatasetCard } from "@sera/training";
 import { UsageError } from "../errors.js";
 import { formatTable } from "../table.js";
 import { queryRows, readStore, resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 /** `sera dataset stats <run id>`: the dataset card's figures, read from the store. */
 
@@ -81,3 +83,10 @@ export async function datasetStatsCommand(args: { id: string; store?: string; ex
   await printDatasetStats(file, args.id, Boolean(args.json));
   return 0;
 }
+
+export const datasetStatsCli = defineCommand(
+  "stats <id>",
+  "a dataset's card: counts, drops per filter, token and truncation-ratio histograms, lineage, files",
+  (y) => y.positional("id", { type: "string", demandOption: true }).options(storeOptions).option("json", { type: "boolean" }),
+  (a) => datasetStatsCommand({ id: a.id, store: a.store, experiment: a.experiment, json: a.json }),
+);

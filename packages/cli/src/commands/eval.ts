@@ -3,6 +3,8 @@ import { expandSweep, experimentDir, loadExperiment, readJson, runPaths, shellQu
 import { evalParamsSchema, harnessArgv, harnessParamsSchema, vllmServeArgv } from "@sera/evaluation";
 import { UsageError } from "../errors.js";
 import { sbatchPreview } from "./slurm-preview.js";
+import { defineCommand } from "../command.js";
+import { setOption } from "../options.js";
 
 /**
  * `sera eval --dry-run <experiment>`: for every evaluation run of the sweep, the vLLM command that
@@ -67,3 +69,14 @@ export async function evalDryRunCommand(args: { experiment: string; dryRun?: boo
   process.stdout.write(`${runs.length} evaluation run${runs.length === 1 ? "" : "s"} previewed; nothing was started.\n`);
   return 0;
 }
+
+export const evalCli = defineCommand(
+  "eval <experiment>",
+  "print the vLLM serve command and SWE-bench harness command of every evaluation run (with --dry-run; evaluations run with sera run)",
+  (y) =>
+    y
+      .positional("experiment", { type: "string", demandOption: true })
+      .option("dry-run", { type: "boolean", describe: "required: render and print, start nothing" })
+      .options(setOption),
+  (a) => evalDryRunCommand({ experiment: a.experiment, dryRun: a.dryRun, set: a.set }),
+);

@@ -3,6 +3,8 @@ import { StoreBusyError, withStore } from "@sera/core";
 import { collectForeign, ForeignInputError, loadForeignBatch, writeForeignBatch } from "@sera/training";
 import { UsageError } from "../errors.js";
 import { resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 /**
  * `sera ingest <path>`: trajectories made elsewhere (SWE-agent, mini-swe-agent, predictions, SFT
@@ -48,3 +50,15 @@ export async function ingestCommand(args: { path: string; store?: string; experi
   );
   return 0;
 }
+
+export const ingestCli = defineCommand(
+  "ingest <path>",
+  "record foreign trajectories (SWE-agent .traj/.pred/preds.json, mini-swe-agent .traj.json, SFT JSONL; a file or a directory) in the store",
+  (y) =>
+    y
+      .positional("path", { type: "string", demandOption: true })
+      .options(storeOptions)
+      .option("wait", { type: "number", default: 60, describe: "seconds to wait while a coordinator holds the store" })
+      .option("json", { type: "boolean" }),
+  (a) => ingestCommand({ path: a.path, store: a.store, experiment: a.experiment, waitSeconds: a.wait, json: a.json }),
+);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
+import { defineCommand } from "../command.js";
 
 function scaffold(name: string): string {
   return `# sera experiment file. Check it with: sera plan ${name}.yaml
@@ -58,3 +59,10 @@ export async function initCommand(args: { file: string; name?: string; force?: b
   );
   return 0;
 }
+
+export const initCli = defineCommand(
+  "init <file>",
+  "write a commented experiment file to start from",
+  (y) => y.positional("file", { type: "string", demandOption: true }).option("name", { type: "string" }).option("force", { type: "boolean" }),
+  (a) => initCommand({ file: a.file, name: a.name, force: a.force }),
+);

@@ -1,6 +1,7 @@
 import { inventory, SOURCE_LANGUAGES, type SourceLanguage } from "@sera/generation";
 import { UsageError } from "../errors.js";
 import { formatTable } from "../table.js";
+import { defineCommand } from "../command.js";
 
 /** `sera inventory <repo>`: the functions SERA would sample from, per language, with a sample. */
 export async function inventoryCommand(args: {
@@ -50,3 +51,27 @@ export async function inventoryCommand(args: {
   }
   return 0;
 }
+
+export const inventoryCli = defineCommand(
+  "inventory <repo>",
+  "list the functions and methods SERA can sample from a repository (tree-sitter; read from git)",
+  (y) =>
+    y
+      .positional("repo", { type: "string", demandOption: true })
+      .option("commit", { type: "string", default: "HEAD" })
+      .option("languages", { type: "string", array: true })
+      .option("max-depth", { type: "number", default: 3, describe: "folder depth below the code folder; 0 = no limit" })
+      .option("code-folder", { type: "string" })
+      .option("sample", { type: "number", default: 10 })
+      .option("json", { type: "boolean" }),
+  (a) =>
+    inventoryCommand({
+      repo: a.repo,
+      commit: a.commit,
+      languages: a.languages,
+      maxDepth: a.maxDepth,
+      codeFolder: a.codeFolder,
+      sample: a.sample,
+      json: a.json,
+    }),
+);

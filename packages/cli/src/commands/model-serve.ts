@@ -1,5 +1,6 @@
 import { startScriptedModelServer } from "@sera/generation";
 import { UsageError } from "../errors.js";
+import { defineCommand } from "../command.js";
 
 /** `sera model serve --scripted`: the scripted stand-in teacher as a standalone server. */
 export async function modelServeCommand(args: {
@@ -47,3 +48,45 @@ export async function modelServeCommand(args: {
   process.stdout.write(`served ${stats.completed} requests (${stats.faults.http5xx} injected 5xx, ${stats.faults.timeout} timeouts)\n`);
   return 0;
 }
+
+export const modelServeCli = defineCommand(
+  "serve",
+  "serve the scripted stand-in model (OpenAI-compatible, deterministic; for tests and offline demos)",
+  (y) =>
+    y
+      .option("scripted", { type: "boolean", describe: "required: the stand-in is the only built-in server" })
+      .option("port", { type: "number", default: 8000 })
+      .option("host", { type: "string", default: "127.0.0.1" })
+      .option("seed", { type: "number", default: 0 })
+      .option("latency-ms", { type: "number", default: 0 })
+      .option("fault-5xx", { type: "number", default: 0 })
+      .option("fault-timeout", { type: "number", default: 0 })
+      .option("fault-malformed", { type: "number", default: 0 })
+      .option("fault-hanging-stream", { type: "number", default: 0 })
+      .option("reject-rate", { type: "number", default: 0.02 })
+      .option("divergence-rate", { type: "number", default: 0 })
+      .option("test-command", {
+        type: "string",
+        describe: "run this shell command first in every located rollout, as a teacher reproducing the bug would (e.g. the repository's tests)",
+      })
+      .option("impersonate", {
+        type: "string",
+        describe: "also answer to this model name (e.g. the teacher an experiment names, for a dry run); every row it feeds is still marked stand-in",
+      }),
+  (a) =>
+    modelServeCommand({
+      scripted: a.scripted,
+      port: a.port,
+      host: a.host,
+      seed: a.seed,
+      latencyMs: a.latencyMs,
+      fault5xx: a.fault5xx,
+      faultTimeout: a.faultTimeout,
+      faultMalformed: a.faultMalformed,
+      faultHangingStream: a.faultHangingStream,
+      rejectRate: a.rejectRate,
+      divergenceRate: a.divergenceRate,
+      testCommand: a.testCommand,
+      impersonate: a.impersonate,
+    }),
+);

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { expandSweep, flatten, loadExperiment, StoreBusyError, withStore, type PlannedRun } from "@sera/core";
 import { formatTable } from "../table.js";
+import { defineCommand } from "../command.js";
+import { setOption } from "../options.js";
 
 /** Parameters that differ between runs of the same stage: what a reader of the plan cares about. */
 export function varyingParams(runs: PlannedRun[]): Map<string, string> {
@@ -125,3 +127,10 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
   );
   return 0;
 }
+
+export const planCli = defineCommand(
+  "plan <experiment>",
+  "expand the sweep and list its runs (runs nothing)",
+  (y) => y.positional("experiment", { type: "string", demandOption: true }).options(setOption).option("json", { type: "boolean" }),
+  (a) => planCommand({ experiment: a.experiment, set: a.set, json: a.json }),
+);

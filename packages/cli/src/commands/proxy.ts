@@ -3,6 +3,8 @@ import { SessionRecorder, startProxy, type ProxyServer } from "@sera/proxy";
 import type { ForeignSummary } from "@sera/training";
 import { UsageError } from "../errors.js";
 import { resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 export interface ProxyArgs {
   endpoint: string;
@@ -93,3 +95,32 @@ export async function proxyCommand(args: ProxyArgs): Promise<number> {
 export function ingestedLines(ingested: readonly ForeignSummary[]): string {
   return ingested.map((summary) => `recorded session ingested as ${summary.id} (${summary.trajectories} trajectory, ${summary.messages} messages)\n`).join("");
 }
+
+export const proxyCli = defineCommand(
+  "proxy",
+  "serve the Anthropic Messages API for Claude Code in front of a SERA model on an OpenAI-compatible server (vLLM, SGLang)",
+  (y) =>
+    y
+      .option("endpoint", { type: "string", demandOption: true, describe: "the model server's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1" })
+      .option("model", { type: "string", describe: "served model name (default: the one the endpoint lists)" })
+      .option("port", { type: "number", default: 8082 })
+      .option("host", { type: "string", default: "127.0.0.1" })
+      .option("workdir", { type: "string", describe: "the repository /testbed stands for when Claude Code does not say (default: here)" })
+      .option("record", { type: "boolean", describe: "keep each session as a trajectory and ingest it into the store when the proxy stops" })
+      .option("api-key-env", { type: "string", describe: "environment variable holding the model server's API key" })
+      .option("quiet", { type: "boolean" })
+      .options(storeOptions),
+  (a) =>
+    proxyCommand({
+      endpoint: a.endpoint,
+      model: a.model,
+      port: a.port,
+      host: a.host,
+      workdir: a.workdir,
+      record: a.record,
+      store: a.store,
+      experiment: a.experiment,
+      apiKeyEnv: a.apiKeyEnv,
+      quiet: a.quiet,
+    }),
+);

@@ -4,6 +4,8 @@ import { UsageError } from "../errors.js";
 import { exactJsonRows } from "../json-rows.js";
 import { formatCsv, formatTable } from "../table.js";
 import { readStore, resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 /** Statement kinds a query may be: reading (SELECT, and SHOW / DESCRIBE / SUMMARIZE / FROM-first, which DuckDB parses as SELECT) and EXPLAIN. */
 const READING_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
@@ -42,3 +44,15 @@ export async function queryCommand(args: { sql: string; experiment?: string; sto
     { locked: true },
   );
 }
+
+export const queryCli = defineCommand(
+  "query <sql>",
+  "run SQL against the store (read-only)",
+  (y) =>
+    y
+      .positional("sql", { type: "string", demandOption: true })
+      .options(storeOptions)
+      .option("json", { type: "boolean", conflicts: "csv" })
+      .option("csv", { type: "boolean" }),
+  (a) => queryCommand({ sql: a.sql, store: a.store, experiment: a.experiment, json: a.json, csv: a.csv }),
+);

@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { formatTable } from "../table.js";
 import { queryRows, readStore } from "../store.js";
 import { runWithDisplay } from "./run.js";
+import { defineCommand } from "../command.js";
 
 /**
  * `sera quickstart`: the whole SERA generation pipeline, offline, on a small bundled Python
@@ -116,3 +117,16 @@ async function summarise(store: string): Promise<void> {
     process.stdout.write(`\n${formatTable(summary)}\n\n${formatTable(rollouts)}\n`);
   });
 }
+
+export const quickstartCli = defineCommand(
+  "quickstart",
+  "run the whole SERA pipeline offline on a bundled demo repository with the scripted stand-in model",
+  (y) =>
+    y
+      .option("dir", { type: "string", default: ".sera/quickstart", describe: "where the demo repository and experiment file go" })
+      .option("functions", { type: "number", default: 12, describe: "functions to sample from the demo repository" })
+      .option("concurrency", { type: "number", default: 4, describe: "instances in flight" })
+      .option("latency-ms", { type: "number", default: 0, describe: "scripted model latency per turn" })
+      .option("seeds", { type: "number", default: 1 }),
+  (a) => quickstartCommand({ dir: a.dir, functions: a.functions, concurrency: a.concurrency, latencyMs: a.latencyMs, seeds: a.seeds }),
+);

@@ -3,6 +3,8 @@ import path from "node:path";
 import { buildReport, NoRunsError } from "@sera/analysis";
 import { loadExperiment } from "@sera/core";
 import { UsageError } from "../errors.js";
+import { defineCommand } from "../command.js";
+import { setOption } from "../options.js";
 
 export interface ReportArgs {
   experiment: string;
@@ -60,3 +62,17 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
   if (runs.unfinished > 0) process.stdout.write(`note: ${runs.unfinished} run(s) still in progress; run sera report again when they finish\n`);
   return 0;
 }
+
+export const reportCli = defineCommand(
+  "report <experiment>",
+  "write reports/<name>/ (HTML, Markdown, Parquet, SQL, charts) from the store, read-only; run the experiment first",
+  (y) =>
+    y
+      .positional("experiment", { type: "string", demandOption: true })
+      .options(setOption)
+      .option("out", { type: "string", describe: "output directory (default: reports/<experiment name>)" })
+      .option("store", { type: "string", describe: "DuckDB store file (default: the experiment's store)" })
+      .option("png", { type: "boolean", default: true, describe: "also write PNG copies of the charts (--no-png to skip)" })
+      .option("json", { type: "boolean", describe: "print a JSON summary" }),
+  (a) => reportCommand({ experiment: a.experiment, out: a.out, store: a.store, set: a.set, png: a.png, json: a.json }),
+);

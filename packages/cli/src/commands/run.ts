@@ -1,6 +1,8 @@
 import { experimentDir, loadExperiment, runExperiment, type LoadedExperiment, type PlannedRun, type RunEvent, type RunReport } from "@sera/core";
 import { ProgressDisplay } from "../progress.js";
 import { formatTable } from "../table.js";
+import { defineCommand } from "../command.js";
+import { setOption } from "../options.js";
 
 const symbols: Record<string, string> = {
   submitted: "→",
@@ -86,3 +88,15 @@ export async function runWithDisplay(
     process.off("SIGTERM", sigterm);
   }
 }
+
+export const runCli = defineCommand(
+  "run <experiment>",
+  "run (or resume) every run of the sweep; finished runs are skipped",
+  (y) =>
+    y
+      .positional("experiment", { type: "string", demandOption: true })
+      .options(setOption)
+      .option("retry-failed", { type: "boolean", describe: "give failed runs a fresh retry budget" })
+      .option("concurrency", { type: "number", describe: "override backend.concurrency" }),
+  (a) => runCommand({ experiment: a.experiment, set: a.set, retryFailed: a.retryFailed, concurrency: a.concurrency }),
+);

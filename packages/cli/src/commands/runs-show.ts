@@ -1,6 +1,8 @@
 import { UsageError } from "../errors.js";
 import { formatTable } from "../table.js";
 import { queryRows, readStore, resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { storeOptions } from "../options.js";
 
 /** Everything recorded about one run: row, parameters, event history, metrics, artefacts, costs. */
 export async function runsShowCommand(args: { id: string; experiment?: string; store?: string; json?: boolean }): Promise<number> {
@@ -43,3 +45,10 @@ export async function runsShowCommand(args: { id: string; experiment?: string; s
     return 0;
   });
 }
+
+export const runsShowCli = defineCommand(
+  "show <id>",
+  "everything recorded about one run (an id prefix is enough)",
+  (y) => y.positional("id", { type: "string", demandOption: true }).options(storeOptions).option("json", { type: "boolean" }),
+  (a) => runsShowCommand({ id: a.id, store: a.store, experiment: a.experiment, json: a.json }),
+);

@@ -1,6 +1,8 @@
 import { standInBanner, standInCounts } from "@sera/core";
 import { formatTable } from "../table.js";
 import { queryRows, readStore, resolveStore } from "../store.js";
+import { defineCommand } from "../command.js";
+import { setOption, storeOptions } from "../options.js";
 
 /** Counts per stage and status, in progress included, plus the most recent problems. */
 export async function statusCommand(args: { experiment?: string; store?: string; set?: string[]; json?: boolean }): Promise<number> {
@@ -42,3 +44,10 @@ export async function statusCommand(args: { experiment?: string; store?: string;
     return 0;
   });
 }
+
+export const statusCli = defineCommand(
+  "status [experiment]",
+  "runs per stage and status, also while a run is in progress",
+  (y) => y.positional("experiment", { type: "string" }).option("store", storeOptions.store).options(setOption).option("json", { type: "boolean" }),
+  (a) => statusCommand({ experiment: a.experiment, store: a.store, set: a.set, json: a.json }),
+);

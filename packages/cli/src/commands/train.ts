@@ -3,6 +3,8 @@ import { expandSweep, experimentDir, loadExperiment, runPaths } from "@sera/core
 import { previewTraining, runStandInTrainer, trainParamsSchema } from "@sera/training";
 import { UsageError } from "../errors.js";
 import { sbatchPreview } from "./slurm-preview.js";
+import { defineCommand } from "../command.js";
+import { setOption } from "../options.js";
 
 /**
  * `sera train --dry-run <experiment>`: print, for every training run of the sweep, the trainer
@@ -58,3 +60,28 @@ export async function trainStandInCommand(args: { config: string; worldSize: num
     write: (text) => process.stdout.write(text),
   });
 }
+
+export const trainDryRunCli = defineCommand(
+  "$0 <experiment>",
+  "print the trainer config and job script of every sera-train run (with --dry-run; training itself runs with sera run)",
+  (y) =>
+    y
+      .positional("experiment", { type: "string", demandOption: true })
+      .option("dry-run", { type: "boolean", describe: "required: render, print, write nothing" })
+      .option("stage", { type: "string", describe: "only this stage's runs" })
+      .option("samples", { type: "number", describe: "dataset size to assume when the dataset is not built yet" })
+      .options(setOption),
+  (a) => trainDryRunCommand({ experiment: a.experiment, dryRun: a.dryRun, stage: a.stage, set: a.set, samples: a.samples }),
+);
+
+export const trainStandInCli = defineCommand(
+  "stand-in",
+  "the CPU stand-in trainer (not a trainer): reads a rendered axolotl/LLaMA-Factory config, prints trainer-style logs, writes stand-in checkpoints",
+  (y) =>
+    y
+      .option("config", { type: "string", demandOption: true })
+      .option("world-size", { type: "number", default: 1, describe: "GPUs the real job would use (global batch = micro × accumulation × this)" })
+      .option("step-ms", { type: "number", default: 0, describe: "pause per step" })
+      .option("crash-at-step", { type: "number", describe: "exit 75 once at this step (exercises retries and resume)" }),
+  (a) => trainStandInCommand({ config: a.config, worldSize: a.worldSize, stepMs: a.stepMs, crashAtStep: a.crashAtStep }),
+);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { patchRecall } from "@sera/generation";
 import { UsageError } from "../errors.js";
+import { defineCommand } from "../command.js";
 
 /** A patch larger than this is refused rather than read on: `/dev/zero` or `yes |` would never end. */
 export const MAX_PATCH_BYTES = 64 * 1024 * 1024;
@@ -77,3 +78,16 @@ export async function verifyCommand(args: {
   );
   return 0;
 }
+
+export const verifyCli = defineCommand(
+  "verify <patch1> <patch2>",
+  "soft verification: line-level recall of patch 2 against patch 1",
+  (y) =>
+    y
+      .positional("patch1", { type: "string", demandOption: true })
+      .positional("patch2", { type: "string", demandOption: true })
+      .option("threshold", { type: "number", default: 0.5 })
+      .option("mode", { choices: ["header-aware", "legacy"] as const, default: "header-aware" as const })
+      .option("json", { type: "boolean" }),
+  (a) => verifyCommand({ patch1: a.patch1, patch2: a.patch2, threshold: a.threshold, mode: a.mode, json: a.json }),
+);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { LoadedExperiment } from "../config/experiment.js";
 import { expandSweep, type PlannedRun } from "../sweep/expand.js";
-import { JobBuildError, writeAttemptJob } from "./attempt-job.js";
+import { JobBuildError, writeAttemptJob, type AttemptJobSetting } from "./attempt-job.js";
 import type { Backend } from "./backend.js";
 import { createBackend } from "./backends.js";
 import {
@@ -16,6 +16,7 @@ import {
   runPaths,
   writeJsonAtomic,
   type CorruptFile,
+  type CorruptionSink,
   type JobHandle,
   type RunEvent,
   type RunPaths,
@@ -23,7 +24,7 @@ import {
 import { JournalIngest } from "./journal-ingest.js";
 import { acquireCoordinatorLock } from "./lock.js";
 import { processStartTime } from "./process-identity.js";
-import { attemptToAdopt, replayRun, type Replayed } from "./replay.js";
+import { attemptToAdopt, replayRun, type Replayed, type ReplayPolicy } from "./replay.js";
 import type { NewEvent, RetryPolicy, RunState } from "./run-state.js";
 import { scheduleStep, settleAttempt, type AttemptEnd } from "./schedule.js";
 
@@ -67,17 +68,8 @@ export function experimentDir(loaded: LoadedExperiment): string {
   return path.resolve(loaded.config.dir ?? path.join(".sera", "experiments", loaded.config.name));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Read a run's journal from disk (repairing a torn last event) and replay it. */
-function replayFromDisk(
-  run: PlannedRun,
-  paths: RunPaths,
-  maxAttempts: number,
-  retryFailed: boolean,
-  retryExitCodes: readonly number[],
-  onCorrupt: (report: CorruptFile) => void,
-): Replayed {
+function replayFromDisk(run: PlannedRun, paths: RunPaths, policy: ReplayPolicy, onCorrupt: CorruptionSink): Replayed {
   mkdirSync(paths.runDir, { recursive: true });
   if (!existsSync(paths.runFile)) writeJsonAtomic(paths.runFile, run);
   else if (readJson(paths.runFile, { onCorrupt, action: "rewrote it from the experiment's plan" }) === undefined) writeJsonAtomic(paths.runFile, run);
@@ -92,190 +84,243 @@ function replayFromDisk(
           onCorrupt,
           action: "the attempt is not re-attached; the run starts a new one",
         });
-  return replayRun(run, { events, newestAttemptDir, adoptedHandle }, { maxAttempts, retryFailed, retryExitCodes });
+  return replayRun(run, { events, newestAttemptDir, adoptedHandle }, policy);
 }
 
 export async function runExperiment(loaded: LoadedExperiment, options: RunOptions = {}): Promise<RunReport> {
-  const { config } = loaded;
-  const plan = expandSweep(loaded);
+  const plan = expandSweep(loaded).runs;
   const dir = experimentDir(loaded);
-  const storeFile = path.resolve(config.store);
-  const backend = options.backend ?? createBackend(config);
-  const pollMs = options.pollIntervalMs ?? 200;
-  const flushMs = options.flushIntervalMs ?? 1000;
-  const aborted = () => options.signal?.aborted === true;
-  // A backend that hears of finished jobs wakes the loop at once; the others are polled on the timer.
-  const waitForChange = (ms: number) => (backend.waitForChange ? backend.waitForChange(ms) : sleep(ms));
-  const policy: RetryPolicy = { retryExitCodes: config.executor.retryExitCodes, backoffSeconds: config.executor.backoffSeconds };
+  const backend = options.backend ?? createBackend(loaded.config);
+  // Built before the lock is taken: nothing between taking it and the `try` may throw.
+  const loop = new CoordinatorLoop(loaded, plan, dir, backend, options);
   const release = acquireCoordinatorLock(dir);
-  const corruptFiles: CorruptFile[] = [];
-  const seenCorrupt = new Set<string>();
+  try {
+    loop.replayJournal();
+    await loop.ingest.ingest(30_000);
+    const interrupted = await loop.runUntilDone();
+    if (interrupted) await loop.stopActive();
+    await loop.ingest.settle();
+    await loop.ingest.ingest(60_000);
+    return loop.report(interrupted);
+  } finally {
+    backend.close?.();
+    // An error elsewhere must not release the lock while an ingest still holds the store.
+    await loop.ingest.drain();
+    release();
+  }
+}
+
+/**
+ * The loop's state and how it changes: the runs' states in plan order, changed only through
+ * `apply`, which journals the events that go with a change. It asks replay and the scheduling
+ * step what to do and does it to the backend and the files.
+ */
+class CoordinatorLoop {
+  readonly ingest: JournalIngest;
+  private readonly config: LoadedExperiment["config"];
+  private readonly plan: PlannedRun[];
+  private readonly backend: Backend;
+  private readonly options: RunOptions;
+  private readonly storeFile: string;
+  private readonly experimentDir: string;
+  private readonly paths: Map<string, RunPaths>;
+  // In plan order (a Map keeps an entry's first position when it is replaced).
+  private readonly states = new Map<string, RunState>();
+  private readonly policy: RetryPolicy;
+  private readonly jobSetting: AttemptJobSetting;
+  private readonly corruptFiles: CorruptFile[] = [];
+  private readonly seenCorrupt = new Set<string>();
+
+  constructor(loaded: LoadedExperiment, plan: PlannedRun[], experimentDir: string, backend: Backend, options: RunOptions) {
+    this.config = loaded.config;
+    this.plan = plan;
+    this.backend = backend;
+    this.options = options;
+    this.experimentDir = experimentDir;
+    this.storeFile = path.resolve(this.config.store);
+    this.paths = new Map(this.plan.map((run) => [run.id, runPaths(experimentDir, run.id)]));
+    this.policy = { retryExitCodes: this.config.executor.retryExitCodes, backoffSeconds: this.config.executor.backoffSeconds };
+    const ownIdentity = processStartTime(process.pid);
+    this.jobSetting = {
+      config: this.config,
+      experimentDir,
+      // Only a local worker can see this process; a cluster job outlives coordinator restarts by design.
+      stopWithCoordinator:
+        options.stopWorkersWithCoordinator && backend.name === "local" && ownIdentity !== null ? { pid: process.pid, start: ownIdentity } : undefined,
+    };
+    this.ingest = new JournalIngest({
+      loaded,
+      experimentDir,
+      storeFile: this.storeFile,
+      backendName: backend.name,
+      onCorrupt: this.onCorrupt,
+      runsOnDisk: (ids) => ids.map((id) => ({ plan: this.states.get(id)!.plan, paths: this.paths.get(id)! })),
+      activeRunIds: () => this.idsIn("active"),
+    });
+  }
+
   // Ingest re-reads the journal every flush; each damaged file is reported and counted once.
-  const onCorrupt = (report: CorruptFile) => {
+  private readonly onCorrupt = (report: CorruptFile): void => {
     const key = `${report.file}\0${report.problem}`;
-    if (seenCorrupt.has(key)) return;
-    seenCorrupt.add(key);
-    corruptFiles.push(report);
+    if (this.seenCorrupt.has(key)) return;
+    this.seenCorrupt.add(key);
+    this.corruptFiles.push(report);
     reportCorruptionToStderr(report);
   };
-  const paths = new Map(plan.runs.map((run) => [run.id, runPaths(dir, run.id)]));
-  // In plan order (a Map keeps its first insertion order when an entry is replaced).
-  const states = new Map<string, RunState>();
-  const idsIn = (phase: RunState["phase"]) => [...states.values()].filter((s) => s.phase === phase).map((s) => s.plan.id);
-  const attemptDirOf = (state: RunState) => paths.get(state.plan.id)!.attemptDir(state.attempt);
-  const ingest = new JournalIngest({
-    loaded,
-    experimentDir: dir,
-    storeFile,
-    backendName: backend.name,
-    onCorrupt,
-    runsOnDisk: (ids) => ids.map((id) => ({ plan: states.get(id)!.plan, paths: paths.get(id)! })),
-    activeRunIds: () => idsIn("active"),
-  });
-  const ownIdentity = processStartTime(process.pid);
-  const jobSetting = {
-    config,
-    experimentDir: dir,
-    // Only a local worker can see this process; a cluster job outlives coordinator restarts by design.
-    stopWithCoordinator:
-      options.stopWorkersWithCoordinator && backend.name === "local" && ownIdentity !== null ? { pid: process.pid, start: ownIdentity } : undefined,
-  };
 
-  /** Replace a run's state and append its events to the journal. */
-  const apply = (next: RunState, events: readonly NewEvent[] = []) => {
-    states.set(next.plan.id, next);
-    for (const event of events) {
-      const full: RunEvent = { at: new Date().toISOString(), ...event };
-      appendEvent(paths.get(next.plan.id)!, full);
-      ingest.markChanged(next.plan.id);
-      options.onEvent?.(next.plan, full);
+  /** Every run's state from its journal; every run is ingested on the first flush. */
+  replayJournal(): void {
+    for (const run of this.plan) {
+      const stage = this.config.stages[run.stage];
+      const policy = {
+        maxAttempts: (stage.retries ?? this.config.executor.retries) + 1,
+        retryFailed: this.options.retryFailed === true,
+        retryExitCodes: this.policy.retryExitCodes,
+      };
+      const replayed = replayFromDisk(run, this.paths.get(run.id)!, policy, this.onCorrupt);
+      this.apply(replayed.state, replayed.events);
+      this.ingest.markChanged(run.id);
     }
-  };
+  }
 
-  /** Number the run's next attempt and write its job.json; false when the stage could not build its job (the run fails). */
-  const prepare = (runId: string): boolean => {
-    const previous = states.get(runId)!;
-    const next: RunState = { ...previous, attempt: previous.attempt + 1, sawRunning: false };
-    states.set(runId, next);
-    try {
-      writeAttemptJob(next, paths.get(runId)!, jobSetting);
-      return true;
-    } catch (error) {
-      if (!(error instanceof JobBuildError)) throw error;
-      apply({ ...next, failures: next.maxAttempts, phase: "failed" }, [{ attempt: next.attempt, event: "failed", detail: { error: error.message } }]);
-      return false;
-    }
-  };
-
-  /** Apply one scheduling step: skips, then prepared starts (a start whose job cannot be built frees its slot, so schedule again). */
-  const prepareScheduled = (): string[] => {
-    const prepared = new Set<string>();
-    for (let again = true; again;) {
-      again = false;
-      // Prepared runs count as active, so the next step neither picks them again nor exceeds concurrency.
-      const view = [...states.values()].map((s) => (prepared.has(s.plan.id) ? { ...s, phase: "active" as const } : s));
-      for (const decision of scheduleStep(view, { concurrency: config.backend.concurrency, now: Date.now() })) {
-        if (decision.action === "skip") apply({ ...states.get(decision.runId)!, phase: "skipped" }, [decision.event]);
-        else if (prepare(decision.runId)) prepared.add(decision.runId);
-        else again = true;
-      }
-    }
-    return [...prepared];
-  };
-
-  /**
-   * Submits prepared attempts: together when the backend can (Slurm job arrays), else one by
-   * one. Handles are written right after, and each worker waits for its handle before starting.
-   */
-  const submitAll = async (runIds: readonly string[]) => {
-    if (runIds.length === 0) return;
-    const attemptDirs = runIds.map((id) => attemptDirOf(states.get(id)!));
-    const handles = backend.submitMany && runIds.length > 1 ? await backend.submitMany(attemptDirs) : [];
-    for (const [index, runId] of runIds.entries()) {
-      const handle = handles[index] ?? (await backend.submit(attemptDirs[index]));
-      writeJsonAtomic(path.join(attemptDirs[index], attemptFiles.handle), handle);
-      backend.recorded?.(handle, attemptDirs[index]);
-      const state = states.get(runId)!;
-      apply({ ...state, handle, phase: "active" }, [{ attempt: state.attempt, event: "submitted", detail: { jobRef: handle.jobRef } }]);
-    }
-  };
-
-  const settle = (runId: string, end: AttemptEnd) => {
-    const settled = settleAttempt(states.get(runId)!, end, policy, Date.now());
-    apply(settled.state, settled.events);
-  };
-
-  const poll = async (runId: string) => {
-    const state = states.get(runId)!;
-    const attemptDir = attemptDirOf(state);
-    const jobState = await backend.poll(state.handle!, attemptDir);
-    if (jobState === "running" && !state.sawRunning) apply({ ...state, sawRunning: true }, [{ attempt: state.attempt, event: "running" }]);
-    else if (jobState === "done") settle(runId, { result: await backend.collect(state.handle!, attemptDir) });
-    else if (jobState === "lost") settle(runId, { lost: backend.lostReason?.(state.handle!, attemptDir) });
-  };
-
-  try {
-    for (const run of plan.runs) {
-      const stage = config.stages[run.stage];
-      const maxAttempts = (stage.retries ?? config.executor.retries) + 1;
-      const replayed = replayFromDisk(run, paths.get(run.id)!, maxAttempts, options.retryFailed === true, policy.retryExitCodes, onCorrupt);
-      apply(replayed.state, replayed.events);
-      ingest.markChanged(run.id);
-    }
-    await ingest.ingest(30_000);
-
-    let interrupted = false;
+  /** Poll, settle, schedule and submit until no run is waiting or active; true when the signal stopped it first. */
+  async runUntilDone(): Promise<boolean> {
+    const pollMs = this.options.pollIntervalMs ?? 200;
+    const flushMs = this.options.flushIntervalMs ?? 1000;
     for (;;) {
-      if (aborted()) {
-        interrupted = true;
-        break;
-      }
-      for (const runId of idsIn("active")) await poll(runId);
-      if (!aborted()) await submitAll(prepareScheduled());
-      if (idsIn("active").length === 0 && idsIn("waiting").length === 0) break;
-      ingest.ingestInBackgroundEvery(flushMs);
-      await waitForChange(pollMs);
+      if (this.aborted()) return true;
+      for (const runId of this.idsIn("active")) await this.poll(runId);
+      if (!this.aborted()) await this.submitAll(this.prepareScheduled());
+      if (this.idsIn("active").length === 0 && this.idsIn("waiting").length === 0) return false;
+      this.ingest.ingestInBackgroundEvery(flushMs);
+      await this.waitForChange(pollMs);
     }
+  }
 
-    if (interrupted) {
-      const stopping = idsIn("active");
-      for (const runId of stopping) await backend.cancel(states.get(runId)!.handle!, attemptDirOf(states.get(runId)!));
-      const stillActive = () => stopping.filter((id) => states.get(id)!.phase === "active");
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline && stillActive().length > 0) {
-        for (const runId of stillActive()) await poll(runId);
-        await waitForChange(100);
-      }
-      for (const runId of stillActive()) {
-        const state = states.get(runId)!;
-        apply({ ...state, phase: "waiting" }, [
-          { attempt: state.attempt, event: "interrupted", detail: { error: "interrupted; the job did not stop in time" } },
-        ]);
-      }
+  /** Cancel the active attempts, give them 15 s to report, and mark the rest interrupted (no budget used). */
+  async stopActive(): Promise<void> {
+    const stopping = this.idsIn("active");
+    for (const runId of stopping) await this.backend.cancel(this.states.get(runId)!.handle!, this.attemptDirOf(runId));
+    const stillActive = () => stopping.filter((id) => this.states.get(id)!.phase === "active");
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && stillActive().length > 0) {
+      for (const runId of stillActive()) await this.poll(runId);
+      await this.waitForChange(100);
     }
-    await ingest.settle();
-    await ingest.ingest(60_000);
+    for (const runId of stillActive()) {
+      const state = this.states.get(runId)!;
+      this.apply({ ...state, phase: "waiting" }, [
+        { attempt: state.attempt, event: "interrupted", detail: { error: "interrupted; the job did not stop in time" } },
+      ]);
+    }
+  }
 
+  report(interrupted: boolean): RunReport {
     const counts: Record<string, number> = {};
-    for (const state of states.values()) {
+    for (const state of this.states.values()) {
       const shown = state.phase === "waiting" ? "interrupted" : state.phase;
       counts[shown] = (counts[shown] ?? 0) + 1;
     }
     const failed = (counts.failed ?? 0) + (counts.skipped ?? 0);
     return {
-      experiment: config.name,
-      store: storeFile,
-      dir,
-      total: states.size,
+      experiment: this.config.name,
+      store: this.storeFile,
+      dir: this.experimentDir,
+      total: this.states.size,
       counts,
       interrupted,
       exitCode: interrupted ? 130 : failed > 0 ? 1 : 0,
-      corruptFiles,
+      corruptFiles: this.corruptFiles,
     };
-  } finally {
-    backend.close?.();
-    // An error elsewhere must not release the lock while an ingest still holds the store.
-    await ingest.drain();
-    release();
+  }
+
+  private aborted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  /** A backend that hears of finished jobs wakes the loop at once; the others are polled on the timer. */
+  private waitForChange(ms: number): Promise<unknown> {
+    return this.backend.waitForChange ? this.backend.waitForChange(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private idsIn(phase: RunState["phase"]): string[] {
+    return [...this.states.values()].filter((s) => s.phase === phase).map((s) => s.plan.id);
+  }
+
+  private attemptDirOf(runId: string): string {
+    return this.paths.get(runId)!.attemptDir(this.states.get(runId)!.attempt);
+  }
+
+  /** Replace a run's state and append the events that go with the change to its journal. */
+  private apply(next: RunState, events: readonly NewEvent[] = []): void {
+    this.states.set(next.plan.id, next);
+    for (const event of events) {
+      const full: RunEvent = { at: new Date().toISOString(), ...event };
+      appendEvent(this.paths.get(next.plan.id)!, full);
+      this.ingest.markChanged(next.plan.id);
+      this.options.onEvent?.(next.plan, full);
+    }
+  }
+
+  /** Number the run's next attempt and write its job.json; false when the stage could not build its job (the run fails). */
+  private prepare(runId: string): boolean {
+    const previous = this.states.get(runId)!;
+    const next: RunState = { ...previous, attempt: previous.attempt + 1, sawRunning: false };
+    this.states.set(runId, next);
+    try {
+      writeAttemptJob(next, this.paths.get(runId)!, this.jobSetting);
+      return true;
+    } catch (error) {
+      if (!(error instanceof JobBuildError)) throw error;
+      this.apply({ ...next, failures: next.maxAttempts, phase: "failed" }, [{ attempt: next.attempt, event: "failed", detail: { error: error.message } }]);
+      return false;
+    }
+  }
+
+  /** Apply one scheduling step: skips, then prepared starts (a start whose job cannot be built frees its slot, so schedule again). */
+  private prepareScheduled(): string[] {
+    const prepared = new Set<string>();
+    for (let again = true; again;) {
+      again = false;
+      // Prepared runs count as active, so the next step neither picks them again nor exceeds concurrency.
+      const view = [...this.states.values()].map((s) => (prepared.has(s.plan.id) ? { ...s, phase: "active" as const } : s));
+      for (const decision of scheduleStep(view, { concurrency: this.config.backend.concurrency, now: Date.now() })) {
+        if (decision.action === "skip") this.apply({ ...this.states.get(decision.runId)!, phase: "skipped" }, [decision.event]);
+        else if (this.prepare(decision.runId)) prepared.add(decision.runId);
+        else again = true;
+      }
+    }
+    return [...prepared];
+  }
+
+  /**
+   * Submits prepared attempts: together when the backend can (Slurm job arrays), else one by
+   * one. Handles are written right after, and each worker waits for its handle before starting.
+   */
+  private async submitAll(runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    const attemptDirs = runIds.map((id) => this.attemptDirOf(id));
+    const handles = this.backend.submitMany && runIds.length > 1 ? await this.backend.submitMany(attemptDirs) : [];
+    for (const [index, runId] of runIds.entries()) {
+      const handle = handles[index] ?? (await this.backend.submit(attemptDirs[index]));
+      writeJsonAtomic(path.join(attemptDirs[index], attemptFiles.handle), handle);
+      this.backend.recorded?.(handle, attemptDirs[index]);
+      const state = this.states.get(runId)!;
+      this.apply({ ...state, handle, phase: "active" }, [{ attempt: state.attempt, event: "submitted", detail: { jobRef: handle.jobRef } }]);
+    }
+  }
+
+  private async poll(runId: string): Promise<void> {
+    const state = this.states.get(runId)!;
+    const attemptDir = this.attemptDirOf(runId);
+    const jobState = await this.backend.poll(state.handle!, attemptDir);
+    if (jobState === "running" && !state.sawRunning) this.apply({ ...state, sawRunning: true }, [{ attempt: state.attempt, event: "running" }]);
+    else if (jobState === "done") this.settle(runId, { result: await this.backend.collect(state.handle!, attemptDir) });
+    else if (jobState === "lost") this.settle(runId, { lost: this.backend.lostReason?.(state.handle!, attemptDir) });
+  }
+
+  private settle(runId: string, end: AttemptEnd): void {
+    const settled = settleAttempt(this.states.get(runId)!, end, this.policy, Date.now());
+    this.apply(settled.state, settled.events);
   }
 }

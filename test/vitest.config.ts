@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "e2e", include: ["**/*.test.ts"], exclude: ["support/**", "**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { name: "e2e", include: ["**/*.test.ts"], exclude: ["support/**", "**/node_modules/**"], testTimeout: 240_000, hookTimeout: 240_000 },
 });

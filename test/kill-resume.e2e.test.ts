@@ -52,6 +52,25 @@ function killEverything(runsDir: string): void {
   }
 }
 
+/** How many attempts of the experiment's runs have a job handle, i.e. were started on the backend. */
+function startedAttempts(runsDir: string): number {
+  if (!existsSync(runsDir)) return 0;
+  let started = 0;
+  for (const runId of readdirSync(runsDir)) {
+    const runDir = path.join(runsDir, runId);
+    started += readdirSync(runDir).filter((name) => name.startsWith("attempt-") && existsSync(path.join(runDir, name, "handle.json"))).length;
+  }
+  return started;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not started within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The run's outcome with everything that legitimately differs between two runs (ids, times, paths) left out. */
 function outcome(cwd: string, experiment: string) {
   const of = `t JOIN runs ON runs.id = t.run_id WHERE runs.experiment = '${experiment}'`;
@@ -77,9 +96,12 @@ describe("kill -9 at random moments", () => {
       const runsDir = path.join(cwd, ".sera/experiments/killed/runs");
       const random = seededRandom(KILL_SEED);
       for (let kill = 0; kill < 5; kill++) {
+        const started = startedAttempts(runsDir);
         const run = seraAsync(["run", killed], cwd);
-        // Anywhere from the coordinator's start-up to well into the instances.
-        await new Promise((resolve) => setTimeout(resolve, 300 + random() * 4_000));
+        // Anywhere from a moment after the job started to well into the instances. Measured from the job's start,
+        // not the command's, so a loaded machine's slower start-up cannot make a kill miss the running work.
+        await waitFor(() => startedAttempts(runsDir) > started, 120_000);
+        await new Promise((resolve) => setTimeout(resolve, 100 + random() * 3_000));
         run.child.kill("SIGKILL");
         // Before waiting: a worker still holding the coordinator's output pipes would delay `done`.
         killEverything(runsDir);
@@ -89,7 +111,7 @@ describe("kill -9 at random moments", () => {
       expect(last.stderr).toBe("");
       expect(last.code).toBe(0);
 
-      // The kills hit running work: attempts were lost and taken up again.
+      // Every kill hit a started attempt, and the run finished only after they were lost and taken up again.
       const [{ attempt }] = queryJson(cwd, "SELECT attempt FROM runs WHERE experiment = 'killed'");
       expect(Number(attempt)).toBeGreaterThanOrEqual(3);
       // Every instance ended exactly once, with the same outcome as in the clean run.

@@ -3,24 +3,22 @@ import { cpSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Trajectory } from "@sera/core";
+import { BUG_PROMPT_TEMPLATES, inventory, renderBugPrompt } from "@sera/generation";
 import {
   AGENT_SYSTEM_PROMPT,
-  BUG_PROMPT_TEMPLATES,
   bwrapAvailable,
   createSandbox,
   createToolbox,
   endpointPool,
-  inventory,
   openAIChatModel,
   prepareSource,
-  renderBugPrompt,
   renderInstanceTask,
   runAgent,
   startScriptedModelServer,
   type Environment,
   type ToolCallRequest,
   type ToolResult,
-} from "@sera/generation";
+} from "@sera/rollout";
 
 /**
  * Rollout-engine efficiency: 64 agents against the scripted stand-in at 100 ms per turn. The
@@ -105,7 +103,7 @@ export async function recordRollouts(repo: string, count: number): Promise<Recor
 export async function engineEfficiency(recorded: Recorded[], options: { concurrency: number; latencyMs: number; rollouts: number }) {
   const server = await startScriptedModelServer({ seed: 0, latencyMsPerTurn: options.latencyMs });
   const teacher = model(server.url, options.concurrency);
-  const tools = (await import("@sera/generation")).toolDefinitions.map((t) => ({
+  const tools = (await import("@sera/rollout")).toolDefinitions.map((t) => ({
     name: t.function.name,
     description: t.function.description,
     parameters: t.function.parameters,

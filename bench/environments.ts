@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { environmentSchema, prepareSource, rolloutEnvironments, type Sandbox } from "@sera/generation";
+import { environmentSchema, prepareSource, rolloutEnvironments, type Sandbox } from "@sera/rollout";
 import { repoRoot } from "./engine.js";
 
 /**

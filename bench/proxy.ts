@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startScriptedModelServer, toolDefinitions } from "@sera/generation";
+import { startScriptedModelServer, toolDefinitions } from "@sera/rollout";
 import { messagesRequestSchema, ProxyState, startProxy, translateConversation } from "@sera/proxy";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { fitPowerLaw, bootstrapFit, buildReport, writeSyntheticSweep, PAPER_SCALING_POINTS, PAPER_FIXED_ASYMPTOTE } from "@sera/analysis";
-import { createSyntheticRepo, measureSandboxCycle } from "@sera/generation";
+import { createSyntheticRepo, measureSandboxCycle } from "@sera/rollout";
 import { demoRepoCopy, engineEfficiency, recordRollouts, repoRoot } from "./engine.js";
 import { slurmSubmission } from "./slurm.js";
 import { proxyOverhead } from "./proxy.js";

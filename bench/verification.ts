@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { patchRecall } from "@sera/generation";
+import { patchRecall } from "@sera/rollout";
 import { repoRoot } from "./engine.js";
 
 /**
  * Soft verification beside its peer: the reference's algorithm (str.splitlines, a list used as a
- * multiset with list.remove; packages/generation/test/support/reference_recall.py) under the
+ * multiset with list.remove; packages/rollout/test/support/reference_recall.py) under the
  * system python3, timed inside Python so interpreter start-up is not counted. Inputs are real
  * diffs from this repository's own history, one file's change per patch, grouped by size.
  */
@@ -15,7 +15,7 @@ import { repoRoot } from "./engine.js";
 const REPEATS = 5;
 /** Debian's interpreter, the one a user of the reference would run. */
 const PYTHON = "/usr/bin/python3";
-const referenceScript = path.join(repoRoot, "packages/generation/test/support/reference_recall.py");
+const referenceScript = path.join(repoRoot, "packages/rollout/test/support/reference_recall.py");
 
 interface FileDiff {
   file: string;

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withStore } from "@sera/core";
-import { startScriptedModelServer, type ScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer, type ScriptedModelServer } from "@sera/rollout";
 import "@sera/training"; // registers the checkpoints table
 import { repoRoot, sera, seraBin } from "./support/sera.js";
 

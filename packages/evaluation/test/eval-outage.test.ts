@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { RetryableStageError, type StageExecution } from "@sera/core";
-import { startScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer } from "@sera/rollout";
 import { describe, expect, it } from "vitest";
 import { evalParamsSchema, runEvaluation, type EvalParams } from "../src/index.js";
 

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { StageExecution } from "@sera/core";
-import { startScriptedModelServer, type ScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer, type ScriptedModelServer } from "@sera/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evalParamsSchema, readPredictions, runEvaluation, type EvalParams } from "../src/index.js";
 

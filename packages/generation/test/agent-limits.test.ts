@@ -11,7 +11,7 @@ import {
   type ChatModel,
   type PreparedSource,
   type Sandbox,
-} from "../src/index.js";
+} from "@sera/rollout";
 import { generationParamsSchema } from "../src/pipeline/params.js";
 
 /**

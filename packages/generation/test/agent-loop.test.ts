@@ -3,20 +3,20 @@ import { cpSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderBugPrompt } from "../src/index.js";
 import {
   AGENT_SYSTEM_PROMPT,
   createSandbox,
   createToolbox,
   openAIChatModel,
   prepareSource,
-  renderBugPrompt,
   renderInstanceTask,
   runAgent,
   startScriptedModelServer,
   type Environment,
   type PreparedSource,
   type ScriptedModelServer,
-} from "../src/index.js";
+} from "@sera/rollout";
 
 /** The agent loop against the scripted stand-in over real HTTP, in a real (unisolated) sandbox copy. */
 

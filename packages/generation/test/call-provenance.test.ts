@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
-import { startScriptedModelServer, type ScriptedModelServer } from "../src/index.js";
+import { startScriptedModelServer, type ScriptedModelServer } from "@sera/rollout";
 
 /**
  * What the generation stage's records say about each model call: which HTTP try of a call a row

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
-import { startScriptedModelServer } from "../src/index.js";
+import { startScriptedModelServer } from "@sera/rollout";
 
 /**
  * An instance whose accepted rollout-1 patch repeats an earlier instance's skips the PR and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { environmentIdentity, environmentSchema, excludePattern, imageName, parseStatus } from "../src/index.js";
+import { environmentIdentity, environmentSchema, excludePattern, imageName, parseStatus } from "@sera/rollout";
 import { generationIdentity, generationParamsSchema } from "../src/pipeline/params.js";
 
 /** The `environment:` params: one schema for both stages, run ids, image names, and how setup's changes are recorded. */

@@ -9,7 +9,7 @@ import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
 import { checkTeacher } from "../src/pipeline/teacher.js";
-import { startScriptedModelServer } from "../src/index.js";
+import { startScriptedModelServer } from "@sera/rollout";
 
 /**
  * The generation stage body run in-process on a committed copy of the demo repository, with the

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listBlobs } from "../src/inventory/git-objects.js";
-import { createSandbox, createSyntheticRepo, prepareSource, type PreparedSource } from "../src/sandbox/index.js";
-import { copyTree, treeManifest } from "../src/sandbox/treeCopy.js";
+import { createSandbox, createSyntheticRepo, prepareSource, type PreparedSource } from "@sera/rollout";
+import { copyTree, treeManifest } from "@sera/rollout";
 
 // File names are bytes: 0xff 0xfe is not UTF-8, and a JS string cannot hold it.
 const ODD = Buffer.from([0xff, 0xfe]);

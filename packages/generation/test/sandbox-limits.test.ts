@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generationParamsSchema } from "../src/pipeline/params.js";
-import { sandboxLimitsFromParams } from "../src/pipeline/sandboxLimits.js";
-import { createSandbox, createSyntheticRepo, prepareSource, type PreparedSource, type Sandbox, type SandboxLimits } from "../src/sandbox/index.js";
-import { runBashTool } from "../src/tools/bashTool.js";
+import { sandboxLimitsFromParams } from "@sera/rollout";
+import { createSandbox, createSyntheticRepo, prepareSource, type PreparedSource, type Sandbox, type SandboxLimits } from "@sera/rollout";
+import { runBashTool } from "@sera/rollout";
 
 /**
  * Every limit is exercised for real with small values: the command that hits

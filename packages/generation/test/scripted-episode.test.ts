@@ -5,22 +5,24 @@ import path from "node:path";
 import type { Message } from "@sera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  AGENT_SYSTEM_PROMPT,
   BUILTIN_DEMONSTRATIONS,
   GENERIC_BUG_PROMPT,
-  openAIChatModel,
   parsePrText,
   parseSelfCheck,
   renderBugPrompt,
-  renderInstanceTask,
   renderPrPrompt,
   renderSelfCheckPrompt,
+  type TrajectoryStep,
+} from "../src/index.js";
+import {
+  AGENT_SYSTEM_PROMPT,
+  openAIChatModel,
+  renderInstanceTask,
   startScriptedModelServer,
   type ChatModel,
   type ScriptedModelServer,
   type ToolDefinition,
-  type TrajectoryStep,
-} from "../src/index.js";
+} from "@sera/rollout";
 
 // The agent side here is a small stand-in written for the test: it runs the scripted model's
 // commands against a real git checkout, with /testbed mapped to a temp directory.

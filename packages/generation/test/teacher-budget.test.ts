@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
 import { runGeneration } from "../src/pipeline/run.js";
-import { startScriptedModelServer } from "../src/index.js";
+import { startScriptedModelServer } from "@sera/rollout";
 
 /**
  * Teacher budgets, with the scripted stand-in model (not an LLM) over loopback HTTP and a real

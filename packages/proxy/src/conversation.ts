@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { AGENT_SYSTEM_PROMPT, lineNumberAt, renderInstanceTask } from "@sera/generation";
+import { AGENT_SYSTEM_PROMPT, lineNumberAt, renderInstanceTask } from "@sera/rollout";
 import { blocksText, isText, isToolResult, isToolUse, stripReminders, type ContentBlock, type MessagesRequest, type ToolUseBlock } from "./anthropic.js";
 import { formatObservation } from "./observations.js";
 import { PathMap, workdirFromSystem } from "./paths.js";

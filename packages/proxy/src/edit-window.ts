@@ -1,4 +1,4 @@
-import { occurrenceOffsets } from "@sera/generation";
+import { occurrenceOffsets } from "@sera/rollout";
 
 /**
  * Claude Code's Edit tool only replaces text: it has no "insert after line N" and no undo. The

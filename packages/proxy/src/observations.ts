@@ -11,7 +11,7 @@ import {
   splitLines,
   undoneMessage,
   viewHeader,
-} from "@sera/generation";
+} from "@sera/rollout";
 import { stripReminders } from "./anthropic.js";
 import type { PathMap } from "./paths.js";
 import type { CallContext } from "./tool-calls.js";

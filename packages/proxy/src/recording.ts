@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { withStore } from "@sera/core";
-import { toolDefinitions } from "@sera/generation";
+import { toolDefinitions } from "@sera/rollout";
 import { collectForeign, loadForeignBatch, writeForeignBatch, type ForeignSummary } from "@sera/training";
 import type { ChatMessage } from "./conversation.js";
 import { workdirPatch } from "./turn.js";

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { toolDefinitions } from "@sera/generation";
+import { toolDefinitions } from "@sera/rollout";
 import type { ForeignSummary } from "@sera/training";
 import { errorBody, messagesRequestSchema, type MessagesRequest } from "./anthropic.js";
 import { ProxyState, translateConversation } from "./conversation.js";

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { editorArgumentsSchema, lineNumberAt, occurrenceOffsets, splitLines, textAfterInsert, type EditorArguments } from "@sera/generation";
+import { editorArgumentsSchema, lineNumberAt, occurrenceOffsets, splitLines, textAfterInsert, type EditorArguments } from "@sera/rollout";
 import { replacementWindow } from "./edit-window.js";
 import type { PathMap } from "./paths.js";
 

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { toolDefinitions } from "@sera/generation";
+import { toolDefinitions } from "@sera/rollout";
 import { blocksText, stripReminders, type MessagesRequest, type ReplyBlock, type ReplyMessage } from "./anthropic.js";
 import { translateConversation, type AssistantMessage, type ChatMessage, type ProxyState } from "./conversation.js";
 import { isPreread, translateToolCall, type SeraToolCall } from "./tool-calls.js";

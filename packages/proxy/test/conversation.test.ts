@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_SYSTEM_PROMPT } from "@sera/generation";
+import { AGENT_SYSTEM_PROMPT } from "@sera/rollout";
 import { messagesRequestSchema, ProxyState, translateConversation } from "../src/index.js";
 
 /**

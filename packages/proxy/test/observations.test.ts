@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSandbox, FileEditor, prepareSource, type EditorArguments, type Sandbox } from "@sera/generation";
+import { createSandbox, FileEditor, prepareSource, type EditorArguments, type Sandbox } from "@sera/rollout";
 import { EditHistory, formatObservation, PathMap, translateToolCall, type CallContext } from "../src/index.js";
 
 /**

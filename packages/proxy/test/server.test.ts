@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startScriptedModelServer, type ScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer, type ScriptedModelServer } from "@sera/rollout";
 import { parseCompletion, replyEvents, startProxy, type ProxyServer, type ReplyMessage } from "../src/index.js";
 
 /**

@@ -1,4 +1,4 @@
-import { startScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer } from "@sera/rollout";
 import { UsageError } from "../errors.js";
 import { defineCommand } from "../command.js";
 

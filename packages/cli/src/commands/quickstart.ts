@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { loadExperiment } from "@sera/core";
-import { startScriptedModelServer } from "@sera/generation";
+import { startScriptedModelServer } from "@sera/rollout";
 import { stringify } from "yaml";
 import { formatTable } from "../table.js";
 import { queryRows, readStore } from "../store.js";

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { patchRecall } from "@sera/generation";
+import { patchRecall } from "@sera/rollout";
 import { UsageError } from "../errors.js";
 import { defineCommand } from "../command.js";
 

@@ -1,4 +1,4 @@
-import { agentParamsSchema, DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/generation";
+import { agentParamsSchema, DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/rollout";
 import { z } from "zod";
 
 /**

@@ -14,7 +14,7 @@ import {
   type PreparedSource,
   type RolloutEnvironments,
   type SandboxLimits,
-} from "@sera/generation";
+} from "@sera/rollout";
 import type { TaskInstance } from "../tasks/instances.js";
 import type { EvalParams } from "./params.js";
 

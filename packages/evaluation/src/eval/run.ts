@@ -13,7 +13,7 @@ import {
   rolloutEnvironments,
   sandboxLimitsFromParams,
   type PreparedSource,
-} from "@sera/generation";
+} from "@sera/rollout";
 import { evalRolloutsTable, evalsTable, evalSummariesTable } from "../records/tables.js";
 import { heldOutTasksFromGeneration } from "../tasks/held-out.js";
 import { readTaskInstances, resolveRepoPath, type TaskInstance } from "../tasks/instances.js";

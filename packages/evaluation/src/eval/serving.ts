@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readJson, type StageExecution } from "@sera/core";
 import { fillPlaceholders, seraInvocation, shellQuote } from "@sera/core";
-import { probeEndpoint, type Provenance } from "@sera/generation";
+import { probeEndpoint, type Provenance } from "@sera/rollout";
 import { freePort, startModelServer, type ServedModel } from "../serve/server-process.js";
 import { vllmServeArgv } from "../serve/vllm.js";
 import type { EvalParams } from "./params.js";

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { hardenedGitEnv } from "../sandbox/gitRun.js";
+import { hardenedGitEnv } from "@sera/rollout";
 
 /** Output cap for commands whose output size we cannot bound in advance (ls-tree, rev-list). */
 const LISTING_MAX_BUFFER = 512 * 1024 * 1024;

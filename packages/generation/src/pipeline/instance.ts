@@ -1,26 +1,33 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readJson, reportCorruptionToStderr, writeJsonAtomic, type CorruptionSink, type Message } from "@sera/core";
-import { runAgent, type AgentResult } from "../agent/loop.js";
-import { sandboxEnvironment } from "../agent/sandbox-environment.js";
-import { trajectorySteps } from "../agent/steps.js";
-import { ModelCallError, isTransientKind } from "../model/callError.js";
-import type { ChatModel } from "../model/types.js";
-import { EnvironmentSetupError } from "../environment/prepared.js";
-import type { RolloutEnvironments } from "../environment/provider.js";
-import type { Isolation } from "../sandbox/sandbox.js";
-import { sandboxLimitsFromParams } from "./sandboxLimits.js";
-import type { PreparedSource } from "../sandbox/source.js";
 import { BUG_PROMPT_TEMPLATES } from "../tasks/bug-prompts.js";
 import type { Demonstration } from "../tasks/demonstrations.js";
-import { AGENT_SYSTEM_PROMPT, renderBugPrompt, renderInstanceTask } from "../tasks/instance-prompts.js";
+import { renderBugPrompt } from "../tasks/instance-prompts.js";
 import { parsePrText, renderPrPrompt } from "../tasks/pr-writer.js";
 import { attemptPromptIndex, type SampledTask } from "../tasks/sampling.js";
 import { MAX_TRUNCATION_ATTEMPT, parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "../tasks/self-check.js";
-import { patchRecall, type PatchRecall } from "../verify/recall.js";
 import type { AcceptedPatches } from "./duplicate-patches.js";
 import type { GenerationParams } from "./params.js";
 import { callOwner } from "./teacher.js";
+import {
+  type AgentResult,
+  type ChatModel,
+  EnvironmentSetupError,
+  type Isolation,
+  isTransientKind,
+  ModelCallError,
+  patchRecall,
+  type PatchRecall,
+  type PreparedSource,
+  type RolloutEnvironments,
+  runAgent,
+  sandboxEnvironment,
+  sandboxLimitsFromParams,
+  AGENT_SYSTEM_PROMPT,
+  renderInstanceTask,
+} from "@sera/rollout";
+import { trajectorySteps } from "./trajectory-steps.js";
 
 /**
  * One instance's journey as a state machine: rollout 1 → self-check → synthetic PR → rollout 2 →

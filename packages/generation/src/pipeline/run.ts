@@ -13,21 +13,27 @@ import {
 } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
-import { environmentProblem, rolloutEnvironments } from "../environment/provider.js";
-import { bwrapAvailable } from "../sandbox/bwrapCommand.js";
-import { defaultCacheRoot, defaultSandboxRoot, ensurePrivateDir } from "../sandbox/privateDir.js";
-import { prepareSource, type PreparedSource } from "../sandbox/source.js";
 import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstrations.js";
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
-import { changedLines } from "../verify/changed-lines.js";
 import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
 import { AcceptedPatches } from "./duplicate-patches.js";
 import { TeacherSpend, usd } from "./teacher-spend.js";
 import type { GenerationParams } from "./params.js";
-import { combineProvenance } from "../model/provenance.js";
-import type { Provenance } from "../model/types.js";
 import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
+import {
+  bwrapAvailable,
+  changedLines,
+  combineProvenance,
+  defaultCacheRoot,
+  defaultSandboxRoot,
+  ensurePrivateDir,
+  environmentProblem,
+  type PreparedSource,
+  prepareSource,
+  type Provenance,
+  rolloutEnvironments,
+} from "@sera/rollout";
 
 /**
  * The `sera-generate` stage body: list functions, sample instances, push every instance through

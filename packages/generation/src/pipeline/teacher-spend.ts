@@ -1,4 +1,4 @@
-import type { ModelCallRecord } from "../model/types.js";
+import type { ModelCallRecord } from "@sera/rollout";
 
 /** USD per million tokens, as `teacher.prices` gives them. */
 export interface TokenPrices {

@@ -1,11 +1,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { RetryableStageError } from "@sera/core";
-import { anthropicChatModel } from "../model/anthropicChat.js";
-import { endpointPool } from "../model/endpointPool.js";
-import { openAIChatModel } from "../model/openaiChat.js";
-import { probeEndpoint, type EndpointProbe } from "../model/probe.js";
-import type { ChatModel, ModelCallRecord, NamedChatModel, Provenance } from "../model/types.js";
 import type { TeacherConfig } from "./params.js";
+import {
+  anthropicChatModel,
+  type ChatModel,
+  endpointPool,
+  type EndpointProbe,
+  type ModelCallRecord,
+  type NamedChatModel,
+  openAIChatModel,
+  probeEndpoint,
+  type Provenance,
+} from "@sera/rollout";
 
 /**
  * The teacher: one model behind one or more endpoints. HTTP attempts are recorded through the

@@ -1,6 +1,6 @@
 export { BUG_PROMPT_TEMPLATES, GENERIC_BUG_PROMPT, THEMED_BUG_PROMPTS } from "./bug-prompts.js";
 export type { BugPromptTemplate } from "./bug-prompts.js";
-export { AGENT_SYSTEM_PROMPT, renderBugPrompt, renderInstanceTask, suspectedLocationLine } from "./instance-prompts.js";
+export { renderBugPrompt, suspectedLocationLine } from "./instance-prompts.js";
 export type { BugLocation } from "./instance-prompts.js";
 export { parseSelfCheck, renderSelfCheckPrompt, truncateSteps } from "./self-check.js";
 export type { SelfCheckInput, TrajectoryStep } from "./self-check.js";

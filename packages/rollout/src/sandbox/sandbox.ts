@@ -1,0 +1,322 @@
+import fs from "node:fs";
+import path from "node:path";
+import { bwrapArgs, bwrapAvailable, privilegeDropArgv, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrap-command.js";
+import {
+  classifyLimitHit,
+  copyLimitHit,
+  resolveLimits,
+  treeUsageBytes,
+  ulimitFlags,
+  type LimitHit,
+  type ResolvedLimits,
+  type SandboxLimits,
+} from "./limits.js";
+import { mapSandboxPath } from "./path-mapping.js";
+import { runProcess, type ProcessRunOutcome } from "./process-run.js";
+import { sandboxDiff } from "./sandbox-diff.js";
+import { ensurePrivateDir } from "./private-dir.js";
+import { removeTree } from "./remove-tree.js";
+import { ensureCheckedOutTree, type PreparedSource } from "./source.js";
+import { copyTree, treeManifest } from "./tree-copy.js";
+import { newSandboxDirName, sweepStaleSandboxes, writeOwnerFile } from "./sandbox-owner.js";
+import { drawSandboxUser, type SandboxUser } from "./sandbox-user.js";
+
+/** "bwrap": bubblewrap isolation. "none": runs directly on the host in the copy; only on explicit request. */
+export type Isolation = "bwrap" | "none";
+
+export type { SandboxLimits } from "./limits.js";
+
+export interface CreateSandboxOptions {
+  source: PreparedSource;
+  /** Commit to check out; defaults to the commit the source was prepared for. */
+  commit?: string;
+  /** Directory that holds sandbox directories (a tmpfs such as /dev/shm makes creation fastest). */
+  root: string;
+  isolation: Isolation;
+  /** Resource limits; every one left out takes its default from DEFAULT_SANDBOX_LIMITS. */
+  limits?: SandboxLimits;
+  /** Extra host paths bound read-only at the same place (e.g. a Python toolchain outside /usr). */
+  readOnlyPaths?: readonly string[];
+  /** Extra environment variables for every command. */
+  env?: Record<string, string>;
+  /**
+   * A prepared environment's tree to copy instead of the plain checkout of `commit`, and its
+   * setup outputs, bound read-only inside the copy (see environment/prepared.ts).
+   */
+  template?: SandboxTemplate;
+}
+
+export interface SandboxTemplate {
+  /** A tree in sera's cache, checked out at the sandbox's commit, with the same `.git` layout as a plain checkout. */
+  treePath: string;
+  /** Top-level entries of the copy that are binds of these host paths (read-only). */
+  mounts: ReadonlyArray<{ hostPath: string; name: string; kind: "directory" | "file" }>;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  maxOutputChars?: number;
+}
+
+export interface ExecResult {
+  /** Exit status of the command; null when it was killed (time limit) or died by a signal. */
+  exitCode: number | null;
+  /** stdout and stderr interleaved in the order they were written, elided in the middle if over the cap. */
+  output: string;
+  timedOut: boolean;
+  truncated: boolean;
+  wallMs: number;
+  /** Set when the command ran into one of the sandbox's resource limits (or, read from its messages, probably did). */
+  limit?: LimitHit;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  /** Host directory of the private copy. */
+  readonly hostPath: string;
+  /** Where the copy appears to sandboxed commands. */
+  readonly workdir: string;
+  readonly baseCommit: string;
+  /** How commands are isolated: bubblewrap, nothing, or a container of a `container` environment. */
+  readonly isolation: Isolation | "container";
+  /** The host uid/gid commands run as when sera is root; files sera writes into the copy must belong to it. */
+  readonly commandUser?: SandboxUser;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Maps `/testbed/...` to the host path; throws SandboxPathError for anything outside the copy. */
+  toHostPath(sandboxPath: string): string;
+  /** Patch of everything changed since the base commit, new files included and binary files left out. */
+  diff(): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+const DEFAULT_MAX_OUTPUT_CHARS = 16_000;
+/** How often the copy is measured while a command runs; writes at memory speed overshoot the cap by about this much time's worth. */
+const COPY_WATCH_INTERVAL_MS = 250;
+
+const sweptRoots = new Set<string>();
+
+export async function createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
+  const limits = resolveLimits(options.limits);
+  if (options.isolation === "bwrap" && !(await bwrapAvailable())) {
+    throw new Error("bubblewrap (bwrap) is not usable on this machine; install it or ask explicitly for isolation 'none'");
+  }
+  const root = ensurePrivateDir(options.root, "sandbox");
+  if (!sweptRoots.has(root)) {
+    sweptRoots.add(root);
+    await sweepStaleSandboxes(root);
+  }
+  const commit = options.commit ?? options.source.commit;
+  if (options.template !== undefined && options.template.mounts.length > 0 && options.isolation === "none") {
+    throw new Error("a prepared environment binds its setup outputs into the sandbox and needs bubblewrap (sandbox: bwrap)");
+  }
+  const treePath = options.template?.treePath ?? (await ensureCheckedOutTree(options.source, commit));
+
+  const id = newSandboxDirName();
+  const sandboxDir = path.join(root, id);
+  fs.mkdirSync(sandboxDir);
+  writeOwnerFile(sandboxDir);
+  const hostPath = path.join(sandboxDir, "testbed");
+  try {
+    await copyTree(treeManifest(treePath), treePath, hostPath);
+  } catch (error) {
+    await removeTree(sandboxDir);
+    throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
+  }
+  // bwrap would make missing mount points itself, as root and beside the command's files: make them here.
+  for (const mount of options.template?.mounts ?? []) {
+    const point = path.join(hostPath, mount.name);
+    if (mount.kind === "directory") fs.mkdirSync(point, { recursive: true });
+    else fs.writeFileSync(point, "", { flag: "a" });
+  }
+  if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
+  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
+  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
+  let baseBytes: number;
+  try {
+    if (user !== undefined) await handOver(hostPath, user);
+    baseBytes = await treeUsageBytes(hostPath);
+  } catch (error) {
+    await removeTree(sandboxDir);
+    throw error;
+  }
+  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, baseBytes });
+}
+
+/** Under root, commands run as another uid, so an extra bind is only of use if others may read it. */
+function requireReadableByOthers(hostPath: string, user: SandboxUser): void {
+  const stat = fs.statSync(hostPath);
+  const needed = stat.isDirectory() ? 0o005 : 0o004;
+  if ((stat.mode & needed) !== needed) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(3, "0");
+    throw new Error(
+      `readOnlyPaths entry ${hostPath} has mode ${mode}: sandboxed commands run as uid ${user.uid} and could not read it; run chmod o+r${stat.isDirectory() ? "x" : ""} ${hostPath}`,
+    );
+  }
+}
+
+/** Gives the copy to the sandbox's uid (symlinks themselves, never their targets), so commands can change it. */
+async function handOver(hostPath: string, user: SandboxUser): Promise<void> {
+  const outcome = await runProcess({
+    argv: ["chown", "-R", "--no-dereference", `${user.uid}:${user.gid}`, "--", hostPath],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    timeoutMs: 120_000,
+    maxOutputChars: 4_000,
+    mergeStderr: true,
+  });
+  if (outcome.exitCode !== 0) throw new Error(`could not hand the sandbox copy to uid ${user.uid}: ${outcome.stdout.trim()}`);
+}
+
+interface SandboxState {
+  id: string;
+  sandboxDir: string;
+  hostPath: string;
+  baseCommit: string;
+  options: CreateSandboxOptions;
+  limits: ResolvedLimits;
+  user: SandboxUser | undefined;
+  /** Bytes the copy occupied right after it was made. */
+  baseBytes: number;
+}
+
+class LiveSandbox implements Sandbox {
+  readonly id: string;
+  readonly hostPath: string;
+  readonly workdir = SANDBOX_WORKDIR;
+  readonly baseCommit: string;
+  readonly isolation: Isolation;
+  readonly commandUser?: SandboxUser;
+  private readonly sandboxDir: string;
+  private readonly options: CreateSandboxOptions;
+  private readonly limits: ResolvedLimits;
+  private readonly baseBytes: number;
+  /** The copy's size after the last command, so one that finds it already over the cap may still shrink it. */
+  private lastUsageBytes: number;
+  private destroyed = false;
+
+  constructor(state: SandboxState) {
+    this.id = state.id;
+    this.sandboxDir = state.sandboxDir;
+    this.hostPath = state.hostPath;
+    this.baseCommit = state.baseCommit;
+    this.isolation = state.options.isolation;
+    this.commandUser = state.user;
+    this.options = state.options;
+    this.limits = state.limits;
+    this.baseBytes = state.baseBytes;
+    this.lastUsageBytes = state.baseBytes;
+  }
+
+  async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
+    // Without bubblewrap there is no /testbed mount: point the agent's absolute paths at the copy,
+    // and show it /testbed again in what comes back, so prompts and tools work the same way.
+    const unmounted = this.isolation === "none";
+    const hostCommand = unmounted ? command.replaceAll(SANDBOX_WORKDIR, this.hostPath) : command;
+    const watch = this.watchCopy();
+    let outcome: ProcessRunOutcome;
+    try {
+      outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits, !unmounted)), {
+        timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        mergeStderr: true,
+        signal: watch.signal,
+      });
+    } finally {
+      watch.stop();
+    }
+    const copyHit = (await watch.verdict()) ?? undefined;
+    const exitCode = outcome.timedOut || (copyHit?.kind === "copy_size" && watch.killed()) ? null : outcome.exitCode;
+    return {
+      exitCode,
+      output: unmounted ? outcome.stdout.replaceAll(this.hostPath, SANDBOX_WORKDIR) : outcome.stdout,
+      timedOut: outcome.timedOut,
+      truncated: outcome.truncated,
+      wallMs: outcome.wallMs,
+      limit: copyHit ?? classifyLimitHit(exitCode, outcome.stdout, this.limits),
+    };
+  }
+
+  /**
+   * Measures the copy while a command runs and kills the command once the copy
+   * has grown past its cap (or past where it stood, if an earlier command left
+   * it over the cap, so deleting files still works). A last measurement after
+   * the command catches writes faster than the interval.
+   */
+  private watchCopy(): { signal: AbortSignal; stop(): void; killed(): boolean; verdict(): Promise<LimitHit | undefined> } {
+    const controller = new AbortController();
+    const ceiling = Math.max(this.baseBytes + this.limits.copyGrowthKiB * 1024, this.lastUsageBytes);
+    let hit: LimitHit | undefined;
+    let measuring: Promise<void> | undefined;
+    const measure = (): Promise<void> =>
+      treeUsageBytes(this.hostPath).then(
+        (used) => {
+          this.lastUsageBytes = used;
+          if (used > ceiling) hit ??= copyLimitHit(used, this.baseBytes, this.limits);
+        },
+        () => undefined, // A copy that cannot be measured this time is measured on the next tick.
+      );
+    const timer = setInterval(() => {
+      if (measuring !== undefined || controller.signal.aborted) return;
+      measuring = measure().then(() => {
+        measuring = undefined;
+        if (hit !== undefined) controller.abort();
+      });
+    }, COPY_WATCH_INTERVAL_MS);
+    return {
+      signal: controller.signal,
+      stop: () => clearInterval(timer),
+      killed: () => controller.signal.aborted,
+      verdict: async () => {
+        await measuring;
+        await measure();
+        return hit;
+      },
+    };
+  }
+
+  toHostPath(sandboxPath: string): string {
+    return mapSandboxPath(sandboxPath, SANDBOX_WORKDIR, this.hostPath);
+  }
+
+  /** See sandboxDiff: hardened git where the agent's commands ran. */
+  diff(): Promise<string> {
+    const workTree = this.isolation === "none" ? this.hostPath : SANDBOX_WORKDIR;
+    return sandboxDiff((argv, settings) => this.run(argv, settings), workTree, this.baseCommit);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await removeTree(this.sandboxDir);
+  }
+
+  private run(
+    argv: string[],
+    settings: { timeoutMs: number; maxOutputChars: number; mergeStderr: boolean; extraEnv?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ProcessRunOutcome> {
+    if (this.destroyed) return Promise.reject(new Error(`sandbox ${this.id} has been destroyed`));
+    const extraEnv = { ...this.options.env, ...settings.extraEnv };
+    if (this.isolation === "none") {
+      const env = sandboxEnv({
+        ...extraEnv,
+        PATH: process.env.PATH ?? sandboxEnv().PATH,
+        HOME: path.join(this.sandboxDir, "home"),
+        TMPDIR: process.env.TMPDIR ?? "/tmp",
+      });
+      return runProcess({ ...settings, argv, cwd: this.hostPath, env });
+    }
+    const layout = {
+      copyPath: this.hostPath,
+      readOnlyPaths: [this.options.source.mirrorPath, ...(this.options.readOnlyPaths ?? [])],
+      env: sandboxEnv(extraEnv),
+      tmpBytes: this.limits.tmpKiB * 1024,
+      user: this.commandUser,
+      copyMounts: this.options.template?.mounts,
+    };
+    return runProcess({
+      ...settings,
+      argv: ["bwrap", ...bwrapArgs(layout), "--", ...privilegeDropArgv(this.commandUser), ...argv],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
+  }
+}

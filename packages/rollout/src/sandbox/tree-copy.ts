@@ -1,0 +1,95 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import { ownedByMe } from "./private-dir.js";
+import { joinBytes, walkTree, type ByteName } from "./tree-walk.js";
+
+/** What a checked-out tree contains; read once per tree and reused for every copy. Names are bytes. */
+export interface TreeManifest {
+  /** Relative directory paths, parents before children, with their permission bits. */
+  directories: Array<{ relativePath: ByteName; mode: number }>;
+  files: ByteName[];
+  symlinks: Array<{ relativePath: ByteName; target: ByteName }>;
+  /**
+   * FIFOs, sockets and device nodes: not content git can track, and opening a
+   * FIFO for reading blocks until a writer comes, so they are listed, never
+   * opened, and not copied.
+   */
+  special: ByteName[];
+  /** First entry (relative path) not owned by the current user, if any. */
+  foreignEntry: ByteName | null;
+  /** sha256 over every entry's name, kind, mode, size, mtime and symlink target: changes when the tree does. */
+  digest: string;
+}
+
+const manifests = new Map<string, TreeManifest>();
+
+export function treeManifest(root: string): TreeManifest {
+  const cached = manifests.get(root);
+  if (cached) return cached;
+  const manifest: TreeManifest = { directories: [], files: [], symlinks: [], special: [], foreignEntry: null, digest: "" };
+  const hash = crypto.createHash("sha256");
+  const rootBytes = Buffer.from(root);
+  walkTree(root, ({ relativePath, kind, stat }) => {
+    if (manifest.foreignEntry === null && !ownedByMe(stat)) manifest.foreignEntry = relativePath;
+    const mode = Number(stat.mode & 0o7777n);
+    let target: ByteName = Buffer.alloc(0);
+    if (kind === "directory") manifest.directories.push({ relativePath, mode });
+    else if (kind === "file") manifest.files.push(relativePath);
+    else if (kind === "special") manifest.special.push(relativePath);
+    else {
+      target = fs.readlinkSync(joinBytes(rootBytes, relativePath), { encoding: "buffer" });
+      manifest.symlinks.push({ relativePath, target });
+    }
+    // Length-prefixed fields, so no choice of names can make two trees hash alike.
+    for (const field of [Buffer.from(kind), relativePath, Buffer.from(`${mode} ${stat.size} ${stat.mtimeNs}`), target]) {
+      hash.update(`${field.length}:`);
+      hash.update(field);
+    }
+  });
+  manifest.digest = hash.digest("hex");
+  manifests.set(root, manifest);
+  return manifest;
+}
+
+/** Drops the remembered manifest of `root`, for a tree that is about to be replaced. */
+export function forgetManifest(root: string): void {
+  manifests.delete(root);
+}
+
+const COPY_CONCURRENCY = 16;
+
+/**
+ * Copies a tree described by `manifest` from `source` into the new directory
+ * `destination` (which must not exist). Measured on a 2,000-file checkout this
+ * is clearly faster than spawning `cp -a`, and it never blocks the event loop:
+ * file copies run on libuv's thread pool (copyFile keeps permission bits, and
+ * uses copy_file_range, or a reflink where the filesystem offers one, so a
+ * huge binary file never passes through this process's memory).
+ * Timestamps and inode numbers differ from the source, so git re-reads the
+ * files once on the first status or diff and rewrites the copy's index.
+ */
+export async function copyTree(manifest: TreeManifest, source: string, destination: string): Promise<void> {
+  const sourceBytes = Buffer.from(source);
+  const destinationBytes = Buffer.from(destination);
+  // Directory and symlink creation are single cheap syscalls; a thread-pool
+  // round trip each would cost more than the work.
+  fs.mkdirSync(destination);
+  for (const directory of manifest.directories) {
+    // Owner write permission stays on until the files are in place.
+    fs.mkdirSync(joinBytes(destinationBytes, directory.relativePath), { mode: directory.mode | 0o700 });
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < manifest.files.length) {
+      const relativePath = manifest.files[next];
+      next += 1;
+      await fsp.copyFile(joinBytes(sourceBytes, relativePath), joinBytes(destinationBytes, relativePath), fs.constants.COPYFILE_FICLONE);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, manifest.files.length) }, worker));
+  for (const link of manifest.symlinks) fs.symlinkSync(link.target, joinBytes(destinationBytes, link.relativePath));
+  for (const directory of manifest.directories) {
+    if ((directory.mode | 0o700) !== directory.mode) fs.chmodSync(joinBytes(destinationBytes, directory.relativePath), directory.mode);
+  }
+}

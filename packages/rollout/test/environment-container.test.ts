@@ -1,0 +1,157 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { environmentSchema, prepareSource, rolloutEnvironments, type PreparedSource, type Sandbox, type SandboxLimits } from "../src/index.js";
+
+/**
+ * Container environments against real podman (runc) and the offline base image that
+ * .ci/containers-up.sh builds: one container per sandbox, the copy at /testbed, one persistent
+ * shell, no network, a memory limit for the whole container, the patch taken by git inside.
+ */
+
+const fixture = path.resolve(import.meta.dirname, "../../../fixtures/environments/python-shipping");
+const baseImage = "localhost/sera-ci/bookworm:1";
+const testCommand = "python3 -m unittest discover -s tests -t . 2>&1";
+const runId = `test-${process.pid}`;
+
+let workDir: string;
+let source: PreparedSource;
+
+function git(cwd: string, ...args: string[]): string {
+  const result = spawnSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function containersOfRun(): string[] {
+  const result = spawnSync("podman", ["ps", "-a", "-q", "--filter", `label=sera.run=${runId}`], { encoding: "utf8" });
+  return result.stdout.split("\n").filter((line) => line.trim() !== "");
+}
+
+async function containerSandbox(environment: Record<string, unknown>, limits: SandboxLimits = {}): Promise<Sandbox> {
+  const config = environmentSchema.parse({ kind: "container", ...environment });
+  return rolloutEnvironments(config, { logDir: path.join(workDir, "logs"), runId }).createSandbox({
+    source,
+    root: path.join(workDir, "sandboxes"),
+    isolation: "bwrap",
+    limits,
+  });
+}
+
+beforeAll(async () => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sera-env-container-"));
+  const repo = path.join(workDir, "shipping");
+  fs.cpSync(fixture, repo, { recursive: true });
+  git(repo, "init", "-q");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "shipping fixture");
+  source = await prepareSource(repo, "HEAD", path.join(workDir, "cache"));
+});
+
+afterAll(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("environment: container", () => {
+  it("keeps one shell per container: state carries over and a command costs milliseconds", async () => {
+    const sandbox = await containerSandbox({ image: baseImage });
+    try {
+      expect(containersOfRun()).toHaveLength(1);
+      expect(await sandbox.exec("pwd; id -u")).toMatchObject({ exitCode: 0, output: `/testbed\n${sandbox.commandUser?.uid ?? 0}\n` });
+      await sandbox.exec("cd shipping && export GREETING=hello");
+      expect((await sandbox.exec('echo "$PWD $GREETING"; exit 3')).output).toMatch(/^\/testbed\/shipping hello\n/);
+      // `exit` ended that shell; the next command gets a fresh one back in /testbed.
+      expect(await sandbox.exec("pwd")).toMatchObject({ exitCode: 0, output: "/testbed\n" });
+      expect(await sandbox.exec("echo out; echo err >&2; false")).toMatchObject({ exitCode: 1, output: "out\nerr\n" });
+      const timings: number[] = [];
+      for (let i = 0; i < 40; i++) timings.push((await sandbox.exec("true")).wallMs);
+      timings.sort((a, b) => a - b);
+      const p50 = timings[20];
+      process.stdout.write(`container persistent shell: p50 ${p50.toFixed(2)} ms over 40 commands\n`);
+      expect(p50).toBeLessThan(25);
+    } finally {
+      await sandbox.destroy();
+    }
+    expect(containersOfRun()).toHaveLength(0);
+  });
+
+  it("has no network, a memory limit for the whole container, and a per-command time limit", async () => {
+    const sandbox = await containerSandbox({ image: baseImage }, { addressSpaceKiB: 256 * 1024, timeoutMs: 60_000 });
+    try {
+      const network = await sandbox.exec(`python3 -c "import socket; socket.create_connection(('deb.debian.org', 80), 3)"`);
+      expect(network.exitCode).not.toBe(0);
+      expect(network.output).toMatch(/Temporary failure in name resolution|Name or service not known|Network is unreachable/);
+      expect((await sandbox.exec("ls /sys/class/net")).output.trim()).toBe("lo");
+      const hog = await sandbox.exec(`python3 -c "data = b'x' * (600 * 2**20); print(len(data))"`);
+      expect(hog.exitCode).not.toBe(0);
+      expect(hog.output).not.toMatch(/629145600/);
+      expect(hog.limit?.kind).toBe("memory");
+      const slow = await sandbox.exec("sleep 30", { timeoutMs: 1000 });
+      expect(slow).toMatchObject({ timedOut: true, exitCode: null });
+      expect(slow.wallMs).toBeLessThan(10_000);
+      expect(await sandbox.exec("echo alive")).toMatchObject({ exitCode: 0, output: "alive\n" });
+      // The mirror is read-only, the command has no capabilities, and (sera being root) is not root.
+      expect((await sandbox.exec("touch /sera/mirror/planted")).output).toMatch(/Read-only file system/);
+      expect((await sandbox.exec("grep CapEff /proc/self/status")).output).toMatch(/CapEff:\s+0000000000000000/);
+      if (process.getuid?.() === 0) expect((await sandbox.exec("id -u")).output.trim()).not.toBe("0");
+    } finally {
+      await sandbox.destroy();
+    }
+  });
+
+  it("runs the fixture's tests: they fail in the base image and pass in the image built from its Containerfile; the patch comes from git inside", async () => {
+    const plain = await containerSandbox({ image: baseImage });
+    try {
+      const result = await plain.exec(testCommand);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.output).toMatch(/No module named 'parcelkit'/);
+    } finally {
+      await plain.destroy();
+    }
+    const built = await containerSandbox({ build: path.join(fixture, "Containerfile") });
+    try {
+      const result = await built.exec(testCommand);
+      expect(result.output).toMatch(/Ran 4 tests[\s\S]*\nOK/);
+      expect(result.exitCode).toBe(0);
+      await built.exec("sed -i 's/return round(total, 2)/return round(total, 3)/' shipping/rates.py && echo scratch > notes.txt");
+      const patch = await built.diff();
+      expect(patch.match(/^diff --git .*$/gm)).toEqual(["diff --git a/notes.txt b/notes.txt", "diff --git a/shipping/rates.py b/shipping/rates.py"]);
+      expect(patch).toMatch(/\+    return round\(total, 3\)/);
+    } finally {
+      await built.destroy();
+    }
+  });
+
+  it("removes the containers an earlier, killed attempt of the same run left behind, and those of any run whose sera process is gone", async () => {
+    const orphan = spawnSync("podman", ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+      encoding: "utf8",
+    });
+    expect(orphan.status).toBe(0);
+    expect(containersOfRun()).toHaveLength(1);
+    // Another run's container whose owner (a process that has exited) is gone; and one of a live owner (this process), kept.
+    const exited = spawnSync("true");
+    const owner = (pid: number) => `sera.owner=${os.hostname()}/${pid}/unknown`;
+    const labelled = (label: string) =>
+      spawnSync("podman", ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+        encoding: "utf8",
+      }).stdout.trim();
+    const ownerless = labelled(owner(exited.pid!));
+    const owned = labelled(owner(process.pid));
+    const exists = (id: string) => spawnSync("podman", ["container", "exists", id]).status === 0;
+    const sandbox = await containerSandbox({ image: baseImage });
+    try {
+      expect(containersOfRun()).toHaveLength(1);
+      expect(containersOfRun()[0]).not.toBe(orphan.stdout.trim().slice(0, 12));
+      expect(exists(ownerless)).toBe(false);
+      expect(exists(owned)).toBe(true);
+    } finally {
+      await sandbox.destroy();
+      spawnSync("podman", ["rm", "-f", "--time", "0", owned]);
+    }
+  });
+});

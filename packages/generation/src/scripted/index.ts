@@ -1,2 +1,0 @@
-export { SCRIPTED_MODEL_ID, startScriptedModelServer } from "./server.js";
-export type { ScriptedFaultRates, ScriptedModelServer, ScriptedModelServerOptions, ScriptedServerStats } from "./server.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PAPER_SCALING_POINTS, PAPER_USD_PER_TRAJECTORY, bootstrapFit, fitLogLinear, fitPowerLaw, mean, type BootstrapResult } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const reference = readReference("fits.json").bootstrap;
 const seedValues = PAPER_SCALING_POINTS.map((point) => [...point.seeds]);

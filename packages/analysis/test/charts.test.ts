@@ -12,9 +12,9 @@ import {
   sensitivityChartSpec,
   svgToPng,
 } from "../src/index.js";
-import { analyseComparison } from "../src/report/compareSection.js";
-import { analyseFit } from "../src/report/fitSection.js";
-import type { InstanceSection } from "../src/report/instanceSection.js";
+import { analyseComparison } from "../src/report/compare-section.js";
+import { analyseFit } from "../src/report/fit-section.js";
+import type { InstanceSection } from "../src/report/instance-section.js";
 
 const report = reportSchema.parse({
   baselines: [

@@ -1,8 +1,8 @@
 import { reportSchema } from "@sera/core";
 import { describe, expect, it } from "vitest";
-import { analyseFit } from "../src/report/fitSection.js";
-import { fitBlocks } from "../src/report/fitBlocks.js";
-import { expectClose } from "./referenceValues.js";
+import { analyseFit } from "../src/report/fit-section.js";
+import { fitBlocks } from "../src/report/fit-blocks.js";
+import { expectClose } from "./reference-values.js";
 
 function rowsFor(points: { x: number; seeds: number[] }[]) {
   return points.flatMap((point, p) => point.seeds.map((y, s) => ({ run_id: `r${p}-${s}`, seed: s + 1, cell: `{"n":${p}}`, x: point.x, y })));

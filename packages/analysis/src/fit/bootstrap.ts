@@ -1,4 +1,4 @@
-import { createSeededRandom, type RandomSeed } from "../random/seededRandom.js";
+import { createSeededRandom, type RandomSeed } from "../random/seeded-random.js";
 import { percentileInterval } from "../stats/percentile.js";
 import { distinctCount } from "./goodness.js";
 import { createRefitter, fullParameterVector } from "./refitters.js";

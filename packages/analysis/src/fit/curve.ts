@@ -1,5 +1,5 @@
-import { logLinearInverse, logLinearValue } from "./logLinear.js";
-import { powerLawInverse, powerLawValue } from "./powerLaw.js";
+import { logLinearInverse, logLinearValue } from "./log-linear.js";
+import { powerLawInverse, powerLawValue } from "./power-law.js";
 import type { CurveFit, CurveInverse } from "./types.js";
 
 /** Value of a fitted curve at x. */

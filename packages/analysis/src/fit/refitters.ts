@@ -1,7 +1,7 @@
-import { createLmSolver } from "./levenbergMarquardt.js";
-import { logLinearInverse, logLinearValue, solveLogLinear } from "./logLinear.js";
-import { powerLawInverse, powerLawSettings, powerLawValue } from "./powerLaw.js";
-import { createPowerLawWorkspace } from "./powerLawProblem.js";
+import { createLmSolver } from "./levenberg-marquardt.js";
+import { logLinearInverse, logLinearValue, solveLogLinear } from "./log-linear.js";
+import { powerLawInverse, powerLawSettings, powerLawValue } from "./power-law.js";
+import { createPowerLawWorkspace } from "./power-law-problem.js";
 import type { CurveFit, LogLinearFit, PowerLawFit } from "./types.js";
 
 export type RefitStatus = "ok" | "not-converged" | "failed";

@@ -1,4 +1,4 @@
-import type { LmStopReason } from "./levenbergMarquardt.js";
+import type { LmStopReason } from "./levenberg-marquardt.js";
 
 export type FitLoss = { kind: "squared" } | { kind: "huber"; delta: number };
 

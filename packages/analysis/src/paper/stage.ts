@@ -1,5 +1,5 @@
 import { defineTypeScriptStage, registerStage } from "@sera/core";
-import { paperTableParamsSchema, publishedRun, type PaperTableParams } from "./publishedRuns.js";
+import { paperTableParamsSchema, publishedRun, type PaperTableParams } from "./published-runs.js";
 
 /**
  * `kind: paper-table` — replays one published seed of the SERA paper as a run: it prints the

@@ -3,7 +3,7 @@ import path from "node:path";
 import { loadExperiment, standInBanner, standInCounts, withStore } from "@sera/core";
 import { renderChart, svgToPng } from "../charts/render.js";
 import { reportChartSpecs } from "./charts.js";
-import { derivedTables, writeDerivedTables } from "./derivedTables.js";
+import { derivedTables, writeDerivedTables } from "./derived-tables.js";
 import { reportBlocks } from "./document.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";

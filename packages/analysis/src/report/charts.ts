@@ -1,8 +1,8 @@
-import { ablationChartSpec } from "../charts/ablationChart.js";
-import { costChartSpec } from "../charts/costChart.js";
-import { repositoryChartSpec } from "../charts/repositoryChart.js";
-import { scalingChartSpec } from "../charts/scalingChart.js";
-import { sensitivityChartSpec } from "../charts/sensitivityChart.js";
+import { ablationChartSpec } from "../charts/ablation-chart.js";
+import { costChartSpec } from "../charts/cost-chart.js";
+import { repositoryChartSpec } from "../charts/repository-chart.js";
+import { scalingChartSpec } from "../charts/scaling-chart.js";
+import { sensitivityChartSpec } from "../charts/sensitivity-chart.js";
 import type { VegaLiteSpec } from "../charts/theme.js";
 import type { ReportModel } from "./model.js";
 

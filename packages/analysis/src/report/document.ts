@@ -1,7 +1,7 @@
 import type { Block } from "./blocks.js";
-import { fitBlocks } from "./fitBlocks.js";
+import { fitBlocks } from "./fit-blocks.js";
 import type { ReportModel } from "./model.js";
-import { compareBlocks, costSummaryText, instanceBlocks, paperBlocks, rowsTable, seedBlocks } from "./sectionBlocks.js";
+import { compareBlocks, costSummaryText, instanceBlocks, paperBlocks, rowsTable, seedBlocks } from "./section-blocks.js";
 
 function headerBlocks(model: ReportModel): Block[] {
   const { runs, experiment } = model;

@@ -1,10 +1,10 @@
 import type { ReportConfig } from "@sera/core";
-import { checkTable11Costs, reproduceTable15, type Table11CostRow, type Table15Cell } from "../paper/reproductionTables.js";
-import { analyseComparison, type CompareSection } from "./compareSection.js";
-import { analyseFit, type FitSection } from "./fitSection.js";
-import { analyseInstances, type InstanceSection } from "./instanceSection.js";
+import { checkTable11Costs, reproduceTable15, type Table11CostRow, type Table15Cell } from "../paper/reproduction-tables.js";
+import { analyseComparison, type CompareSection } from "./compare-section.js";
+import { analyseFit, type FitSection } from "./fit-section.js";
+import { analyseInstances, type InstanceSection } from "./instance-section.js";
 import { compareQueryName, fitQueryName, INSTANCE_QUERIES, type ReportQuery, type Row } from "./queries.js";
-import { planSeedSection, type SeedSection } from "./seedSection.js";
+import { planSeedSection, type SeedSection } from "./seed-section.js";
 
 export interface PaperTables {
   table15: { row: string; cells: Table15Cell[] }[];

@@ -1,9 +1,9 @@
 import { curveInverse, curveValue } from "../fit/curve.js";
-import { fitLogLinear } from "../fit/logLinear.js";
-import { fitPowerLaw, type PowerLawOptions } from "../fit/powerLaw.js";
+import { fitLogLinear } from "../fit/log-linear.js";
+import { fitPowerLaw, type PowerLawOptions } from "../fit/power-law.js";
 import type { CurveFit, FitWarning } from "../fit/types.js";
-import { powerLawOptions } from "./fitConfig.js";
-import type { BaselineConfig, FitCell, FitConfig } from "./fitSection.js";
+import { powerLawOptions } from "./fit-config.js";
+import type { BaselineConfig, FitCell, FitConfig } from "./fit-section.js";
 
 /**
  * The same points refitted under other modelling choices, so a reader sees how much a headline

@@ -1,5 +1,5 @@
-import { regularizedIncompleteBeta } from "./betaFunction.js";
-import { regularizedGammaQ } from "./gammaFunctions.js";
+import { regularizedIncompleteBeta } from "./beta-function.js";
+import { regularizedGammaQ } from "./gamma-functions.js";
 
 /** Complementary error function through erfc(z) = Q(1/2, z²) for z ≥ 0. */
 export function erfc(z: number): number {

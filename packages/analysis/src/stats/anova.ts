@@ -1,6 +1,6 @@
 import { fSurvival } from "../special/distributions.js";
 import { mean, sampleVariance } from "./descriptive.js";
-import type { GroupSummary } from "./tTest.js";
+import type { GroupSummary } from "./t-test.js";
 
 export interface AnovaResult {
   f: number;

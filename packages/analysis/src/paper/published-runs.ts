@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { roundBreakdownLikeTable, trajectoryCost } from "../cost/trajectoryCost.js";
-import { PAPER_TRAINING_GPU_HOURS_PER_TRAJECTORY, PAPER_TRAJECTORY_COST_INPUTS, PAPER_USD_PER_H100_HOUR, PAPER_VLLM_INFERENCE_USD } from "./costFixtures.js";
-import { PAPER_SCALING_POINTS } from "./scalingPoints.js";
+import { roundBreakdownLikeTable, trajectoryCost } from "../cost/trajectory-cost.js";
+import { PAPER_TRAINING_GPU_HOURS_PER_TRAJECTORY, PAPER_TRAJECTORY_COST_INPUTS, PAPER_USD_PER_H100_HOUR, PAPER_VLLM_INFERENCE_USD } from "./cost-fixtures.js";
+import { PAPER_SCALING_POINTS } from "./scaling-points.js";
 
 /**
  * The paper's published seed-level results, turned back into runs: one sweep cell and seed

@@ -13,7 +13,7 @@ import {
   trajectoryCost,
   type TrajectoryCostBreakdown,
 } from "../src/index.js";
-import { expectClose } from "./referenceValues.js";
+import { expectClose } from "./reference-values.js";
 
 const costs = {
   sweSmith: trajectoryCost(PAPER_TRAJECTORY_COST_INPUTS.sweSmithSonnet37),

@@ -1,4 +1,4 @@
-import { powerLawSquaredError, type PowerLawWorkspace } from "./powerLawProblem.js";
+import { powerLawSquaredError, type PowerLawWorkspace } from "./power-law-problem.js";
 import type { PowerLawBounds, PowerLawParams } from "./types.js";
 
 /**

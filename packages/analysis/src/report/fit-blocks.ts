@@ -1,5 +1,5 @@
-import { sensitivityChartSpec } from "../charts/sensitivityChart.js";
-import type { FitSection } from "./fitSection.js";
+import { sensitivityChartSpec } from "../charts/sensitivity-chart.js";
+import type { FitSection } from "./fit-section.js";
 import { fitQueryName } from "./queries.js";
 import { COST_ATTRIBUTION } from "./sql.js";
 import { fixed, interval, precise, usd, type Block } from "./blocks.js";

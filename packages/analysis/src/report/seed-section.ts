@@ -1,6 +1,6 @@
 import type { ReportConfig } from "@sera/core";
 import { median } from "../stats/descriptive.js";
-import { detectableEffect, PAPER_SEED_TABLE, paperSeedRule, planSeeds } from "../stats/seedPlanner.js";
+import { detectableEffect, PAPER_SEED_TABLE, paperSeedRule, planSeeds } from "../stats/seed-planner.js";
 
 export interface SeedPlanRow {
   effect: number;

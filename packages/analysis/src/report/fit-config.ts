@@ -1,7 +1,7 @@
-import { fitLogLinear } from "../fit/logLinear.js";
-import { fitPowerLaw, type PowerLawOptions } from "../fit/powerLaw.js";
+import { fitLogLinear } from "../fit/log-linear.js";
+import { fitPowerLaw, type PowerLawOptions } from "../fit/power-law.js";
 import type { CurveFit, PowerLawBounds } from "../fit/types.js";
-import type { FitConfig } from "./fitSection.js";
+import type { FitConfig } from "./fit-section.js";
 
 /** A report fit's settings as solver options; the sensitivity variants start from these and change one. */
 export function powerLawOptions(config: FitConfig): PowerLawOptions {

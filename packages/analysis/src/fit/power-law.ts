@@ -1,8 +1,8 @@
 import { powerLawWarnings } from "./diagnostics.js";
 import { checkCurveInput, distinctCount, goodnessOfFit } from "./goodness.js";
-import { createLmSolver, DEFAULT_LM_SETTINGS, type LmSettings } from "./levenbergMarquardt.js";
-import { createPowerLawWorkspace, type PowerLawWorkspace } from "./powerLawProblem.js";
-import { powerLawStart } from "./powerLawStart.js";
+import { createLmSolver, DEFAULT_LM_SETTINGS, type LmSettings } from "./levenberg-marquardt.js";
+import { createPowerLawWorkspace, type PowerLawWorkspace } from "./power-law-problem.js";
+import { powerLawStart } from "./power-law-start.js";
 import type { CurveInverse, FitLoss, ParameterAtBound, PowerLawBounds, PowerLawFit, PowerLawParameter, PowerLawParams } from "./types.js";
 
 export interface PowerLawOptions {

@@ -1,4 +1,4 @@
-import type { InstanceSection } from "../report/instanceSection.js";
+import type { InstanceSection } from "../report/instance-section.js";
 import { CHART_WIDTH, titled, type VegaLiteSpec } from "./theme.js";
 
 /** More repositories than this and the chart keeps the ones with the most instances. */

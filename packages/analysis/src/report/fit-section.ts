@@ -2,10 +2,10 @@ import type { ReportConfig } from "@sera/core";
 import { bootstrapFit, type BootstrapResult } from "../fit/bootstrap.js";
 import { curveInverse, curveValue } from "../fit/curve.js";
 import type { CurveFit } from "../fit/types.js";
-import { costAtEqualPerformance, type CostBaseline, type EqualPerformanceResult } from "../cost/equalPerformance.js";
+import { costAtEqualPerformance, type CostBaseline, type EqualPerformanceResult } from "../cost/equal-performance.js";
 import { mean, sampleSd } from "../stats/descriptive.js";
-import { impliedPowerLaw, type ImpliedCurve } from "./impliedCurve.js";
-import { fitCurve } from "./fitConfig.js";
+import { impliedPowerLaw, type ImpliedCurve } from "./implied-curve.js";
+import { fitCurve } from "./fit-config.js";
 import { fitSensitivity, type SensitivityVariant } from "./sensitivity.js";
 import type { Row } from "./queries.js";
 

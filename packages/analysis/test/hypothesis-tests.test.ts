@@ -10,7 +10,7 @@ import {
   welchTTest,
   welchTTestFromSummaries,
 } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const reference = readReference("stats.json").tests;
 const ratio095 = [44.4, 43.8, 40.8];

@@ -1,4 +1,4 @@
-import { createSeededRandom, type RandomSeed } from "../random/seededRandom.js";
+import { createSeededRandom, type RandomSeed } from "../random/seeded-random.js";
 import { percentileInterval } from "./percentile.js";
 
 /** One evaluation outcome; several rows for one instance (one per seed) are averaged. */

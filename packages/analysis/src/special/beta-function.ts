@@ -1,4 +1,4 @@
-import { logGamma } from "./gammaFunctions.js";
+import { logGamma } from "./gamma-functions.js";
 
 /**
  * Regularized incomplete beta I_x(a, b) via its continued fraction (modified

@@ -1,9 +1,9 @@
 import type { ReportConfig } from "@sera/core";
 import { oneWayAnova, type AnovaResult } from "../stats/anova.js";
 import { mean, pooledSd, sampleSd } from "../stats/descriptive.js";
-import { kruskalWallis, type KruskalWallisResult } from "../stats/kruskalWallis.js";
+import { kruskalWallis, type KruskalWallisResult } from "../stats/kruskal-wallis.js";
 import { signalToNoise, snrVerdict, withinNoise, type SnrVerdict } from "../stats/noise.js";
-import { welchTTest, type TTestResult } from "../stats/tTest.js";
+import { welchTTest, type TTestResult } from "../stats/t-test.js";
 import type { Row } from "./queries.js";
 
 export type CompareConfig = ReportConfig["compare"][number];

@@ -11,7 +11,7 @@ import {
   powerLawInverse,
   rescalePowerLawX,
 } from "../src/index.js";
-import { expectClose } from "./referenceValues.js";
+import { expectClose } from "./reference-values.js";
 
 const printedMeans = PAPER_SCALING_POINTS.map((point) => point.printedMean);
 const xFor = (usdPerSample: number) => PAPER_SCALING_POINTS.map((point) => (point.samples * usdPerSample) / 1000);

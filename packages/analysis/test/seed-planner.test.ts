@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PAPER_SEED_TABLE, detectableEffect, paperSeedRule, planSeeds } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const reference = readReference("stats.json").planner;
 

@@ -1,4 +1,4 @@
-import type { FitSection } from "../report/fitSection.js";
+import type { FitSection } from "../report/fit-section.js";
 import { CHART_WIDTH, PALETTE, formatUsd, titled, type VegaLiteSpec } from "./theme.js";
 
 const KINDS = ["baseline", "ours (fit)", "ours (published)"] as const;

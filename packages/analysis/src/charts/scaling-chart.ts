@@ -1,5 +1,5 @@
-import type { FitSection } from "../report/fitSection.js";
-import { baselineUsd } from "../report/fitSection.js";
+import type { FitSection } from "../report/fit-section.js";
+import { baselineUsd } from "../report/fit-section.js";
 import { CHART_WIDTH, PALETTE, formatUsd, titled, type VegaLiteSpec } from "./theme.js";
 
 function describeFit(section: FitSection): string | undefined {

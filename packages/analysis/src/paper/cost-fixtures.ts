@@ -1,4 +1,4 @@
-import type { TokenPrices, TokenProfile, TrajectoryCostInput } from "../cost/trajectoryCost.js";
+import type { TokenPrices, TokenProfile, TrajectoryCostInput } from "../cost/trajectory-cost.js";
 
 /**
  * Cost inputs stated in the SERA paper (arXiv 2601.20789, Appendix D,

@@ -10,7 +10,7 @@ import {
   powerLawValue,
   rescalePowerLawX,
 } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const reference = readReference("fits.json");
 const printedMeans = PAPER_SCALING_POINTS.map((point) => point.printedMean);

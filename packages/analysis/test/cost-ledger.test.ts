@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCostLedger, summarizeLedgerByExperiment, summarizeLedgerByRun, type CostLedgerRow } from "../src/index.js";
-import { expectClose } from "./referenceValues.js";
+import { expectClose } from "./reference-values.js";
 
 const rows: CostLedgerRow[] = [
   { runId: "r1", kind: "teacher-cached-input", quantity: 2_000_000, unit: "token", unitPrice: 0.03e-6, usd: 0.06 },

@@ -1,6 +1,6 @@
 import type { ReportConfig } from "@sera/core";
-import { pairInstanceOutcomes, pairedClusterBootstrap, type ClusteredBootstrapResult, type InstanceOutcome } from "../stats/clusteredBootstrap.js";
-import { levelLabel, sameLevel, type Level } from "./compareSection.js";
+import { pairInstanceOutcomes, pairedClusterBootstrap, type ClusteredBootstrapResult, type InstanceOutcome } from "../stats/clustered-bootstrap.js";
+import { levelLabel, sameLevel, type Level } from "./compare-section.js";
 import type { Row } from "./queries.js";
 
 export interface RepositoryRate {

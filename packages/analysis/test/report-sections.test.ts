@@ -1,11 +1,11 @@
 import { reportSchema } from "@sera/core";
 import { describe, expect, it } from "vitest";
 import { impliedPowerLaw } from "../src/index.js";
-import { analyseComparison, sameLevel } from "../src/report/compareSection.js";
-import { analyseFit } from "../src/report/fitSection.js";
-import { analyseInstances } from "../src/report/instanceSection.js";
-import { planSeedSection } from "../src/report/seedSection.js";
-import { expectClose } from "./referenceValues.js";
+import { analyseComparison, sameLevel } from "../src/report/compare-section.js";
+import { analyseFit } from "../src/report/fit-section.js";
+import { analyseInstances } from "../src/report/instance-section.js";
+import { planSeedSection } from "../src/report/seed-section.js";
+import { expectClose } from "./reference-values.js";
 
 // y = 60 − 20·x^(−1/2) exactly at x = 1, 4, 16, 64 (in $K): 40, 50, 55, 57.5.
 const exactCurve = [1, 4, 16, 64].map((k) => ({ x: k * 1000, y: 60 - 20 / Math.sqrt(k) }));

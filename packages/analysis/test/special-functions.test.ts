@@ -11,7 +11,7 @@ import {
   regularizedIncompleteBeta,
   studentTTwoSidedP,
 } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const special = readReference("stats.json").special;
 

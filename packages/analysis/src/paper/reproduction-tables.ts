@@ -1,6 +1,6 @@
-import { roundBreakdownLikeTable, trajectoryCost, type TrajectoryCostBreakdown } from "../cost/trajectoryCost.js";
-import { PAPER_TRAJECTORY_COST_INPUTS } from "./costFixtures.js";
-import { PAPER_SCALING_POINTS } from "./scalingPoints.js";
+import { roundBreakdownLikeTable, trajectoryCost, type TrajectoryCostBreakdown } from "../cost/trajectory-cost.js";
+import { PAPER_TRAJECTORY_COST_INPUTS } from "./cost-fixtures.js";
+import { PAPER_SCALING_POINTS } from "./scaling-points.js";
 
 /** Table 15 as printed ($ per trajectory); null where the paper prints a dash. */
 export const PAPER_TABLE15_PRINTED = {

@@ -1,10 +1,10 @@
-import { significanceMark } from "../charts/ablationChart.js";
-import { TABLE15_COLUMNS } from "../paper/reproductionTables.js";
-import type { CompareSection } from "./compareSection.js";
-import type { InstanceSection } from "./instanceSection.js";
+import { significanceMark } from "../charts/ablation-chart.js";
+import { TABLE15_COLUMNS } from "../paper/reproduction-tables.js";
+import type { CompareSection } from "./compare-section.js";
+import type { InstanceSection } from "./instance-section.js";
 import type { PaperTables } from "./model.js";
 import { compareQueryName, INSTANCE_QUERIES, type Row } from "./queries.js";
-import type { SeedSection } from "./seedSection.js";
+import type { SeedSection } from "./seed-section.js";
 import { fixed, pValue, precise, usd, type Block } from "./blocks.js";
 
 export function compareBlocks(section: CompareSection): Block[] {

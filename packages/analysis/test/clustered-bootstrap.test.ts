@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pairInstanceOutcomes, pairedClusterBootstrap, type PairedInstance } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 const reference = readReference("stats.json").clusteredBootstrap;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PAPER_SCALING_POINTS, assessNoise, median, pooledSd, signalToNoise, snrVerdict, summarize, summarizeConditions, withinNoise } from "../src/index.js";
-import { expectClose, readReference } from "./referenceValues.js";
+import { expectClose, readReference } from "./reference-values.js";
 
 describe("per-condition summaries", () => {
   it("mean and sample SD by hand", () => {

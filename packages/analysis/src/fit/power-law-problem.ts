@@ -1,4 +1,4 @@
-import type { LeastSquaresProblem } from "./levenbergMarquardt.js";
+import type { LeastSquaresProblem } from "./levenberg-marquardt.js";
 
 /**
  * Residuals and Jacobian of y = c − a·x^(−b) over reusable typed arrays: the

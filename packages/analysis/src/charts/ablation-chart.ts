@@ -1,5 +1,5 @@
 import { pValue } from "../report/blocks.js";
-import type { CompareSection, Contrast } from "../report/compareSection.js";
+import type { CompareSection, Contrast } from "../report/compare-section.js";
 import { CHART_WIDTH, PALETTE, titled, type VegaLiteSpec } from "./theme.js";
 
 /** The mark beside each condition: the paper's SNR bands, and "ref" for the reference. */

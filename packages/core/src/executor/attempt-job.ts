@@ -18,6 +18,9 @@ export interface AttemptJobSetting {
   stopWithCoordinator?: { pid: number; start: string };
 }
 
+/** Names the dollars left of the invocation's `--budget-usd` cap when the job was started. */
+export const budgetLeftEnv = "SERA_BUDGET_USD_LEFT";
+
 /** The stage could not build its job (its `job()` threw): the run fails with this message. */
 export class JobBuildError extends Error {
   constructor(message: string) {
@@ -29,8 +32,10 @@ export class JobBuildError extends Error {
 /**
  * Creates the attempt directory for `run.attempt` and writes its job.json. Throws JobBuildError
  * when the stage cannot build its job; anything else (the disk) is the coordinator's problem.
+ * `budgetUsdLeft` (under `sera run --budget-usd`) goes to the job as SERA_BUDGET_USD_LEFT: the
+ * environment, not the params, so the run's id does not depend on it.
  */
-export function writeAttemptJob(run: RunState, paths: RunPaths, setting: AttemptJobSetting): void {
+export function writeAttemptJob(run: RunState, paths: RunPaths, setting: AttemptJobSetting, budgetUsdLeft?: number): void {
   const { config } = setting;
   const handler = stageHandler(run.plan.kind)!;
   const attemptDir = paths.attemptDir(run.attempt);
@@ -73,6 +78,7 @@ export function writeAttemptJob(run: RunState, paths: RunPaths, setting: Attempt
       SERA_RUN_DIR: paths.runDir,
       // How to start this `sera` from inside the job (stand-in commands' {sera}), on any backend.
       ...seraInvocationEnv(),
+      ...(budgetUsdLeft !== undefined ? { [budgetLeftEnv]: String(budgetUsdLeft) } : {}),
       ...job.env,
     },
     cwd: job.cwd,

@@ -21,12 +21,13 @@ import {
   type RunEvent,
   type RunPaths,
 } from "./journal.js";
+import { InvocationSpend, bookedDollars, readRunCosts } from "./invocation-spend.js";
 import { JournalIngest } from "./journal-ingest.js";
 import { acquireCoordinatorLock } from "./lock.js";
 import { processStartTime } from "./process-identity.js";
 import { attemptToAdopt, replayRun, type Replayed, type ReplayPolicy } from "./replay.js";
 import type { NewEvent, RetryPolicy, RunState } from "./run-state.js";
-import { scheduleStep, settleAttempt, type AttemptEnd } from "./schedule.js";
+import { budgetReached, scheduleStep, settleAttempt, type AttemptEnd, type InvocationBudget } from "./schedule.js";
 
 /**
  * The coordinator: the one process that schedules an experiment's runs and owns its writes to
@@ -49,6 +50,21 @@ export interface RunOptions {
    * coordinator: for runs that depend on something living here (quickstart's scripted teacher).
    */
   stopWorkersWithCoordinator?: boolean;
+  /**
+   * `sera run --budget-usd`: once the runs of this invocation have booked this many dollars, no
+   * further run (or retry) starts; each job started learns what is left (SERA_BUDGET_USD_LEFT).
+   */
+  budgetUsd?: number;
+}
+
+/** How a `--budget-usd` invocation ended. */
+export interface BudgetReport {
+  capUsd: number;
+  spentUsd: number;
+  /** Runs left waiting that this invocation never started. */
+  notStarted: number;
+  /** Runs this invocation started that stopped at the cap and wait for a rerun (a stage that spends as it goes). */
+  stoppedPartWay: number;
 }
 
 export interface RunReport {
@@ -58,8 +74,10 @@ export interface RunReport {
   total: number;
   counts: Record<string, number>;
   interrupted: boolean;
-  /** 0 all succeeded, 1 some failed or were skipped, 130 interrupted. */
+  /** 0 all succeeded, 1 some failed, were skipped or were held by the budget, 130 interrupted. */
   exitCode: number;
+  /** Present under `budgetUsd`. */
+  budget?: BudgetReport;
   /** Journal files found unreadable (each reported once on stderr) and what was done about them. */
   corruptFiles: CorruptFile[];
 }
@@ -130,6 +148,9 @@ class CoordinatorLoop {
   private readonly jobSetting: AttemptJobSetting;
   private readonly corruptFiles: CorruptFile[] = [];
   private readonly seenCorrupt = new Set<string>();
+  private readonly spend?: InvocationSpend;
+  // Runs whose booked dollars may have changed since the spend was last read.
+  private readonly spendStale = new Set<string>();
 
   constructor(loaded: LoadedExperiment, plan: PlannedRun[], experimentDir: string, backend: Backend, options: RunOptions) {
     this.config = loaded.config;
@@ -157,6 +178,7 @@ class CoordinatorLoop {
       runsOnDisk: (ids) => ids.map((id) => ({ plan: this.states.get(id)!.plan, paths: this.paths.get(id)! })),
       activeRunIds: () => this.idsIn("active"),
     });
+    if (options.budgetUsd !== undefined) this.spend = new InvocationSpend((runId) => bookedDollars(readRunCosts(this.paths.get(runId)!, this.onCorrupt)));
   }
 
   // Ingest re-reads the journal every flush; each damaged file is reported and counted once.
@@ -178,6 +200,8 @@ class CoordinatorLoop {
         retryExitCodes: this.policy.retryExitCodes,
       };
       const replayed = replayFromDisk(run, this.paths.get(run.id)!, policy, this.onCorrupt);
+      // A re-attached attempt's dollars from here on are this invocation's.
+      if (replayed.state.phase === "active") this.spend?.track(run.id);
       this.apply(replayed.state, replayed.events);
       this.ingest.markChanged(run.id);
     }
@@ -191,7 +215,7 @@ class CoordinatorLoop {
       if (this.aborted()) return true;
       for (const runId of this.idsIn("active")) await this.poll(runId);
       if (!this.aborted()) await this.submitAll(this.prepareScheduled());
-      if (this.idsIn("active").length === 0 && this.idsIn("waiting").length === 0) return false;
+      if (this.idsIn("active").length === 0 && (this.idsIn("waiting").length === 0 || budgetReached(this.budget()))) return false;
       this.ingest.ingestInBackgroundEvery(flushMs);
       await this.waitForChange(pollMs);
     }
@@ -217,11 +241,12 @@ class CoordinatorLoop {
 
   report(interrupted: boolean): RunReport {
     const counts: Record<string, number> = {};
+    const budget = this.budgetReport(interrupted);
     for (const state of this.states.values()) {
-      const shown = state.phase === "waiting" ? "interrupted" : state.phase;
+      const shown = state.phase !== "waiting" ? state.phase : interrupted || !budget ? "interrupted" : "held by --budget-usd";
       counts[shown] = (counts[shown] ?? 0) + 1;
     }
-    const failed = (counts.failed ?? 0) + (counts.skipped ?? 0);
+    const failed = (counts.failed ?? 0) + (counts.skipped ?? 0) + (counts["held by --budget-usd"] ?? 0);
     return {
       experiment: this.config.name,
       store: this.storeFile,
@@ -231,7 +256,38 @@ class CoordinatorLoop {
       interrupted,
       exitCode: interrupted ? 130 : failed > 0 ? 1 : 0,
       corruptFiles: this.corruptFiles,
+      ...(budget ? { budget } : {}),
     };
+  }
+
+  /** The cap, what was spent, and the runs it held back (the ones left waiting, unless a signal stopped the loop). */
+  private budgetReport(interrupted: boolean): BudgetReport | undefined {
+    if (!this.spend || this.options.budgetUsd === undefined) return undefined;
+    const held = interrupted ? [] : this.idsIn("waiting");
+    this.refreshSpend(true);
+    return {
+      capUsd: this.options.budgetUsd,
+      spentUsd: this.spend.spentUsd(),
+      notStarted: held.filter((id) => !this.spend!.touched(id)).length,
+      stoppedPartWay: held.filter((id) => this.spend!.touched(id)).length,
+    };
+  }
+
+  /** The cap and this invocation's spend so far, for the scheduling step; undefined without `budgetUsd`. */
+  private budget(): InvocationBudget | undefined {
+    if (!this.spend || this.options.budgetUsd === undefined) return undefined;
+    this.refreshSpend(false);
+    return { capUsd: this.options.budgetUsd, spentUsd: this.spend.spentUsd() };
+  }
+
+  /**
+   * Re-read the dollars of runs that finished an attempt since the last read, and then of the active
+   * ones too (their cost lines so far count), or of every run this invocation touched when `all`.
+   */
+  private refreshSpend(all: boolean): void {
+    if (!this.spend || (!all && this.spendStale.size === 0)) return;
+    this.spend.refresh(all ? this.states.keys() : [...this.spendStale, ...this.idsIn("active")]);
+    this.spendStale.clear();
   }
 
   private aborted(): boolean {
@@ -263,12 +319,14 @@ class CoordinatorLoop {
   }
 
   /** Number the run's next attempt and write its job.json; false when the stage could not build its job (the run fails). */
-  private prepare(runId: string): boolean {
+  private prepare(runId: string, allowanceUsd: number | undefined): boolean {
     const previous = this.states.get(runId)!;
     const next: RunState = { ...previous, attempt: previous.attempt + 1, sawRunning: false };
     this.states.set(runId, next);
+    // What the run booked before this invocation started it is not this invocation's spend.
+    this.spend?.track(runId);
     try {
-      writeAttemptJob(next, this.paths.get(runId)!, this.jobSetting);
+      writeAttemptJob(next, this.paths.get(runId)!, this.jobSetting, allowanceUsd);
       return true;
     } catch (error) {
       if (!(error instanceof JobBuildError)) throw error;
@@ -284,9 +342,10 @@ class CoordinatorLoop {
       again = false;
       // Prepared runs count as active, so the next step neither picks them again nor exceeds concurrency.
       const view = [...this.states.values()].map((s) => (prepared.has(s.plan.id) ? { ...s, phase: "active" as const } : s));
-      for (const decision of scheduleStep(view, { concurrency: this.config.backend.concurrency, now: Date.now() })) {
+      const limits = { concurrency: this.config.backend.concurrency, now: Date.now(), budget: this.budget() };
+      for (const decision of scheduleStep(view, limits)) {
         if (decision.action === "skip") this.apply({ ...this.states.get(decision.runId)!, phase: "skipped" }, [decision.event]);
-        else if (this.prepare(decision.runId)) prepared.add(decision.runId);
+        else if (this.prepare(decision.runId, decision.allowanceUsd)) prepared.add(decision.runId);
         else again = true;
       }
     }
@@ -322,5 +381,6 @@ class CoordinatorLoop {
   private settle(runId: string, end: AttemptEnd): void {
     const settled = settleAttempt(this.states.get(runId)!, end, this.policy, Date.now());
     this.apply(settled.state, settled.events);
+    this.spendStale.add(runId);
   }
 }

@@ -10,20 +10,37 @@ import type { NewEvent, RetryPolicy, RunState } from "./run-state.js";
 export type Decision =
   /** The run cannot run: an upstream run failed or was skipped. */
   | { action: "skip"; runId: string; event: NewEvent }
-  /** Start the run's next attempt. */
-  | { action: "start"; runId: string };
+  /**
+   * Start the run's next attempt. Under an invocation cap, `allowanceUsd` is what is left of it:
+   * the job learns it, so a stage that spends as it goes (generation) stops there too.
+   */
+  | { action: "start"; runId: string; allowanceUsd?: number };
 
 export interface ScheduleLimits {
   /** At most this many runs active at once. */
   concurrency: number;
   /** Epoch milliseconds; retries wait until their `notBefore`. */
   now: number;
+  /** `sera run --budget-usd`: the cap and the dollars this invocation's runs have booked so far. */
+  budget?: InvocationBudget;
+}
+
+export interface InvocationBudget {
+  capUsd: number;
+  spentUsd: number;
+}
+
+/** Whether the invocation's cap is reached: from then on no run starts (nor retries), whatever else allows it. */
+export function budgetReached(budget: InvocationBudget | undefined): boolean {
+  return budget !== undefined && budget.spentUsd >= budget.capUsd;
 }
 
 /**
  * One scheduling turn over the runs in plan order. Skips cascade (a skipped run blocks its own
  * downstream in the same turn); then waiting runs whose upstream all succeeded and whose backoff
- * has passed start, in plan order, until `concurrency` runs are active.
+ * has passed start, in plan order, until `concurrency` runs are active — none once the invocation's
+ * budget is reached. Each start under a budget carries the dollars left; runs started in the same
+ * turn all get that amount, since none has spent anything yet.
  */
 export function scheduleStep(runs: readonly RunState[], limits: ScheduleLimits): Decision[] {
   const byId = new Map(runs.map((run) => [run.plan.id, run]));
@@ -50,11 +67,13 @@ export function scheduleStep(runs: readonly RunState[], limits: ScheduleLimits):
     }
   }
   let active = runs.filter((run) => run.phase === "active").length;
+  if (budgetReached(limits.budget)) return decisions;
+  const allowance = limits.budget ? { allowanceUsd: limits.budget.capUsd - limits.budget.spentUsd } : {};
   for (const run of runs) {
     if (active >= limits.concurrency) break;
     if (phase.get(run.plan.id) !== "waiting" || run.notBefore > limits.now) continue;
     if (!upstreamOf(run).every((up) => phase.get(up.plan.id) === "succeeded")) continue;
-    decisions.push({ action: "start", runId: run.plan.id });
+    decisions.push({ action: "start", runId: run.plan.id, ...allowance });
     active++;
   }
   return decisions;

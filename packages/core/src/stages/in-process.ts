@@ -17,6 +17,11 @@ export interface StageExecution<P> extends JobContext<P> {
   /** Print a JSON line that the spine records as metrics (numbers) and cost lines (`cost`). */
   emit(record: Record<string, unknown>): void;
   signal: AbortSignal;
+  /**
+   * Under `sera run --budget-usd`: the dollars left of the invocation's cap when this attempt was
+   * started. A stage that spends as it goes stops starting work once this attempt has spent it.
+   */
+  budgetUsdLeft?: number;
 }
 
 /** Throw this from `execute` for a failure worth retrying (the worker exits with 75). */

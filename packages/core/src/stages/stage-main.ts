@@ -2,6 +2,7 @@
 import { RetryableStageError, type TypeScriptStage } from "./in-process.js";
 import { stageHandler } from "./registry.js";
 import { exitWhenFlushed } from "../executor/exit.js";
+import { budgetLeftEnv } from "../executor/attempt-job.js";
 
 // `node stage-main.js <module URL> <kind>`: run one TypeScript stage inside a worker's job. The
 // module is a file URL (see defineTypeScriptStage), so nothing here resolves a package by name.
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const handler = stageHandler(kind) as TypeScriptStage<unknown> | undefined;
   if (!handler?.execute) throw new Error(`module ${module} registers no TypeScript stage named ${kind}`);
   const env = process.env;
+  const budgetUsdLeft = env[budgetLeftEnv] ? Number(env[budgetLeftEnv]) : undefined;
   await handler.execute({
     experiment: env.SERA_EXPERIMENT ?? "",
     runId: env.SERA_RUN_ID ?? "",
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     upstream: JSON.parse(env.SERA_UPSTREAM ?? "{}"),
     emit: (record) => process.stdout.write(JSON.stringify(record) + "\n"),
     signal: controller.signal,
+    ...(budgetUsdLeft !== undefined && Number.isFinite(budgetUsdLeft) ? { budgetUsdLeft } : {}),
   });
 }
 

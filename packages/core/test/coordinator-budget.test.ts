@@ -5,9 +5,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type * as Core from "../src/index.js";
 import { bookedDollars, InvocationSpend, type AttemptCosts } from "../src/executor/invocation-spend.js";
-import type { MetricsLine } from "../src/executor/journal.js";
+import type { AttemptResult, MetricsLine } from "../src/executor/journal.js";
 import type { RunState } from "../src/executor/run-state.js";
-import { budgetReached, scheduleStep } from "../src/executor/schedule.js";
+import { budgetReached, scheduleStep, settleAttempt } from "../src/executor/schedule.js";
 import type { CostLine } from "../src/store/tables.js";
 
 /**
@@ -48,6 +48,36 @@ describe("the scheduling step under an invocation budget", () => {
     expect(budgetReached(undefined)).toBe(false);
     // A cap of zero starts nothing at all.
     expect(scheduleStep([run("a1", "waiting")], { concurrency: 1, now: 0, budget: { capUsd: 0, spentUsd: 0 } })).toEqual([]);
+  });
+});
+
+describe("settling an attempt once the cap is reached", () => {
+  const policy = { retryExitCodes: [75], backoffSeconds: 10 };
+  const active: RunState = { ...run("g1", "active"), attempt: 1, handle: { backend: "local", jobRef: "1:1", submittedAt: "2026-01-01T00:00:00.000Z" } };
+  const ended = (exitCode: number): AttemptResult => ({
+    status: "failed",
+    exitCode,
+    signal: null,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:00:02.000Z",
+    wallSeconds: 2,
+    error: `exit code ${exitCode}`,
+    stdoutTail: "",
+    stderrTail: "",
+    artifacts: [],
+  });
+
+  it("a stage that stopped at the cap (a retry code) waits for the next sera run, with no retry scheduled, even with its retries spent", () => {
+    const held = settleAttempt(active, { result: ended(75) }, policy, 1_000, true);
+    expect(held.state).toMatchObject({ phase: "waiting", failures: 1, notBefore: 0 });
+    expect(held.events.map((e) => e.event)).toEqual(["failed"]);
+    // Under the cap the same ending is the ordinary verdict: out of retries, it fails.
+    expect(settleAttempt(active, { result: ended(75) }, policy, 1_000, false).state.phase).toBe("failed");
+  });
+
+  it("any other failure still fails the run", () => {
+    expect(settleAttempt(active, { result: ended(1) }, policy, 1_000, true).state.phase).toBe("failed");
+    expect(settleAttempt(active, { lost: "gone" }, policy, 1_000, true).state.phase).toBe("failed");
   });
 });
 

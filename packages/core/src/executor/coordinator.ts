@@ -379,7 +379,10 @@ class CoordinatorLoop {
   }
 
   private settle(runId: string, end: AttemptEnd): void {
-    const settled = settleAttempt(this.states.get(runId)!, end, this.policy, Date.now());
+    // The attempt's own cost lines count before deciding whether it may be retried.
+    this.spend?.refresh([runId]);
+    const capReached = this.spend !== undefined && budgetReached({ capUsd: this.options.budgetUsd!, spentUsd: this.spend.spentUsd() });
+    const settled = settleAttempt(this.states.get(runId)!, end, this.policy, Date.now(), capReached);
     this.apply(settled.state, settled.events);
     this.spendStale.add(runId);
   }

@@ -30,9 +30,12 @@ export interface InvocationBudget {
   spentUsd: number;
 }
 
+// The same dollars summed in another order (a stage's own count, the coordinator's) may differ in the last bits.
+const sameDollars = 1e-9;
+
 /** Whether the invocation's cap is reached: from then on no run starts (nor retries), whatever else allows it. */
 export function budgetReached(budget: InvocationBudget | undefined): boolean {
-  return budget !== undefined && budget.spentUsd >= budget.capUsd;
+  return budget !== undefined && budget.spentUsd >= budget.capUsd - sameDollars;
 }
 
 /**
@@ -91,9 +94,11 @@ export interface Settled {
  * A finished attempt's effect on its run. Success ends the run; a cancelled attempt (interrupted)
  * waits for the next coordinator without using budget; a lost or timed-out attempt, or one that
  * exited with a retry code, is retried after `backoffSeconds × 2^(failures−1)` while the budget
- * lasts; anything else fails the run.
+ * lasts; anything else fails the run. Once the invocation's `--budget-usd` is reached
+ * (`capReached`) nothing is retried: such an attempt leaves its run waiting for the next `sera run`
+ * (a stage stopped at the cap exits with a retry code: it is no verdict on the run).
  */
-export function settleAttempt(state: RunState, end: AttemptEnd, policy: RetryPolicy, now: number): Settled {
+export function settleAttempt(state: RunState, end: AttemptEnd, policy: RetryPolicy, now: number, capReached = false): Settled {
   const attempt = state.attempt;
   const next: RunState = { ...state, handle: undefined };
   const result = "result" in end ? end.result : null;
@@ -109,7 +114,9 @@ export function settleAttempt(state: RunState, end: AttemptEnd, policy: RetryPol
       ? { attempt, event: "lost", detail: { error: ("lost" in end ? end.lost : undefined) ?? "the worker disappeared without a result" } }
       : { attempt, event: result.status, detail: { error: result.error, exitCode: result.exitCode, ...(result.reason ? { reason: result.reason } : {}) } },
   ];
-  const retryable = result === null || result.status === "timeout" || (result.exitCode !== null && policy.retryExitCodes.includes(result.exitCode));
+  const transient = result !== null && result.exitCode !== null && policy.retryExitCodes.includes(result.exitCode);
+  const retryable = result === null || result.status === "timeout" || transient;
+  if (retryable && capReached && (transient || next.failures < next.maxAttempts)) return { state: { ...next, phase: "waiting" }, events };
   if (retryable && next.failures < next.maxAttempts) {
     const delay = policy.backoffSeconds * 2 ** (next.failures - 1);
     events.push({ attempt, event: "retry_scheduled", detail: { inSeconds: delay } });

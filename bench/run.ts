@@ -10,6 +10,7 @@ import { environmentCosts } from "./environments.js";
 import { softVerification } from "./verification.js";
 import { spineOverhead } from "./spine.js";
 import { sftExport } from "./sft-export.js";
+import { paperScale, paperScaleRows, type PaperScaleFigures } from "./paper-scale.js";
 
 /**
  * `npm run bench [-- <measure> …]`: every performance figure the issues name, each next to its peer
@@ -212,6 +213,11 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
     },
   },
   slurm_submission: { run: () => slurmSubmission(100), rows: () => [] },
+  paper_scale: {
+    // 1K, 10K, 100K generated instances over 100 repositories: write, ingest (vs DuckDB read_json), dataset, report.
+    run: async () => paperScale() as unknown as Figures,
+    rows: (f) => paperScaleRows(f as unknown as PaperScaleFigures),
+  },
   proxy_overhead: {
     run: () => proxyOverhead(300),
     rows: (f) => {

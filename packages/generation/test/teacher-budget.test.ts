@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { StageExecution } from "@sera/core";
+import { RetryableStageError, type StageExecution } from "@sera/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { committedDemo } from "./support/committed-demo.js";
 import { generationParamsSchema, type GenerationParams } from "../src/pipeline/params.js";
@@ -17,7 +17,12 @@ import { startScriptedModelServer } from "@sera/rollout";
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sera-budget-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-function execution(params: GenerationParams, outDir: string, attempt = 1): StageExecution<GenerationParams> {
+function execution(
+  params: GenerationParams,
+  outDir: string,
+  attempt = 1,
+  extra: Partial<StageExecution<GenerationParams>> = {},
+): StageExecution<GenerationParams> {
   return {
     experiment: "budget",
     runId: "budget-run",
@@ -30,6 +35,7 @@ function execution(params: GenerationParams, outDir: string, attempt = 1): Stage
     upstream: {},
     emit: () => {},
     signal: new AbortController().signal,
+    ...extra,
   };
 }
 
@@ -111,6 +117,42 @@ describe("teacher budgets", () => {
       expect(resumed.failed).toBe(0);
       // The finished instance was not asked again.
       expect(readRows(path.join(outDir, "instances", String(first[0].instance_id), "calls.jsonl"))).toHaveLength(callsBefore);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
+  it("under sera run --budget-usd an attempt spends at most what was left of the cap, exits with a retry code, and reports a stand-in's priced cost", async () => {
+    const server = await startScriptedModelServer({ seed: 0, rejectRate: 0 });
+    try {
+      const outDir = path.join(fs.mkdtempSync(path.join(scratch, "run-")), "out");
+      const emitted: Record<string, unknown>[] = [];
+      const stopped = runGeneration(execution(params(server.url, {}), outDir, 1, { budgetUsdLeft: 1e-6, emit: (record) => emitted.push(record) }));
+      await expect(stopped).rejects.toThrow(RetryableStageError);
+      await expect(stopped).rejects.toThrow(
+        /^stopped at the invocation's --budget-usd: \$\d\.\d+ spent by this attempt of the \$0\.0000 left when it started; 2 of 3 instances not started or resumed/,
+      );
+      const first = readRows(path.join(outDir, "records", "instances.jsonl"));
+      expect(first).toHaveLength(1);
+      // The ledger books the stand-in's tokens without a price; the estimate at teacher.prices goes beside them.
+      const calls = readRows(path.join(outDir, "instances", String(first[0].instance_id), "calls.jsonl"));
+      const priced = calls.reduce(
+        (sum, call) => sum + ((Number(call.inputTokens) - Number(call.cachedInputTokens)) * 3 + Number(call.outputTokens) * 15) / 1e6,
+        0,
+      );
+      expect(priced).toBeGreaterThan(1e-6);
+      const estimate = emitted.find((record) => "stand_in_usd" in record);
+      expect(estimate?.stand_in_usd).toBeCloseTo(priced, 12);
+      expect(emitted.find((record) => "cost" in record)?.cost).toEqual(expect.arrayContaining([expect.objectContaining({ unit_price: null })]));
+
+      // The next invocation's allowance counts only its own attempt's calls: with less left than the
+      // first attempt spent, one more instance still starts.
+      await expect(runGeneration(execution(params(server.url, {}), outDir, 2, { budgetUsdLeft: priced / 2 }))).rejects.toThrow(
+        /; 1 of 3 instances not started or resumed/,
+      );
+      const resumed = await runGeneration(execution(params(server.url, {}), outDir, 3, { budgetUsdLeft: 100 }));
+      expect(resumed.instances).toBe(3);
+      expect(readRows(path.join(outDir, "instances", String(first[0].instance_id), "calls.jsonl"))).toHaveLength(calls.length);
     } finally {
       await server.close();
     }

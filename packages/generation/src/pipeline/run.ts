@@ -8,6 +8,7 @@ import {
   reportCorruptionToStderr,
   RetryableStageError,
   sha256Hex,
+  standInUsdMetric,
   type CorruptFile,
   type StageExecution,
 } from "@sera/core";
@@ -17,7 +18,7 @@ import { loadDemonstrationPool, type Demonstration } from "../tasks/demonstratio
 import { sampleTasks, type SampledTask } from "../tasks/sampling.js";
 import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, type InstanceState } from "./instance.js";
 import { AcceptedPatches } from "./duplicate-patches.js";
-import { TeacherSpend, usd } from "./teacher-spend.js";
+import { TeacherSpend, teacherUsd, usd } from "./teacher-spend.js";
 import type { GenerationParams } from "./params.js";
 import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
@@ -135,7 +136,9 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
     reportCorruptionToStderr(report);
   };
   const { budget } = params;
-  const spend = budget && params.teacher.prices ? new TeacherSpend(params.teacher.prices) : undefined;
+  // `sera run --budget-usd`: what was left of the invocation's cap when this attempt started.
+  const { budgetUsdLeft } = run;
+  const spend = (budget || budgetUsdLeft !== undefined) && params.teacher.prices ? new TeacherSpend(params.teacher.prices) : undefined;
   const teacher = buildTeacher(params.teacher, (record: OwnedCallRecord) => {
     if (!record.instanceId) return;
     spend?.add(record.instanceId, record);
@@ -154,7 +157,15 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
       ? `the teacher cost ${usd(spent)}, over budget.usdPerInstance ${usd(budget.usdPerInstance)} (exit_cost)`
       : null;
   };
-  const stageSpentOut = () => budget?.usdPerStage !== undefined && spend !== undefined && spend.total() >= budget.usdPerStage;
+  // The stage cap counts every attempt's calls; the invocation's allowance only this attempt's.
+  const spentBefore = spend?.total() ?? 0;
+  const spentOut = (): "stage" | "invocation" | null => {
+    if (spend === undefined) return null;
+    if (budget?.usdPerStage !== undefined && spend.total() >= budget.usdPerStage) return "stage";
+    if (budgetUsdLeft !== undefined && spend.total() - spentBefore >= budgetUsdLeft) return "invocation";
+    return null;
+  };
+  let stoppedBy: "stage" | "invocation" | null = null;
   const notStarted: SampledTask[] = [];
   // Checked once here, so a directory someone else owns fails the run with one line, not every instance.
   const sandboxRoot = ensurePrivateDir(defaultSandboxRoot(), "sandbox");
@@ -217,8 +228,10 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
           account(state);
           continue;
         }
-        // At the stage's budget no instance starts or resumes; those in flight finish.
-        if (stageSpentOut()) {
+        // At the stage's budget (or the invocation's) no instance starts or resumes; those in flight finish.
+        const stop = spentOut();
+        if (stop !== null) {
+          stoppedBy ??= stop;
           notStarted.push(task);
           continue;
         }
@@ -264,6 +277,12 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   // Instances the budget kept from starting have no state yet: not damaged, just not begun.
   const begun = tasks.filter((task) => !notStarted.includes(task) || existsSync(path.join(instancesDir, task.id, "state.json")));
   const summary = writeRecords(run, begun, instancesDir, corruptFiles, teacherCheck.provenance);
+  if (notStarted.length > 0 && stoppedBy === "invocation") {
+    // A retry code: no verdict on the run; the coordinator, at its cap too, leaves it for the next `sera run`.
+    throw new RetryableStageError(
+      `stopped at the invocation's --budget-usd: ${usd(spend!.total() - spentBefore)} spent by this attempt of the ${usd(budgetUsdLeft!)} left when it started; ${notStarted.length} of ${tasks.length} instances not started or resumed (run again with a higher --budget-usd to continue them)`,
+    );
+  }
   if (notStarted.length > 0) {
     throw new Error(
       `stopped at the stage's teacher budget: ${usd(spend!.total())} spent of budget.usdPerStage ${usd(budget!.usdPerStage!)}; ${notStarted.length} of ${tasks.length} instances not started or resumed (raise the limit and run again to continue them)`,
@@ -450,6 +469,12 @@ function emitCosts(run: StageExecution<GenerationParams>, tokens: { input: numbe
   // and the source says whose they are (from what the server said, not from the config).
   const standIn = provenance === "stand-in";
   const prices = standIn ? undefined : run.params.teacher.prices;
+  // What those tokens would have cost the real teacher: a --budget-usd cap counts it, as stage budgets do.
+  const configuredPrices = run.params.teacher.prices;
+  if (standIn && configuredPrices)
+    run.emit({
+      [standInUsdMetric]: teacherUsd(configuredPrices, { inputTokens: tokens.input, cachedInputTokens: tokens.cached, outputTokens: tokens.output }),
+    });
   const perToken = (perM: number | undefined) => (perM === undefined ? null : perM / 1e6);
   const source = standIn ? `stand-in (answering as ${run.params.teacher.model})` : run.params.teacher.model;
   // The totals cover every call in the run's output directory, earlier attempts' included, so each

@@ -9,6 +9,12 @@ export interface TokenPrices {
 
 type Tokens = Pick<ModelCallRecord, "inputTokens" | "cachedInputTokens" | "outputTokens">;
 
+/** Dollars for these tokens at these prices (cached input tokens are part of the input tokens). */
+export function teacherUsd(prices: TokenPrices, call: Tokens): number {
+  const uncached = Math.max(0, call.inputTokens - call.cachedInputTokens);
+  return (uncached * prices.inputPerMTok + call.cachedInputTokens * prices.cachedInputPerMTok + call.outputTokens * prices.outputPerMTok) / 1e6;
+}
+
 /**
  * The teacher's dollars so far, per instance and for the stage, priced from the configured token
  * prices whoever answered: a budget is the user's intent, so a dry run against the scripted
@@ -26,9 +32,7 @@ export class TeacherSpend {
   }
 
   add(instanceId: string, call: Tokens): void {
-    const uncached = Math.max(0, call.inputTokens - call.cachedInputTokens);
-    const usd =
-      (uncached * this.prices.inputPerMTok + call.cachedInputTokens * this.prices.cachedInputPerMTok + call.outputTokens * this.prices.outputPerMTok) / 1e6;
+    const usd = teacherUsd(this.prices, call);
     this.byInstance.set(instanceId, (this.byInstance.get(instanceId) ?? 0) + usd);
     this.spent += usd;
   }

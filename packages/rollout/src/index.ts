@@ -9,3 +9,13 @@ export { sandboxEnvironment, type ToolLimits } from "./agent/sandbox-environment
 export { AGENT_SYSTEM_PROMPT, renderInstanceTask } from "./agent/prompts.js";
 export { agentParamsSchema, type AgentParams } from "./agent/params.js";
 export { DEFAULT_SANDBOX_LIMIT_PARAMS, sandboxLimitsFromParams, sandboxLimitsSchema, type SandboxLimitParams } from "./sandbox/limit-params.js";
+export {
+  classifyAgentResult,
+  ROLLOUT_FAILURES,
+  rolloutTrajectorySchema,
+  runRollout,
+  type RolloutFailure,
+  type RolloutRequest,
+  type RolloutResult,
+  type RolloutTrajectory,
+} from "./agent/rollout.js";

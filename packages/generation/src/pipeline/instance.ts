@@ -11,21 +11,18 @@ import type { AcceptedPatches } from "./duplicate-patches.js";
 import type { GenerationParams } from "./params.js";
 import { callOwner } from "./teacher.js";
 import {
-  type AgentResult,
-  type ChatModel,
   EnvironmentSetupError,
-  type Isolation,
   isTransientKind,
   ModelCallError,
   patchRecall,
+  runRollout,
+  sandboxLimitsFromParams,
+  type ChatModel,
+  type Isolation,
   type PatchRecall,
   type PreparedSource,
   type RolloutEnvironments,
-  runAgent,
-  sandboxEnvironment,
-  sandboxLimitsFromParams,
-  AGENT_SYSTEM_PROMPT,
-  renderInstanceTask,
+  type RolloutFailure,
 } from "@sera/rollout";
 import { trajectorySteps } from "./trajectory-steps.js";
 
@@ -37,18 +34,8 @@ import { trajectorySteps } from "./trajectory-steps.js";
  * the instance pauses at its step with a transient failure and the next run picks it up there.
  */
 
-export type FailureReason =
-  | "timeout"
-  | "context_overflow"
-  | "model_error"
-  | "no_patch"
-  | "judged_no"
-  | "format_error"
-  | "unparsed_reply"
-  | "sandbox_error"
-  | "environment_error"
-  | "duplicate_patch"
-  | "cost_limit";
+/** A rollout's own failures (the runtime's vocabulary, shared with evaluation) and the instance's later ones. */
+export type FailureReason = RolloutFailure | "judged_no" | "unparsed_reply" | "duplicate_patch" | "cost_limit";
 
 export interface RolloutRecord {
   phase: "r1" | "r2";
@@ -149,78 +136,61 @@ export function pausedByOutage(state: InstanceState): boolean {
   return state.failure?.transient === true && !instanceSettled(state);
 }
 
-function failureOf(result: AgentResult): FailureReason | null {
-  if (result.modelError)
-    return result.modelError.kind === "context_overflow" ? "context_overflow" : result.modelError.kind === "timeout" ? "timeout" : "model_error";
-  if (result.patch.trim() !== "") return null;
-  if (/exit_total_execution_time|exit_wall_clock|exit_command_timeout/.test(result.exitStatus)) return "timeout";
-  if (/exit_format/.test(result.exitStatus)) return "format_error";
-  return "no_patch";
-}
-
-async function rollout(context: InstanceContext, phase: "r1" | "r2", attempt: number, problem: string, promptIndex: number | null): Promise<RolloutRecord> {
+/**
+ * One rollout of the instance, through the shared runtime. `setupError` is set (and no record kept)
+ * when its sandbox or environment failed: that fails the instance, as any sandbox error does.
+ */
+async function rollout(
+  context: InstanceContext,
+  phase: "r1" | "r2",
+  attempt: number,
+  problem: string,
+  promptIndex: number | null,
+): Promise<{ record: RolloutRecord; setupError: { reason: FailureReason; detail: string } | null }> {
   const name = phase === "r1" ? `r1-${attempt}` : "r2";
   const trajectoryFile = `${name}.traj.json`;
   const patchFile = `${name}.patch`;
-  const started = Date.now();
-  const { agent } = context.params;
-  const sandbox = await context.environments.createSandbox({
-    source: context.source,
-    root: context.sandboxRoot,
-    isolation: context.isolation,
-    limits: sandboxLimitsFromParams(context.params.sandboxLimits),
-    instanceId: path.basename(context.dir),
-    repoName: context.params.repoName ?? path.basename(path.resolve(context.params.repo)),
-  });
-  try {
-    const environment = sandboxEnvironment(sandbox, agent);
-    // The tools exactly as the teacher was offered them, so an SFT sample can state the same list.
-    const tools = environment.tools.map((tool) => ({
-      type: "function",
-      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-    }));
-    const save = (messages: readonly Message[], extra: Record<string, unknown> = {}) =>
-      writeJsonAtomic(path.join(context.dir, trajectoryFile), { instanceId: path.basename(context.dir), phase, attempt, messages, tools, ...extra });
-    const result = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
-      runAgent({
-        model: context.teacher,
-        environment,
-        system: AGENT_SYSTEM_PROMPT,
-        task: renderInstanceTask(problem),
-        limits: {
-          maxSteps: agent.maxSteps,
-          temperature: agent.temperature,
-          maxFormatErrors: agent.maxFormatErrors,
-          executionBudgetMs: agent.executionBudgetSeconds * 1000,
-          wallClockMs: agent.rolloutTimeoutSeconds * 1000,
-        },
-        onMessages: (messages) => save(messages),
-        signal: context.signal,
-        overBudget: context.overBudget ? () => context.overBudget!() !== null : undefined,
-      }),
-    );
-    save(result.messages, { exitStatus: result.exitStatus, patch: result.patch, modelError: result.modelError?.message ?? null });
-    writeFileSync(path.join(context.dir, patchFile), result.patch);
-    return {
-      phase,
-      attempt,
-      exitStatus: result.exitStatus,
-      steps: result.steps,
-      inputTokens: result.usage.inputTokens,
-      cachedInputTokens: result.usage.cachedInputTokens,
-      outputTokens: result.usage.outputTokens,
-      wallSeconds: (Date.now() - started) / 1000,
-      promptIndex,
-      selfCheck: null,
-      failure: failureOf(result),
-      modelError: result.modelError?.message ?? null,
-      modelErrorKind: result.modelError?.kind ?? null,
-      trajectoryFile,
-      patchFile,
-    };
-  } finally {
-    await sandbox.destroy();
-  }
+  const instanceId = path.basename(context.dir);
+  const result = await callOwner.run({ instanceId, phase, rolloutAttempt: attempt }, () =>
+    runRollout({
+      model: context.teacher,
+      environments: context.environments,
+      sandbox: {
+        source: context.source,
+        root: context.sandboxRoot,
+        isolation: context.isolation,
+        limits: sandboxLimitsFromParams(context.params.sandboxLimits),
+        instanceId,
+        repoName: context.params.repoName ?? path.basename(path.resolve(context.params.repo)),
+      },
+      problemStatement: problem,
+      agent: context.params.agent,
+      trajectoryFile: path.join(context.dir, trajectoryFile),
+      trajectoryLabels: { instanceId, phase, attempt },
+      signal: context.signal,
+      overBudget: context.overBudget ? () => context.overBudget!() !== null : undefined,
+    }),
+  );
+  if (result.exitStatus !== "error") writeFileSync(path.join(context.dir, patchFile), result.patch);
+  const record: RolloutRecord = {
+    phase,
+    attempt,
+    exitStatus: result.exitStatus,
+    steps: result.steps,
+    inputTokens: result.usage.inputTokens,
+    cachedInputTokens: result.usage.cachedInputTokens,
+    outputTokens: result.usage.outputTokens,
+    wallSeconds: result.wallSeconds,
+    promptIndex,
+    selfCheck: null,
+    failure: result.failure,
+    modelError: result.modelErrorKind ? result.detail : null,
+    modelErrorKind: result.modelErrorKind,
+    trajectoryFile,
+    patchFile,
+  };
+  const setupError = result.exitStatus === "error" ? { reason: result.failure!, detail: result.detail ?? "" } : null;
+  return { record, setupError };
 }
 
 /** Ask the teacher a question without tools; retry on unreadable answers with a shrinking context. */
@@ -297,11 +267,14 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
           const promptIndex = attemptPromptIndex(task, state.attempt - 1);
           const problem = renderBugPrompt(BUG_PROMPT_TEMPLATES[promptIndex], location);
           state.rollouts = state.rollouts.filter((r) => !(r.phase === "r1" && r.attempt === state.attempt));
-          const record = await rollout(context, "r1", state.attempt, problem, promptIndex);
-          state.rollouts.push(record);
-          if (record.modelError) modelStop(record, `rollout 1 attempt ${state.attempt}`);
-          else if (record.failure) state.attempt++;
-          else state.step = "self_check";
+          const { record, setupError } = await rollout(context, "r1", state.attempt, problem, promptIndex);
+          if (setupError) fail(setupError.reason, setupError.detail);
+          else {
+            state.rollouts.push(record);
+            if (record.modelError) modelStop(record, `rollout 1 attempt ${state.attempt}`);
+            else if (record.failure) state.attempt++;
+            else state.step = "self_check";
+          }
         }
       } else if (state.step === "self_check") {
         const record = latestR1();
@@ -349,10 +322,13 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
         }
       } else if (state.step === "rollout2") {
         state.rollouts = state.rollouts.filter((r) => r.phase !== "r2");
-        const record = await rollout(context, "r2", 1, state.pr!.text, null);
-        state.rollouts.push(record);
-        if (record.modelError) modelStop(record, "rollout 2");
-        else state.step = "verify";
+        const { record, setupError } = await rollout(context, "r2", 1, state.pr!.text, null);
+        if (setupError) fail(setupError.reason, setupError.detail);
+        else {
+          state.rollouts.push(record);
+          if (record.modelError) modelStop(record, "rollout 2");
+          else state.step = "verify";
+        }
       } else if (state.step === "verify") {
         const { threshold, mode } = context.params.verification;
         const p1 = readText(path.join(context.dir, latestR1().patchFile));

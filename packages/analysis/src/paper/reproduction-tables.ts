@@ -47,7 +47,15 @@ export interface Table15Cell {
   computed: number | null;
   printed: number | null;
   matches: boolean;
+  /** The cell is a figure the paper gives (a fixed price), fed in as it is: matching it reproduces nothing. */
+  input: boolean;
 }
+
+/**
+ * Cells whose value is an input of the cost model rather than something it computes: the
+ * self-hosted vLLM price per trajectory ($0.1307, printed) and SWE-smith's issue-creation step.
+ */
+const TABLE15_INPUT_CELLS: ReadonlySet<string> = new Set(["seraVllm/inferenceUsd", "sweSmithSonnet37/extraUsd"]);
 
 /**
  * Table 15 recomputed from Table 14's prices and the token profile (cells rounded to four
@@ -65,7 +73,12 @@ export function reproduceTable15(): { row: string; cells: Table15Cell[] }[] {
       // A fixed self-hosted price sits in gpuUsd; the token rows do not apply to it.
       const value = column.key === "seraVllm" && row.key !== "inferenceUsd" && row.key !== "trainingUsd" && row.key !== "totalUsd" ? null : breakdown[row.key];
       const shown = value === 0 && printed === null ? null : value;
-      return { computed: shown, printed, matches: shown === printed || (shown !== null && printed !== null && Math.abs(shown - printed) < 5e-9) };
+      return {
+        computed: shown,
+        printed,
+        matches: shown === printed || (shown !== null && printed !== null && Math.abs(shown - printed) < 5e-9),
+        input: TABLE15_INPUT_CELLS.has(`${column.key}/${row.key}`),
+      };
     }),
   }));
 }

@@ -32,7 +32,10 @@ function overviewBlocks(model: ReportModel): Block[] {
     rowsTable(model.overview.status),
     { kind: "paragraph", text: "Metrics of succeeded runs, last value of the latest attempt (`sql/metrics_by_stage.sql`):" },
     rowsTable(model.overview.metrics),
-    { kind: "paragraph", text: `Cost ledger per stage and kind, all attempts (\`sql/cost_by_kind.sql\`). ${costSummaryText(model.overview.cost)}` },
+    {
+      kind: "paragraph",
+      text: `Cost ledger per stage and kind, all attempts (\`sql/cost_by_kind.sql\`). ${costSummaryText(model.overview.cost, model.overview.costByFit, model.fits)}`,
+    },
     rowsTable(model.overview.cost),
   ];
 }

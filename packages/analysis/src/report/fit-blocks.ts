@@ -1,6 +1,7 @@
 import { sensitivityChartSpec } from "../charts/sensitivity-chart.js";
 import type { FitSection } from "./fit-section.js";
 import { fitQueryName } from "./queries.js";
+import { settledVariants } from "./sensitivity.js";
 import { COST_ATTRIBUTION } from "./sql.js";
 import { fixed, interval, precise, usd, type Block } from "./blocks.js";
 
@@ -214,9 +215,7 @@ function sensitivityBlocks(section: FitSection): Block[] {
     },
     { kind: "table", columns, rows, numeric },
   ];
-  const settled = variants.filter(
-    (variant) => variant.fit && !variant.fit.warnings.some((w) => w.code === "not-converged" || w.code === "asymptote-not-identified"),
-  );
+  const settled = settledVariants(variants);
   const spans = baselines.flatMap((baseline, i) => {
     const xs = settled.flatMap((variant) => (typeof variant.reads[i]?.x === "number" ? [variant.reads[i].x as number] : []));
     return xs.length < 2 ? [] : [`${baseline.label}: ${xText(section, Math.min(...xs))} to ${xText(section, Math.max(...xs))}`];

@@ -3,7 +3,8 @@ import { checkTable11Costs, reproduceTable15, type Table11CostRow, type Table15C
 import { analyseComparison, type CompareSection } from "./compare-section.js";
 import { analyseFit, type FitSection } from "./fit-section.js";
 import { analyseInstances, type InstanceSection } from "./instance-section.js";
-import { compareQueryName, fitQueryName, INSTANCE_QUERIES, type ReportQuery, type Row } from "./queries.js";
+import { compareQueryName, COST_BY_FIT_QUERY, fitQueryName, INSTANCE_QUERIES, type ReportQuery, type Row } from "./queries.js";
+import { fillNotes, noteFigures } from "./note-figures.js";
 import { planSeedSection, type SeedSection } from "./seed-section.js";
 
 export interface PaperTables {
@@ -17,12 +18,14 @@ export interface ReportModel {
   title: string;
   metric: string;
   runs: { total: number; succeeded: number; unfinished: number; failed: number };
-  overview: { status: Row[]; metrics: Row[]; cost: Row[] };
+  /** costByFit: dollars per cost fit (alternative pricings of the same work), empty without a cost fit. */
+  overview: { status: Row[]; metrics: Row[]; cost: Row[]; costByFit: Row[] };
   fits: FitSection[];
   compares: CompareSection[];
   instances: InstanceSection | null;
   seeds: SeedSection | null;
   paper: PaperTables | null;
+  /** The experiment file's notes with their {{figure}} placeholders filled (note-figures.ts). */
   notes: string[];
   queries: ReportQuery[];
   /** Set when rows of this experiment came from sera's stand-ins (core's `standInBanner`); absent otherwise. */
@@ -86,18 +89,22 @@ export function buildReportModel(input: ModelInput): ReportModel {
   }
   const conditionSds = [...sdByRuns.values()];
   const status = rows("runs_by_status");
+  const seeds = planSeedSection(report, conditionSds);
+  const costByFit = rows(COST_BY_FIT_QUERY);
+  // Notes quote computed figures by name, so the prose cannot drift from the tables.
+  const notes = fillNotes(report.notes, noteFigures({ fits, compares, seeds, costByFit }), input.experiment.file);
   return {
     experiment: input.experiment,
     title: report.title ?? `${input.experiment.name}: report`,
     metric: report.metric,
     runs: runCounts(status),
-    overview: { status, metrics: rows("metrics_by_stage"), cost: rows("cost_by_kind") },
+    overview: { status, metrics: rows("metrics_by_stage"), cost: rows("cost_by_kind"), costByFit },
     fits,
     compares,
     instances,
-    seeds: planSeedSection(report, conditionSds),
+    seeds,
     paper: report.paperTables ? paperTables(report.fits, fits) : null,
-    notes: report.notes,
+    notes,
     queries: input.queries,
   };
 }

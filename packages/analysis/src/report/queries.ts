@@ -2,6 +2,7 @@ import path from "node:path";
 import { ConfigError, type ReportConfig, type Store } from "@sera/core";
 import {
   conditionRunsSql,
+  costByFitSql,
   costByKindSql,
   fitPointsSql,
   instanceMeansSql,
@@ -34,6 +35,9 @@ export function compareQueryName(compareName: string): string {
   return `compare_${compareName}_runs`;
 }
 
+/** Dollars per cost fit (see costByFitSql); planned only when the report has a fit with `x: cost`. */
+export const COST_BY_FIT_QUERY = "cost_by_fit";
+
 export const INSTANCE_QUERIES = { rows: "instances", repositories: "instances_by_repository", means: "instances_per_condition" } as const;
 
 /** Every query a report runs, in order; all literals are inlined so the SQL files stand alone. */
@@ -51,6 +55,10 @@ export function planReportQueries(experiment: string, report: ReportConfig | und
       sql: fitPointsSql({ experiment, stage: fit.stage, where: fit.where }, fit.metric ?? report.metric, fit.x, store),
       read: true,
     });
+  }
+  const costFits = report.fits.filter((fit) => fit.x === "cost");
+  if (costFits.length > 0) {
+    queries.push({ name: COST_BY_FIT_QUERY, title: "Recorded dollars per cost fit", sql: costByFitSql(experiment, costFits), read: true });
   }
   for (const compare of report.compare) {
     queries.push({

@@ -1,5 +1,5 @@
 import { significanceMark } from "../charts/ablation-chart.js";
-import { TABLE15_COLUMNS } from "../paper/reproduction-tables.js";
+import { TABLE15_COLUMNS, type Table15Cell } from "../paper/reproduction-tables.js";
 import type { CompareSection } from "./compare-section.js";
 import type { InstanceSection } from "./instance-section.js";
 import type { PaperTables } from "./model.js";
@@ -140,25 +140,24 @@ export function seedBlocks(section: SeedSection): Block[] {
   return blocks;
 }
 
+function table15Cell(cell: Table15Cell): string {
+  if (cell.computed === null && cell.printed === null) return "—";
+  if (cell.input) return `${cell.computed === null ? "—" : cell.computed.toFixed(4)} (input)`;
+  return `${cell.computed === null ? "—" : cell.computed.toFixed(4)}${cell.matches ? " ✓" : ` (printed ${cell.printed === null ? "—" : cell.printed.toFixed(4)})`}`;
+}
+
 export function paperBlocks(paper: PaperTables): Block[] {
   const blocks: Block[] = [
     { kind: "heading", level: 2, text: "Paper tables reproduced", id: "paper" },
     { kind: "heading", level: 3, text: "Table 15: cost per trajectory from Table 14's prices and the token profile" },
     {
       kind: "paragraph",
-      text: "Each cell is tokens × price, rounded to four decimals as the table prints it; subtotals add the rounded cells. Token profile: 748,881 cached input, 24,327 new input and 7,673 output tokens per trajectory; training 0.028 H100-h at $2.",
+      text: "Each cell is tokens × price, rounded to four decimals as the table prints it; subtotals add the rounded cells. Token profile: 748,881 cached input, 24,327 new input and 7,673 output tokens per trajectory; training 0.028 H100-h at $2. ✓ marks a computed cell equal to the printed one. Cells marked (input) are figures the paper gives and the computation takes as they are — the self-hosted vLLM inference price per trajectory and SWE-smith's issue-creation step — so they reproduce nothing; the totals that include them check only the addition.",
     },
     {
       kind: "table",
       columns: ["component", ...TABLE15_COLUMNS.map((column) => column.label)],
-      rows: paper.table15.map((row) => [
-        row.row,
-        ...row.cells.map((cell) =>
-          cell.computed === null && cell.printed === null
-            ? "—"
-            : `${cell.computed === null ? "—" : cell.computed.toFixed(4)}${cell.matches ? " ✓" : ` (printed ${cell.printed === null ? "—" : cell.printed.toFixed(4)})`}`,
-        ),
-      ]),
+      rows: paper.table15.map((row) => [row.row, ...row.cells.map((cell) => table15Cell(cell))]),
       numeric: [false, true, true, true, true],
     },
   ];
@@ -167,6 +166,13 @@ export function paperBlocks(paper: PaperTables): Block[] {
       kind: "heading",
       level: 3,
       text: `Table 11 cost column (${table.pricing === "vllm" ? "vLLM" : "z.ai"}), from the cost ledger of fit "${table.fit}"`,
+    });
+    blocks.push({
+      kind: "paragraph",
+      text:
+        table.pricing === "vllm"
+          ? "The ledger charges each trajectory Table 15's printed vLLM inference price ($0.1307, an input) plus the computed training cost, so a ✓ here checks Table 11's multiplication by the sample count, not the vLLM price."
+          : "The ledger charges each trajectory Table 15's z.ai cells, computed from Table 14's prices and the token profile, plus the computed training cost; a ✓ means the ledger dollars round to the printed figure.",
     });
     blocks.push({
       kind: "table",
@@ -200,7 +206,18 @@ export function rowsTable(rows: readonly Row[]): Block {
   };
 }
 
-export function costSummaryText(rows: readonly Row[]): string {
-  const total = rows.reduce((sum, row) => sum + (typeof row.usd === "number" ? row.usd : 0), 0);
-  return `Total recorded cost: ${usd(total, 2)}.`;
+/**
+ * The overview's cost sentence. With cost fits, one total per fit: fits over the same runs priced
+ * two ways are alternatives, and their sum is no one's cost. Without one, the experiment's ledger total.
+ */
+export function costSummaryText(cost: readonly Row[], costByFit: readonly Row[], fits: readonly { name: string; title: string }[]): string {
+  if (costByFit.length === 0) {
+    const total = cost.reduce((sum, row) => sum + (typeof row.usd === "number" ? row.usd : 0), 0);
+    return `Total recorded cost: ${usd(total, 2)}.`;
+  }
+  const totals = costByFit.map((row) => {
+    const fit = fits.find((candidate) => candidate.name === row.fit);
+    return `${fit ? `"${fit.title}"` : String(row.fit)}: ${usd(typeof row.usd === "number" ? row.usd : 0, 2)} (${String(row.runs)} runs)`;
+  });
+  return `Recorded cost per cost fit, each over its runs and everything upstream of them (\`sql/cost_by_fit.sql\`): ${totals.join("; ")}. These price the same work in different ways, so they are alternatives and are not added together; the table below lists every ledger line of the experiment.`;
 }

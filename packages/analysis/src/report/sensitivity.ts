@@ -40,6 +40,11 @@ export interface SensitivityVariant {
   predictions: { x: number; y: number }[];
 }
 
+/** Variants whose fit converged with an identified curve: the ones a range of readings is taken over. */
+export function settledVariants(variants: readonly SensitivityVariant[]): SensitivityVariant[] {
+  return variants.filter((variant) => variant.fit && !variant.fit.warnings.some((w) => w.code === "not-converged" || w.code === "asymptote-not-identified"));
+}
+
 interface VariantSpec {
   label: string;
   configured?: boolean;

@@ -152,6 +152,32 @@ GROUP BY ALL ORDER BY r.stage, usd DESC NULLS LAST, c.kind`;
 }
 
 /**
+ * Dollars per cost fit: the ledger lines (all attempts) of the fit's runs and of every run upstream
+ * of them, each run once. Cost fits over the same work priced two ways (self-hosted GPU hours
+ * against API tokens) are alternatives, so the report shows one total per fit and never their sum.
+ */
+export function costByFitSql(experiment: string, fits: readonly { name: string; stage?: string; where: RunFilter["where"] }[]): string {
+  if (fits.length === 0) throw new RangeError("costByFitSql needs at least one cost fit");
+  const anchors = fits
+    .map(
+      (fit) =>
+        `SELECT ${sqlString(fit.name)} AS fit, r.id AS run_id FROM runs r WHERE ${runConditions({ experiment, stage: fit.stage, where: fit.where }).join(" AND ")}`,
+    )
+    .join("\n  UNION ALL\n  ");
+  return `WITH RECURSIVE walk(fit, run_id) AS (
+  SELECT fit, run_id FROM (
+  ${anchors}
+  ) fit_runs
+  UNION
+  SELECT w.fit, u.upstream_id
+  FROM walk w JOIN runs p ON p.id = w.run_id, unnest(json_extract_string(p.upstream, '$.*')) AS u(upstream_id)
+)
+SELECT w.fit, count(DISTINCT w.run_id)::INTEGER AS runs, sum(c.usd ORDER BY c.id) AS usd
+FROM walk w JOIN cost_ledger c ON c.run_id = w.run_id
+GROUP BY w.fit ORDER BY w.fit`;
+}
+
+/**
  * The user's per-instance SQL joined to this experiment's runs, with the condition each run
  * belongs to. Resolved becomes a number in [0, 1] so booleans and 0/1 columns both work.
  */

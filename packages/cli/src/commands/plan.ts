@@ -4,6 +4,7 @@ import { expandSweep, flatten, loadExperiment, StoreBusyError, withStore, type P
 import { formatTable } from "../table.js";
 import { defineCommand } from "../command.js";
 import { setOption } from "../options.js";
+import { budgetOption, dollars, parseBudgetUsd } from "../budget-option.js";
 
 /** Parameters that differ between runs of the same stage: what a reader of the plan cares about. */
 export function varyingParams(runs: PlannedRun[]): Map<string, string> {
@@ -75,21 +76,53 @@ type Prices = { inputPerMTok?: number; cachedInputPerMTok?: number; outputPerMTo
  * instances (the inventory may find fewer) at the average tokens per instance of earlier runs,
  * priced with the run's teacher.prices, and never above its budget.usdPerStage.
  */
-export function expectedTeacherCost(params: Record<string, unknown>, profiles: Map<string, TokenProfile>): string {
+export function expectedTeacherCost(params: Record<string, unknown>, profiles: Map<string, TokenProfile>): ExpectedCost {
   const teacher = (params.teacher ?? {}) as { model?: string; prices?: Prices };
-  if (!teacher.prices) return "";
+  if (!teacher.prices) return { text: "" };
   const profile = profiles.get(teacher.model ?? "") ?? profiles.get("");
-  if (!profile) return "no earlier instances to profile";
+  if (!profile) return { text: "no earlier instances to profile" };
   const instances = Number(params.functionsPerRepo ?? 5000) * Number(params.instancesPerFunction ?? 1);
   const { inputPerMTok = 0, cachedInputPerMTok = 0, outputPerMTok = 0 } = teacher.prices;
   const perInstance = (Math.max(0, profile.input - profile.cached) * inputPerMTok + profile.cached * cachedInputPerMTok + profile.output * outputPerMTok) / 1e6;
   const cap = (params.budget as { usdPerStage?: number } | undefined)?.usdPerStage;
   const expected = instances * perInstance;
   const capped = cap !== undefined && cap < expected ? `, capped at $${cap.toFixed(2)}` : "";
-  return `up to $${expected.toFixed(2)} (${instances} × $${perInstance.toFixed(4)}, profile of ${profile.instances} earlier instances${capped})`;
+  return {
+    text: `up to $${expected.toFixed(2)} (${instances} × $${perInstance.toFixed(4)}, profile of ${profile.instances} earlier instances${capped})`,
+    usd: cap !== undefined ? Math.min(cap, expected) : expected,
+  };
 }
 
-export async function planCommand(args: { experiment: string; set?: string[]; json?: boolean }): Promise<number> {
+/** A run's expected cost as shown, and in dollars when it can be priced. */
+interface ExpectedCost {
+  text: string;
+  usd?: number;
+}
+
+export type BudgetOutlook = "starts" | "stops part-way" | "not started";
+
+/**
+ * What `sera run --budget-usd` would do to each run, by the expected costs: the runs taken one after
+ * another in plan order, as with concurrency 1 (runs started together may pass the cap by what
+ * they spend at once). A run whose cost is unknown counts $0; a finished run is not run again.
+ */
+export function budgetOutlook(runs: readonly { id: string; finished: boolean; expectedUsd?: number }[], capUsd: number): Map<string, BudgetOutlook> {
+  const outlook = new Map<string, BudgetOutlook>();
+  let spent = 0;
+  for (const run of runs) {
+    if (run.finished) continue;
+    if (spent >= capUsd) {
+      outlook.set(run.id, "not started");
+      continue;
+    }
+    spent += run.expectedUsd ?? 0;
+    // A generation run learns what is left and stops starting instances there.
+    outlook.set(run.id, spent > capUsd ? "stops part-way" : "starts");
+  }
+  return outlook;
+}
+
+export async function planCommand(args: { experiment: string; set?: string[]; json?: boolean; budgetUsd?: number }): Promise<number> {
   const loaded = loadExperiment(args.experiment, { overrides: args.set });
   const plan = expandSweep(loaded);
   const statuses = await knownStatuses(
@@ -99,7 +132,14 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
   const varying = varyingParams(plan.runs);
   const profiles = await tokenProfiles(path.resolve(loaded.config.store));
   const costs = new Map(plan.runs.filter((run) => run.kind === "sera-generate").map((run) => [run.id, expectedTeacherCost(run.params, profiles)]));
-  const anyCost = [...costs.values()].some((text) => text !== "");
+  const anyCost = [...costs.values()].some((cost) => cost.text !== "");
+  const outlook =
+    args.budgetUsd === undefined
+      ? undefined
+      : budgetOutlook(
+          plan.runs.map((run) => ({ id: run.id, finished: statuses.get(run.id) === "succeeded", expectedUsd: costs.get(run.id)?.usd })),
+          args.budgetUsd,
+        );
   const rows = plan.runs.map((run) => ({
     id: run.id,
     stage: run.stage,
@@ -107,12 +147,18 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
     params: varying.get(run.id) ?? "",
     needs: Object.values(run.upstream).join(" "),
     status: statuses.get(run.id) ?? "new",
-    ...(anyCost ? { "expected teacher cost": costs.get(run.id) ?? "" } : {}),
+    ...(anyCost ? { "expected teacher cost": costs.get(run.id)?.text ?? "" } : {}),
+    ...(outlook ? { "--budget-usd": outlook.get(run.id) ?? "" } : {}),
   }));
   if (args.json) {
     process.stdout.write(
       JSON.stringify(
-        plan.runs.map((run, i) => ({ ...run, status: rows[i].status, ...(costs.get(run.id) ? { expectedTeacherCost: costs.get(run.id) } : {}) })),
+        plan.runs.map((run, i) => ({
+          ...run,
+          status: rows[i].status,
+          ...(costs.get(run.id)?.text ? { expectedTeacherCost: costs.get(run.id)!.text } : {}),
+          ...(outlook?.has(run.id) ? { underBudget: outlook.get(run.id) } : {}),
+        })),
         null,
         2,
       ) + "\n",
@@ -125,12 +171,26 @@ export async function planCommand(args: { experiment: string; set?: string[]; js
     `\n${plan.runs.length} runs across ${stages} stage${stages === 1 ? "" : "s"} from ${plan.cells} sweep cell${plan.cells === 1 ? "" : "s"}` +
       ` (${plan.axes.length} ${plan.axes.length === 1 ? "axis" : "axes"} × ${plan.experiment.sweep.seeds.length} seed${plan.experiment.sweep.seeds.length === 1 ? "" : "s"}); nothing was run.\n`,
   );
+  if (outlook && args.budgetUsd !== undefined) process.stdout.write(outlookLine(outlook, args.budgetUsd));
   return 0;
+}
+
+function outlookLine(outlook: Map<string, BudgetOutlook>, capUsd: number): string {
+  const count = (kind: BudgetOutlook) => [...outlook.values()].filter((value) => value === kind).length;
+  const unstarted = count("not started");
+  const partWay = count("stops part-way");
+  return (
+    `--budget-usd ${dollars(capUsd)}: by the expected costs (one run after another, in plan order) ` +
+    `${unstarted} run${unstarted === 1 ? "" : "s"} would not start` +
+    (partWay > 0 ? ` and ${partWay} would stop part-way` : "") +
+    (unstarted + partWay === 0 ? "; the cap covers the sweep" : "") +
+    "\n"
+  );
 }
 
 export const planCli = defineCommand(
   "plan <experiment>",
   "expand the sweep and list its runs (runs nothing)",
-  (y) => y.positional("experiment", { type: "string", demandOption: true }).options(setOption).option("json", { type: "boolean" }),
-  (a) => planCommand({ experiment: a.experiment, set: a.set, json: a.json }),
+  (y) => y.positional("experiment", { type: "string", demandOption: true }).options(setOption).option("json", { type: "boolean" }).options(budgetOption),
+  (a) => planCommand({ experiment: a.experiment, set: a.set, json: a.json, budgetUsd: parseBudgetUsd(a.budgetUsd) }),
 );

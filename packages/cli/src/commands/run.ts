@@ -3,6 +3,7 @@ import { ProgressDisplay } from "../progress.js";
 import { formatTable } from "../table.js";
 import { defineCommand } from "../command.js";
 import { setOption } from "../options.js";
+import { budgetLine, budgetOption, parseBudgetUsd } from "../budget-option.js";
 
 const symbols: Record<string, string> = {
   submitted: "→",
@@ -35,18 +36,25 @@ function describe(run: PlannedRun, event: RunEvent): string | null {
   return `${symbols[event.event] ?? "·"} ${run.stage} ${run.id.slice(0, 10)}${seed}${swept} [attempt ${event.attempt}] ${event.event}${extra}`;
 }
 
-export async function runCommand(args: { experiment: string; set?: string[]; retryFailed?: boolean; concurrency?: number }): Promise<number> {
+export async function runCommand(args: {
+  experiment: string;
+  set?: string[];
+  retryFailed?: boolean;
+  concurrency?: number;
+  budgetUsd?: number;
+}): Promise<number> {
   const overrides = [...(args.set ?? [])];
   if (args.concurrency) overrides.push(`backend.concurrency=${args.concurrency}`);
   const loaded = loadExperiment(args.experiment, { overrides });
-  const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed });
+  const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed, budgetUsd: args.budgetUsd });
   const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
   process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);
   if (report.corruptFiles.length > 0)
     process.stdout.write(
       `${report.corruptFiles.length} damaged journal file${report.corruptFiles.length > 1 ? "s" : ""} (each reported above with what was done)\n`,
     );
-  if (report.exitCode === 1)
+  if (report.budget) process.stdout.write(budgetLine(report.budget));
+  if (report.exitCode === 1 && (report.counts.failed ?? 0) + (report.counts.skipped ?? 0) > 0)
     process.stdout.write(
       `some runs did not succeed; see them with: sera query -e ${args.experiment} "SELECT id, stage, status, error FROM runs WHERE status <> 'succeeded'"\n`,
     );
@@ -56,7 +64,7 @@ export async function runCommand(args: { experiment: string; set?: string[]; ret
 /** Run an experiment with event lines, progress bars and clean Ctrl-C handling. */
 export async function runWithDisplay(
   loaded: LoadedExperiment,
-  options: { retryFailed?: boolean; stopWorkersWithCoordinator?: boolean } = {},
+  options: { retryFailed?: boolean; stopWorkersWithCoordinator?: boolean; budgetUsd?: number } = {},
 ): Promise<RunReport> {
   const controller = new AbortController();
   let signals = 0;
@@ -75,6 +83,7 @@ export async function runWithDisplay(
     return await runExperiment(loaded, {
       retryFailed: options.retryFailed,
       stopWorkersWithCoordinator: options.stopWorkersWithCoordinator,
+      budgetUsd: options.budgetUsd,
       signal: controller.signal,
       onEvent: (run, event) => {
         display.onEvent(run, event);
@@ -97,6 +106,7 @@ export const runCli = defineCommand(
       .positional("experiment", { type: "string", demandOption: true })
       .options(setOption)
       .option("retry-failed", { type: "boolean", describe: "give failed runs a fresh retry budget" })
-      .option("concurrency", { type: "number", describe: "override backend.concurrency" }),
-  (a) => runCommand({ experiment: a.experiment, set: a.set, retryFailed: a.retryFailed, concurrency: a.concurrency }),
+      .option("concurrency", { type: "number", describe: "override backend.concurrency" })
+      .options(budgetOption),
+  (a) => runCommand({ experiment: a.experiment, set: a.set, retryFailed: a.retryFailed, concurrency: a.concurrency, budgetUsd: parseBudgetUsd(a.budgetUsd) }),
 );

@@ -19,7 +19,11 @@ export { readJsonlLines, repairJsonl, reportCorruptionToStderr, type CorruptFile
 export { openStore, withStore, lockConnection, LOCKED_SETTINGS, StoreBusyError, type Store } from "./store/open.js";
 export { standInBanner, standInCounts, type StandInCount } from "./store/provenance.js";
 export { registerMigrations, renameColumnIfPresent, type Migration } from "./store/migrations.js";
-export * from "./store/tables.js";
+export * from "./contract/run-records.js";
+export * from "./contract/define-table.js";
+export * from "./contract/generation-records.js";
+export * from "./contract/training-records.js";
+export * from "./contract/evaluation-records.js";
 export { ingestRuns, summariseEvents, type RunOnDisk } from "./store/ingest.js";
 export type { Backend, JobState } from "./executor/backend.js";
 export { localBackend } from "./executor/local.js";
@@ -40,7 +44,7 @@ export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions 
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, setSeraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
 export { exitQuietlyOnClosedPipe, exitWhenFlushed, outputFlushed } from "./executor/exit.js";
-export { loadRecordFile, recordTable, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
+export { loadRecordFile, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";
 export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";
 export { rayBackendSchema, type RayBackendConfig } from "./executor/ray-config.js";

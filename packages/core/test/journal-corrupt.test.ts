@@ -8,7 +8,7 @@ import { attemptFiles, readJson, readJsonl, repairJsonl, runPaths, writeJsonAtom
 import { processStartTime } from "../src/executor/process-identity.js";
 import { failureReason, parseMetricsLine, runAttempt } from "../src/executor/worker.js";
 import { z } from "zod";
-import { ingestRuns, loadRecordFile, recordTable, registerStage, withStore, type PlannedRun } from "../src/index.js";
+import { defineTable, ingestRuns, loadRecordFile, registerStage, withStore, type PlannedRun } from "../src/index.js";
 
 /**
  * Damaged journal files are reported with their path and what sera did, never dropped in silence;
@@ -116,7 +116,7 @@ describe("ingest of a damaged journal", () => {
 });
 
 // A stage with its own record table, loaded the way generation, training and evaluation load theirs.
-const notesTable = recordTable("corrupt_test_notes", { run_id: "VARCHAR", note: "VARCHAR" }, ["run_id", "note"]);
+const notesTable = defineTable("corrupt_test_notes", { run_id: z.string(), note: z.string() }, { key: ["run_id", "note"] });
 registerStage({
   kind: "corrupt-test-records",
   version: 1,

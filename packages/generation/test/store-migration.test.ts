@@ -21,6 +21,8 @@ const before = [
      applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`,
   `CREATE TABLE run_metrics (run_id VARCHAR NOT NULL, attempt INTEGER NOT NULL, line INTEGER NOT NULL, name VARCHAR NOT NULL,
      value DOUBLE NOT NULL, step DOUBLE, PRIMARY KEY (run_id, attempt, line, name))`,
+  `CREATE TABLE cost_ledger (id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL, experiment VARCHAR NOT NULL, attempt INTEGER NOT NULL,
+     kind VARCHAR NOT NULL, quantity DOUBLE NOT NULL, unit VARCHAR NOT NULL, unit_price DOUBLE, usd DOUBLE, source VARCHAR NOT NULL)`,
   `CREATE TABLE model_calls ("run_id" VARCHAR, "instance_id" VARCHAR, "seq" INTEGER, "phase" VARCHAR, "attempt" INTEGER, "endpoint" VARCHAR,
      "model" VARCHAR, "http_attempt" INTEGER, "status" VARCHAR, "input_tokens" BIGINT, "cached_input_tokens" BIGINT, "output_tokens" BIGINT,
      "latency_ms" DOUBLE, "started_at" TIMESTAMPTZ, PRIMARY KEY (run_id, instance_id, seq))`,
@@ -29,6 +31,7 @@ const before = [
   `CREATE TABLE verifications ("run_id" VARCHAR, "instance_id" VARCHAR, "verdict" VARCHAR, PRIMARY KEY (run_id, instance_id))`,
   `INSERT INTO schema_migrations (component, version, name) VALUES ('core', 1, 'spine tables'), ('generation', 1, 'generation records')`,
   `INSERT INTO run_metrics VALUES ('r', 1, 1, 'verified', 3, NULL)`,
+  `INSERT INTO cost_ledger VALUES ('r:1:accounting:cpu', 'r', 'e', 1, 'cpu', 2, 'cpu-hour', 0.5, 1, 'slurm')`,
   `INSERT INTO model_calls VALUES ('r', 'i', 0, 'r1', 2, 'http://x/v1/chat/completions', 'm', 2, 'ok', 10, 0, 5, 12.5, '2026-01-01T00:00:00Z')`,
   `INSERT INTO instances VALUES ('r', 'i', 'verified')`,
   `INSERT INTO rollouts VALUES ('r', 'i', 'r1', 2)`,
@@ -50,6 +53,7 @@ describe("store migrations", () => {
         { run_id: "r", seq: 0, rollout_attempt: 2, http_attempt: 2, provenance: null },
       ]);
       expect(await read("SELECT name, value, provenance FROM run_metrics")).toEqual([{ name: "verified", value: 3, provenance: null }]);
+      expect(await read("SELECT id, usd, provenance FROM cost_ledger")).toEqual([{ id: "r:1:accounting:cpu", usd: 1, provenance: null }]);
       for (const table of ["instances", "rollouts", "verifications"]) {
         const columns = await read(`SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' AND column_name = 'provenance'`);
         expect([table, columns.length]).toEqual([table, 1]);
@@ -58,6 +62,7 @@ describe("store migrations", () => {
       expect(applied).toEqual([
         { component: "core", version: 1 },
         { component: "core", version: 2 },
+        { component: "core", version: 3 },
         { component: "generation", version: 1 },
         { component: "generation", version: 2 },
         { component: "generation", version: 3 },

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { CostLine } from "../store/tables.js";
+import type { CostLine } from "../contract/run-records.js";
 import { attemptFiles, attemptsOnDisk, readJsonl, type CorruptionSink, type MetricsLine, type RunPaths } from "./journal.js";
 
 /**

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { CostLine, RunStatus } from "../store/tables.js";
+import type { CostLine, RunStatus } from "../contract/run-records.js";
 
 /**
  * The journal: plain files under the experiment directory, written by the coordinator and the

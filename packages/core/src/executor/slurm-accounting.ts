@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { CostLine } from "../store/tables.js";
+import type { CostLine } from "../contract/run-records.js";
 import { attemptFiles } from "./journal.js";
 import type { ClusterPrices } from "./slurm-config.js";
 import { accountingRows, parseSlurmDuration, parseTres, scontrolJob, terminalSlurmStates, type TresAllocation } from "./slurm-cli.js";

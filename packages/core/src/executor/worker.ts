@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { costLineSchema } from "../store/tables.js";
+import { costLineSchema } from "../contract/run-records.js";
 import { attemptFiles, readJson, writeJsonAtomic, type ArtifactRecord, type AttemptResult, type JobFile, type MetricsLine } from "./journal.js";
 import { sameProcessAlive } from "./process-identity.js";
 import { stopProcessTree } from "./shell.js";

@@ -18,7 +18,8 @@ import {
 import type { PlannedRun } from "../sweep/expand.js";
 import { stageHandler } from "../stages/registry.js";
 import { RowBatch } from "./row-batch.js";
-import { runStatuses, type CostLine, type RunStatus } from "./tables.js";
+import type { Provenance } from "../contract/define-table.js";
+import { runStatuses, type CostLine, type RunStatus } from "../contract/run-records.js";
 
 /**
  * Project run directories into the tables. Every write is keyed (INSERT OR REPLACE / IGNORE on
@@ -189,15 +190,18 @@ function collectRun(run: RunOnDisk, backend: string, columnTypes: Map<string, st
     }
   }
 
-  for (const attempt of attempts) {
+  const metricsByAttempt = attempts.map((attempt) => {
+    const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
+    return existsSync(metricsFile) ? readJsonl<MetricsLine>(metricsFile, { onCorrupt, action: "skipped those metrics" }) : [];
+  });
+  const provenance = runProvenance(metricsByAttempt.flat());
+  for (const [index, attempt] of attempts.entries()) {
     // Cluster accounting (GPU-/CPU-hours) written by the backend; one line per kind, replaced if the backend refines it.
     for (const cost of readJsonl<CostLine>(path.join(paths.attemptDir(attempt), attemptFiles.accounting), { onCorrupt, action: "skipped that cost line" })) {
       const usd = cost.usd ?? (cost.unit_price !== null ? cost.unit_price * cost.quantity : null);
-      batch.add("cost_ledger", "REPLACE", ["id"], ledgerRow(`${plan.id}:${attempt}:accounting:${cost.kind}`, plan, attempt, cost, usd));
+      batch.add("cost_ledger", "REPLACE", ["id"], ledgerRow(`${plan.id}:${attempt}:accounting:${cost.kind}`, plan, attempt, cost, usd, provenance));
     }
-    const metricsFile = path.join(paths.attemptDir(attempt), attemptFiles.metrics);
-    if (!existsSync(metricsFile)) continue;
-    for (const metrics of readJsonl<MetricsLine>(metricsFile, { onCorrupt, action: "skipped those metrics" })) {
+    for (const metrics of metricsByAttempt[index]) {
       for (const [name, value] of Object.entries(metrics.values)) {
         batch.add("run_metrics", "IGNORE", ["run_id", "attempt", "line", "name"], {
           run_id: plan.id,
@@ -214,7 +218,7 @@ function collectRun(run: RunOnDisk, backend: string, columnTypes: Map<string, st
         // A keyed line is a running total: attempts are read in order, so the newest one's total stands.
         const keyed = cost.key !== undefined;
         const id = keyed ? `${plan.id}:total:${cost.key}` : `${plan.id}:${attempt}:${metrics.line}:${index}`;
-        batch.add("cost_ledger", keyed ? "REPLACE" : "IGNORE", ["id"], ledgerRow(id, plan, attempt, cost, usd));
+        batch.add("cost_ledger", keyed ? "REPLACE" : "IGNORE", ["id"], ledgerRow(id, plan, attempt, cost, usd, provenance));
       }
     }
   }
@@ -225,7 +229,23 @@ function collectRun(run: RunOnDisk, backend: string, columnTypes: Map<string, st
   return (connection) => ingestStage(connection, { plan, outDir: paths.outDir, attemptDir: paths.attemptDir(latest) });
 }
 
-function ledgerRow(id: string, plan: PlannedRun, attempt: number, cost: CostLine, usd: number | null): Record<string, string | number | null> {
+/**
+ * A run's provenance as its metrics lines state it: one stand-in line makes the whole run stand-in
+ * (its spend paid for stand-in output), else `real` if any line said so, else unknown (null).
+ */
+function runProvenance(lines: readonly MetricsLine[]): Provenance | null {
+  if (lines.some((line) => line.provenance === "stand-in")) return "stand-in";
+  return lines.some((line) => line.provenance === "real") ? "real" : null;
+}
+
+function ledgerRow(
+  id: string,
+  plan: PlannedRun,
+  attempt: number,
+  cost: CostLine,
+  usd: number | null,
+  provenance: Provenance | null,
+): Record<string, string | number | null> {
   return {
     id,
     run_id: plan.id,
@@ -237,6 +257,7 @@ function ledgerRow(id: string, plan: PlannedRun, attempt: number, cost: CostLine
     unit_price: cost.unit_price,
     usd,
     source: cost.source,
+    provenance,
   };
 }
 

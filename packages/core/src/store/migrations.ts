@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { coreTables } from "./tables.js";
+import { coreTables } from "../contract/run-records.js";
 
 /**
  * Versioned schema migrations, numbered per component so that later packages (generation,
@@ -35,6 +35,8 @@ const registered: Migration[] = [
   },
   // Stores made before: their metrics' provenance is unknown (null).
   { component: "core", version: 2, name: "run_metrics.provenance", sql: ["ALTER TABLE run_metrics ADD COLUMN IF NOT EXISTS provenance VARCHAR"] },
+  // Stores made before: their cost lines' provenance is unknown (null).
+  { component: "core", version: 3, name: "cost_ledger.provenance", sql: ["ALTER TABLE cost_ledger ADD COLUMN IF NOT EXISTS provenance VARCHAR"] },
 ];
 
 export function registerMigrations(migrations: Migration[]): void {

@@ -4,8 +4,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 
 /**
  * A table a stage fills from JSONL record files (generation, training and evaluation records):
- * DuckDB column types and the key side by side, so the DDL and the typed `read_json` that loads a
- * file cannot drift apart. Loading is keyed INSERT OR REPLACE, so re-ingesting never duplicates.
+ * its DuckDB column types, key and DDL, derived from the table's zod row shape by `defineTable`
+ * (contract/define-table.ts). Loading is keyed INSERT OR REPLACE, so re-ingesting never duplicates.
  */
 export interface RecordTable {
   name: string;
@@ -13,13 +13,6 @@ export interface RecordTable {
   columns: Record<string, string>;
   key: string[];
   ddl: string;
-}
-
-export function recordTable(name: string, columns: Record<string, string>, key: string[]): RecordTable {
-  const body = Object.entries(columns)
-    .map(([column, type]) => `"${column}" ${type}`)
-    .join(", ");
-  return { name, columns, key, ddl: `CREATE TABLE IF NOT EXISTS ${name} (${body}, PRIMARY KEY (${key.join(", ")}))` };
 }
 
 export function sqlString(text: string): string {

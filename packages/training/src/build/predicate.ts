@@ -1,36 +1,20 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { lockConnection, sqlString } from "@sera/core";
+import { lockConnection, rolloutsTable, sqlString } from "@sera/core";
 import { rolloutKey, type SourceRecords } from "./source.js";
 import { checkWherePredicate, WherePredicateError } from "./where-sql.js";
 
 /**
  * The user's SQL condition over the rollouts, evaluated where the stage runs: workers never open
  * the store, so the sources' record files are loaded into an in-memory DuckDB instead. The
- * rollouts table gets the generation schema's types (so `self_check = true` works even when every
+ * rollouts table gets the types of generation's contract definition (so `self_check = true` works even when every
  * value in a small run is null); the other tables are there for subqueries, with inferred types.
  * Once the files are loaded the connection is locked (no file access, no extensions, settings frozen)
  * and the condition is checked to be one expression before it runs (where-sql.ts).
  */
 
-const rolloutColumns: Record<string, string> = {
-  run_id: "VARCHAR",
-  instance_id: "VARCHAR",
-  phase: "VARCHAR",
-  rollout_attempt: "INTEGER",
-  exit_status: "VARCHAR",
-  steps: "INTEGER",
-  input_tokens: "BIGINT",
-  cached_input_tokens: "BIGINT",
-  output_tokens: "BIGINT",
-  wall_seconds: "DOUBLE",
-  prompt_index: "INTEGER",
-  self_check: "BOOLEAN",
-  failure_reason: "VARCHAR",
-  trajectory_path: "VARCHAR",
-  provenance: "VARCHAR",
-};
+const rolloutColumns = rolloutsTable.columns;
 // Record files written before the rename call the rollout attempt `attempt`; it is read under the new name.
 const readColumns: Record<string, string> = { ...rolloutColumns, attempt: "INTEGER" };
 const selectColumns = Object.keys(rolloutColumns)

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
-import { loadRecordFile, recordTable, type RecordTable } from "@sera/core";
+import { instancesTable, loadRecordFile, patchesTable, pickColumns, rolloutsTable, type RecordTable } from "@sera/core";
 import type { ForeignBatch } from "./collect.js";
 
 /**
@@ -15,41 +15,30 @@ import type { ForeignBatch } from "./collect.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** The columns of generation's tables that foreign rows fill; the rest stay null. */
-const foreignRollouts = recordTable(
-  "rollouts",
+/** The columns of generation's tables that foreign rows fill (typed by generation's definitions); the rest stay null. */
+const loadOrder: { table: RecordTable; columns: Record<string, string> }[] = [
+  { table: instancesTable, columns: pickColumns(instancesTable, ["run_id", "instance_id", "repo", "status", "last_step"]) },
   {
-    run_id: "VARCHAR",
-    instance_id: "VARCHAR",
-    phase: "VARCHAR",
-    rollout_attempt: "INTEGER",
-    exit_status: "VARCHAR",
-    steps: "INTEGER",
-    trajectory_path: "VARCHAR",
+    table: rolloutsTable,
+    columns: pickColumns(rolloutsTable, ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path"]),
   },
-  ["run_id", "instance_id", "phase", "rollout_attempt"],
-);
-const foreignPatches = recordTable(
-  "patches",
   {
-    run_id: "VARCHAR",
-    instance_id: "VARCHAR",
-    phase: "VARCHAR",
-    rollout_attempt: "INTEGER",
-    patch: "VARCHAR",
-    sha256: "VARCHAR",
-    files_changed: "INTEGER",
-    lines_added: "INTEGER",
-    lines_removed: "INTEGER",
+    table: patchesTable,
+    columns: pickColumns(patchesTable, [
+      "run_id",
+      "instance_id",
+      "phase",
+      "rollout_attempt",
+      "patch",
+      "sha256",
+      "files_changed",
+      "lines_added",
+      "lines_removed",
+    ]),
   },
-  ["run_id", "instance_id", "phase", "rollout_attempt"],
-);
-const foreignInstances = recordTable("instances", { run_id: "VARCHAR", instance_id: "VARCHAR", repo: "VARCHAR", status: "VARCHAR", last_step: "VARCHAR" }, [
-  "run_id",
-  "instance_id",
-]);
-
-const loadOrder: RecordTable[] = [foreignInstances, foreignRollouts, foreignPatches, foreignTrajectoriesTable, ingestsTable];
+  { table: foreignTrajectoriesTable, columns: foreignTrajectoriesTable.columns },
+  { table: ingestsTable, columns: ingestsTable.columns },
+];
 
 /** Counts of a unified diff by prefix: `diff --git` headers, `+` and `-` lines other than the file headers. */
 function patchCounts(patch: string): { files_changed: number; lines_added: number; lines_removed: number } {
@@ -197,9 +186,9 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
 export async function loadForeignBatch(connection: DuckDBConnection, id: string, dir: string): Promise<void> {
   await connection.run("BEGIN TRANSACTION");
   try {
-    for (const table of loadOrder) {
+    for (const { table, columns } of loadOrder) {
       await connection.run(`DELETE FROM ${table.name} WHERE ${table.name === "ingests" ? "id" : "run_id"} = ?`, [id]);
-      await loadRecordFile(connection, path.join(dir, "records"), table);
+      await loadRecordFile(connection, path.join(dir, "records"), table, columns);
     }
     await connection.run("COMMIT");
   } catch (error) {

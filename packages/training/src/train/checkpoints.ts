@@ -2,35 +2,14 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { loadRecordFile, readJson, recordTable } from "@sera/core";
+import { checkpointsTable, loadRecordFile, readJson } from "@sera/core";
 
 /**
- * The `checkpoints` table: one row per checkpoint a training run left — every intermediate
- * `checkpoint-<step>` folder and the post-processed final model — with a content digest, so an
- * evaluation can say exactly which weights it served. Written by the stage as
- * records/checkpoints.jsonl and loaded with keyed INSERT OR REPLACE.
+ * The `checkpoints` table (defined in @sera/core's data contract): one row per checkpoint a training
+ * run left, written by the stage as records/checkpoints.jsonl and loaded with keyed INSERT OR REPLACE.
  */
 
-export const checkpointsTable = recordTable(
-  "checkpoints",
-  {
-    run_id: "VARCHAR",
-    path: "VARCHAR",
-    step: "INTEGER",
-    epoch: "DOUBLE",
-    is_final: "BOOLEAN",
-    servable: "BOOLEAN",
-    stand_in: "BOOLEAN",
-    loss: "DOUBLE",
-    files: "INTEGER",
-    bytes: "BIGINT",
-    sha256: "VARCHAR",
-    recipe: "VARCHAR",
-    trainer: "VARCHAR",
-    base_model: "VARCHAR",
-  },
-  ["run_id", "path"],
-);
+export { checkpointsTable };
 
 export const trainingRunMigrations = [{ component: "training-runs", version: 1, name: "checkpoints", sql: [checkpointsTable.ddl] }];
 

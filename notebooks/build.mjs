@@ -26,6 +26,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { standInBanner, standInCounts } from "@sera/core";
 import { JSDOM } from "jsdom";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +69,10 @@ function columnKind(type) {
 const cells = deserialize(readFileSync(notebook, "utf8"), { parser: new new JSDOM().window.DOMParser() }).cells;
 const instance = await DuckDBInstance.create(store, { access_mode: "READ_ONLY" });
 const connection = await instance.connect();
+// The same banner `sera status` and `sera report` print: the notebook shows every run of the store.
+let banner = null;
 try {
+  banner = standInBanner(await standInCounts(connection));
   for (const cell of cells.filter((candidate) => candidate.mode === "sql" && candidate.database === "runs")) {
     const started = new Date();
     let result;
@@ -115,6 +119,13 @@ const inlineIntoPage = {
     }
     const leftover = Object.values(bundle).filter((file) => file !== page);
     if (leftover.length > 0) throw new Error(`not inlined into the page: ${leftover.map((file) => file.fileName).join(", ")}`);
+    // Static markup ahead of the notebook's cells: it shows even before (or without) any script running.
+    if (banner) {
+      const escaped = banner.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      const markup = `<div class="sera-stand-in-banner" role="alert" style="border:2px solid #b45309;background:#fef3c7;color:#78350f;padding:0.6em 1em;margin:1em 0;font-weight:600">${escaped}</div>`;
+      if (!/<body[^>]*>/.test(html)) throw new Error("the built page has no <body> to put the stand-in banner in");
+      html = html.replace(/<body[^>]*>/, (tag) => `${tag}${markup}`);
+    }
     page.source = html;
   },
 };

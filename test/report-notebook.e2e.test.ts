@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { writeSyntheticSweep } from "@sera/analysis";
+import { withStore } from "@sera/core";
 import { describe, expect, it } from "vitest";
 import { launchChromium, openNotebook } from "./support/browser.js";
 import { repoRoot, tempProject } from "./support/sera.js";
@@ -54,6 +55,8 @@ describe("the runs notebook", () => {
         expect(page.tables[0]).toContain("synthetic");
         // The status table: 2 conditions × 3 sizes × 2 seeds = 12 succeeded runs.
         expect(page.tables[0]).toContain("12");
+        // Real-only data: no stand-in banner.
+        expect(page.standInBanner, where).toBeNull();
       }
     } finally {
       await browser.close();
@@ -61,5 +64,30 @@ describe("the runs notebook", () => {
     }
     // Everything the page needs is inside it: nothing beside it to fetch.
     expect(readdirSync(site)).toEqual(["runs.html"]);
+  });
+
+  it("shows the stand-in banner above the cells when any run's rows came from a stand-in", async () => {
+    const dir = tempProject();
+    const sweep = await writeSyntheticSweep({ dir, conditions: ["plain"], samples: [500, 1000], seeds: 2, instances: 3, repositories: 1 });
+    // One run's metrics as a stand-in reports them (what ingest writes when a metrics line says so).
+    await withStore(sweep.storeFile, {}, async (store) => {
+      await store.connection.run(`UPDATE run_metrics SET provenance = 'stand-in' WHERE run_id = (SELECT min(run_id) FROM run_metrics)`);
+    });
+    const site = path.join(dir, "site");
+    const built = spawnSync(process.execPath, [path.join(repoRoot, "notebooks/build.mjs"), "--store", sweep.storeFile, "--out", site], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(built.status, built.stderr).toBe(0);
+    const browser = await launchChromium();
+    try {
+      const page = await openNotebook(browser, pathToFileURL(path.join(site, "runs.html")).href, path.join(dir, "notebook-stand-in.png"));
+      expect(page.errors).toEqual([]);
+      expect(page.standInBanner).toMatch(/^STAND-IN DATA: rows made by sera's stand-ins .*: run_metrics \d+ of \d+\. /);
+      expect(page.tables).toHaveLength(3);
+    } finally {
+      await browser.close();
+    }
   });
 });

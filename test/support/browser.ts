@@ -75,6 +75,8 @@ export interface RenderedNotebook {
   errors: string[];
   /** Requests for anything but the page's own origin (file:// for a page opened from disk). */
   outsideRequests: string[];
+  /** Text of the stand-in banner the build puts on the page, or null when there is none. */
+  standInBanner: string | null;
 }
 
 /** Opens the built runs notebook at `url`, waits for the chart's SVG marks, and screenshots the page. */
@@ -90,7 +92,8 @@ export async function openNotebook(browser: Browser, url: string, screenshot: st
   await page.waitForFunction(() => document.querySelectorAll("svg g.role-mark path").length > 0, null, { timeout: 20_000 }).catch(() => undefined);
   const tables = await page.$$eval("table.runs-table", (elements) => elements.map((table) => table.textContent ?? ""));
   const chartItems = await page.$$eval("svg g.role-mark path", (elements) => elements.length);
+  const standInBanner = await page.$$eval(".sera-stand-in-banner", (elements) => (elements.length > 0 ? (elements[0].textContent ?? "") : null));
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.close();
-  return { tables, chartItems, errors, outsideRequests };
+  return { tables, chartItems, errors, outsideRequests, standInBanner };
 }

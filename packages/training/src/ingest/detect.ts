@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Trajectory } from "@sera/core";
+import type { Provenance, Trajectory } from "@sera/core";
 import type { OpenAiTool } from "../dataset/format/tools.js";
 import { parseMiniSweAgentTraj } from "./mini-swe-agent.js";
 import { parsePredictions, type Prediction } from "@sera/core";
@@ -25,6 +25,8 @@ export interface ForeignTrajectory {
   /** 1-based line for JSONL sources. */
   line: number | null;
   model: string | null;
+  /** Whether a real model or one of sera's stand-ins produced it, as the file says (foreignProvenance); null when it does not say. */
+  provenance: Provenance | null;
   /** The tool list stored with the sample (SFT `tool_json`). */
   tools: OpenAiTool[] | undefined;
 }
@@ -83,6 +85,26 @@ function modelOfMini(document: Record<string, unknown>): string | null {
   return typeof model === "string" ? model : null;
 }
 
+/**
+ * A foreign trajectory's provenance, from the file alone (sera cannot ask the server that made it):
+ * a `provenance` / `sera_provenance` of "real" or "stand-in" at the top of the record or under
+ * `info` (what sera's own exports and proxy recordings write) is taken as it is; otherwise a
+ * record that names the model that produced it (SWE-agent's `config.agent.model.name`,
+ * mini-swe-agent's `info.config.model.model_name`) is 'real'; a record that says neither is null
+ * (unknown), never assumed real.
+ */
+export function foreignProvenance(record: unknown, model: string | null): Provenance | null {
+  const stated = (value: unknown): Provenance | null => (value === "real" || value === "stand-in" ? value : null);
+  if (isObject(record)) {
+    const info = isObject(record.info) ? record.info : {};
+    for (const value of [record.provenance, record.sera_provenance, info.provenance, info.sera_provenance]) {
+      const provenance = stated(value);
+      if (provenance) return provenance;
+    }
+  }
+  return model !== null && model.trim() !== "" ? "real" : null;
+}
+
 /** SWE-agent keeps the instance id only in the file name (`<id>.traj`). */
 const sweAgentInstanceId = (file: string) => path.basename(file).replace(/\.traj(\.json)?$/, "");
 
@@ -91,17 +113,19 @@ function parseDocument(file: string, text: string, document: unknown, format: Fo
   try {
     if (format === "swe-agent") {
       const trajectory = parseSweAgentTraj(document, sweAgentInstanceId(file));
-      parsed.trajectories.push({ trajectory, line: null, model: modelOfSweAgent(document as Record<string, unknown>), tools: undefined });
+      const model = modelOfSweAgent(document as Record<string, unknown>);
+      parsed.trajectories.push({ trajectory, line: null, model, provenance: foreignProvenance(document, model), tools: undefined });
     } else if (format === "mini-swe-agent") {
       const trajectory = parseMiniSweAgentTraj(document, path.basename(file).replace(/\.traj\.json$/, ""));
-      parsed.trajectories.push({ trajectory, line: null, model: modelOfMini(document as Record<string, unknown>), tools: undefined });
+      const model = modelOfMini(document as Record<string, unknown>);
+      parsed.trajectories.push({ trajectory, line: null, model, provenance: foreignProvenance(document, model), tools: undefined });
     } else if (format === "predictions") {
       parsed.predictions = parsePredictions(text, "predictions");
     } else {
       const samples = Array.isArray(document) ? document : [document];
       samples.forEach((sample, index) => {
         const { trajectory, tools } = parseSftLine(JSON.stringify(sample), `${path.basename(file)}-${index + 1}`);
-        parsed.trajectories.push({ trajectory, line: Array.isArray(document) ? null : 1, model: null, tools });
+        parsed.trajectories.push({ trajectory, line: Array.isArray(document) ? null : 1, model: null, provenance: foreignProvenance(sample, null), tools });
       });
     }
   } catch (error) {
@@ -130,7 +154,7 @@ function parseJsonLines(file: string, text: string): ParsedForeignFile | null {
       if (!isSftSample(value)) throw new ForeignInputError(file, "expected an SFT sample with a messages list", line);
       try {
         const { trajectory, tools } = parseSftLine(JSON.stringify(value), `${path.basename(file)}-${line}`);
-        parsed.trajectories.push({ trajectory, line, model: null, tools });
+        parsed.trajectories.push({ trajectory, line, model: null, provenance: foreignProvenance(value, null), tools });
       } catch (error) {
         throw new ForeignInputError(file, (error as Error).message, line);
       }

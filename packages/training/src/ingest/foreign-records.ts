@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
-import { instancesTable, loadRecordFile, patchesTable, pickColumns, rolloutsTable, type RecordTable } from "@sera/core";
+import { instancesTable, loadRecordFile, patchesTable, pickColumns, rolloutsTable, type Provenance, type RecordTable } from "@sera/core";
 import type { ForeignBatch } from "./collect.js";
+import { foreignProvenance } from "./detect.js";
 
 /**
  * A foreign batch becomes a directory laid out like a generation run's output (trajectory files
@@ -17,10 +18,10 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** The columns of generation's tables that foreign rows fill (typed by generation's definitions); the rest stay null. */
 const loadOrder: { table: RecordTable; columns: Record<string, string> }[] = [
-  { table: instancesTable, columns: pickColumns(instancesTable, ["run_id", "instance_id", "repo", "status", "last_step"]) },
+  { table: instancesTable, columns: pickColumns(instancesTable, ["run_id", "instance_id", "repo", "status", "last_step", "provenance"]) },
   {
     table: rolloutsTable,
-    columns: pickColumns(rolloutsTable, ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path"]),
+    columns: pickColumns(rolloutsTable, ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path", "provenance"]),
   },
   {
     table: patchesTable,
@@ -84,16 +85,27 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(path.join(staging, "records"), { recursive: true });
   const tables: Record<string, Record<string, unknown>[]> = { instances: [], rollouts: [], patches: [], foreign_trajectories: [], ingests: [] };
-  const instances = new Set<string>();
-  const addInstance = (instanceId: string) => {
-    if (instances.has(instanceId)) return;
-    instances.add(instanceId);
-    tables.instances.push({ run_id: batch.id, instance_id: instanceId, repo: repoOf(instanceId), status: "ingested", last_step: "ingested" });
+  // An instance is stand-in when any record of it says so, real when one says real, else unknown (null).
+  const instances = new Map<
+    string,
+    { run_id: string; instance_id: string; repo: string | null; status: string; last_step: string; provenance: Provenance | null }
+  >();
+  const addInstance = (instanceId: string, provenance: Provenance | null) => {
+    const row = instances.get(instanceId) ?? {
+      run_id: batch.id,
+      instance_id: instanceId,
+      repo: repoOf(instanceId),
+      status: "ingested",
+      last_step: "ingested",
+      provenance: null,
+    };
+    if (row.provenance !== "stand-in" && provenance !== null) row.provenance = provenance;
+    instances.set(instanceId, row);
   };
   const attempts = new Map<string, number>();
   let messages = 0;
   for (const { value, file, format } of batch.trajectories) {
-    const { trajectory, line, model, tools } = value;
+    const { trajectory, line, model, provenance, tools } = value;
     const attempt = (attempts.get(trajectory.instanceId) ?? 0) + 1;
     attempts.set(trajectory.instanceId, attempt);
     const relative = path.join("instances", directoryName(trajectory.instanceId), `foreign-${attempt}.traj.json`);
@@ -109,13 +121,14 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
         patch: trajectory.patch,
         steps: trajectory.steps,
         source: trajectory.source,
+        provenance,
         ...(tools ? { tools } : {}),
       }),
     );
-    addInstance(trajectory.instanceId);
+    addInstance(trajectory.instanceId, provenance);
     const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", rollout_attempt: attempt };
     messages += trajectory.messages.length;
-    tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative) });
+    tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative), provenance });
     tables.patches.push({ ...key, patch: trajectory.patch, sha256: sha256(trajectory.patch), ...patchCounts(trajectory.patch) });
     tables.foreign_trajectories.push({
       ...key,
@@ -139,7 +152,8 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     seenPredictions.add(identity);
     const attempt = (predictionAttempts.get(value.instance_id) ?? 0) + 1;
     predictionAttempts.set(value.instance_id, attempt);
-    addInstance(value.instance_id);
+    // A prediction names its model (model_name_or_path), which by the same rule makes it real unless it says otherwise.
+    addInstance(value.instance_id, foreignProvenance(value, value.model_name_or_path));
     tables.patches.push({
       run_id: batch.id,
       instance_id: value.instance_id,
@@ -150,6 +164,7 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
       ...patchCounts(value.model_patch),
     });
   }
+  tables.instances = [...instances.values()];
   const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
   tables.ingests.push({
     id: batch.id,

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { withStore } from "@sera/core";
+import { withStore, type Provenance } from "@sera/core";
 import { toolDefinitions } from "@sera/rollout";
 import { collectForeign, loadForeignBatch, writeForeignBatch, type ForeignSummary } from "@sera/training";
 import type { ChatMessage } from "./conversation.js";
@@ -12,6 +12,8 @@ interface SessionState {
   submitted: boolean;
   patch: string;
   workdir: string;
+  /** stand-in once any answer of the session came from a server that says it is a stand-in. */
+  provenance: Provenance;
 }
 
 /** The SFT JSONL form of reasoning: a leading <think> block in the assistant text (read back by the SFT parser). */
@@ -27,7 +29,9 @@ function withThinking(message: ChatMessage): ChatMessage {
  * exit status — rewritten after every turn, so a crash loses at most the turn in flight. When the
  * proxy stops, each session file goes through `sera ingest`'s path (parse, copy, keyed load), so it
  * lands in `rollouts`, `patches`, `foreign_trajectories` like any ingested trajectory and can be
- * filtered, soft-verified and trained on. A session file ingested twice gives the same rows.
+ * filtered, soft-verified and trained on. A session file ingested twice gives the same rows. Its
+ * provenance is the upstream server's own word (the x-sera-provenance header on each answer, as
+ * sera's model clients read it): stand-in as soon as one answer came from a stand-in, else real.
  */
 export class SessionRecorder {
   private readonly sessions = new Map<string, SessionState>();
@@ -43,9 +47,18 @@ export class SessionRecorder {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  async record(sessionId: string, transcript: ChatMessage[], submitted: boolean, workdir: string): Promise<void> {
+  /** `provenance`: what the upstream server said about itself on this turn's answers (Turn.provenance). */
+  async record(sessionId: string, transcript: ChatMessage[], submitted: boolean, workdir: string, provenance: Provenance): Promise<void> {
     const safeId = sessionId.replace(/[^A-Za-z0-9_.-]/g, "_");
-    const session = this.sessions.get(safeId) ?? { file: path.join(this.dir, `claude-code-${safeId}.jsonl`), transcript, submitted, patch: "", workdir };
+    const session = this.sessions.get(safeId) ?? {
+      file: path.join(this.dir, `claude-code-${safeId}.jsonl`),
+      transcript,
+      submitted,
+      patch: "",
+      workdir,
+      provenance,
+    };
+    if (provenance === "stand-in") session.provenance = "stand-in";
     session.transcript = transcript;
     session.submitted = submitted;
     session.workdir = workdir;
@@ -61,6 +74,8 @@ export class SessionRecorder {
       tool_json: toolDefinitions,
       patch: session.patch,
       exit_status: session.submitted ? "submitted" : "unfinished",
+      // Read back by ingest (foreignProvenance), so the session's rows say whether a stand-in answered.
+      provenance: session.provenance,
     };
     const temporary = `${session.file}.tmp`;
     fs.writeFileSync(temporary, `${JSON.stringify(line)}\n`);

@@ -106,7 +106,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
     try {
       const turn = await serveTurn(request, state, options, abort.signal);
       stats.turns++;
-      if (options.recorder && turn.agentTurn) await options.recorder.record(sessionIdOf(req, request), turn.transcript, turn.submitted, turn.workdir);
+      if (options.recorder && turn.agentTurn)
+        await options.recorder.record(sessionIdOf(req, request), turn.transcript, turn.submitted, turn.workdir, turn.provenance);
       log(`turn ${stats.turns}: ${turn.reply.stop_reason} ${turn.reply.content.map((b) => (b.type === "tool_use" ? b.name : "text")).join("+")}`);
       if (request.stream) {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
+import type { Provenance } from "@sera/core";
 import { toolDefinitions } from "@sera/rollout";
 import { blocksText, stripReminders, type MessagesRequest, type ReplyBlock, type ReplyMessage } from "./anthropic.js";
 import { translateConversation, type AssistantMessage, type ChatMessage, type ProxyState } from "./conversation.js";
@@ -29,6 +30,8 @@ export interface Turn {
   workdir: string;
   /** False for a request without tools (a summary, a title): not part of the agent's trajectory. */
   agentTurn: boolean;
+  /** stand-in when any model answer in this turn came from a server that says it is one of sera's stand-ins. */
+  provenance: Provenance;
 }
 
 function assistantOf(completion: Completion, call: SeraToolCall | undefined): AssistantMessage {
@@ -66,6 +69,7 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
   const usage = { input_tokens: 0, output_tokens: 0 };
   const reply = (content: ReplyBlock[], stop: ReplyMessage["stop_reason"]) => replyMessage(request.model, content, stop, usage);
   const maxRounds = settings.maxLocalRounds ?? 3;
+  let provenance: Provenance = "real";
   for (let round = 0; ; round++) {
     const completion = await chatCompletion(
       settings.endpoint,
@@ -73,6 +77,7 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
       { model: settings.model, messages: [...messages, ...hidden], tools: toolDefinitions, temperature: request.temperature },
       signal,
     );
+    if (completion.provenance === "stand-in") provenance = "stand-in";
     usage.input_tokens = completion.promptTokens;
     usage.output_tokens += completion.completionTokens;
     const call = completion.toolCalls[0];
@@ -88,6 +93,7 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
         submitted: false,
         workdir: paths.workdir,
         agentTurn: true,
+        provenance,
       };
     }
     if (call.name === "submit") {
@@ -98,13 +104,21 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
         submitted: true,
         workdir: paths.workdir,
         agentTurn: true,
+        provenance,
       };
     }
     const translation = translateToolCall(call, paths, state.history);
     if (translation.kind === "client") {
       const [mainUse] = translation.toolUses.filter((use) => !isPreread(use.id));
       state.calls.set(mainUse.id, { assistant, context: translation.context, hiddenBefore: hidden });
-      return { reply: reply([...textBlocks, ...translation.toolUses], "tool_use"), transcript, submitted: false, workdir: paths.workdir, agentTurn: true };
+      return {
+        reply: reply([...textBlocks, ...translation.toolUses], "tool_use"),
+        transcript,
+        submitted: false,
+        workdir: paths.workdir,
+        agentTurn: true,
+        provenance,
+      };
     }
     hidden.push(assistant, { role: "tool", tool_call_id: call.id, content: translation.observation });
     if (round + 1 >= maxRounds) {
@@ -115,6 +129,7 @@ export async function serveTurn(request: MessagesRequest, state: ProxyState, set
         submitted: false,
         workdir: paths.workdir,
         agentTurn: true,
+        provenance,
       };
     }
   }
@@ -154,7 +169,14 @@ async function plainTurn(request: MessagesRequest, settings: TurnSettings, signa
   const text = shownText(completion) || "(the model answered with nothing)";
   const usage = { input_tokens: completion.promptTokens, output_tokens: completion.completionTokens };
   const reply = replyMessage(request.model, [{ type: "text", text }], completion.finishReason === "length" ? "max_tokens" : "end_turn", usage);
-  return { reply, transcript: [...messages, assistantOf(completion, undefined)], submitted: false, workdir: settings.workdir, agentTurn: false };
+  return {
+    reply,
+    transcript: [...messages, assistantOf(completion, undefined)],
+    submitted: false,
+    workdir: settings.workdir,
+    agentTurn: false,
+    provenance: completion.provenance,
+  };
 }
 
 async function submitSummary(workdir: string): Promise<string> {

@@ -1,3 +1,5 @@
+import type { Provenance } from "@sera/core";
+import { PROVENANCE_HEADER, provenanceOfHeader } from "@sera/rollout";
 import type { ChatMessage } from "./conversation.js";
 import type { SeraToolCall } from "./tool-calls.js";
 
@@ -9,6 +11,8 @@ export interface Completion {
   promptTokens: number;
   completionTokens: number;
   finishReason: string;
+  /** What the server said about itself on this answer (its x-sera-provenance header), as sera's model clients read it. */
+  provenance: Provenance;
 }
 
 /** The server said no. `contextOverflow` is set when the prompt did not fit the model's context. */
@@ -77,7 +81,7 @@ export async function chatCompletion(endpoint: string, apiKey: string | undefine
     }
     throw new UpstreamError(`model server answered ${response.status}: ${message}`, response.status, contextOverflowOf(response.status, message));
   }
-  return parseCompletion(text);
+  return { ...parseCompletion(text), provenance: provenanceOfHeader(response.headers.get(PROVENANCE_HEADER) ?? undefined) };
 }
 
 interface WireCompletion {
@@ -95,7 +99,7 @@ interface WireCompletion {
 
 let generatedIds = 0;
 
-export function parseCompletion(text: string): Completion {
+export function parseCompletion(text: string): Omit<Completion, "provenance"> {
   let parsed: WireCompletion;
   try {
     parsed = JSON.parse(text) as WireCompletion;

@@ -42,11 +42,13 @@ describe("provenance through the CLI", () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(BANNER);
     // Each table with stand-in rows is named with its count (all of them, here).
-    expect(status.stdout).toMatch(/: instances 2, model_calls \d+, rollouts \d+, run_metrics \d+, verifications 2\. /);
+    expect(status.stdout).toMatch(/: cost_ledger \d+, instances 2, model_calls \d+, rollouts \d+, run_metrics \d+, verifications 2\. /);
 
     const report = sera(["report", ".sera/quickstart/quickstart.yaml", "--out", "reports/quickstart", "--no-png"], cwd);
     expect(report.stderr).toBe("");
     expect(report.code).toBe(0);
+    // The terminal summary quotes the report's figures, so the banner opens it too.
+    expect(report.stdout).toMatch(/^STAND-IN DATA: /);
     const markdown = readFileSync(path.join(cwd, "reports/quickstart/report.md"), "utf8");
     // The banner comes right after the title, before anything else the report shows.
     const [title, , banner] = markdown.split("\n");
@@ -62,6 +64,7 @@ describe("provenance through the CLI", () => {
     expect(plainStatus.code).toBe(0);
     expect(plainStatus.stdout).not.toMatch(/STAND-IN/);
     const plainReport = sera(["report", "plain.yaml", "--out", "reports/plain", "--no-png"], cwd);
+    expect(plainReport.stdout).not.toMatch(/STAND-IN/);
     expect(plainReport.code).toBe(0);
     expect(readFileSync(path.join(cwd, "reports/plain/report.md"), "utf8")).not.toMatch(/STAND-IN/);
   }, 300_000);

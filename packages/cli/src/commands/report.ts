@@ -36,9 +36,12 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
   const { runs } = built.model;
   const where = path.relative(process.cwd(), built.outDir) || ".";
   if (args.json) {
-    process.stdout.write(JSON.stringify({ outDir: built.outDir, runs, files: built.files, seconds: built.seconds }, null, 2) + "\n");
+    const banner = built.model.standInBanner ? { standInBanner: built.model.standInBanner } : {};
+    process.stdout.write(JSON.stringify({ outDir: built.outDir, runs, files: built.files, seconds: built.seconds, ...banner }, null, 2) + "\n");
     return 0;
   }
+  // The figures below are a stand-in's when the banner says so: it comes first, as in the report itself.
+  if (built.model.standInBanner) process.stdout.write(`${built.model.standInBanner}\n`);
   process.stdout.write(`report: ${where}/index.html (and report.md, data/, sql/, charts/)\n`);
   process.stdout.write(`runs: ${runs.succeeded} succeeded, ${runs.unfinished} unfinished, ${runs.failed} failed or skipped of ${runs.total}\n`);
   for (const fit of built.model.fits) {

@@ -10,7 +10,7 @@ export { experimentSchema, type Experiment, type LoadedExperiment, type StageCon
 export { reportSchema, type ReportConfig } from "./config/experiment.js";
 export { loadExperiment, mergeTrees, validate, type LoadOptions } from "./config/load.js";
 export { expandSweep, stageOrder, RUN_ID_SALT, type Plan, type PlannedRun, type SweepAxis } from "./sweep/expand.js";
-export { registerStage, stageHandler, stageKinds, type JobContext, type JobRequest, type StageHandler } from "./stages/registry.js";
+export { registerStage, stageHandler, stageKinds, type JobContext, type JobRequest, type StageHandler, type UpstreamRun } from "./stages/registry.js";
 export { commandStage } from "./stages/command.js";
 export { defineTypeScriptStage, RetryableStageError, type StageExecution, type TypeScriptStage, type TypeScriptStageSpec } from "./stages/in-process.js";
 export { ensureSweepColumns } from "./store/ingest.js";
@@ -24,6 +24,8 @@ export * from "./contract/define-table.js";
 export * from "./contract/generation-records.js";
 export * from "./contract/training-records.js";
 export * from "./contract/evaluation-records.js";
+export * from "./contract/generation-output.js";
+export * from "./contract/run-plan.js";
 export { ingestRuns, summariseEvents, type RunOnDisk } from "./store/ingest.js";
 export type { Backend, JobState } from "./executor/backend.js";
 export { localBackend } from "./executor/local.js";

@@ -91,7 +91,7 @@ describe("sera-dataset: selection", () => {
     expect(card.lineage.sources[0]).toMatchObject({
       runId: "gen0000000000001",
       kind: "generation",
-      experiment: "handmade",
+      experiment: "test",
       repos: ["demo"],
       teacher: "hand-written",
       rollouts: 8,

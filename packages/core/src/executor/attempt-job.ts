@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Experiment } from "../config/experiment.js";
-import { stageHandler } from "../stages/registry.js";
-import { attemptFiles, runPaths, writeJsonAtomic, type JobFile, type RunPaths } from "./journal.js";
+import { stageHandler, type UpstreamRun } from "../stages/registry.js";
+import type { PlannedRun } from "../sweep/expand.js";
+import { attemptFiles, readJson, runPaths, writeJsonAtomic, type JobFile, type RunPaths } from "./journal.js";
 import type { RunState } from "./run-state.js";
 import { seraInvocationEnv } from "./shell.js";
 
@@ -45,7 +46,13 @@ export function writeAttemptJob(run: RunState, paths: RunPaths, setting: Attempt
   mkdirSync(attemptDir, { recursive: true });
   mkdirSync(paths.outDir, { recursive: true });
   const upstream = Object.fromEntries(
-    Object.entries(run.plan.upstream).map(([stage, id]) => [stage, { runId: id, outDir: runPaths(setting.experimentDir, id).outDir }]),
+    Object.entries(run.plan.upstream).map(([stage, id]): [string, UpstreamRun] => {
+      const upstreamPaths = runPaths(setting.experimentDir, id);
+      // The upstream run succeeded before this one is started, so its plan is on disk.
+      const plan = readJson<PlannedRun>(upstreamPaths.runFile);
+      if (!plan) throw new JobBuildError(`upstream ${stage} run ${id} has no readable run.json`);
+      return [stage, { runId: id, kind: plan.kind, params: plan.params, outDir: upstreamPaths.outDir }];
+    }),
   );
   let job;
   try {

@@ -26,8 +26,21 @@ export interface JobContext<P> {
   /** This run's output directory (stable across attempts). */
   outDir: string;
   runDir: string;
-  /** Upstream stage name → that run's id and output directory. */
-  upstream: Record<string, { runId: string; outDir: string }>;
+  /** Upstream stage name → that run: what it is (kind, params) and where its outputs are. */
+  upstream: Record<string, UpstreamRun>;
+}
+
+/**
+ * An upstream run as a downstream stage sees it. Stages take the upstream's kind and params from
+ * here rather than reading the spine's run.json by path, so the journal's layout stays core's own.
+ */
+export interface UpstreamRun {
+  runId: string;
+  /** The stage kind that made it (`sera-generate`, `sera-dataset`, …). */
+  kind: string;
+  /** Its validated params, as planned. */
+  params: unknown;
+  outDir: string;
 }
 
 export interface StageHandler<P = Record<string, unknown>> {

@@ -3,6 +3,10 @@ import { RetryableStageError, type TypeScriptStage } from "./in-process.js";
 import { stageHandler } from "./registry.js";
 import { exitWhenFlushed } from "../executor/exit.js";
 import { budgetLeftEnv } from "../executor/attempt-job.js";
+import { z } from "zod";
+
+/** SERA_UPSTREAM as writeAttemptJob writes it: upstream stage → that run (JobContext.upstream). */
+const upstreamRunsSchema = z.record(z.string(), z.object({ runId: z.string(), kind: z.string(), params: z.unknown(), outDir: z.string() }).strict());
 
 // `node stage-main.js <module URL> <kind>`: run one TypeScript stage inside a worker's job. The
 // module is a file URL (see defineTypeScriptStage), so nothing here resolves a package by name.
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
     attempt: Number(env.SERA_ATTEMPT ?? "1"),
     outDir: env.SERA_OUT_DIR ?? process.cwd(),
     runDir: env.SERA_RUN_DIR ?? process.cwd(),
-    upstream: JSON.parse(env.SERA_UPSTREAM ?? "{}"),
+    upstream: upstreamRunsSchema.parse(JSON.parse(env.SERA_UPSTREAM ?? "{}")),
     emit: (record) => process.stdout.write(JSON.stringify(record) + "\n"),
     signal: controller.signal,
     ...(budgetUsdLeft !== undefined && Number.isFinite(budgetUsdLeft) ? { budgetUsdLeft } : {}),

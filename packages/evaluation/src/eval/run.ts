@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { predictionLine, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
+import { predictionLine, readRunPlanOfOutput, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
 import {
   bwrapAvailable,
   defaultCacheRoot,
@@ -35,8 +35,9 @@ function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; re
   let repoPath: string | null = null;
   if (source.file) tasks = readTaskInstances(path.resolve(source.file), { requireTeacherPatch: suite === "soft-verified" });
   else {
+    // An upstream run comes with its params; a folder named by path has its plan read by core.
     const dir = source.fromGeneration ? run.upstream[source.fromGeneration].outDir : path.resolve(source.generationDir!);
-    const held = heldOutTasksFromGeneration(dir);
+    const held = heldOutTasksFromGeneration(dir, source.fromGeneration ? run.upstream[source.fromGeneration] : readRunPlanOfOutput(dir));
     if (held.skipped)
       process.stderr.write(`sera-eval: ${held.skipped} generated instances did not pass soft verification and are not used as held-out tasks\n`);
     tasks = held.tasks;
@@ -71,7 +72,7 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   const environments = rolloutEnvironments(params.environment, { logDir: path.join(run.outDir, "environments"), runId: run.runId });
   // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
   const cacheRoot = defaultCacheRoot();
-  // Tasks from a generation run default to the repository that run read (its run.json).
+  // Tasks from an upstream generation run default to the repository that run read (its params).
   const repoPathFor = (task: TaskInstance) =>
     !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath
       ? path.resolve(repoPath)

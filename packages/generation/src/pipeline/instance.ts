@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readJson, reportCorruptionToStderr, writeJsonAtomic, type CorruptionSink, type Message } from "@sera/core";
+import { generationInstanceStateSchema, readJson, reportCorruptionToStderr, writeJsonAtomic, type CorruptionSink, type Message } from "@sera/core";
 import { BUG_PROMPT_TEMPLATES } from "../tasks/bug-prompts.js";
 import type { Demonstration } from "../tasks/demonstrations.js";
 import { renderBugPrompt } from "../tasks/instance-prompts.js";
@@ -220,7 +220,8 @@ export async function advanceInstance(state: InstanceState, context: InstanceCon
   const { task } = state;
   const location = { function: task.function.qualifiedName, file: task.function.file };
   const save = () => {
-    writeJsonAtomic(path.join(context.dir, "state.json"), state);
+    // Through the contract's schema: state.json is what other packages read (readGenerationOutput).
+    writeJsonAtomic(path.join(context.dir, "state.json"), generationInstanceStateSchema.parse(state));
     onStep(state);
   };
   const fail = (reason: FailureReason, detail: string) => {

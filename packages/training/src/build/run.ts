@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { SERA_VERSION, type StageExecution, type Trajectory } from "@sera/core";
+import { readRunPlanOfOutput, SERA_VERSION, type StageExecution, type Trajectory } from "@sera/core";
 import { renderCardMarkdown, type CardFile, type DatasetCard, type SourceLineage } from "../card/card.js";
 import { distribution, histogram, ratioHistogram, tokenEdges } from "../card/distribution.js";
 import { exportSft, withQwen3Counter, type ExportedSample } from "../dataset/export.js";
@@ -31,8 +31,14 @@ interface Fitted {
 
 function openSources(run: StageExecution<DatasetParams>): SourceRecords[] {
   const sources = new Map<string, SourceRecords>();
-  for (const upstream of Object.values(run.upstream)) sources.set(upstream.runId, readSource(upstream.runId, upstream.outDir));
-  for (const from of run.params.from) if (!sources.has(from.runId)) sources.set(from.runId, readSource(from.runId, path.resolve(from.outDir)));
+  // Upstream runs are of this experiment and come with their plan; a `from` folder's plan is read by core.
+  for (const upstream of Object.values(run.upstream)) {
+    const plan = { experiment: run.experiment, kind: upstream.kind, params: upstream.params as Record<string, unknown> };
+    sources.set(upstream.runId, readSource(upstream.runId, upstream.outDir, plan));
+  }
+  for (const from of run.params.from) {
+    if (!sources.has(from.runId)) sources.set(from.runId, readSource(from.runId, path.resolve(from.outDir), readRunPlanOfOutput(path.resolve(from.outDir))));
+  }
   return [...sources.values()];
 }
 

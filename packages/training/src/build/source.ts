@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { readJson, readJsonl, type Message, type Trajectory } from "@sera/core";
+import { readJsonl, type Message, type Trajectory } from "@sera/core";
 import type { OpenAiTool } from "../dataset/format/tools.js";
 
 /**
@@ -57,13 +57,17 @@ export interface SourceRecords {
   patches: Map<string, string>;
   verifications: Map<string, VerificationRecord>;
   instances: Map<string, InstanceRecord>;
-  /** The source run's run.json (its params and experiment), when the directory is a run's out/. */
+  /** What the source run is (its params and experiment), when the directory is a run's out/. */
   plan: { experiment?: string; stage?: string; kind?: string; params?: Record<string, unknown> } | null;
 }
 
 export const rolloutKey = (instanceId: string, phase: string, rolloutAttempt: number): string => `${instanceId}\u0000${phase}\u0000${rolloutAttempt}`;
 
-export function readSource(runId: string, outDir: string): SourceRecords {
+/**
+ * `plan`: what the source run is — from the stage context for an upstream run, from core's
+ * `readRunPlanOfOutput` for a folder named in `from`; null for a folder that is no run's output.
+ */
+export function readSource(runId: string, outDir: string, plan: SourceRecords["plan"]): SourceRecords {
   const records = path.join(outDir, "records");
   const rolloutsFile = path.join(records, "rollouts.jsonl");
   if (!existsSync(rolloutsFile)) {
@@ -77,7 +81,6 @@ export function readSource(runId: string, outDir: string): SourceRecords {
   );
   const verifications = new Map(readJsonl<VerificationRecord>(path.join(records, "verifications.jsonl")).map((row) => [row.instance_id, row]));
   const instances = new Map(readJsonl<InstanceRecord>(path.join(records, "instances.jsonl")).map((row) => [row.instance_id, row]));
-  const plan = readJson<SourceRecords["plan"] & object>(path.join(path.dirname(outDir), "run.json")) ?? null;
   const kind = existsSync(path.join(records, "foreign_trajectories.jsonl")) ? "ingest" : "generation";
   return { runId, outDir, kind, rollouts, patches, verifications, instances, plan };
 }

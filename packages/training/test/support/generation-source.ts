@@ -143,7 +143,7 @@ export function datasetExecution(sourceRunId: string, sourceOutDir: string, para
       attempt: 1,
       outDir: path.join(runDir, "out"),
       runDir,
-      upstream: { generate: { runId: sourceRunId, outDir: sourceOutDir } },
+      upstream: { generate: { runId: sourceRunId, kind: "sera-generate", params: { teacher: { model: "hand-written" } }, outDir: sourceOutDir } },
       emit: (record) => emitted.push(record),
       signal: new AbortController().signal,
     },

@@ -180,6 +180,11 @@ export interface ExportThroughput {
   /** Export time with warm workers: render + count + truncate + serialise. */
   seconds: number;
   mbPerSecond: number;
+  /**
+   * CPU time of the whole process (main thread, workers, GC) during `seconds`: on a shared machine
+   * it shows what the export costs when wall time mostly shows the neighbours.
+   */
+  cpuSeconds: number;
   /** Worker start-up (tokenizer loading), paid once per process and not in `seconds`. */
   startupSeconds: number;
   cache: TokenCacheStats | undefined;
@@ -198,13 +203,16 @@ export async function measureExportThroughput(
   const counter = (options.cache ?? engine === "library") ? new CachedTokenCounter(pool) : undefined;
   try {
     const begin = performance.now();
+    const cpuBefore = process.cpuUsage();
     const report = await exportSft(trajectories, counter ?? pool, options);
     const seconds = (performance.now() - begin) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     return {
       samples: report.samples.length,
       outputBytes: report.outputBytes,
       seconds,
       mbPerSecond: report.outputBytes / 1e6 / seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       startupSeconds,
       cache: counter ? { ...counter.stats } : undefined,
       dropped: report.dropped,

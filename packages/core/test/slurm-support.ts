@@ -76,6 +76,19 @@ export async function pollUntil(
 
 export const finished = (s: JobState) => s === "done" || s === "lost";
 
+/**
+ * The job's final state as Slurm reports it. slurmdbd records a finished job some seconds after
+ * slurmctld does (under a loaded CI machine, array tasks lag most), so sacct is asked again until it
+ * answers; slurmctld, which keeps finished jobs for MinJobAge, is the fallback.
+ */
 export function slurmState(jobId: string): string {
-  return execFileSync("sacct", ["-j", jobId, "-X", "-P", "-n", "--format=State"], { encoding: "utf8" }).trim().split(" ")[0];
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const fromDatabase = execFileSync("sacct", ["-j", jobId, "-X", "-P", "-n", "--format=State"], { encoding: "utf8" }).trim().split(" ")[0];
+    if (fromDatabase) return fromDatabase;
+    if (Date.now() > deadline) break;
+    execFileSync("sleep", ["0.5"]);
+  }
+  const fromController = execFileSync("scontrol", ["show", "job", jobId], { encoding: "utf8" });
+  return /JobState=(\S+)/.exec(fromController)?.[1] ?? "";
 }

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  AGENT_SYSTEM_PROMPT,
   BUG_PROMPT_TEMPLATES,
   GENERIC_BUG_PROMPT,
   THEMED_BUG_PROMPTS,
   parsePrText,
   parseSelfCheck,
   renderBugPrompt,
-  renderInstanceTask,
   renderPrPrompt,
   renderSelfCheckPrompt,
   truncateSteps,
@@ -112,19 +110,6 @@ describe("renderBugPrompt", () => {
     const odd = { function: "render_{{file}}", file: "a/$&{{function}}.py" };
     const text = renderBugPrompt("Look at {{ function }} in {{file}}.", odd);
     expect(text).toBe("Look at render_{{file}} in a/$&{{function}}.py.\n\nSuspected location: a/$&{{function}}.py (function render_{{file}})");
-  });
-});
-
-describe("renderInstanceTask", () => {
-  it("places the problem in pr_description and names /testbed and the non-test rule", () => {
-    const problem = "Dates are formatted in the wrong order.";
-    const text = renderInstanceTask(problem);
-    expect(text).toContain(`<pr_description>\n${problem}\n</pr_description>`);
-    expect(text).toContain("/testbed");
-    expect(text).toMatch(/non-test/);
-    expect(text).toMatch(/reproduce/i);
-    expect(text).toMatch(/edge cases/i);
-    expect(AGENT_SYSTEM_PROMPT.split("\n")).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { changedLines, patchSize } from "../src/verify/index.js";
+import { changedLines, patchSize, patchStatistics } from "../src/verify/index.js";
 
 const texts = (patch: string, mode?: "header-aware" | "legacy") => changedLines(patch, { mode }).lines.map((l) => l.text);
 
@@ -159,6 +159,16 @@ describe("changedLines: the ---/+++ content quirk", () => {
       // The blank "" → "    " edit is a change for the size filter but not a countable recall line.
       expect(patchSize(diff)).toBe(5);
       expect(patchSize(diff, { mode: "legacy" })).toBe(3);
+      // The table columns count what git itself counts.
+      const numstat = git("diff", "--cached", "--numstat")
+        .trim()
+        .split("\n")
+        .map((row) => row.split("\t").map(Number));
+      expect(patchStatistics(diff)).toEqual({
+        filesChanged: numstat.length,
+        linesAdded: numstat.reduce((sum, [added]) => sum + added, 0),
+        linesRemoved: numstat.reduce((sum, [, removed]) => sum + removed, 0),
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,7 @@ import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
 import {
   bwrapAvailable,
-  changedLines,
+  patchStatistics,
   combineProvenance,
   defaultCacheRoot,
   defaultSandboxRoot,
@@ -399,16 +399,16 @@ export function writeRecords(
       });
       const patchPath = path.join(dir, r.patchFile);
       const patch = existsSync(patchPath) ? readFileSync(patchPath, "utf8") : "";
-      const lines = changedLines(patch);
+      const size = patchStatistics(patch);
       write(patchesTable, {
         ...base,
         phase: r.phase,
         rollout_attempt: r.attempt,
         patch,
         sha256: sha256Hex(patch),
-        files_changed: lines.files.length,
-        lines_added: lines.added,
-        lines_removed: lines.removed,
+        files_changed: size.filesChanged,
+        lines_added: size.linesAdded,
+        lines_removed: size.linesRemoved,
       });
     }
     if (state.verification) {

@@ -69,3 +69,22 @@ export interface PatchSizeOptions {
 export function patchSize(patch: string, options: PatchSizeOptions = {}): number {
   return scanDiff(patch, options.mode ?? "header-aware").lines.length;
 }
+
+/** What the `patches` and foreign-trajectory rows hold about a patch. */
+export interface PatchStatistics {
+  filesChanged: number;
+  linesAdded: number;
+  linesRemoved: number;
+}
+
+/**
+ * The one count of a patch's size for the tables: files with a hunk, and every added and removed
+ * line, blank ones included (as `git diff --numstat` counts them; recall's `changedLines` leaves
+ * blank lines out because they carry no evidence).
+ */
+export function patchStatistics(patch: string, options: PatchSizeOptions = {}): PatchStatistics {
+  const scan = scanDiff(patch, options.mode ?? "header-aware");
+  let added = 0;
+  for (const line of scan.lines) if (line.sign === "+") added++;
+  return { filesChanged: scan.files.length, linesAdded: added, linesRemoved: scan.lines.length - added };
+}

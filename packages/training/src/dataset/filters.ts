@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Trajectory } from "@sera/core";
 import type { TokenCounter } from "./tokens.js";
+import { patchSize } from "@sera/rollout";
 
 /**
  * Optional sample filters from the paper (§9 of the method notes). Each returns what it kept and
@@ -16,17 +17,13 @@ export const defaultMaxChangedLines = 40;
 export const defaultMaxMeanToolOutputTokens = 600;
 
 /**
- * Changed lines of a unified diff: `+` and `-` lines, not the `+++`/`---` file headers. `diff --git`
- * and `@@` lines never start with a sign. A blank added or removed line counts. Like the reference,
- * this is a prefix rule, so a removed line whose text starts with `--` is taken for a header.
+ * Changed lines of a unified diff for the patch-size filter: `+` and `-` lines, not the `+++`/`---`
+ * file headers, a blank added or removed line included. Like the reference, this is a prefix rule
+ * (rollout's diff scanner in legacy mode), so a removed line whose text starts with `--` is taken
+ * for a header.
  */
 export function countChangedLines(patch: string): number {
-  let count = 0;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("+++") || line.startsWith("---")) continue;
-    if (line.startsWith("+") || line.startsWith("-")) count++;
-  }
-  return count;
+  return patchSize(patch, { mode: "legacy" });
 }
 
 export function filterByPatchSize<T extends { patch: string }>(items: readonly T[], maxChangedLines: number = defaultMaxChangedLines): FilterOutcome<T> {

@@ -6,6 +6,7 @@ import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
 import { instancesTable, loadRecordFile, patchesTable, pickColumns, rolloutsTable, type Provenance, type RecordTable } from "@sera/core";
 import type { ForeignBatch } from "./collect.js";
 import { foreignProvenance } from "./detect.js";
+import { patchStatistics } from "@sera/rollout";
 
 /**
  * A foreign batch becomes a directory laid out like a generation run's output (trajectory files
@@ -41,18 +42,10 @@ const loadOrder: { table: RecordTable; columns: Record<string, string> }[] = [
   { table: ingestsTable, columns: ingestsTable.columns },
 ];
 
-/** Counts of a unified diff by prefix: `diff --git` headers, `+` and `-` lines other than the file headers. */
+/** The patch-size columns of a `patches` row, counted as generation counts its own patches. */
 function patchCounts(patch: string): { files_changed: number; lines_added: number; lines_removed: number } {
-  let files = 0;
-  let added = 0;
-  let removed = 0;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("diff --git ")) files++;
-    else if (line.startsWith("+++") || line.startsWith("---")) continue;
-    else if (line.startsWith("+")) added++;
-    else if (line.startsWith("-")) removed++;
-  }
-  return { files_changed: files, lines_added: added, lines_removed: removed };
+  const size = patchStatistics(patch);
+  return { files_changed: size.filesChanged, lines_added: size.linesAdded, lines_removed: size.linesRemoved };
 }
 
 /** SWE-bench ids are `<owner>__<repo>-<number>`. */

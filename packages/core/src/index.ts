@@ -26,6 +26,7 @@ export * from "./contract/training-records.js";
 export * from "./contract/evaluation-records.js";
 export * from "./contract/generation-output.js";
 export * from "./contract/run-plan.js";
+export * from "./contract/record-file.js";
 export { ingestRuns, summariseEvents, type RunOnDisk } from "./store/ingest.js";
 export type { Backend, JobState } from "./executor/backend.js";
 export { localBackend } from "./executor/local.js";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { foreignTrajectoriesTable, ingestsTable, instancesTable, patchesTable, rolloutsTable, withStore } from "@sera/core";
+import { withStore } from "@sera/core";
 import { startScriptedModelServer } from "@sera/rollout";
 import { parseSftJsonl } from "@sera/training";
 import { SessionRecorder, startProxy, type ChatMessage } from "../src/index.js";
@@ -38,17 +38,6 @@ const transcript: ChatMessage[] = [
   { role: "assistant", content: "", reasoning_content: "Done.", tool_calls: [{ id: "c2", type: "function", function: { name: "submit", arguments: "{}" } }] },
 ];
 
-/**
- * The tables a store has once generation's migrations ran (the sera CLI registers every stage's; this
- * test process imports no generation stage since the agent runtime moved to @sera/rollout).
- */
-async function prepareStore(store: string): Promise<void> {
-  fs.mkdirSync(path.dirname(store), { recursive: true });
-  await withStore(store, {}, async ({ connection }) => {
-    for (const table of [instancesTable, rolloutsTable, patchesTable, foreignTrajectoriesTable, ingestsTable]) await connection.run(table.ddl);
-  });
-}
-
 async function rows(store: string): Promise<Record<string, unknown>[]> {
   return withStore(store, { readOnly: true }, async ({ connection }) => {
     const reader = await connection.runAndReadAll(
@@ -62,7 +51,6 @@ describe("session recording", () => {
   it("keeps the latest turn of a session, with reasoning as <think>, the patch and submitted; ingesting twice leaves the same rows", async () => {
     const repo = repoWithChange();
     const store = path.join(root, "store", "sera.duckdb");
-    await prepareStore(store);
     const recorder = new SessionRecorder(path.join(root, "sessions"), store);
     await recorder.record("5e551011-aaaa", transcript.slice(0, 3), false, repo, "real");
     await recorder.record("5e551011-aaaa", transcript, true, repo, "real");
@@ -94,7 +82,6 @@ describe("session recording", () => {
   it("a session answered by sera's scripted stand-in is recorded and ingested as stand-in, from the server's own header", async () => {
     const repo = repoWithChange("stand-in-repo");
     const store = path.join(root, "stand-in-store", "sera.duckdb");
-    await prepareStore(store);
     const recorder = new SessionRecorder(path.join(root, "stand-in-sessions"), store);
     const server = await startScriptedModelServer({ seed: 3 });
     try {

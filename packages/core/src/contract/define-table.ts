@@ -32,7 +32,8 @@ export interface ContractTable<Shape extends z.ZodRawShape = z.ZodRawShape> exte
   key: (keyof Shape & string)[];
 }
 
-export type TableRow<T extends ContractTable> = z.infer<T["row"]>;
+/** The row type of a table (`TableRow<typeof rolloutsTable>`). */
+export type TableRow<T> = T extends ContractTable<infer Shape> ? z.infer<z.ZodObject<Shape, z.core.$strict>> : never;
 
 function unwrap(schema: z.ZodType): { inner: z.ZodType; nullable: boolean } {
   let inner = schema;

@@ -3,13 +3,16 @@ import { defineTable, provenanceSchema } from "./define-table.js";
 
 /**
  * Generation's tables. The stage writes one JSONL file per table into its output directory, each
- * row parsed with the table's strict shape as it is written; ingest loads them with keyed INSERT OR
- * REPLACE, so re-ingesting a run never duplicates rows. Training reads the same files through these
- * definitions (dataset selection, the `where` predicate, foreign trajectories).
+ * row parsed with the table's strict shape as it is written (`appendRecordRows`); sera ingest fills
+ * `instances`, `rollouts` and `patches` partly for foreign trajectories, through the same shapes.
+ * The store loads the files with keyed INSERT OR REPLACE, so re-ingesting a run never duplicates
+ * rows. Training reads the same files through these definitions (`readRecordRows`: dataset
+ * selection, the `where` predicate, foreign trajectories).
  *
  * `provenance` is `stand-in` when any model answer behind the row came from a server that says it
- * is one of sera's stand-ins, else `real`; null only in rows from record files written before
- * provenance was recorded (so readers of old files must accept it missing).
+ * is one of sera's stand-ins, else `real`. Missing in rows of record files written before
+ * provenance was recorded (so readers of old files accept it missing); null in an ingested row
+ * whose file neither states it nor names its model.
  */
 
 const nullableNumber = z.number().nullable();
@@ -20,7 +23,8 @@ export const instancesTable = defineTable(
   {
     run_id: z.string(),
     instance_id: z.string(),
-    repo: z.string(),
+    // Null for an ingested instance whose id names no repository.
+    repo: z.string().nullable(),
     commit_sha: z.string(),
     file: z.string(),
     function: z.string(),
@@ -30,13 +34,15 @@ export const instancesTable = defineTable(
     end_line: z.number().int(),
     replica: z.number().int(),
     demonstration_id: z.string().nullable(),
-    status: z.enum(["verified", "unverified", "failed"]),
+    // `ingested`: a foreign trajectory's instance (sera ingest), which no verification judged.
+    status: z.enum(["verified", "unverified", "failed", "ingested"]),
     last_step: z.string(),
     r1_attempts: z.number().int(),
     failure_reason: z.string().nullable(),
     failure_detail: z.string().nullable(),
     recall: nullableNumber,
-    provenance,
+    // Null for an ingested trajectory that neither states it nor names its model.
+    provenance: provenance.nullable(),
   },
   { key: ["run_id", "instance_id"] },
 );
@@ -46,7 +52,8 @@ export const rolloutsTable = defineTable(
   {
     run_id: z.string(),
     instance_id: z.string(),
-    phase: z.enum(["r1", "r2"]),
+    // r1/r2: generation's rollouts; foreign: a trajectory sera ingest read.
+    phase: z.enum(["r1", "r2", "foreign"]),
     rollout_attempt: z.number().int(),
     exit_status: z.string(),
     steps: z.number().int(),
@@ -58,7 +65,8 @@ export const rolloutsTable = defineTable(
     self_check: z.boolean().nullable(),
     failure_reason: z.string().nullable(),
     trajectory_path: z.string(),
-    provenance,
+    // Null for an ingested trajectory that neither states it nor names its model.
+    provenance: provenance.nullable(),
   },
   { key: ["run_id", "instance_id", "phase", "rollout_attempt"], types: { input_tokens: "BIGINT", cached_input_tokens: "BIGINT", output_tokens: "BIGINT" } },
 );
@@ -96,7 +104,8 @@ export const patchesTable = defineTable(
   {
     run_id: z.string(),
     instance_id: z.string(),
-    phase: z.string(),
+    // r1/r2, foreign, or prediction (an ingested patch that came without a conversation).
+    phase: z.enum(["r1", "r2", "foreign", "prediction"]),
     rollout_attempt: z.number().int(),
     patch: z.string(),
     sha256: z.string(),

@@ -49,3 +49,35 @@ export interface FunctionTool {
     };
   };
 }
+
+/** A `FunctionTool` as a file holds it; keys beyond these (`strict`, `additionalProperties`) are kept. */
+export const functionToolSchema = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: z.string(),
+    description: z.string(),
+    parameters: z.looseObject({
+      type: z.literal("object"),
+      properties: z.record(z.string(), z.record(z.string(), z.unknown())),
+      required: z.array(z.string()),
+    }),
+  }),
+});
+
+/**
+ * A trajectory file as its readers may rely on it. Two writers produce these files: a rollout
+ * (`runRollout`, which adds its labels, usage and failure) and `sera ingest` (a foreign trajectory
+ * mapped onto sera's shape). Only `messages` is certain; a file from a rollout still running has no
+ * exit status or patch yet, and other keys are kept as they are.
+ */
+export const trajectoryFileSchema = z.looseObject({
+  instanceId: z.string().optional(),
+  messages: z.array(messageSchema),
+  exitStatus: z.string().optional(),
+  patch: z.string().optional(),
+  steps: z.number().int().nonnegative().optional(),
+  source: z.string().optional(),
+  /** The tools the model was offered, in OpenAI function format. */
+  tools: z.array(functionToolSchema).optional(),
+});
+export type TrajectoryFile = z.infer<typeof trajectoryFileSchema>;

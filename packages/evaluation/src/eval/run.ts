@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { predictionLine, readRunPlanOfOutput, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
+import { appendRecordRows, predictionLine, readRunPlanOfOutput, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
 import {
   bwrapAvailable,
   defaultCacheRoot,
@@ -220,7 +220,7 @@ function writeRecords(
     patch_lines: o.patchLines,
     trajectory_path: o.trajectoryFile,
   }));
-  writeFileSync(path.join(recordsDir, `${evalRolloutsTable.name}.jsonl`), rollouts.map((row) => JSON.stringify(row) + "\n").join(""));
+  appendRecordRows(recordsDir, evalRolloutsTable, rollouts);
   if (params.suite !== "soft-verified") return null;
 
   const { threshold, mode } = params.verification;
@@ -262,7 +262,7 @@ function writeRecords(
       report_path: null,
     };
   });
-  writeFileSync(path.join(recordsDir, `${evalsTable.name}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
+  appendRecordRows(recordsDir, evalsTable, rows);
   const resolved = rows.filter((row) => row.resolved).length;
   const resolveRate = (100 * resolved) / rows.length;
   const recalls = rows.map((row) => row.recall).filter((r): r is number => r !== null);
@@ -282,6 +282,6 @@ function writeRecords(
     resolve_rate: resolveRate,
     source: `line recall against the teacher's patch, threshold ${threshold} (${mode})`,
   };
-  writeFileSync(path.join(recordsDir, `${evalSummariesTable.name}.jsonl`), JSON.stringify(summary) + "\n");
+  appendRecordRows(recordsDir, evalSummariesTable, [summary]);
   return { resolved, resolveRate, meanRecall: recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : null };
 }

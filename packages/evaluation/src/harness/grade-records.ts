@@ -1,3 +1,4 @@
+import { type evalSummariesTable, type evalsTable, type TableRow } from "@sera/core";
 import { repoFromInstanceId } from "../tasks/instances.js";
 import type { GradedInstance, RunSummary } from "./reports.js";
 
@@ -21,7 +22,7 @@ export interface GradingContext {
 
 const count = (list: { success: string[]; failure: string[] } | undefined, side: "success" | "failure") => (list ? list[side].length : null);
 
-export function sweBenchEvalRow(context: GradingContext, graded: GradedInstance): Record<string, unknown> {
+export function sweBenchEvalRow(context: GradingContext, graded: GradedInstance): TableRow<typeof evalsTable> {
   const report = graded.report;
   const tests = report?.tests_status;
   return {
@@ -56,7 +57,7 @@ export function sweBenchEvalRow(context: GradingContext, graded: GradedInstance)
 }
 
 export interface SummaryOutcome {
-  row: Record<string, unknown>;
+  row: TableRow<typeof evalSummariesTable>;
   /** Where the harness summary and the reports disagree (a partial copy of a run, say). */
   disagreements: string[];
 }

@@ -1,7 +1,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fillPlaceholders, readJson, readPredictions, RetryableStageError, shellQuote, type Prediction, type StageExecution } from "@sera/core";
+import {
+  appendRecordRows,
+  fillPlaceholders,
+  readJson,
+  readPredictions,
+  RetryableStageError,
+  shellQuote,
+  type Prediction,
+  type StageExecution,
+} from "@sera/core";
 import { evalsTable, evalSummariesTable } from "../records/tables.js";
 import type { EvalRunInfo } from "../eval/info.js";
 import { harnessScript } from "./command.js";
@@ -116,13 +125,13 @@ export async function runHarness(run: StageExecution<HarnessParams>): Promise<Ha
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
   const rows = graded.map((g) => sweBenchEvalRow(context, g));
-  writeFileSync(path.join(recordsDir, `${evalsTable.name}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
+  appendRecordRows(recordsDir, evalsTable, rows);
   const { row, disagreements } = sweBenchSummaryRow(context, graded, summary);
-  writeFileSync(path.join(recordsDir, `${evalSummariesTable.name}.jsonl`), JSON.stringify(row) + "\n");
+  appendRecordRows(recordsDir, evalSummariesTable, [row]);
   for (const line of disagreements) process.stderr.write(`swebench-harness: ${line}\n`);
 
   const resolved = graded.filter((g) => g.resolved).length;
-  const resolveRate = row.resolve_rate as number | null;
+  const resolveRate = row.resolve_rate;
   run.emit({
     instances: graded.length,
     resolved,

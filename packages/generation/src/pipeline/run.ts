@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "nod
 import path from "node:path";
 import type { z } from "zod";
 import {
+  appendRecordRows,
   readJson,
   readJsonlLines,
   repairJsonl,
@@ -11,6 +12,7 @@ import {
   standInUsdMetric,
   type CorruptFile,
   type StageExecution,
+  type RowOf,
 } from "@sera/core";
 import { inventory } from "../inventory/inventory.js";
 import { selectCommits } from "../inventory/commits.js";
@@ -328,8 +330,7 @@ export function writeRecords(
   const recordsDir = path.join(run.outDir, "records");
   rmSync(recordsDir, { recursive: true, force: true });
   mkdirSync(recordsDir, { recursive: true });
-  const write = <Row extends z.ZodRawShape>(table: GenerationTable<Row>, row: z.input<z.ZodObject<Row>>) =>
-    appendFileSync(path.join(recordsDir, `${table.name}.jsonl`), JSON.stringify(table.row.parse(row)) + "\n");
+  const write = <Shape extends z.ZodRawShape>(table: GenerationTable<Shape>, row: RowOf<Shape>) => appendRecordRows(recordsDir, table, [row]);
   // `instances` counts the rows written, so the metrics below always agree with the tables.
   const summary: GenerationSummary = { instances: 0, verified: 0, unverified: 0, failed: 0, paused: 0, failures: {}, corruptFiles };
   // Rows with no answered call behind them take what the endpoints' model lists said; a server that

@@ -1,4 +1,4 @@
-import { messageSchema, writeJsonAtomic, type Message } from "@sera/core";
+import { functionToolSchema, trajectoryFileSchema, writeJsonAtomic, type Message } from "@sera/core";
 import { z } from "zod";
 import { EnvironmentSetupError } from "../environment/prepared.js";
 import type { RolloutEnvironments, SandboxRequest } from "../environment/provider.js";
@@ -22,19 +22,13 @@ export const ROLLOUT_FAILURES = ["model_error", "context_overflow", "timeout", "
 export type RolloutFailure = (typeof ROLLOUT_FAILURES)[number];
 
 /** The trajectory file a rollout writes: the caller's labels, then the conversation, the tools it offered and how it ended. */
-export const rolloutTrajectorySchema = z
-  .object({
-    messages: z.array(messageSchema),
-    /** The tools exactly as the model was offered them (OpenAI function format), so an SFT sample can state the same list. */
-    tools: z.array(z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) })),
-    /** Absent while the rollout is running. */
-    exitStatus: z.string().optional(),
-    patch: z.string().optional(),
-    modelError: z.string().nullable().optional(),
-    failure: z.enum(ROLLOUT_FAILURES).nullable().optional(),
-    usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }).optional(),
-  })
-  .loose();
+export const rolloutTrajectorySchema = trajectoryFileSchema.extend({
+  /** The tools exactly as the model was offered them, so an SFT sample can state the same list. */
+  tools: z.array(functionToolSchema),
+  modelError: z.string().nullable().optional(),
+  failure: z.enum(ROLLOUT_FAILURES).nullable().optional(),
+  usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }).optional(),
+});
 export type RolloutTrajectory = z.infer<typeof rolloutTrajectorySchema>;
 
 export interface RolloutRequest {
@@ -109,10 +103,10 @@ export async function runRollout(request: RolloutRequest): Promise<RolloutResult
 async function runInSandbox(request: RolloutRequest, sandbox: Sandbox, started: number): Promise<RolloutResult> {
   const { agent } = request;
   const environment = sandboxEnvironment(sandbox, agent);
-  const tools = environment.tools.map((tool) => ({
-    type: "function" as const,
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-  }));
+  // Checked against the file's tool shape here, so a tool whose parameters are no JSON Schema object fails at once.
+  const tools = environment.tools.map((tool) =>
+    functionToolSchema.parse({ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }),
+  );
   const save = (messages: Message[], ending: Partial<RolloutTrajectory> = {}) =>
     writeJsonAtomic(request.trajectoryFile, { ...request.trajectoryLabels, messages, tools, ...ending } satisfies RolloutTrajectory);
   const result = await runAgent({

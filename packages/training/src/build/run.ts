@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { readRunPlanOfOutput, SERA_VERSION, type StageExecution, type Trajectory } from "@sera/core";
+import { appendRecordRows, readRunPlanOfOutput, SERA_VERSION, type StageExecution, type Trajectory } from "@sera/core";
+import { datasetDropsTable, datasetsTable, samplesTable } from "../records/tables.js";
 import { renderCardMarkdown, type CardFile, type DatasetCard, type SourceLineage } from "../card/card.js";
 import { distribution, histogram, ratioHistogram, tokenEdges } from "../card/distribution.js";
 import { exportSft, withQwen3Counter, type ExportedSample } from "../dataset/export.js";
@@ -263,11 +264,9 @@ function writeRecords(
   ledger: DropLedger,
 ): void {
   const recordsDir = path.join(run.outDir, "records");
-  mkdirSync(recordsDir, { recursive: true });
-  const rows = (table: string, list: Record<string, unknown>[]) =>
-    appendFileSync(path.join(recordsDir, `${table}.jsonl`), list.map((row) => JSON.stringify(row) + "\n").join(""));
-  rows(
-    "samples",
+  appendRecordRows(
+    recordsDir,
+    samplesTable,
     selected.map(({ fitted: { candidate, sample, line }, rank }) => {
       const position = subsetRank.get(candidate.sampleId) ?? null;
       return {
@@ -295,11 +294,12 @@ function writeRecords(
       };
     }),
   );
-  rows(
-    "dataset_drops",
+  appendRecordRows(
+    recordsDir,
+    datasetDropsTable,
     ledger.rows.map((row) => ({ run_id: run.runId, ...row })),
   );
-  rows("datasets", [
+  appendRecordRows(recordsDir, datasetsTable, [
     {
       run_id: run.runId,
       format: card.format,
@@ -314,7 +314,7 @@ function writeRecords(
       kept_tokens: selected.reduce((sum, s) => sum + s.fitted.sample.keptTokens, 0),
       subsets: card.counts.subsets.map((subset) => subset.size),
       out_dir: run.outDir,
-      card,
+      card: { ...card },
     },
   ]);
 }

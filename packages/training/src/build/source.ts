@@ -1,6 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { readJsonl, type Message, type Trajectory } from "@sera/core";
+import {
+  instancesTable,
+  patchesTable,
+  readRecordRows,
+  rolloutsTable,
+  trajectoryFileSchema,
+  verificationsTable,
+  type PartialRow,
+  type Trajectory,
+} from "@sera/core";
 import type { OpenAiTool } from "../dataset/format/tools.js";
 
 /**
@@ -9,44 +18,22 @@ import type { OpenAiTool } from "../dataset/format/tools.js";
  * rollouts exist; the trajectory files hold the conversations.
  */
 
-export interface RolloutRecord {
-  run_id: string;
-  instance_id: string;
-  phase: string;
-  /** Which rollout-1 attempt of the instance (record files written before the rename call it `attempt`). */
-  rollout_attempt: number;
-  exit_status: string;
-  steps: number | null;
-  self_check: boolean | null;
-  trajectory_path: string;
-}
+const formerNames = { attempt: "rollout_attempt" } as const;
 
-interface PatchRecord {
-  instance_id: string;
-  phase: string;
-  rollout_attempt: number;
-  patch: string;
-}
+/** What a dataset needs of each table; both writers (generation, sera ingest) fill these columns. */
+const rolloutColumns = ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path"] as const;
+const patchColumns = ["instance_id", "phase", "rollout_attempt", "patch"] as const;
+const verificationColumns = ["instance_id", "recall", "candidate_lines", "verdict"] as const;
+const instanceColumns = ["instance_id"] as const;
 
-/** Record files written before `attempt` became `rollout_attempt` are read under the new name. */
-function withRolloutAttempt<T extends { rollout_attempt: number }>(row: T & { attempt?: number }): T {
-  return row.rollout_attempt === undefined && row.attempt !== undefined ? { ...row, rollout_attempt: row.attempt } : row;
-}
-
-interface VerificationRecord {
-  instance_id: string;
-  recall: number | null;
-  candidate_lines: number | null;
-  verdict: string | null;
-}
-
-export interface InstanceRecord {
-  instance_id: string;
-  repo: string | null;
-  commit_sha: string | null;
-  file: string | null;
-  function: string | null;
-}
+type RolloutShape = (typeof rolloutsTable)["row"]["shape"];
+type VerificationShape = (typeof verificationsTable)["row"]["shape"];
+type InstanceShape = (typeof instancesTable)["row"]["shape"];
+/** A `rollouts` row (record files from before a column existed lack it: `self_check`, `provenance`, …). */
+export type RolloutRecord = PartialRow<RolloutShape, (typeof rolloutColumns)[number]>;
+type VerificationRecord = PartialRow<VerificationShape, (typeof verificationColumns)[number]>;
+/** An `instances` row; an ingested instance has only its id, repository, status and provenance. */
+export type InstanceRecord = PartialRow<InstanceShape, (typeof instanceColumns)[number]>;
 
 export interface SourceRecords {
   runId: string;
@@ -73,27 +60,14 @@ export function readSource(runId: string, outDir: string, plan: SourceRecords["p
   if (!existsSync(rolloutsFile)) {
     throw new Error(`source run ${runId}: ${rolloutsFile} does not exist (is ${outDir} the output of a sera-generate run or a sera ingest?)`);
   }
-  const rollouts = readJsonl<RolloutRecord>(rolloutsFile).map(withRolloutAttempt);
+  const rollouts = readRecordRows(records, rolloutsTable, rolloutColumns, { formerNames });
   const patches = new Map(
-    readJsonl<PatchRecord>(path.join(records, "patches.jsonl"))
-      .map(withRolloutAttempt)
-      .map((row) => [rolloutKey(row.instance_id, row.phase, row.rollout_attempt), row.patch]),
+    readRecordRows(records, patchesTable, patchColumns, { formerNames }).map((row) => [rolloutKey(row.instance_id, row.phase, row.rollout_attempt), row.patch]),
   );
-  const verifications = new Map(readJsonl<VerificationRecord>(path.join(records, "verifications.jsonl")).map((row) => [row.instance_id, row]));
-  const instances = new Map(readJsonl<InstanceRecord>(path.join(records, "instances.jsonl")).map((row) => [row.instance_id, row]));
+  const verifications = new Map(readRecordRows(records, verificationsTable, verificationColumns).map((row) => [row.instance_id, row]));
+  const instances = new Map(readRecordRows(records, instancesTable, instanceColumns).map((row) => [row.instance_id, row]));
   const kind = existsSync(path.join(records, "foreign_trajectories.jsonl")) ? "ingest" : "generation";
   return { runId, outDir, kind, rollouts, patches, verifications, instances, plan };
-}
-
-/** The trajectory file both generation and ingest write: `{instanceId, phase, attempt, messages, exitStatus, patch[, tools, source]}`. */
-interface TrajectoryFile {
-  instanceId: string;
-  messages: Message[];
-  exitStatus?: string;
-  patch?: string;
-  steps?: number;
-  source?: string;
-  tools?: OpenAiTool[];
 }
 
 export interface LoadedTrajectory {
@@ -114,15 +88,30 @@ export function trajectoryFileOf(source: SourceRecords, rollout: RolloutRecord):
 }
 
 export function readTrajectoryFile(file: string, rollout: RolloutRecord, sourceKind: string): LoadedTrajectory {
-  const raw = JSON.parse(readFileSync(file, "utf8")) as TrajectoryFile;
-  if (!Array.isArray(raw.messages)) throw new Error(`${file}: no messages list`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  let parsed: ReturnType<typeof trajectoryFileSchema.safeParse>;
+  try {
+    parsed = trajectoryFileSchema.safeParse(JSON.parse(text));
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`);
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue.path.join(".") || "(file)"}: ${issue.message}`);
+  }
+  const raw = parsed.data;
   return {
     trajectory: {
       instanceId: raw.instanceId ?? rollout.instance_id,
       messages: raw.messages,
       exitStatus: raw.exitStatus ?? rollout.exit_status,
       patch: raw.patch ?? "",
-      steps: raw.steps ?? rollout.steps ?? raw.messages.filter((message) => message.role === "assistant").length,
+      steps: raw.steps ?? rollout.steps,
       source: raw.source ?? (sourceKind === "generation" ? "sera" : "foreign"),
     },
     tools: raw.tools,

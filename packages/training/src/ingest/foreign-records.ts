@@ -3,7 +3,18 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { foreignTrajectoriesTable, ingestsTable } from "../records/tables.js";
-import { instancesTable, loadRecordFile, patchesTable, pickColumns, rolloutsTable, type Provenance, type RecordTable } from "@sera/core";
+import {
+  appendPartialRecordRows,
+  appendRecordRows,
+  instancesTable,
+  loadRecordFile,
+  patchesTable,
+  pickColumns,
+  rolloutsTable,
+  type Provenance,
+  type RecordTable,
+  type TableRow,
+} from "@sera/core";
 import type { ForeignBatch } from "./collect.js";
 import { foreignProvenance } from "./detect.js";
 import { patchStatistics } from "@sera/rollout";
@@ -18,26 +29,19 @@ import { patchStatistics } from "@sera/rollout";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The columns of generation's tables that foreign rows fill (typed by generation's definitions); the rest stay null. */
+const foreignColumns = {
+  instances: ["run_id", "instance_id", "repo", "status", "last_step", "provenance"],
+  rollouts: ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path", "provenance"],
+  patches: ["run_id", "instance_id", "phase", "rollout_attempt", "patch", "sha256", "files_changed", "lines_added", "lines_removed"],
+} as const;
+
+/** A foreign row of one of generation's tables: the columns ingest fills. */
+type ForeignRow<T, Columns extends readonly (keyof TableRow<T>)[]> = Pick<TableRow<T>, Columns[number]>;
+
 const loadOrder: { table: RecordTable; columns: Record<string, string> }[] = [
-  { table: instancesTable, columns: pickColumns(instancesTable, ["run_id", "instance_id", "repo", "status", "last_step", "provenance"]) },
-  {
-    table: rolloutsTable,
-    columns: pickColumns(rolloutsTable, ["run_id", "instance_id", "phase", "rollout_attempt", "exit_status", "steps", "trajectory_path", "provenance"]),
-  },
-  {
-    table: patchesTable,
-    columns: pickColumns(patchesTable, [
-      "run_id",
-      "instance_id",
-      "phase",
-      "rollout_attempt",
-      "patch",
-      "sha256",
-      "files_changed",
-      "lines_added",
-      "lines_removed",
-    ]),
-  },
+  { table: instancesTable, columns: pickColumns(instancesTable, foreignColumns.instances) },
+  { table: rolloutsTable, columns: pickColumns(rolloutsTable, foreignColumns.rollouts) },
+  { table: patchesTable, columns: pickColumns(patchesTable, foreignColumns.patches) },
   { table: foreignTrajectoriesTable, columns: foreignTrajectoriesTable.columns },
   { table: ingestsTable, columns: ingestsTable.columns },
 ];
@@ -77,12 +81,14 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
   const staging = `${dir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(path.join(staging, "records"), { recursive: true });
-  const tables: Record<string, Record<string, unknown>[]> = { instances: [], rollouts: [], patches: [], foreign_trajectories: [], ingests: [] };
+  const tables = {
+    rollouts: [] as ForeignRow<typeof rolloutsTable, typeof foreignColumns.rollouts>[],
+    patches: [] as ForeignRow<typeof patchesTable, typeof foreignColumns.patches>[],
+    foreign_trajectories: [] as TableRow<typeof foreignTrajectoriesTable>[],
+    ingests: [] as TableRow<typeof ingestsTable>[],
+  };
   // An instance is stand-in when any record of it says so, real when one says real, else unknown (null).
-  const instances = new Map<
-    string,
-    { run_id: string; instance_id: string; repo: string | null; status: string; last_step: string; provenance: Provenance | null }
-  >();
+  const instances = new Map<string, ForeignRow<typeof instancesTable, typeof foreignColumns.instances>>();
   const addInstance = (instanceId: string, provenance: Provenance | null) => {
     const row = instances.get(instanceId) ?? {
       run_id: batch.id,
@@ -119,7 +125,7 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
       }),
     );
     addInstance(trajectory.instanceId, provenance);
-    const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign", rollout_attempt: attempt };
+    const key = { run_id: batch.id, instance_id: trajectory.instanceId, phase: "foreign" as const, rollout_attempt: attempt };
     messages += trajectory.messages.length;
     tables.rollouts.push({ ...key, exit_status: trajectory.exitStatus, steps: trajectory.steps, trajectory_path: path.join(dir, relative), provenance });
     tables.patches.push({ ...key, patch: trajectory.patch, sha256: sha256(trajectory.patch), ...patchCounts(trajectory.patch) });
@@ -157,7 +163,6 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
       ...patchCounts(value.model_patch),
     });
   }
-  tables.instances = [...instances.values()];
   const formats = [...new Set(batch.files.map((entry) => entry.format))].sort();
   tables.ingests.push({
     id: batch.id,
@@ -169,9 +174,12 @@ export function writeForeignBatch(batch: ForeignBatch, ingestRoot: string, inges
     formats,
     ingested_at: ingestedAt.toISOString(),
   });
-  for (const [table, rows] of Object.entries(tables)) {
-    writeFileSync(path.join(staging, "records", `${table}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
-  }
+  const recordsDir = path.join(staging, "records");
+  appendPartialRecordRows(recordsDir, instancesTable, [...instances.values()], foreignColumns.instances);
+  appendPartialRecordRows(recordsDir, rolloutsTable, tables.rollouts, foreignColumns.rollouts);
+  appendPartialRecordRows(recordsDir, patchesTable, tables.patches, foreignColumns.patches);
+  appendRecordRows(recordsDir, foreignTrajectoriesTable, tables.foreign_trajectories);
+  appendRecordRows(recordsDir, ingestsTable, tables.ingests);
   writeFileSync(path.join(staging, "records", "files.json"), JSON.stringify({ skipped: batch.skipped, files: batch.files }, null, 2));
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
@@ -195,6 +203,9 @@ export async function loadForeignBatch(connection: DuckDBConnection, id: string,
   await connection.run("BEGIN TRANSACTION");
   try {
     for (const { table, columns } of loadOrder) {
+      // The tables it fills may not exist yet: a store that never held a generation run, opened by a
+      // process (sera proxy --record) that registered no generation stage. Their DDL is the contract's.
+      await connection.run(table.ddl);
       await connection.run(`DELETE FROM ${table.name} WHERE ${table.name === "ingests" ? "id" : "run_id"} = ?`, [id]);
       await loadRecordFile(connection, path.join(dir, "records"), table, columns);
     }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { checkpointsTable, loadRecordFile, readJson } from "@sera/core";
+import { checkpointsTable, loadRecordFile, readJson, type TableRow } from "@sera/core";
 
 /**
  * The `checkpoints` table (defined in @sera/core's data contract): one row per checkpoint a training
@@ -13,22 +13,7 @@ export { checkpointsTable };
 
 export const trainingRunMigrations = [{ component: "training-runs", version: 1, name: "checkpoints", sql: [checkpointsTable.ddl] }];
 
-export interface CheckpointRecord {
-  run_id: string;
-  path: string;
-  step: number;
-  epoch: number | null;
-  is_final: boolean;
-  servable: boolean;
-  stand_in: boolean;
-  loss: number | null;
-  files: number;
-  bytes: number;
-  sha256: string | null;
-  recipe: string;
-  trainer: string;
-  base_model: string;
-}
+export type CheckpointRecord = TableRow<typeof checkpointsTable>;
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
+import { appendRecordRows, checkpointsTable, RetryableStageError, writeJsonAtomic, type StageExecution } from "@sera/core";
 import { convertForLlamaFactory } from "../recipes/llamafactory.js";
 import { configFile } from "../recipes/launch.js";
 import { buildTrainingPlan, layoutPath, type TrainingPlan } from "../recipes/plan.js";
@@ -302,5 +302,5 @@ async function writeCheckpointRecords(
     loss: lossAt(lastStep),
     ...final,
   });
-  for (const row of rows) appendFileSync(path.join(recordsDir, "checkpoints.jsonl"), JSON.stringify(row) + "\n");
+  appendRecordRows(recordsDir, checkpointsTable, rows);
 }

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { appendPartialRecordRows, appendRecordRows, patchesTable, readRecordRows, recordFilePath, RecordFileError, type RowOf } from "../src/index.js";
+
+/**
+ * Record files cross package boundaries (generation and sera ingest write them, training reads
+ * them), so both sides go through the table's shape: a writer cannot put a misspelt or mistyped
+ * column into a file, and a reader names the file, line and column of a row that does not fit.
+ */
+
+type PatchRow = RowOf<(typeof patchesTable)["row"]["shape"]>;
+
+const patchRow: PatchRow = {
+  run_id: "run-1",
+  instance_id: "i-1",
+  phase: "r1",
+  rollout_attempt: 1,
+  patch: "",
+  sha256: "e3b0",
+  files_changed: 0,
+  lines_added: 0,
+  lines_removed: 0,
+};
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "sera-record-file-"));
+
+describe("appendRecordRows", () => {
+  it("writes rows that fit the table's shape, one JSON line each, appending", () => {
+    const dir = tempDir();
+    appendRecordRows(dir, patchesTable, [patchRow]);
+    appendRecordRows(dir, patchesTable, [{ ...patchRow, rollout_attempt: 2 }]);
+    const lines = readFileSync(recordFilePath(dir, patchesTable), "utf8").trim().split("\n");
+    expect(lines.map((line) => JSON.parse(line).rollout_attempt)).toEqual([1, 2]);
+  });
+
+  it("refuses a misspelt, missing or mistyped column and writes nothing of that batch", () => {
+    const dir = tempDir();
+    const misspelt = { ...patchRow, lines_addded: 1 } as unknown as PatchRow;
+    expect(() => appendRecordRows(dir, patchesTable, [patchRow, misspelt])).toThrow(/^patches row 2: .*lines_addded/);
+    const { sha256: _dropped, ...missing } = patchRow;
+    expect(() => appendRecordRows(dir, patchesTable, [missing as PatchRow])).toThrow(/^patches row 1: sha256: /);
+    expect(() => appendRecordRows(dir, patchesTable, [{ ...patchRow, phase: "r3" } as unknown as PatchRow])).toThrow(/^patches row 1: phase: /);
+    expect(() => readFileSync(recordFilePath(dir, patchesTable))).toThrow(/ENOENT/);
+  });
+
+  it("lets a partial writer leave out the columns it does not name, but not the ones it does", () => {
+    const dir = tempDir();
+    const columns = ["run_id", "instance_id", "phase", "rollout_attempt", "patch"] as const;
+    appendPartialRecordRows(dir, patchesTable, [{ run_id: "b", instance_id: "x", phase: "prediction", rollout_attempt: 1, patch: "" }], columns);
+    expect(readRecordRows(dir, patchesTable, columns)).toEqual([{ run_id: "b", instance_id: "x", phase: "prediction", rollout_attempt: 1, patch: "" }]);
+    const noPatch = { run_id: "b", instance_id: "x", phase: "prediction", rollout_attempt: 1 } as unknown as Pick<PatchRow, (typeof columns)[number]>;
+    expect(() => appendPartialRecordRows(dir, patchesTable, [noPatch], columns)).toThrow(/patch: /);
+  });
+});
+
+describe("readRecordRows", () => {
+  it("reads nothing from a missing file", () => {
+    expect(readRecordRows(tempDir(), patchesTable, ["instance_id"])).toEqual([]);
+  });
+
+  it("names the file, line and column of a row that does not fit", () => {
+    const dir = tempDir();
+    const file = recordFilePath(dir, patchesTable);
+    writeFileSync(file, `${JSON.stringify(patchRow)}\n${JSON.stringify({ ...patchRow, rollout_attempt: "2" })}\n`);
+    const read = () => readRecordRows(dir, patchesTable, ["instance_id", "rollout_attempt"]);
+    expect(read).toThrow(RecordFileError);
+    expect(read).toThrow(`${file}:2: rollout_attempt: `);
+  });
+
+  it("reads a column under its former name from files written before a rename", () => {
+    const dir = tempDir();
+    const { rollout_attempt: attempt, ...rest } = patchRow;
+    writeFileSync(recordFilePath(dir, patchesTable), JSON.stringify({ ...rest, attempt }) + "\n");
+    const [row] = readRecordRows(dir, patchesTable, ["instance_id", "rollout_attempt"], { formerNames: { attempt: "rollout_attempt" } });
+    expect(row.rollout_attempt).toBe(1);
+    expect(row).not.toHaveProperty("attempt");
+    // Without the mapping the old column is unknown to the strict shape.
+    expect(() => readRecordRows(dir, patchesTable, ["instance_id"])).toThrow(/attempt/);
+  });
+});

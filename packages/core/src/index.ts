@@ -65,3 +65,4 @@ export { zipDirectory, packageUri, uploadWorkingDir } from "./executor/ray-packa
 export { SERA_VERSION } from "./version.js";
 
 registerStage(commandStage);
+export { listenHttp } from "./net/listen.js";

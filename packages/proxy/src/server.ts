@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenHttp } from "@sera/core";
 import { toolDefinitions } from "@sera/rollout";
 import type { ForeignSummary } from "@sera/training";
 import { errorBody, messagesRequestSchema, type MessagesRequest } from "./anthropic.js";
@@ -166,15 +166,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   });
   // A model turn can take minutes; Node's default request timeout would cut it off.
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { origin, port } = await listenHttp(server, options);
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: origin,
+    port,
     stats: () => ({ ...stats }),
     close: async () => {
       await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenHttp } from "@sera/core";
 import { PROVENANCE_HEADER } from "../model/provenance.js";
 import { completionBody, streamEvents, type WireReply, type WireUsage } from "./completion-wire.js";
 import { classifyRequest, readWireMessages, toolNamesOf, type RequestKind, type WireMessage } from "./conversation.js";
@@ -287,15 +287,10 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   server.keepAliveTimeout = 30_000;
   server.requestTimeout = 0;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { origin } = await listenHttp(server, options);
 
   return {
-    url: `http://${host}:${address.port}/v1`,
+    url: `${origin}/v1`,
     model: modelName,
     stats: () => structuredClone(stats),
     close: () =>

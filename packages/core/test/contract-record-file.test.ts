@@ -1,8 +1,18 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { appendPartialRecordRows, appendRecordRows, patchesTable, readRecordRows, recordFilePath, RecordFileError, type RowOf } from "../src/index.js";
+import {
+  appendPartialRecordRows,
+  appendRecordRows,
+  loadRecordFile,
+  patchesTable,
+  readRecordRows,
+  recordFilePath,
+  RecordFileError,
+  type RowOf,
+} from "../src/index.js";
 
 /**
  * Record files cross package boundaries (generation and sera ingest write them, training reads
@@ -78,5 +88,36 @@ describe("readRecordRows", () => {
     expect(row).not.toHaveProperty("attempt");
     // Without the mapping the old column is unknown to the strict shape.
     expect(() => readRecordRows(dir, patchesTable, ["instance_id"])).toThrow(/attempt/);
+  });
+});
+
+describe("loadRecordFile", () => {
+  it("loads a run's first file and replaces its rows on a re-ingest, leaving other runs alone", async () => {
+    const connection = await (await DuckDBInstance.create(":memory:")).connect();
+    await connection.run(patchesTable.ddl);
+    const dir = tempDir();
+    const other = tempDir();
+    appendRecordRows(dir, patchesTable, [patchRow, { ...patchRow, instance_id: "i-2" }]);
+    appendRecordRows(other, patchesTable, [{ ...patchRow, run_id: "run-2" }]);
+    const table = async () => (await connection.runAndReadAll("SELECT run_id, instance_id, lines_added FROM patches ORDER BY ALL")).getRowObjects();
+    await loadRecordFile(connection, dir, patchesTable);
+    await loadRecordFile(connection, other, patchesTable);
+    expect(await table()).toEqual([
+      { run_id: "run-1", instance_id: "i-1", lines_added: 0 },
+      { run_id: "run-1", instance_id: "i-2", lines_added: 0 },
+      { run_id: "run-2", instance_id: "i-1", lines_added: 0 },
+    ]);
+    // The same run ingested again with a changed row: replaced, not duplicated.
+    const again = tempDir();
+    appendRecordRows(again, patchesTable, [
+      { ...patchRow, lines_added: 3 },
+      { ...patchRow, instance_id: "i-2" },
+    ]);
+    await loadRecordFile(connection, again, patchesTable);
+    expect(await table()).toEqual([
+      { run_id: "run-1", instance_id: "i-1", lines_added: 3 },
+      { run_id: "run-1", instance_id: "i-2", lines_added: 0 },
+      { run_id: "run-2", instance_id: "i-1", lines_added: 0 },
+    ]);
   });
 });

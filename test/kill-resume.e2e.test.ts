@@ -91,6 +91,10 @@ describe("kill -9 at random moments", () => {
     try {
       const clean = sera(["run", experimentFile(cwd, "clean", server.url, repo, commit)], cwd);
       expect(clean.code).toBe(0);
+      // Kills land within the first 40% of the time a whole run's job takes on this machine, so the
+      // first kills always interrupt work even on a fast or lightly loaded machine.
+      const [{ wall_seconds: cleanSeconds }] = queryJson(cwd, "SELECT wall_seconds FROM runs WHERE experiment = 'clean'");
+      const killWindowMs = 400 * Number(cleanSeconds);
 
       const killed = experimentFile(cwd, "killed", server.url, repo, commit);
       const runsDir = path.join(cwd, ".sera/experiments/killed/runs");
@@ -103,7 +107,7 @@ describe("kill -9 at random moments", () => {
         // Anywhere from a moment after the job started to well into the instances. Measured from the job's start,
         // not the command's, so a loaded machine's slower start-up cannot make a kill miss the running work.
         await waitFor(() => exited || startedAttempts(runsDir) > started, 120_000);
-        if (!exited) await new Promise((resolve) => setTimeout(resolve, 100 + random() * 3_000));
+        if (!exited) await new Promise((resolve) => setTimeout(resolve, 100 + random() * killWindowMs));
         // Each rerun resumes what the last one left, so the work can run out before a late kill; the
         // assertions below still require that earlier kills landed on running attempts.
         if (exited) break;

@@ -65,7 +65,9 @@ report:
 function succeededOnDisk(cwd: string): number {
   const runs = path.join(cwd, ".sera/experiments/evals/runs");
   if (!existsSync(runs)) return 0;
-  return readdirSync(runs).filter((id) => readFileSync(path.join(runs, id, "events.jsonl"), "utf8").includes('"event":"succeeded"')).length;
+  // A run's folder appears a moment before its journal does.
+  const journal = (id: string) => path.join(runs, id, "events.jsonl");
+  return readdirSync(runs).filter((id) => existsSync(journal(id)) && readFileSync(journal(id), "utf8").includes('"event":"succeeded"')).length;
 }
 
 describe("sera report on a user's sweep, during and after the run", () => {

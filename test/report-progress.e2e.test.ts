@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { launchChromium, openReport } from "./support/browser.js";
-import { sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
+import { sera, seraAsync, succeededOnDisk, tempProject, waitFor } from "./support/sera.js";
 
 /**
  * A user's own sweep: command-stage runs that print a resolve rate and a cost line and leave one
@@ -62,20 +62,12 @@ report:
     reference: base
 `;
 
-function succeededOnDisk(cwd: string): number {
-  const runs = path.join(cwd, ".sera/experiments/evals/runs");
-  if (!existsSync(runs)) return 0;
-  // A run's folder appears a moment before its journal does.
-  const journal = (id: string) => path.join(runs, id, "events.jsonl");
-  return readdirSync(runs).filter((id) => existsSync(journal(id)) && readFileSync(journal(id), "utf8").includes('"event":"succeeded"')).length;
-}
-
 describe("sera report on a user's sweep, during and after the run", () => {
   it("reports partial results while the sweep runs, then the full report renders in Chromium", async () => {
     const cwd = tempProject({ "evals.yaml": experiment, "evaluate.mjs": evaluate });
     const running = seraAsync(["run", "evals.yaml"], cwd);
     // 11 of 12 runs can finish; the gated one keeps the sweep open.
-    await waitFor(() => succeededOnDisk(cwd) >= 11, 60_000, "eleven finished runs", running.child);
+    await waitFor(() => succeededOnDisk(cwd, "evals") >= 11, 60_000, "eleven finished runs", running.child);
     const partial = sera(["report", "evals.yaml", "--json"], cwd);
     expect(partial.code, partial.stderr).toBe(0);
     expect(JSON.parse(partial.stdout).runs.unfinished).toBeGreaterThanOrEqual(1);

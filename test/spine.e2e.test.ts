@@ -1,17 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { queryJson, sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
-
-/** Count succeeded runs straight from the journal files, without opening the store. */
-function succeededOnDisk(cwd: string, experiment: string): number {
-  const runs = path.join(cwd, ".sera/experiments", experiment, "runs");
-  if (!existsSync(runs)) return 0;
-  return readdirSync(runs).filter((id) => {
-    const events = path.join(runs, id, "events.jsonl");
-    return existsSync(events) && readFileSync(events, "utf8").includes('"event":"succeeded"');
-  }).length;
-}
+import { queryJson, sera, seraAsync, succeededOnDisk, tempProject, waitFor } from "./support/sera.js";
 
 const slowSweep = (sleepSeconds: number, concurrency = 2) => `
 name: slow

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,4 +50,17 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * How many runs of an experiment have succeeded, counted from the journal files without opening the
+ * store. A run's folder appears a moment before its journal does; such a run has not succeeded.
+ */
+export function succeededOnDisk(cwd: string, experiment: string): number {
+  const runs = path.join(cwd, ".sera/experiments", experiment, "runs");
+  if (!existsSync(runs)) return 0;
+  return readdirSync(runs).filter((id) => {
+    const events = path.join(runs, id, "events.jsonl");
+    return existsSync(events) && readFileSync(events, "utf8").includes('"event":"succeeded"');
+  }).length;
 }

@@ -142,6 +142,37 @@ describe("sera generation", () => {
     }
   });
 
+  it("keeps a teacher's <think> blocks in content when its server has no reasoning parser, and still reads its answers", async () => {
+    const { cwd, repo, commit } = demoProject();
+    const noParser = await startScriptedServer(["--thinking-in-content", "--reject-rate", "0"]);
+    try {
+      const file = writeExperiment(cwd, "think.yaml", generationExperiment("think", noParser.url, { functionsPerRepo: 4 }), repo, commit);
+      expect(sera(["run", file], cwd).code).toBe(0);
+      // The self-check and PR answers come after the thinking: every instance still gets through them.
+      const rows = queryJson(cwd, "SELECT i.status, i.last_step FROM instances i JOIN runs ON runs.id = run_id WHERE experiment = 'think'");
+      expect(rows).toHaveLength(4);
+      expect(rows.filter((row) => row.status === "failed")).toEqual([]);
+      const [trajectory] = queryJson(
+        cwd,
+        "SELECT r.trajectory_path FROM rollouts r JOIN runs ON runs.id = run_id WHERE experiment = 'think' AND phase = 'r1' LIMIT 1",
+      );
+      const messages = (
+        JSON.parse(readFileSync(String(trajectory.trajectory_path), "utf8")) as { messages: { role: string; content: string; reasoning?: string }[] }
+      ).messages;
+      const assistant = messages.filter((message) => message.role === "assistant");
+      expect(assistant.length).toBeGreaterThan(1);
+      expect(assistant.every((message) => message.content.startsWith("<think>\n") && message.reasoning === undefined)).toBe(true);
+      // The synthetic PR is the answer alone: the teacher's thinking before it stays out of rollout 2's task.
+      const state = JSON.parse(readFileSync(path.join(path.dirname(String(trajectory.trajectory_path)), "state.json"), "utf8")) as {
+        pr: { text: string } | null;
+      };
+      expect(state.pr?.text).toMatch(/\S/);
+      expect(state.pr?.text).not.toContain("think>");
+    } finally {
+      await noParser.stop();
+    }
+  });
+
   it("completes under injected faults and records a reason for every failed instance", async () => {
     const { cwd, repo, commit } = demoProject();
     const flaky = await startScriptedServer(["--fault-5xx", "0.15", "--fault-malformed", "0.1", "--fault-timeout", "0.03", "--reject-rate", "0.3"]);

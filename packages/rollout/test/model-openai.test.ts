@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Message } from "@sera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openAIChatModel, startScriptedModelServer, type ModelCallRecord, type ScriptedModelServer, type ToolDefinition } from "../src/index.js";
+import { openAIChatModel, replyText, startScriptedModelServer, type ModelCallRecord, type ScriptedModelServer, type ToolDefinition } from "../src/index.js";
 
 const agentTools: ToolDefinition[] = ["bash", "str_replace_editor", "submit"].map((name) => ({
   name,
@@ -103,7 +103,7 @@ describe("openAIChatModel against the scripted stand-in", () => {
 });
 
 describe("openAIChatModel response mapping", () => {
-  it("moves <think> blocks out of content and reads `reasoning` as well as `reasoning_content`", async () => {
+  it("keeps a <think> block in content as the server sent it, and a parser's `reasoning` field as reasoning", async () => {
     const canned = await cannedServer({
       choices: [
         {
@@ -121,8 +121,8 @@ describe("openAIChatModel response mapping", () => {
     try {
       const model = openAIChatModel({ baseURL: canned.url, model: "glm", timeoutMs: 2_000, maxRetries: 0, extraBody: { top_k: 20 } });
       const response = await model.complete({ messages: [{ role: "user", content: "hi" }] });
-      expect(response.message.content).toBe("Looking now.");
-      expect(response.message.reasoning).toBe("Parser field.\nFirst find the file.");
+      expect(response.message.content).toBe("<think>\nFirst find the file.\n</think>\n\nLooking now.");
+      expect(response.message.reasoning).toBe("Parser field.");
       expect(response.message.toolCalls).toEqual([{ id: "c1", name: "submit", arguments: {} }]);
       expect(response.usage).toEqual({ inputTokens: 100, cachedInputTokens: 64, outputTokens: 7 });
       expect(canned.received[0]).toMatchObject({ model: "glm", top_k: 20 });
@@ -131,18 +131,50 @@ describe("openAIChatModel response mapping", () => {
     }
   });
 
-  it("handles a template that opened <think> itself (only the closing tag in content)", async () => {
+  it("reads `reasoning_content` and keeps content whole when the template opened <think> itself", async () => {
     const canned = await cannedServer({
-      choices: [{ finish_reason: "stop", message: { role: "assistant", content: "Check the loop bounds.</think>\n\nDone." } }],
+      choices: [
+        { finish_reason: "stop", message: { role: "assistant", content: "Check the loop bounds.</think>\n\nDone.", reasoning_content: "Bounds first." } },
+      ],
     });
     try {
       const model = openAIChatModel({ baseURL: canned.url, model: "qwen", timeoutMs: 2_000, maxRetries: 0 });
       const { message, usage } = await model.complete({ messages: [{ role: "user", content: "hi" }] });
-      expect(message).toEqual({ role: "assistant", content: "Done.", reasoning: "Check the loop bounds." });
+      expect(message).toEqual({ role: "assistant", content: "Check the loop bounds.</think>\n\nDone.", reasoning: "Bounds first." });
       expect(usage).toEqual({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
     } finally {
       await canned.close();
     }
+  });
+
+  it("sends thinking back as it came: inline in content always, the parser's field only with replayReasoning", async () => {
+    const canned = await cannedServer({ choices: [{ finish_reason: "stop", message: { role: "assistant", content: "ok" } }] });
+    const history: Message[] = [
+      { role: "user", content: "go" },
+      { role: "assistant", content: "<think>\ninline thought\n</think>\n\nrunning ls" },
+      { role: "user", content: "next" },
+      { role: "assistant", content: "done", reasoning: "field thought" },
+      { role: "user", content: "and now?" },
+    ];
+    try {
+      for (const replayReasoning of [false, true]) {
+        const model = openAIChatModel({ baseURL: canned.url, model: "glm", timeoutMs: 2_000, maxRetries: 0, replayReasoning });
+        await model.complete({ messages: history });
+      }
+      const [plain, replayed] = canned.received as { messages: Record<string, unknown>[] }[];
+      for (const body of [plain, replayed]) expect(body.messages[1]).toEqual({ role: "assistant", content: "<think>\ninline thought\n</think>\n\nrunning ls" });
+      expect(plain.messages[3]).toEqual({ role: "assistant", content: "done" });
+      expect(replayed.messages[3]).toEqual({ role: "assistant", content: "done", reasoning_content: "field thought" });
+    } finally {
+      await canned.close();
+    }
+  });
+
+  it("replyText gives the answer after a leading think block, for sera's own questions", () => {
+    expect(replyText("<think>\nIs it yes? No.\n</think>\n\nyes")).toBe("yes");
+    expect(replyText("weighing it</think>\nno")).toBe("no");
+    expect(replyText("plain answer")).toBe("plain answer");
+    expect(replyText("answer, then <think>late</think>")).toBe("answer, then <think>late</think>");
   });
 
   it("sends assistant tool calls as JSON strings and tool results with tool_call_id", async () => {

@@ -17,6 +17,7 @@ export async function modelServeCommand(args: {
   divergenceRate: number;
   testCommand?: string;
   impersonate?: string;
+  thinkingInContent?: boolean;
 }): Promise<number> {
   if (!args.scripted) throw new UsageError("model serve: only --scripted is available (a deterministic stand-in; serve real models with vLLM or SGLang)");
   const server = await startScriptedModelServer({
@@ -28,6 +29,7 @@ export async function modelServeCommand(args: {
     divergenceRate: args.divergenceRate,
     testCommand: args.testCommand,
     impersonate: args.impersonate,
+    thinkingInContent: args.thinkingInContent,
     faults: {
       http5xxRate: args.fault5xx,
       timeoutRate: args.faultTimeout,
@@ -72,6 +74,11 @@ export const modelServeCli = defineCommand(
       .option("impersonate", {
         type: "string",
         describe: "also answer to this model name (e.g. the teacher an experiment names, for a dry run); every row it feeds is still marked stand-in",
+      })
+      .option("thinking-in-content", {
+        type: "boolean",
+        default: false,
+        describe: "answer like a server without a reasoning parser (SERA's GLM-4.5-Air set-up): thinking as <think>…</think> in content",
       }),
   (a) =>
     modelServeCommand({
@@ -88,5 +95,6 @@ export const modelServeCli = defineCommand(
       divergenceRate: a.divergenceRate,
       testCommand: a.testCommand,
       impersonate: a.impersonate,
+      thinkingInContent: a.thinkingInContent,
     }),
 );

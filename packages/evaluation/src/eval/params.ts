@@ -36,9 +36,14 @@ export const evalParamsSchema = z
         trainStage: z.string().optional(),
         /** Served model name, also the predictions' model_name_or_path. */
         name: z.string().min(1).default("sera-student"),
+        /**
+         * Send the student's earlier reasoning back as `reasoning_content` (when vLLM runs a reasoning
+         * parser). Off: a SERA-trained student writes `<think>` into content, which goes back with it.
+         */
+        replayReasoning: z.boolean().default(false),
       })
       .strict()
-      .default({ name: "sera-student" }),
+      .default({ name: "sera-student", replayReasoning: false }),
     /** The server's max_model_len: 32,768 (what SERA trains at) or 65,536 for the 64K evaluations. */
     contextLength: z.number().int().min(1024).default(32_768),
     serve: z

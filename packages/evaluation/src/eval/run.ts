@@ -102,6 +102,7 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
       model: params.model.name,
       timeoutMs: params.serve.requestTimeoutSeconds * 1000,
       maxRetries: params.serve.maxRetries,
+      replayReasoning: params.model.replayReasoning,
     });
     let next = 0;
     const worker = async () => {

@@ -15,6 +15,7 @@ import {
   isTransientKind,
   ModelCallError,
   patchRecall,
+  replyText,
   runRollout,
   sandboxLimitsFromParams,
   type ChatModel,
@@ -205,7 +206,8 @@ async function askTeacher<T>(
     const reply = await callOwner.run({ instanceId: path.basename(context.dir), phase, rolloutAttempt: attempt }, () =>
       context.teacher.complete({ messages: [{ role: "user", content: prompt(truncation) }], temperature: 0.6, maxTokens: 4096, signal: context.signal }),
     );
-    const parsed = parse(reply.message.content);
+    // The answer, not the thinking a teacher without a reasoning parser leaves before it.
+    const parsed = parse(replyText(reply.message.content));
     if (parsed !== null) return parsed;
   }
   return null;

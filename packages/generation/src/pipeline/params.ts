@@ -28,6 +28,12 @@ export const teacherSchema = z
     concurrencyPerEndpoint: z.number().int().min(1).default(32),
     timeoutSeconds: z.number().positive().default(600),
     maxRetries: z.number().int().min(0).default(4),
+    /**
+     * Send the teacher's earlier reasoning back to it as `reasoning_content` when its server has a
+     * reasoning parser. Off (SERA's set-up serves GLM-4.5-Air without a parser, so the thinking
+     * stays in content and goes back with it; with a parser, most templates drop earlier thinking).
+     */
+    replayReasoning: z.boolean().default(false),
     /** Token prices for API teachers … */
     prices: priceSchema.optional(),
     /** … or the cost of self-hosted serving: GPUs × hours × USD per GPU-hour. */

@@ -46,7 +46,7 @@ export function buildTeacher(config: TeacherConfig, onCall: (record: OwnedCallRe
       if (!config.apiKeyEnv) throw new Error("teacher.apiKeyEnv: the Anthropic protocol needs the name of the variable holding the key");
       return anthropicChatModel({ ...common, apiKeyEnv: config.apiKeyEnv, baseURL: endpoint, name: endpoint });
     }
-    return openAIChatModel({ ...common, baseURL: endpoint, name: endpoint });
+    return openAIChatModel({ ...common, baseURL: endpoint, name: endpoint, replayReasoning: config.replayReasoning });
   });
   return endpointPool(clients, {
     maxConcurrentPerEndpoint: config.concurrencyPerEndpoint,

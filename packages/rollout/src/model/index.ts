@@ -14,5 +14,6 @@ export { PROVENANCE_HEADER, combineProvenance, provenanceOfHeader, provenanceOfM
 export { ModelCallError, isTransientKind } from "./call-error.js";
 export { probeEndpoint, type EndpointProbe } from "./probe.js";
 export { openAIChatModel, type OpenAIChatModelOptions } from "./openai-chat.js";
+export { replyText } from "./openai-shape.js";
 export { anthropicChatModel, type AnthropicChatModelOptions } from "./anthropic-chat.js";
 export { endpointPool, type EndpointLoad, type EndpointPool, type EndpointPoolOptions } from "./endpoint-pool.js";

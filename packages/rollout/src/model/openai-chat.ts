@@ -7,8 +7,9 @@ export interface OpenAIChatModelOptions extends ModelClientOptions {
   /** Base URL including the version segment, e.g. `http://host:8000/v1`. */
   baseURL: string;
   /**
-   * Send earlier assistant reasoning back as `reasoning_content`, for chat templates that
-   * render interleaved thinking (off by default: most servers drop or reject it).
+   * Send the `reasoning` of earlier assistant turns (from a server's reasoning parser) back as
+   * `reasoning_content`, for chat templates that render it (off by default: most templates drop
+   * earlier thinking). Thinking left inside content goes back with the content either way.
    */
   replayReasoning?: boolean;
 }

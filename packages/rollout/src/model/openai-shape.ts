@@ -46,12 +46,13 @@ export function fromOpenAICompletion(json: unknown): { result: DecodedCompletion
   const choice = asRecord(choices[0], "choices[0]");
   const wire = asRecord(choice.message, "choices[0].message");
 
-  const rawContent = typeof wire.content === "string" ? wire.content : "";
-  const reasoningField = typeof wire.reasoning_content === "string" ? wire.reasoning_content : typeof wire.reasoning === "string" ? wire.reasoning : "";
-  const split = splitThinkTags(rawContent);
-  const reasoning = [reasoningField, split.reasoning].filter((part) => part !== "").join("\n");
+  // Reasoning is kept as what it is: a parser's field stays `reasoning`, and a `<think>` block that a
+  // server without a parser leaves in content (SERA's GLM-4.5-Air set-up) stays in content, where
+  // the agent sends it back with the turn and the dataset formatter finds it.
+  const content = typeof wire.content === "string" ? wire.content : "";
+  const reasoning = typeof wire.reasoning_content === "string" ? wire.reasoning_content : typeof wire.reasoning === "string" ? wire.reasoning : "";
 
-  const message: Message = { role: "assistant", content: split.content };
+  const message: Message = { role: "assistant", content };
   if (reasoning !== "") message.reasoning = reasoning;
   const toolCalls = Array.isArray(wire.tool_calls) ? wire.tool_calls.map(fromOpenAIToolCall) : [];
   if (toolCalls.length > 0) message.toolCalls = toolCalls;
@@ -88,18 +89,17 @@ export function parseArguments(raw: unknown): ToolCall["arguments"] {
 }
 
 /**
- * Servers without a reasoning parser leave the thinking inside content. Handles a full
- * `<think>…</think>` block and the form where the template already opened the tag, so the
- * content starts with the thought and only the closing tag is visible.
+ * The answer part of a reply whose content may carry the model's thinking: the text after a leading
+ * `<think>…</think>` block, or after a lone `</think>` when the chat template opened the block in the
+ * prompt. For parsing answers to sera's own questions (self-check, PR text); trajectories keep the
+ * content whole.
  */
-export function splitThinkTags(content: string): { content: string; reasoning: string } {
-  const full = /^\s*<think>([\s\S]*?)<\/think>\s*/.exec(content);
-  if (full) return { reasoning: full[1].trim(), content: content.slice(full[0].length) };
+export function replyText(content: string): string {
+  const full = /^\s*<think>[\s\S]*?<\/think>\s*/.exec(content);
+  if (full) return content.slice(full[0].length);
   const close = content.indexOf("</think>");
-  if (close >= 0 && !content.slice(0, close).includes("<think>")) {
-    return { reasoning: content.slice(0, close).trim(), content: content.slice(close + "</think>".length).trimStart() };
-  }
-  return { content, reasoning: "" };
+  if (close >= 0 && !content.slice(0, close).includes("<think>")) return content.slice(close + "</think>".length).trimStart();
+  return content;
 }
 
 function usageFrom(value: unknown): ChatUsage {

@@ -42,6 +42,11 @@ export interface ScriptedModelServerOptions {
    * Without it, a request for any other model is refused (HTTP 404, as vLLM does).
    */
   impersonate?: string;
+  /**
+   * Answer as a server without a reasoning parser does (SERA's GLM-4.5-Air set-up): the thinking
+   * goes into content as a leading `<think>…</think>` block, and no `reasoning_content` is sent.
+   */
+  thinkingInContent?: boolean;
 }
 
 /** The scripted server's own model id. */
@@ -186,7 +191,11 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       );
       return;
     }
-    const reply = replyFor(request);
+    const scripted = replyFor(request);
+    const reply =
+      options.thinkingInContent && scripted.reasoning !== ""
+        ? { ...scripted, content: `<think>\n${scripted.reasoning}\n</think>\n\n${scripted.content}`, reasoning: "" }
+        : scripted;
     const malformed = reply.toolCall !== undefined && roll("malformed") < faults.malformedToolCallRate;
     if (malformed) stats.faults.malformedToolCall++;
     const wire = wireReply(request, reply, malformed);

@@ -126,6 +126,18 @@ describe("SFT JSONL read-back", () => {
     ]);
   });
 
+  it("checks tool_json against the tool shape: a tool without a name is an error, missing optional parts read as empty", () => {
+    const messages = [
+      { role: "system", content: "sys" },
+      { role: "user", content: "go" },
+    ];
+    const bare = { type: "function", function: { name: "bash", parameters: { type: "object" } } };
+    const [tool] = parseSftLine(JSON.stringify({ messages, tool_json: [bare] })).tools;
+    expect(tool.function).toEqual({ name: "bash", description: "", parameters: { type: "object", properties: {}, required: [] } });
+    const nameless = { type: "function", function: { description: "runs", parameters: { type: "object" } } };
+    expect(() => parseSftLine(JSON.stringify({ messages, tool_json: [nameless] }), "sample-7")).toThrow(/sample-7: [\s\S]*tool_json\[0\]\.function\.name/);
+  });
+
   it("parses a JSONL file line by line and names a bad line", () => {
     const good = lineOf({});
     expect(parseSftJsonl(`${good}\n\n${good}\n`)).toHaveLength(2);

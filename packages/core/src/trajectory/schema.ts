@@ -50,16 +50,20 @@ export interface FunctionTool {
   };
 }
 
-/** A `FunctionTool` as a file holds it; keys beyond these (`strict`, `additionalProperties`) are kept. */
+/**
+ * A `FunctionTool` as a file holds it; keys beyond these (`strict`, `additionalProperties`) are kept.
+ * A description, properties or `required` list that another producer left out (all optional in
+ * OpenAI's format and JSON Schema) reads as empty.
+ */
 export const functionToolSchema = z.looseObject({
   type: z.literal("function"),
   function: z.looseObject({
     name: z.string(),
-    description: z.string(),
+    description: z.string().default(""),
     parameters: z.looseObject({
       type: z.literal("object"),
-      properties: z.record(z.string(), z.record(z.string(), z.unknown())),
-      required: z.array(z.string()),
+      properties: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+      required: z.array(z.string()).default([]),
     }),
   }),
 });

@@ -1,4 +1,4 @@
-import type { Message, ToolCall, Trajectory } from "@sera/core";
+import { functionToolSchema, type Message, type ToolCall, type Trajectory } from "@sera/core";
 import { z } from "zod";
 import type { OpenAiTool } from "../dataset/format/tools.js";
 import { contentSchema, contentText, openAiToolCallSchema, parseOrThrow, parseToolArguments, toToolCalls } from "./content.js";
@@ -14,7 +14,7 @@ const sftLineSchema = z.object({
   messages: z.array(sftMessageSchema),
   instance_id: z.string().optional(),
   traj_id: z.string().optional(),
-  tool_json: z.array(z.unknown()).optional(),
+  tool_json: z.array(functionToolSchema).optional(),
   patch: z.string().nullish(),
   exit_status: z.string().nullish(),
 });
@@ -80,7 +80,7 @@ function toolsFromSystemText(text: string): OpenAiTool[] {
   return block[1]
     .split("\n")
     .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as OpenAiTool);
+    .map((line, index) => parseOrThrow(functionToolSchema, JSON.parse(line), `<tools> line ${index + 1} of the system text`));
 }
 
 /**
@@ -126,7 +126,7 @@ export function parseSftLine(line: string, fallbackInstanceId = "unknown"): Pars
     messages.push(message);
   });
   const systemText = messages.find((message) => message.role === "system")?.content ?? "";
-  const tools = record.tool_json ? (record.tool_json as OpenAiTool[]) : toolsFromSystemText(systemText);
+  const tools = record.tool_json ?? toolsFromSystemText(systemText);
   return {
     trajectory: {
       instanceId: record.instance_id ?? record.traj_id ?? fallbackInstanceId,

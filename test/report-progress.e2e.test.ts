@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { launchChromium, openReport } from "./support/browser.js";
 import { sera, seraAsync, succeededOnDisk, tempProject, waitFor } from "./support/sera.js";
 
@@ -66,6 +66,12 @@ describe("sera report on a user's sweep, during and after the run", () => {
   it("reports partial results while the sweep runs, then the full report renders in Chromium", async () => {
     const cwd = tempProject({ "evals.yaml": experiment, "evaluate.mjs": evaluate });
     const running = seraAsync(["run", "evals.yaml"], cwd);
+    // A failed expectation must not leave the sweep (and its gated job) running after the test.
+    onTestFinished(async () => {
+      writeFileSync(path.join(cwd, "release"), "");
+      if (running.child.exitCode === null) running.child.kill("SIGTERM");
+      await running.done;
+    });
     // 11 of 12 runs can finish; the gated one keeps the sweep open.
     await waitFor(() => succeededOnDisk(cwd, "evals") >= 11, 60_000, "eleven finished runs", running.child);
     const partial = sera(["report", "evals.yaml", "--json"], cwd);

@@ -32,8 +32,10 @@ export interface ContractTable<Shape extends z.ZodRawShape = z.ZodRawShape> exte
   key: (keyof Shape & string)[];
 }
 
+/** A row of the table whose zod shape is `Shape`. */
+export type RowOf<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Shape, z.core.$strict>>;
 /** The row type of a table (`TableRow<typeof rolloutsTable>`). */
-export type TableRow<T> = T extends ContractTable<infer Shape> ? z.infer<z.ZodObject<Shape, z.core.$strict>> : never;
+export type TableRow<T> = T extends ContractTable<infer Shape> ? RowOf<Shape> : never;
 
 function unwrap(schema: z.ZodType): { inner: z.ZodType; nullable: boolean } {
   let inner = schema;

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type z } from "zod";
 import { readJsonlLines } from "../executor/journal.js";
-import type { ContractTable, TableRow } from "./define-table.js";
+import type { ContractTable, RowOf } from "./define-table.js";
 
 /**
  * A stage's record files: `<dir>/<table>.jsonl`, one row per line, written and read through the
@@ -12,8 +12,7 @@ import type { ContractTable, TableRow } from "./define-table.js";
  * never of the wrong type.
  */
 
-/** A row of the table with shape `Shape`; `PartialRow` has the `Required` columns and any others possibly missing. */
-export type RowOf<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Shape, z.core.$strict>>;
+/** A row with the `Required` columns and any others possibly missing. */
 type ColumnOf<Shape extends z.ZodRawShape> = keyof RowOf<Shape> & string;
 export type PartialRow<Shape extends z.ZodRawShape, Required extends ColumnOf<Shape>> = Partial<RowOf<Shape>> & Pick<RowOf<Shape>, Required>;
 

@@ -3,9 +3,11 @@
 #   podman + runc            crun fails on this kind of VM's hybrid cgroups, so podman is told to use runc
 #   /etc/containers/containers.conf   runc, and default ulimits this root may set (podman's defaults
 #                            need CAP_SYS_RESOURCE: "setrlimit RLIMIT_NOFILE: Operation not permitted")
-#   localhost/sera-ci/bookworm:1      the tests' base image, built offline: no image registry is
-#                            reachable, so mmdebstrap makes a Debian rootfs from the apt mirror (about
-#                            2 minutes; the tarball is cached) and `podman import` turns it into an image
+#   docker.io + dockerd      `runtime: docker` is tested too; with no systemd here, dockerd is started
+#                            in the background (log: /var/log/sera-ci-dockerd.log)
+#   localhost/sera-ci/bookworm:1      the tests' base image, in both runtimes, built offline: no image
+#                            registry is reachable, so mmdebstrap makes a Debian rootfs from the apt
+#                            mirror (about 2 minutes; the tarball is cached) and `import` turns it into an image
 set -euo pipefail
 
 image=localhost/sera-ci/bookworm:1
@@ -16,6 +18,7 @@ missing=()
 command -v podman >/dev/null || missing+=(podman)
 command -v runc >/dev/null || missing+=(runc)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v dockerd >/dev/null || missing+=(docker.io)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "containers-up: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -38,7 +41,26 @@ CONF
   mv "$conf.sera-new" "$conf"
 fi
 
-if ! podman image exists "$image"; then
+if ! docker info >/dev/null 2>&1; then
+  echo "containers-up: starting dockerd"
+  setsid nohup dockerd >/var/log/sera-ci-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "containers-up: dockerd did not start (log: /var/log/sera-ci-dockerd.log)" >&2; exit 1; }
+fi
+
+# Makes $image in one runtime ($1) from the cached rootfs: import, then let git inside accept
+# repositories bind-mounted with another owner.
+import_base_image() {
+  local runtime=$1 container
+  "$runtime" import --change 'CMD ["/bin/bash"]' "$rootfs" "$image.base" >/dev/null
+  container=$("$runtime" run -d --network none "$image.base" sleep 60)
+  "$runtime" exec "$container" git config --system safe.directory '*'
+  "$runtime" commit "$container" "$image" >/dev/null
+  "$runtime" rm -f "$container" >/dev/null
+  "$runtime" rmi "$image.base" >/dev/null
+}
+
+if ! podman image exists "$image" || ! docker image inspect "$image" >/dev/null 2>&1; then
   mkdir -p "$cache"
   if [ ! -s "$rootfs" ]; then
     echo "containers-up: building the base image's root filesystem offline (mmdebstrap, about 2 minutes)"
@@ -49,11 +71,6 @@ if ! podman image exists "$image"; then
       bookworm "$cache/bookworm-rootfs.partial.tar" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" >/dev/null
     mv "$cache/bookworm-rootfs.partial.tar" "$rootfs"
   fi
-  # Repositories are bind-mounted with another owner; git inside must not refuse them.
-  podman import --quiet --change 'CMD ["/bin/bash"]' "$rootfs" "$image.base" >/dev/null
-  container=$(podman run -d --network none "$image.base" sleep 60)
-  podman exec "$container" git config --system safe.directory '*'
-  podman commit --quiet "$container" "$image" >/dev/null
-  podman rm -f --time 0 "$container" >/dev/null
-  podman rmi "$image.base" >/dev/null
+  podman image exists "$image" || import_base_image podman
+  docker image inspect "$image" >/dev/null 2>&1 || import_base_image docker
 fi

@@ -6,15 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environmentSchema, prepareSource, rolloutEnvironments, type PreparedSource, type Sandbox, type SandboxLimits } from "../src/index.js";
 
 /**
- * Container environments against real podman (runc) and the offline base image that
- * .ci/containers-up.sh builds: one container per sandbox, the copy at /testbed, one persistent
- * shell, no network, a memory limit for the whole container, the patch taken by git inside.
+ * Container environments against real podman (runc) and real docker (dockerd), each with the
+ * offline base image that .ci/containers-up.sh builds: one container per sandbox, the copy at
+ * /testbed, one persistent shell, no network, a memory limit for the whole container, bounded
+ * disk, the patch taken by git inside.
  */
 
 const fixture = path.resolve(import.meta.dirname, "../../../fixtures/environments/python-shipping");
 const baseImage = "localhost/sera-ci/bookworm:1";
 const testCommand = "python3 -m unittest discover -s tests -t . 2>&1";
 const runId = `test-${process.pid}`;
+const runtimes = ["podman", "docker"] as const;
+type Runtime = (typeof runtimes)[number];
 
 let workDir: string;
 let source: PreparedSource;
@@ -28,19 +31,37 @@ function git(cwd: string, ...args: string[]): string {
   return result.stdout;
 }
 
-function containersOfRun(): string[] {
-  const result = spawnSync("podman", ["ps", "-a", "-q", "--filter", `label=sera.run=${runId}`], { encoding: "utf8" });
+function containersOfRun(runtime: Runtime): string[] {
+  const result = spawnSync(runtime, ["ps", "-a", "-q", "--filter", `label=sera.run=${runId}`], { encoding: "utf8" });
   return result.stdout.split("\n").filter((line) => line.trim() !== "");
 }
 
-async function containerSandbox(environment: Record<string, unknown>, limits: SandboxLimits = {}): Promise<Sandbox> {
-  const config = environmentSchema.parse({ kind: "container", ...environment });
+async function containerSandbox(runtime: Runtime, environment: Record<string, unknown>, limits: SandboxLimits = {}): Promise<Sandbox> {
+  const config = environmentSchema.parse({ kind: "container", runtime, ...environment });
   return rolloutEnvironments(config, { logDir: path.join(workDir, "logs"), runId }).createSandbox({
     source,
     root: path.join(workDir, "sandboxes"),
     isolation: "bwrap",
     limits,
   });
+}
+
+/** Paths the container's writable layer holds beyond the image, outside the mounts and tmpfs. */
+function changedRootPaths(runtime: Runtime, sandbox: Sandbox): string[] {
+  const id = containerOfSandbox(runtime, sandbox);
+  const diff = spawnSync(runtime, ["diff", id], { encoding: "utf8" });
+  expect(diff.status).toBe(0);
+  return diff.stdout
+    .split("\n")
+    .map((line) => line.trim().slice(2))
+    .filter((entry) => entry !== "" && !/^\/(testbed|tmp|var\/tmp|sera|run|dev|proc|sys|etc\/(hosts|hostname|resolv\.conf))(\/|$)/.test(entry));
+}
+
+function containerOfSandbox(runtime: Runtime, sandbox: Sandbox): string {
+  const listed = spawnSync(runtime, ["ps", "-q", "--filter", `label=sera.sandbox=${sandbox.id}`], { encoding: "utf8" });
+  const id = listed.stdout.trim();
+  expect(id).not.toBe("");
+  return id;
 }
 
 beforeAll(async () => {
@@ -57,11 +78,11 @@ afterAll(() => {
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-describe("environment: container", () => {
+describe.each(runtimes)("environment: container, %s", (runtime) => {
   it("keeps one shell per container: state carries over and a command costs milliseconds", async () => {
-    const sandbox = await containerSandbox({ image: baseImage });
+    const sandbox = await containerSandbox(runtime, { image: baseImage });
     try {
-      expect(containersOfRun()).toHaveLength(1);
+      expect(containersOfRun(runtime)).toHaveLength(1);
       expect(await sandbox.exec("pwd; id -u")).toMatchObject({ exitCode: 0, output: `/testbed\n${sandbox.commandUser?.uid ?? 0}\n` });
       await sandbox.exec("cd shipping && export GREETING=hello");
       expect((await sandbox.exec('echo "$PWD $GREETING"; exit 3')).output).toMatch(/^\/testbed\/shipping hello\n/);
@@ -77,11 +98,11 @@ describe("environment: container", () => {
     } finally {
       await sandbox.destroy();
     }
-    expect(containersOfRun()).toHaveLength(0);
+    expect(containersOfRun(runtime)).toHaveLength(0);
   });
 
   it("has no network, a memory limit for the whole container, and a per-command time limit", async () => {
-    const sandbox = await containerSandbox({ image: baseImage }, { addressSpaceKiB: 256 * 1024, timeoutMs: 60_000 });
+    const sandbox = await containerSandbox(runtime, { image: baseImage }, { addressSpaceKiB: 256 * 1024, timeoutMs: 60_000 });
     try {
       const network = await sandbox.exec(`python3 -c "import socket; socket.create_connection(('deb.debian.org', 80), 3)"`);
       expect(network.exitCode).not.toBe(0);
@@ -104,8 +125,30 @@ describe("environment: container", () => {
     }
   });
 
+  it("bounds disk: the image's root is read-only, /tmp and /var/tmp are sized, and the copy at /testbed may grow only so far", async () => {
+    const sandbox = await containerSandbox(runtime, { image: baseImage }, { tmpKiB: 8 * 1024, copyGrowthKiB: 16 * 1024, timeoutMs: 60_000 });
+    try {
+      // Even a root shell (sera unprivileged, rootless podman) could not grow the writable layer.
+      await sandbox.exec("touch /opt/planted /root/planted /planted");
+      expect(changedRootPaths(runtime, sandbox)).toEqual([]);
+      const tmp = await sandbox.exec("head -c 12M /dev/zero > /var/tmp/big");
+      expect(tmp.exitCode).not.toBe(0);
+      expect(tmp.limit?.kind).toBe("disk");
+      const grow = await sandbox.exec("for i in $(seq 1 40); do head -c 1M /dev/zero > blob$i; sleep 0.05; done; echo finished");
+      expect(grow.limit?.kind).toBe("copy_size");
+      expect(grow.exitCode).toBeNull();
+      expect(grow.output).not.toMatch(/finished/);
+      expect(grow.limit?.message).toMatch(/may grow by at most 16 MiB/);
+      // The shell was killed with the command; the next one starts afresh and may clean up.
+      expect(await sandbox.exec("rm -f blob* && echo cleaned")).toMatchObject({ exitCode: 0, output: expect.stringMatching(/cleaned\n$/) });
+      expect((await sandbox.exec("echo small > note.txt && cat note.txt")).limit).toBeUndefined();
+    } finally {
+      await sandbox.destroy();
+    }
+  });
+
   it("runs the fixture's tests: they fail in the base image and pass in the image built from its Containerfile; the patch comes from git inside", async () => {
-    const plain = await containerSandbox({ image: baseImage });
+    const plain = await containerSandbox(runtime, { image: baseImage });
     try {
       const result = await plain.exec(testCommand);
       expect(result.exitCode).not.toBe(0);
@@ -113,7 +156,7 @@ describe("environment: container", () => {
     } finally {
       await plain.destroy();
     }
-    const built = await containerSandbox({ build: path.join(fixture, "Containerfile") });
+    const built = await containerSandbox(runtime, { build: path.join(fixture, "Containerfile") });
     try {
       const result = await built.exec(testCommand);
       expect(result.output).toMatch(/Ran 4 tests[\s\S]*\nOK/);
@@ -128,30 +171,30 @@ describe("environment: container", () => {
   });
 
   it("removes the containers an earlier, killed attempt of the same run left behind, and those of any run whose sera process is gone", async () => {
-    const orphan = spawnSync("podman", ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+    const orphan = spawnSync(runtime, ["run", "-d", "--label", `sera.run=${runId}`, "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
       encoding: "utf8",
     });
     expect(orphan.status).toBe(0);
-    expect(containersOfRun()).toHaveLength(1);
+    expect(containersOfRun(runtime)).toHaveLength(1);
     // Another run's container whose owner (a process that has exited) is gone; and one of a live owner (this process), kept.
     const exited = spawnSync("true");
     const owner = (pid: number) => `sera.owner=${os.hostname()}/${pid}/unknown`;
     const labelled = (label: string) =>
-      spawnSync("podman", ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
+      spawnSync(runtime, ["run", "-d", "--label", label, "--label", "sera.run=other", "--network", "none", "--entrypoint", "sleep", baseImage, "infinity"], {
         encoding: "utf8",
       }).stdout.trim();
     const ownerless = labelled(owner(exited.pid!));
     const owned = labelled(owner(process.pid));
-    const exists = (id: string) => spawnSync("podman", ["container", "exists", id]).status === 0;
-    const sandbox = await containerSandbox({ image: baseImage });
+    const exists = (id: string) => spawnSync(runtime, ["container", "inspect", id]).status === 0;
+    const sandbox = await containerSandbox(runtime, { image: baseImage });
     try {
-      expect(containersOfRun()).toHaveLength(1);
-      expect(containersOfRun()[0]).not.toBe(orphan.stdout.trim().slice(0, 12));
+      expect(containersOfRun(runtime)).toHaveLength(1);
+      expect(containersOfRun(runtime)[0]).not.toBe(orphan.stdout.trim().slice(0, 12));
       expect(exists(ownerless)).toBe(false);
       expect(exists(owned)).toBe(true);
     } finally {
       await sandbox.destroy();
-      spawnSync("podman", ["rm", "-f", "--time", "0", owned]);
+      spawnSync(runtime, ["rm", "-f", owned]);
     }
   });
 });

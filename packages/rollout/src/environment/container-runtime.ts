@@ -75,7 +75,9 @@ export async function removeRunContainers(runtime: ContainerRuntime, runId: stri
  * never started again would otherwise keep its killed attempt's containers for ever. Returns how many.
  */
 export async function removeOwnerlessContainers(runtime: ContainerRuntime): Promise<number> {
-  const listed = await runtimeOutput(runtime, ["ps", "-a", "--filter", `label=${OWNER_LABEL}`, "--format", `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
+  // `ps --format` sees labels as a map in podman and as a string with a Label method in docker.
+  const ownerField = runtime === "podman" ? `{{index .Labels "${OWNER_LABEL}"}}` : `{{.Label "${OWNER_LABEL}"}}`;
+  const listed = await runtimeOutput(runtime, ["ps", "-a", "--filter", `label=${OWNER_LABEL}`, "--format", `{{.ID}} ${ownerField}`]);
   const dead: string[] = [];
   for (const line of listed.split("\n")) {
     const [id, owner] = line.trim().split(" ");
@@ -101,7 +103,7 @@ export async function imageExists(runtime: ContainerRuntime, image: string): Pro
 const builds = new Map<string, Promise<string>>();
 
 /**
- * Builds a Containerfile once per content and process, tagged by its hash
+ * Builds a Containerfile once per content, runtime and process, tagged by its hash
  * (`localhost/sera-env:<hash>`), with the file's folder as the context. The build keeps the
  * network (installing the repository's dependencies is its point); rollouts never get it.
  */
@@ -114,7 +116,8 @@ export function buildImage(runtime: ContainerRuntime, containerfile: string, log
     return Promise.reject(new ContainerError(`environment.build: cannot read ${absolute} (${(error as NodeJS.ErrnoException).code})`));
   }
   const tag = `localhost/sera-env:${crypto.createHash("sha256").update(absolute).update("\0").update(text).digest("hex").slice(0, 16)}`;
-  let pending = builds.get(tag);
+  const key = `${runtime} ${tag}`;
+  let pending = builds.get(key);
   if (pending === undefined) {
     pending = (async () => {
       if (await imageExists(runtime, tag)) return tag;
@@ -126,7 +129,7 @@ export function buildImage(runtime: ContainerRuntime, containerfile: string, log
         throw new ContainerError(`environment build failed: ${runtime} build -f ${absolute} exited ${outcome.exitCode} (log: ${logPath})`);
       return tag;
     })();
-    builds.set(tag, pending);
+    builds.set(key, pending);
   }
   return pending;
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { SANDBOX_WORKDIR } from "../sandbox/bwrap-command.js";
+import { CopyGrowthWatch } from "../sandbox/copy-watch.js";
 import { classifyLimitHit, formatKiB, resolveLimits, type ResolvedLimits } from "../sandbox/limits.js";
 import { mapSandboxPath } from "../sandbox/path-mapping.js";
 import { ensurePrivateDir } from "../sandbox/private-dir.js";
@@ -12,7 +13,7 @@ import { newSandboxDirName, sweepStaleSandboxes, writeOwnerFile } from "../sandb
 import { drawSandboxUser, type SandboxUser } from "../sandbox/sandbox-user.js";
 import { ensureCheckedOutTree, type PreparedSource } from "../sandbox/source.js";
 import { copyTree, treeManifest } from "../sandbox/tree-copy.js";
-import { ContainerShell } from "./container-shell.js";
+import { ContainerShell, type ShellResult } from "./container-shell.js";
 import { forceRemoveArgs, OWNER_LABEL, ownerLabelValue, RUN_LABEL, runtimeCommand, runtimeOutput, type ContainerRuntime } from "./container-runtime.js";
 import { chownTree } from "./prepared.js";
 
@@ -20,9 +21,12 @@ import { chownTree } from "./prepared.js";
  * A rollout's sandbox in a container: the private copy of the repository (made as for bubblewrap)
  * bind-mounted at /testbed, the git mirror its objects come from read-only at /sera/mirror, and
  * one long-lived shell. The container has no network, a memory and a process limit (cgroups, so
- * they bound the whole container, not each process), no capabilities, no-new-privileges, a sized
- * /tmp, and runs the commands as a fresh unused uid when sera is root (as the bubblewrap sandbox
- * does). The patch is taken by hardened git inside the container.
+ * they bound the whole container, not each process), no capabilities, no-new-privileges, and runs
+ * the commands as a fresh unused uid when sera is root (as the bubblewrap sandbox does). Disk is
+ * bounded as in bubblewrap, without filesystem quotas: the image's root is read-only (so the
+ * container's writable layer cannot grow), /tmp and /var/tmp are sized tmpfs, and the copy at
+ * /testbed is watched while each command runs (copyGrowthKiB). The patch is taken by hardened git
+ * inside the container.
  */
 
 export interface ContainerSandboxOptions {
@@ -61,11 +65,13 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
   const hostPath = path.join(sandboxDir, "testbed");
   const user = drawSandboxUser();
   let containerId: string | undefined;
+  let copyWatch: CopyGrowthWatch;
   try {
     await copyTree(treeManifest(treePath), treePath, hostPath);
     // The copy's alternates name the mirror's host path, which the container sees elsewhere.
     fs.writeFileSync(path.join(hostPath, ".git", "objects", "info", "alternates"), `${MIRROR_IN_CONTAINER}/objects\n`);
     if (user !== undefined) await chownTree(hostPath, `${user.uid}:${user.gid}`);
+    copyWatch = await CopyGrowthWatch.start(hostPath, limits);
     const mounts = (options.template?.mounts ?? []).flatMap((mount) => ["--volume", `${mount.hostPath}:${SANDBOX_WORKDIR}/${mount.name}:ro`]);
     containerId = (
       await runtimeOutput(options.runtime, [
@@ -90,8 +96,11 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
         "ALL",
         "--security-opt",
         "no-new-privileges",
+        "--read-only",
         "--tmpfs",
         `/tmp:rw,size=${limits.tmpKiB}k,mode=1777`,
+        "--tmpfs",
+        `/var/tmp:rw,size=${limits.tmpKiB}k,mode=1777`,
         "--volume",
         `${hostPath}:${SANDBOX_WORKDIR}`,
         "--volume",
@@ -111,7 +120,7 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
     await removeTree(sandboxDir);
     throw error;
   }
-  return new ContainerSandbox({ id, sandboxDir, hostPath, containerId, user, limits, options });
+  return new ContainerSandbox({ id, sandboxDir, hostPath, containerId, user, limits, options, copyWatch });
 }
 
 class ContainerSandbox implements Sandbox {
@@ -126,6 +135,7 @@ class ContainerSandbox implements Sandbox {
   private readonly limits: ResolvedLimits;
   private readonly options: ContainerSandboxOptions;
   private readonly shell: ContainerShell;
+  private readonly copyWatch: CopyGrowthWatch;
   private destroyed = false;
 
   constructor(state: {
@@ -136,6 +146,7 @@ class ContainerSandbox implements Sandbox {
     user: SandboxUser | undefined;
     limits: ResolvedLimits;
     options: ContainerSandboxOptions;
+    copyWatch: CopyGrowthWatch;
   }) {
     this.id = state.id;
     this.sandboxDir = state.sandboxDir;
@@ -145,30 +156,42 @@ class ContainerSandbox implements Sandbox {
     this.limits = state.limits;
     this.options = state.options;
     this.baseCommit = state.options.commit;
+    this.copyWatch = state.copyWatch;
     this.shell = new ContainerShell({ runtime: state.options.runtime, containerId: state.containerId, user: this.userSpec(), prelude: this.prelude() });
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
     if (this.destroyed) throw new Error(`sandbox ${this.id} has been destroyed`);
-    const result = await this.shell.run(command, {
-      timeoutMs: execOptions.timeoutMs ?? this.options.limits.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxOutputChars: execOptions.maxOutputChars ?? this.options.limits.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
-    });
+    const watch = this.copyWatch.command();
+    let result: ShellResult;
+    try {
+      result = await this.shell.run(command, {
+        timeoutMs: execOptions.timeoutMs ?? this.options.limits.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxOutputChars: execOptions.maxOutputChars ?? this.options.limits.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        signal: watch.signal,
+      });
+    } finally {
+      watch.stop();
+    }
+    const copyHit = await watch.verdict();
     const output =
       result.shellExited && !result.timedOut ? `${result.output}\n(the shell exited; the next command starts a fresh one in /testbed)` : result.output;
-    const oomKilled = result.exitCode === 137 || (result.shellExited && (await this.oomKilled()));
+    const copyKilled = copyHit !== undefined && watch.killed();
+    const oomKilled = !copyKilled && (result.exitCode === 137 || (result.shellExited && (await this.oomKilled())));
     return {
-      exitCode: result.exitCode,
+      exitCode: copyKilled ? null : result.exitCode,
       output,
       timedOut: result.timedOut,
       truncated: result.truncated,
       wallMs: result.wallMs,
-      limit: oomKilled
-        ? {
-            kind: "memory",
-            message: `command killed, most likely on the memory limit: this container may use ${formatKiB(this.limits.addressSpaceKiB)} in all. Use smaller inputs or fewer processes.`,
-          }
-        : classifyLimitHit(result.exitCode, result.output, this.limits),
+      limit:
+        copyHit ??
+        (oomKilled
+          ? {
+              kind: "memory",
+              message: `command killed, most likely on the memory limit: this container may use ${formatKiB(this.limits.addressSpaceKiB)} in all. Use smaller inputs or fewer processes.`,
+            }
+          : classifyLimitHit(result.exitCode, result.output, this.limits)),
     };
   }
 

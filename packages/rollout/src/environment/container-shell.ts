@@ -51,7 +51,8 @@ export class ContainerShell {
     this.settings = settings;
   }
 
-  async run(command: string, options: { timeoutMs: number; maxOutputChars: number }): Promise<ShellResult> {
+  /** Runs one command; `signal` (e.g. the copy's size watch) kills it as the time limit does. */
+  async run(command: string, options: { timeoutMs: number; maxOutputChars: number; signal?: AbortSignal }): Promise<ShellResult> {
     if (this.waiting !== undefined) throw new Error("container shell: one command at a time");
     const started = performance.now();
     const child = this.child ?? this.start();
@@ -70,8 +71,11 @@ export class ContainerShell {
       timedOut = true;
       void this.killCommandProcesses();
     }, options.timeoutMs);
+    const abort = () => void this.killCommandProcesses();
+    options.signal?.addEventListener("abort", abort, { once: true });
     const outcome = await finished;
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", abort);
     this.waiting = undefined;
     return {
       exitCode: timedOut ? null : outcome.exitCode,

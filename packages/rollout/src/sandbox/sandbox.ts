@@ -1,16 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { bwrapArgs, bwrapAvailable, privilegeDropArgv, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrap-command.js";
-import {
-  classifyLimitHit,
-  copyLimitHit,
-  resolveLimits,
-  treeUsageBytes,
-  ulimitFlags,
-  type LimitHit,
-  type ResolvedLimits,
-  type SandboxLimits,
-} from "./limits.js";
+import { CopyGrowthWatch } from "./copy-watch.js";
+import { classifyLimitHit, resolveLimits, ulimitFlags, type LimitHit, type ResolvedLimits, type SandboxLimits } from "./limits.js";
 import { mapSandboxPath } from "./path-mapping.js";
 import { runProcess, type ProcessRunOutcome } from "./process-run.js";
 import { sandboxDiff } from "./sandbox-diff.js";
@@ -91,8 +83,6 @@ export interface Sandbox {
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT_CHARS = 16_000;
-/** How often the copy is measured while a command runs; writes at memory speed overshoot the cap by about this much time's worth. */
-const COPY_WATCH_INTERVAL_MS = 250;
 
 const sweptRoots = new Set<string>();
 
@@ -132,15 +122,15 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
   const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
   if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
-  let baseBytes: number;
+  let copyWatch: CopyGrowthWatch;
   try {
     if (user !== undefined) await handOver(hostPath, user);
-    baseBytes = await treeUsageBytes(hostPath);
+    copyWatch = await CopyGrowthWatch.start(hostPath, limits);
   } catch (error) {
     await removeTree(sandboxDir);
     throw error;
   }
-  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, baseBytes });
+  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, copyWatch });
 }
 
 /** Under root, commands run as another uid, so an extra bind is only of use if others may read it. */
@@ -175,8 +165,7 @@ interface SandboxState {
   options: CreateSandboxOptions;
   limits: ResolvedLimits;
   user: SandboxUser | undefined;
-  /** Bytes the copy occupied right after it was made. */
-  baseBytes: number;
+  copyWatch: CopyGrowthWatch;
 }
 
 class LiveSandbox implements Sandbox {
@@ -189,9 +178,7 @@ class LiveSandbox implements Sandbox {
   private readonly sandboxDir: string;
   private readonly options: CreateSandboxOptions;
   private readonly limits: ResolvedLimits;
-  private readonly baseBytes: number;
-  /** The copy's size after the last command, so one that finds it already over the cap may still shrink it. */
-  private lastUsageBytes: number;
+  private readonly copyWatch: CopyGrowthWatch;
   private destroyed = false;
 
   constructor(state: SandboxState) {
@@ -203,8 +190,7 @@ class LiveSandbox implements Sandbox {
     this.commandUser = state.user;
     this.options = state.options;
     this.limits = state.limits;
-    this.baseBytes = state.baseBytes;
-    this.lastUsageBytes = state.baseBytes;
+    this.copyWatch = state.copyWatch;
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
@@ -212,7 +198,7 @@ class LiveSandbox implements Sandbox {
     // and show it /testbed again in what comes back, so prompts and tools work the same way.
     const unmounted = this.isolation === "none";
     const hostCommand = unmounted ? command.replaceAll(SANDBOX_WORKDIR, this.hostPath) : command;
-    const watch = this.watchCopy();
+    const watch = this.copyWatch.command();
     let outcome: ProcessRunOutcome;
     try {
       outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits, !unmounted)), {
@@ -233,44 +219,6 @@ class LiveSandbox implements Sandbox {
       truncated: outcome.truncated,
       wallMs: outcome.wallMs,
       limit: copyHit ?? classifyLimitHit(exitCode, outcome.stdout, this.limits),
-    };
-  }
-
-  /**
-   * Measures the copy while a command runs and kills the command once the copy
-   * has grown past its cap (or past where it stood, if an earlier command left
-   * it over the cap, so deleting files still works). A last measurement after
-   * the command catches writes faster than the interval.
-   */
-  private watchCopy(): { signal: AbortSignal; stop(): void; killed(): boolean; verdict(): Promise<LimitHit | undefined> } {
-    const controller = new AbortController();
-    const ceiling = Math.max(this.baseBytes + this.limits.copyGrowthKiB * 1024, this.lastUsageBytes);
-    let hit: LimitHit | undefined;
-    let measuring: Promise<void> | undefined;
-    const measure = (): Promise<void> =>
-      treeUsageBytes(this.hostPath).then(
-        (used) => {
-          this.lastUsageBytes = used;
-          if (used > ceiling) hit ??= copyLimitHit(used, this.baseBytes, this.limits);
-        },
-        () => undefined, // A copy that cannot be measured this time is measured on the next tick.
-      );
-    const timer = setInterval(() => {
-      if (measuring !== undefined || controller.signal.aborted) return;
-      measuring = measure().then(() => {
-        measuring = undefined;
-        if (hit !== undefined) controller.abort();
-      });
-    }, COPY_WATCH_INTERVAL_MS);
-    return {
-      signal: controller.signal,
-      stop: () => clearInterval(timer),
-      killed: () => controller.signal.aborted,
-      verdict: async () => {
-        await measuring;
-        await measure();
-        return hit;
-      },
     };
   }
 

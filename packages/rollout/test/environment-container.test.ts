@@ -36,14 +36,38 @@ function containersOfRun(runtime: Runtime): string[] {
   return result.stdout.split("\n").filter((line) => line.trim() !== "");
 }
 
-async function containerSandbox(runtime: Runtime, environment: Record<string, unknown>, limits: SandboxLimits = {}): Promise<Sandbox> {
+async function containerSandbox(runtime: Runtime, environment: Record<string, unknown>, limits: SandboxLimits = {}, commit?: string): Promise<Sandbox> {
   const config = environmentSchema.parse({ kind: "container", runtime, ...environment });
   return rolloutEnvironments(config, { logDir: path.join(workDir, "logs"), runId }).createSandbox({
     source,
+    commit,
     root: path.join(workDir, "sandboxes"),
     isolation: "bwrap",
     limits,
   });
+}
+
+/**
+ * An image as SWE-bench's are made: the repository cloned to /testbed at the source's commit, then
+ * built there — an ignored output, an untracked file and a changed tracked file.
+ */
+function buildTestbedImage(runtime: Runtime): string {
+  const context = fs.mkdtempSync(path.join(workDir, "image-"));
+  git(workDir, "clone", "-q", source.repoPath, path.join(context, "testbed"));
+  fs.writeFileSync(
+    path.join(context, "Containerfile"),
+    [
+      `FROM ${baseImage}`,
+      "COPY testbed /testbed",
+      "RUN cd /testbed && mkdir build && printf 'FACTOR = 3\\n' > build/generated.py && echo built > BUILD_STAMP && echo '# built here' >> pyproject.toml",
+      "",
+    ].join("\n"),
+  );
+  fs.writeFileSync(path.join(context, "testbed", ".gitignore"), "build/\n", { flag: "a" });
+  const tag = `localhost/sera-test-testbed:${process.pid}`;
+  const built = spawnSync(runtime, ["build", "-q", "-f", path.join(context, "Containerfile"), "-t", tag, context], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`${runtime} build: ${built.stderr}`);
+  return tag;
 }
 
 /** Paths the container's writable layer holds beyond the image, outside the mounts and tmpfs. */
@@ -144,6 +168,35 @@ describe.each(runtimes)("environment: container, %s", (runtime) => {
       expect((await sandbox.exec("echo small > note.txt && cat note.txt")).limit).toBeUndefined();
     } finally {
       await sandbox.destroy();
+    }
+  });
+
+  it("testbed: image uses the image's own /testbed, what the image built there kept out of the patch; its HEAD must be the rollout's commit", async () => {
+    const image = buildTestbedImage(runtime);
+    try {
+      const own = await containerSandbox(runtime, { image, testbed: "image" });
+      try {
+        expect(own.baseCommit).toBe(source.commit);
+        expect(await own.exec("cat build/generated.py BUILD_STAMP")).toMatchObject({ exitCode: 0, output: "FACTOR = 3\nbuilt\n" });
+        expect(await own.exec("git status --porcelain")).toMatchObject({ exitCode: 0, output: "" });
+        await own.exec("sed -i 's/return round(total, 2)/return round(total, 3)/' shipping/rates.py && echo rebuilt > BUILD_STAMP");
+        const patch = await own.diff();
+        expect(patch.match(/^diff --git .*$/gm)).toEqual(["diff --git a/shipping/rates.py b/shipping/rates.py"]);
+      } finally {
+        await own.destroy();
+      }
+      // sera's checkout mounted over the image's /testbed hides what the image built.
+      const mounted = await containerSandbox(runtime, { image });
+      try {
+        expect((await mounted.exec("ls build BUILD_STAMP")).exitCode).not.toBe(0);
+      } finally {
+        await mounted.destroy();
+      }
+      await expect(containerSandbox(runtime, { image, testbed: "image" }, {}, "0".repeat(40))).rejects.toThrow(
+        /has \/testbed at commit [0-9a-f]{12}, but this rollout is at 000000000000/,
+      );
+    } finally {
+      spawnSync(runtime, ["rmi", "-f", image]);
     }
   });
 

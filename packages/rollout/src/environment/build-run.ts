@@ -11,8 +11,8 @@ import type { SandboxUser } from "../sandbox/sandbox-user.js";
 export interface BuildRunRequest {
   /** Host directory bound read-write at /testbed. */
   treePath: string;
-  /** The git mirror the tree borrows objects from, bound read-only. */
-  mirrorPath: string;
+  /** The git mirror the tree borrows objects from, bound read-only (none for a tree with its own objects). */
+  mirrorPath?: string;
   user: SandboxUser | undefined;
   limits: ResolvedLimits;
   env: Record<string, string>;
@@ -28,7 +28,7 @@ export function runInBuildSandbox(
 ): Promise<ProcessRunOutcome> {
   const layout = {
     copyPath: request.treePath,
-    readOnlyPaths: [request.mirrorPath],
+    readOnlyPaths: request.mirrorPath === undefined ? [] : [request.mirrorPath],
     env: sandboxEnv(request.env),
     tmpBytes: request.limits.tmpKiB * 1024,
     user: request.user,

@@ -68,8 +68,10 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
   let copyWatch: CopyGrowthWatch;
   try {
     await copyTree(treeManifest(treePath), treePath, hostPath);
-    // The copy's alternates name the mirror's host path, which the container sees elsewhere.
-    fs.writeFileSync(path.join(hostPath, ".git", "objects", "info", "alternates"), `${MIRROR_IN_CONTAINER}/objects\n`);
+    // A copy of sera's checkout borrows objects from the mirror by its host path, which the
+    // container sees elsewhere; an image's own /testbed has its objects.
+    const alternates = path.join(hostPath, ".git", "objects", "info", "alternates");
+    if (fs.existsSync(alternates)) fs.writeFileSync(alternates, `${MIRROR_IN_CONTAINER}/objects\n`);
     if (user !== undefined) await chownTree(hostPath, `${user.uid}:${user.gid}`);
     copyWatch = await CopyGrowthWatch.start(hostPath, limits);
     const mounts = (options.template?.mounts ?? []).flatMap((mount) => ["--volume", `${mount.hostPath}:${SANDBOX_WORKDIR}/${mount.name}:ro`]);

@@ -237,7 +237,7 @@ function setupFailure(message: string, log: number, logPath: string): Environmen
  * files and folders not ignored go to .git/info/exclude, changed tracked files become
  * skip-worktree. git runs hardened, with the tree's filter drivers blanked, as in diff().
  */
-async function sealOutputs(request: BuildRunRequest, log: number, logPath: string): Promise<void> {
+export async function sealOutputs(request: BuildRunRequest, log: number, logPath: string): Promise<void> {
   const location = { GIT_DIR: "/testbed/.git", GIT_WORK_TREE: "/testbed" };
   const run = async (argv: string[], extraConfig: Array<[string, string]> = []) => {
     const outcome = await runInBuildSandbox({ ...request, env: { ...request.env, ...hardenedGitEnv(extraConfig), ...location } }, argv, { mergeStderr: false });

@@ -1,10 +1,11 @@
 import path from "node:path";
 import { SANDBOX_PATH } from "../sandbox/bwrap-command.js";
 import { resolveLimits, type SandboxLimits } from "../sandbox/limits.js";
-import { createSandbox, type Isolation, type Sandbox } from "../sandbox/sandbox.js";
+import { createSandbox, type Isolation, type Sandbox, type SandboxTemplate } from "../sandbox/sandbox.js";
 import type { PreparedSource } from "../sandbox/source.js";
 import { ensurePreparedEnvironment } from "./prepared.js";
 import { createContainerSandbox } from "./container-sandbox.js";
+import { ensureImageTestbed } from "./image-testbed.js";
 import { buildImage, ContainerError, imageExists, imageName, removeOwnerlessContainers, removeRunContainers } from "./container-runtime.js";
 import type { ContainerEnvironmentConfig, EnvironmentConfig } from "./schema.js";
 
@@ -70,11 +71,22 @@ function containerEnvironments(config: ContainerEnvironmentConfig, options: Envi
       if (!(await imageExists(config.runtime, image))) {
         throw new ContainerError(`environment image ${image} is not present locally (${config.runtime} pull ${image}, or build it)`);
       }
+      let template: SandboxTemplate | undefined;
+      if (config.testbed === "image") {
+        const testbed = await ensureImageTestbed(config.runtime, image, request.source.cacheRoot, options.logDir);
+        if (testbed.head !== commit) {
+          throw new ContainerError(
+            `image ${image} has /testbed at commit ${testbed.head.slice(0, 12)}, but this rollout is at ${commit.slice(0, 12)} (testbed: image uses the image's tree as it is)`,
+          );
+        }
+        template = { treePath: testbed.treePath, mounts: [] };
+      }
       return createContainerSandbox({
         runtime: config.runtime,
         image,
         source: request.source,
         commit,
+        template,
         root: request.root,
         limits: request.limits,
         env: config.env,

@@ -51,6 +51,13 @@ export const containerEnvironmentSchema = z
     image: z.string().min(1).optional(),
     /** … or a Containerfile, built once (with network) and tagged by its content; its folder is the context. */
     build: z.string().min(1).optional(),
+    /**
+     * Where /testbed comes from: `repository` (left out) — sera's checkout of the rollout's commit,
+     * mounted over whatever the image has there; `image` — the image's own /testbed (SWE-bench's
+     * evaluation images build extensions and editable installs in it), taken out once per image and
+     * copied per rollout; its HEAD must be the rollout's commit.
+     */
+    testbed: z.enum(["repository", "image"]).optional(),
     ...common,
   })
   .strict()

@@ -15,7 +15,7 @@ export const MARKER_FILE = "sera-built.json";
 const MARKER_VERSION = 1;
 
 const markerSchema = z.object({
-  kind: z.enum(["mirror", "tree", "environment"]),
+  kind: z.enum(["mirror", "tree", "environment", "image-testbed"]),
   version: z.literal(MARKER_VERSION),
   /** Content hash of what was built; see the digest functions of each kind. */
   digest: z.string().regex(/^[0-9a-f]{64}$/),
@@ -104,6 +104,33 @@ export async function publishEntry(
   } catch (error) {
     await removeTree(staging);
     if (!fs.existsSync(entryDir)) throw error;
+  }
+}
+
+/** Reuses the entry if sera built it and it is unchanged; otherwise (re)builds it. */
+export async function ensureCacheEntry(
+  entryDir: string,
+  kind: CacheEntryKind,
+  contentName: string,
+  fingerprint: (contentPath: string) => ContentFingerprint,
+  build: (contentPath: string) => Promise<unknown>,
+): Promise<void> {
+  await sweepLeftovers(path.dirname(entryDir));
+  if (fs.existsSync(entryDir) || isSymlink(entryDir)) {
+    const problem = entryProblem(entryDir, kind, () => fingerprint(path.join(entryDir, contentName)));
+    if (problem === null) return;
+    await discardEntry(entryDir, problem);
+  }
+  await publishEntry(entryDir, contentName, kind, build, fingerprint);
+  const problem = entryProblem(entryDir, kind, () => fingerprint(path.join(entryDir, contentName)));
+  if (problem !== null) throw new Error(`cache entry ${entryDir} is unusable right after it was built: ${problem}`);
+}
+
+function isSymlink(target: string): boolean {
+  try {
+    return fs.lstatSync(target).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { discardEntry, entryProblem, fieldHash, publishEntry, sweepLeftovers, type CacheEntryKind, type ContentFingerprint } from "./cache-entry.js";
+import { ensureCacheEntry, fieldHash, type ContentFingerprint } from "./cache-entry.js";
 import { git, GitCommandError, gitSucceeds } from "./git-run.js";
 import { ensurePrivateDir, ownedByMe } from "./private-dir.js";
 import { forgetManifest, treeManifest } from "./tree-copy.js";
@@ -44,7 +44,7 @@ export async function prepareSource(repoPath: string, commit: string, cacheRoot:
   const entryDir = path.join(mirrorsDir, repoKey);
   const mirrorPath = path.join(entryDir, MIRROR_CONTENT);
 
-  await ensureEntry(entryDir, "mirror", MIRROR_CONTENT, mirrorFingerprint, async (staging) => {
+  await ensureCacheEntry(entryDir, "mirror", MIRROR_CONTENT, mirrorFingerprint, async (staging) => {
     // An empty --template keeps sample hooks and descriptions out of the mirror. Without
     // --no-hardlinks a local clone shares object files (inodes) with the repository, so the
     // cache would hold files whose owner and bytes are the repository owner's to change.
@@ -72,33 +72,6 @@ async function readSourceRepo(absoluteRepo: string, args: readonly string[]): Pr
       );
     }
     throw error;
-  }
-}
-
-/** Reuses the entry if sera built it and it is unchanged; otherwise (re)builds it. */
-async function ensureEntry(
-  entryDir: string,
-  kind: CacheEntryKind,
-  contentName: string,
-  fingerprint: (contentPath: string) => ContentFingerprint,
-  build: (contentPath: string) => Promise<unknown>,
-): Promise<void> {
-  await sweepLeftovers(path.dirname(entryDir));
-  if (fs.existsSync(entryDir) || isSymlink(entryDir)) {
-    const problem = entryProblem(entryDir, kind, () => fingerprint(path.join(entryDir, contentName)));
-    if (problem === null) return;
-    await discardEntry(entryDir, problem);
-  }
-  await publishEntry(entryDir, contentName, kind, build, fingerprint);
-  const problem = entryProblem(entryDir, kind, () => fingerprint(path.join(entryDir, contentName)));
-  if (problem !== null) throw new Error(`cache entry ${entryDir} is unusable right after it was built: ${problem}`);
-}
-
-function isSymlink(target: string): boolean {
-  try {
-    return fs.lstatSync(target).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 
@@ -176,7 +149,7 @@ export function ensureCheckedOutTree(source: PreparedSource, commit: string): Pr
   const entryDir = path.join(treesDir, `${source.repoKey}-${commit}`);
   let pending = treeBuilds.get(entryDir);
   if (!pending) {
-    pending = ensureEntry(entryDir, "tree", TREE_CONTENT, treeFingerprint, (staging) => buildTree(source, commit, staging)).then(() =>
+    pending = ensureCacheEntry(entryDir, "tree", TREE_CONTENT, treeFingerprint, (staging) => buildTree(source, commit, staging)).then(() =>
       path.join(entryDir, TREE_CONTENT),
     );
     treeBuilds.set(entryDir, pending);

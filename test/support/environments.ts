@@ -36,7 +36,15 @@ export function fixtureRepo(cwd: string, name: string): { repo: string; commit: 
   return { repo, commit: git("rev-parse", "HEAD").trim() };
 }
 
-export function experiment(name: string, repo: string, commit: string, endpoint: string, environment: Record<string, unknown>, withEval = true): string {
+export function experiment(
+  name: string,
+  repo: string,
+  commit: string,
+  endpoint: string,
+  environment: Record<string, unknown>,
+  withEval = true,
+  evalEnvironment = environment,
+): string {
   const stages: Record<string, unknown> = {
     generate: {
       kind: "sera-generate",
@@ -62,7 +70,7 @@ export function experiment(name: string, repo: string, commit: string, endpoint:
         model: { name: "scripted-stand-in" },
         serve: { endpoint },
         agent: { maxSteps: 30 },
-        environment,
+        environment: evalEnvironment,
       },
     };
   }

@@ -123,6 +123,8 @@ const handWrittenColumns: Record<string, Record<string, string>> = {
     ratio_rank: "INTEGER",
     subset_rank: "INTEGER",
     subsets: "INTEGER[]",
+    mix_quota: "VARCHAR",
+    mix_source: "VARCHAR",
   },
   dataset_drops: {
     run_id: "VARCHAR",

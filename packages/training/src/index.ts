@@ -30,6 +30,8 @@ export {
 export type { FilterOutcome, ToolOutputMeasure } from "./dataset/filters.js";
 export { seededOrder, nestedSubsets, ratioOrder, subsetOrder, SUBSET_ORDERS } from "./dataset/subsets.js";
 export type { SubsetOrder, SubsetOrdering } from "./dataset/subsets.js";
+export { drawMix, mixSchema } from "./dataset/mix.js";
+export type { MixCandidate, MixParams, MixPart } from "./dataset/mix.js";
 export { parseSweAgentTraj, readSweAgentTrajFile } from "./ingest/swe-agent.js";
 export { parseMiniSweAgentTraj, readMiniSweAgentTrajFile } from "./ingest/mini-swe-agent.js";
 // SWE-bench predictions are defined in core (parsePredictions, readPredictions), shared with evaluation.

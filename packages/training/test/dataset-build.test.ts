@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { buildDataset, datasetFiles, type DatasetCard } from "../src/index.js";
+import { buildDataset, datasetFiles, datasetStage, type DatasetCard } from "../src/index.js";
 import { datasetExecution, patchOf, writeGenerationSource, type RolloutSpec } from "./support/generation-source.js";
 
 /** The sera-dataset stage body over hand-written generation outputs: real files, real Qwen3 workers, real DuckDB. */
@@ -274,5 +274,66 @@ describe("sera-dataset: token budget, ratio order and nested subsets", () => {
     expect(large.map((id) => ratioOf.get(id))).toEqual(descending.slice(0, 7));
     for (const sample of samples) expect(sample.subsets).toEqual([3, 7].filter((size) => (sample.subset_rank as number) < size));
     expect(readFileSync(path.join(run.outDir, "README.md"), "utf8")).toMatch(/top N by truncation ratio/);
+  });
+});
+
+describe("sera-dataset: mix", () => {
+  // Two sources alike in shape: the repository's own generation run (a stage in needs) and general data (params.from).
+  const ids = Array.from({ length: 8 }, (_, i) => i);
+  const rolloutsOf = (prefix: string): RolloutSpec[] =>
+    ids.flatMap((i) => [
+      { instance: `${prefix}${i}`, phase: "r1" as const, patch: patchOf(10 + 10 * i, `${prefix}${i}`) },
+      { instance: `${prefix}${i}`, phase: "r2" as const },
+    ]);
+  const instancesOf = (prefix: string) => ids.map((i) => ({ instance: `${prefix}${i}`, verdict: "pass" as const, recall: i / 7 }));
+  const repoSource = writeGenerationSource("gen0000000000011", rolloutsOf("own"), instancesOf("own"));
+  const generalSource = writeGenerationSource("gen0000000000012", rolloutsOf("gen"), instancesOf("gen"));
+  const from = [{ runId: "gen0000000000012", outDir: generalSource }];
+  const mixed = (mix: Record<string, unknown>, seed = 1) => datasetExecution("gen0000000000011", repoSource, { from, mix }, seed).run;
+  const mix = { quotas: { t2: { n: 4, minRecall: 0.5 }, t1: { n: 4, maxPatchLines: 40 } }, sources: { specific: ["generate"], alpha: 0.75 } };
+
+  it("draws each quota exactly, with its own filters and α of it from the repository's run, records each sample's quota and source, and drops the rest", async () => {
+    const run = mixed(mix);
+    const card = await buildDataset(run);
+    const samples = jsonl(path.join(run.outDir, "records", "samples.jsonl"));
+    expect(samples).toHaveLength(8);
+    const tally = (quota: string, source: string) => samples.filter((s) => s.mix_quota === quota && s.mix_source === source).length;
+    expect([tally("t2", "specific"), tally("t2", "general"), tally("t1", "specific"), tally("t1", "general")]).toEqual([3, 1, 3, 1]);
+    for (const sample of samples) {
+      expect(sample.source_run_id).toBe(sample.mix_source === "specific" ? "gen0000000000011" : "gen0000000000012");
+      const index = Number(String(sample.instance_id).slice(3));
+      if (sample.mix_quota === "t2") expect(sample.phase === "r2" && index / 7 >= 0.5).toBe(true);
+      else expect(sample.phase === "r1" && (sample.patch_lines as number) <= 40).toBe(true);
+    }
+    expect(dropCounts(card)["mix/beyond-mix-quota"]).toBe(card.counts.fitted - 8);
+    expect(card.counts.mix).toEqual([
+      { quota: "t2", source: "specific", wanted: 3, eligible: 4 },
+      { quota: "t2", source: "general", wanted: 1, eligible: 4 },
+      { quota: "t1", source: "specific", wanted: 3, eligible: 4 },
+      { quota: "t1", source: "general", wanted: 1, eligible: 4 },
+    ]);
+    expect(readFileSync(path.join(run.outDir, "README.md"), "utf8")).toMatch(
+      /## Mix\n\nPer-quota draws with α = 0\.75 from the repository-specific sources \(generate\)/,
+    );
+    expect(jsonl(data(run.outDir, "all"))).toHaveLength(8);
+    // Seeded: the same seed draws the same samples.
+    const again = mixed(mix);
+    await buildDataset(again);
+    const idsOf = (outDir: string) =>
+      jsonl(path.join(outDir, "records", "samples.jsonl"))
+        .map((s) => String(s.sample_id))
+        .sort();
+    expect(idsOf(again.outDir)).toEqual(idsOf(run.outDir));
+  });
+
+  it("fails with the quota named when it cannot be filled, and names an unknown source at plan time", async () => {
+    await expect(buildDataset(mixed({ ...mix, quotas: { t2: { n: 6, minRecall: 0.5 } } }))).rejects.toThrow(
+      "params.mix.quotas.t2: 5 samples wanted from the repository-specific sources (alpha 0.75 of 6), 4 eligible after selection, filters and the ratio floor and this quota's minRecall 0.5",
+    );
+    const params = datasetExecution("gen0000000000011", repoSource, { mix: { ...mix, sources: { specific: ["generat"], alpha: 0.5 } } }).run.params;
+    expect(datasetStage.check?.(params, { stage: "dataset", upstreamStages: ["generate"] })).toEqual({
+      path: "params.mix.sources.specific",
+      problem: "generat is neither a stage in needs nor a run id in params.from",
+    });
   });
 });

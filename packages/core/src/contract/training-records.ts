@@ -36,6 +36,9 @@ export const samplesTable = defineTable(
     /** Position in the order the nested subsets are prefixes of (truncation ratio or seeded random, per `subsets.order`): in subset N iff subset_rank < N. */
     subset_rank: z.number().int().nullable(),
     subsets: z.array(z.number().int()),
+    /** With a dataset `mix`: the quota that drew the sample (t1, t2, all) and, under α mixing, its source group (specific, general). */
+    mix_quota: z.enum(["t1", "t2", "all"]).nullable().default(null),
+    mix_source: z.enum(["specific", "general"]).nullable().default(null),
   },
   { key: ["run_id", "sample_id"] },
 );
@@ -49,7 +52,7 @@ export const datasetDropsTable = defineTable(
     instance_id: z.string(),
     phase: z.string(),
     rollout_attempt: z.number().int(),
-    /** The build step that dropped it: selection, filter, render, budget or ratio. */
+    /** The build step that dropped it: selection, filter, render, budget, ratio or mix. */
     filter_step: z.string(),
     reason: z.string(),
   },

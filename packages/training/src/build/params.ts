@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defaultMaxChangedLines, defaultMaxMeanToolOutputTokens } from "../dataset/filters.js";
+import { mixSchema } from "../dataset/mix.js";
 import { SUBSET_ORDERS } from "../dataset/subsets.js";
 import { defaultRatioThreshold, defaultTokenBudget } from "../dataset/truncate.js";
 
@@ -107,6 +108,11 @@ export const datasetParamsSchema = z
       })
       .strict()
       .default({ sizes: [], order: "truncation-ratio", seed: null }),
+    /**
+     * Per-phase quotas with filters of their own, and α mixing of repository-specific and general
+     * sources, drawn exactly and seeded after the ratio floor (left out: every sample that fits).
+     */
+    mix: mixSchema.optional(),
     /** Samples per JSONL / Parquet shard. */
     shardSize: z.number().int().min(1).default(10_000),
     /** Token-counting threads (speed only). */
@@ -130,6 +136,13 @@ function withoutQuotedText(sql: string): string {
 export function checkDatasetParams(params: DatasetParams, context: { upstreamStages: string[] }): { path: string; problem: string } | null {
   if (params.from.length === 0 && context.upstreamStages.length === 0) {
     return { path: "needs", problem: "a dataset needs a source: list a sera-generate stage in needs, or set params.from" };
+  }
+  if (params.mix?.sources !== undefined) {
+    const known = new Set([...context.upstreamStages, ...params.from.map((source) => source.runId)]);
+    const unknown = params.mix.sources.specific.find((name) => !known.has(name));
+    if (unknown !== undefined) {
+      return { path: "params.mix.sources.specific", problem: `${unknown} is neither a stage in needs nor a run id in params.from` };
+    }
   }
   // A quick look at plan time; the full check (one parsed condition, no table functions) runs with DuckDB in the stage.
   if (params.where !== null && withoutQuotedText(params.where).includes(";")) {

@@ -8,6 +8,7 @@ import { distribution, histogram, ratioHistogram, tokenEdges } from "../card/dis
 import { exportSft, withQwen3Counter, type ExportedSample } from "../dataset/export.js";
 import { sweAgentTools, type OpenAiTool } from "../dataset/format/tools.js";
 import { countChangedLines, meanToolOutputTokens } from "../dataset/filters.js";
+import { drawMix, type MixDraw, type MixPart } from "../dataset/mix.js";
 import { nestedSubsets, subsetOrder } from "../dataset/subsets.js";
 import { orderByRatio } from "../dataset/truncate.js";
 import type { DatasetParams } from "./params.js";
@@ -142,12 +143,15 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
 
   // Ratio order (ties by sample id: T1 and T2 of one instance share an instance id), then the floor and the cap.
   const ordered = orderByRatio(fitted.map((entry) => ({ sampleId: entry.candidate.sampleId, ratio: entry.sample.ratio, entry })));
-  const selected: typeof ordered = [];
+  let selected: typeof ordered = [];
   for (const item of ordered) {
     if (item.ratio < params.ratioFloor) ledger.add(item.entry.candidate, "ratio", "below-ratio-floor");
     else if (params.topN !== null && selected.length >= params.topN) ledger.add(item.entry.candidate, "ratio", "beyond-top-n");
     else selected.push(item);
   }
+  const mix = mixOf(run, selected, ledger);
+  if (mix !== null) selected = mix.drawn.map((draw) => draw.item);
+  const mixDraws = new Map(mix?.drawn.map((draw) => [draw.item.sampleId, draw]));
   const sizes = [...new Set(params.subsets.sizes)].sort((a, b) => a - b);
   const subsetSeed = params.subsets.seed ?? run.seed ?? 0;
   const keyOf = (item: (typeof selected)[number]) => item.sampleId;
@@ -207,6 +211,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
       dropped: ledger.rows.length,
       samplesByPhase,
       subsets: [...subsets].map(([size, members]) => ({ size, samples: members.length })),
+      ...(mix === null ? {} : { mix: mix.parts }),
     },
     drops: ledger.counts(),
     chatTemplate: templateCheck!,
@@ -239,7 +244,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
   writeRecords(
     run,
     card,
-    selected.map((item, rank) => ({ fitted: item.entry, rank })),
+    selected.map((item, rank) => ({ fitted: item.entry, rank, mix: mixDraws.get(item.sampleId) })),
     subsetRank,
     sizes,
     ledger,
@@ -258,7 +263,7 @@ export async function buildDataset(run: StageExecution<DatasetParams>): Promise<
 function writeRecords(
   run: StageExecution<DatasetParams>,
   card: DatasetCard,
-  selected: { fitted: Fitted; rank: number }[],
+  selected: { fitted: Fitted; rank: number; mix: MixDraw<unknown> | undefined }[],
   subsetRank: Map<string, number>,
   sizes: number[],
   ledger: DropLedger,
@@ -267,7 +272,7 @@ function writeRecords(
   appendRecordRows(
     recordsDir,
     samplesTable,
-    selected.map(({ fitted: { candidate, sample, line }, rank }) => {
+    selected.map(({ fitted: { candidate, sample, line }, rank, mix }) => {
       const position = subsetRank.get(candidate.sampleId) ?? null;
       return {
         run_id: run.runId,
@@ -291,6 +296,8 @@ function writeRecords(
         ratio_rank: rank,
         subset_rank: position,
         subsets: position === null ? [] : sizes.filter((size) => position < size),
+        mix_quota: mix?.quota ?? null,
+        mix_source: mix?.source ?? null,
       };
     }),
   );
@@ -317,6 +324,29 @@ function writeRecords(
       card: { ...card },
     },
   ]);
+}
+
+/** The mix drawn from the samples that passed the ratio floor (null without `mix`); what it leaves goes to the ledger. */
+function mixOf<T extends { sampleId: string; entry: Fitted }>(
+  run: StageExecution<DatasetParams>,
+  selected: readonly T[],
+  ledger: DropLedger,
+): { drawn: MixDraw<T>[]; parts: MixPart[] } | null {
+  const { mix } = run.params;
+  if (mix === undefined) return null;
+  const specificRunIds = new Set((mix.sources?.specific ?? []).map((name) => run.upstream[name]?.runId ?? name));
+  const result = drawMix(selected, mix, mix.seed ?? run.seed ?? 0, specificRunIds, (item) => {
+    const { candidate } = item.entry;
+    return {
+      sampleId: item.sampleId,
+      phase: candidate.rollout.phase,
+      sourceRunId: candidate.source.runId,
+      recall: candidate.source.verifications.get(candidate.rollout.instance_id)?.recall ?? null,
+      patchLines: countChangedLines(candidate.patch),
+    };
+  });
+  for (const { item, reason } of result.left) ledger.add(item.entry.candidate, "mix", reason);
+  return { drawn: result.drawn, parts: result.parts };
 }
 
 function emitSummary(run: StageExecution<DatasetParams>, card: DatasetCard, outputBytes: number, seconds: number): void {

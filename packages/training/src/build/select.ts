@@ -12,7 +12,7 @@ import { rolloutKey, type InstanceRecord, type RolloutRecord, type SourceRecords
  */
 
 /** The step of the dataset build that dropped a rollout, in the order the steps run. */
-export type FilterStep = "selection" | "filter" | "render" | "budget" | "ratio";
+export type FilterStep = "selection" | "filter" | "render" | "budget" | "ratio" | "mix";
 
 export interface DropRow {
   source_run_id: string;
@@ -48,7 +48,7 @@ export class DropLedger {
 
   /** Drops per (step, reason), in the order the steps run. */
   counts(): { step: FilterStep; reason: string; count: number }[] {
-    const order: FilterStep[] = ["selection", "filter", "render", "budget", "ratio"];
+    const order: FilterStep[] = ["selection", "filter", "render", "budget", "ratio", "mix"];
     const tally = new Map<string, { step: FilterStep; reason: string; count: number }>();
     for (const row of this.rows) {
       const key = `${row.filter_step}\u0000${row.reason}`;

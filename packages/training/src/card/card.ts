@@ -1,6 +1,7 @@
 import type { DatasetParams } from "../build/params.js";
 import type { FilterStep } from "../build/select.js";
 import type { Bin, Distribution } from "./distribution.js";
+import type { MixPart } from "../dataset/mix.js";
 import type { SegmentCheck } from "../dataset/format/chatml-layout.js";
 
 /**
@@ -48,6 +49,8 @@ export interface DatasetCard {
     dropped: number;
     samplesByPhase: Record<string, number>;
     subsets: { size: number; samples: number }[];
+    /** With `mix`: each quota's part (per source group under α), what it wanted and how many were eligible. */
+    mix?: MixPart[];
   };
   drops: { step: FilterStep; reason: string; count: number }[];
   tokens: { budget: number; kept: Distribution; original: Distribution; keptHistogram: Bin[]; originalHistogram: Bin[] };
@@ -58,6 +61,25 @@ export interface DatasetCard {
   files: CardFile[];
   exportSeconds: number;
   outputMB: number;
+}
+
+/** The mix's parts: what each quota (and source group under α) took, drawn with the run's seed from what was eligible. */
+function mixSection(card: DatasetCard): string[] {
+  const parts = card.counts.mix;
+  if (parts === undefined) return [];
+  const sources = card.lineage.params.mix?.sources;
+  return [
+    "",
+    "## Mix",
+    "",
+    sources === undefined
+      ? "Per-phase quotas, each drawn exactly (seeded) from the samples past the ratio floor that pass its own filters."
+      : `Per-quota draws with α = ${sources.alpha} from the repository-specific sources (${sources.specific.join(", ")}) and the rest from the others, exact and seeded.`,
+    "",
+    "| quota | source | drawn | eligible |",
+    "|---|---|---:|---:|",
+    ...parts.map((part) => `| ${part.quota} | ${part.source ?? "any"} | ${part.wanted} | ${part.eligible} |`),
+  ];
 }
 
 function binLabel(bin: Bin): string {
@@ -115,6 +137,7 @@ export function renderCardMarkdown(card: DatasetCard): string {
     ...Object.entries(card.counts.samplesByPhase).map(([phase, count]) => `| … of them ${phase} | ${count} |`),
     `| truncated to the budget | ${card.truncation.truncated} |`,
     ...subsets.map((subset) => `| nested subset ${subset.size} | ${subset.samples} |`),
+    ...mixSection(card),
     "",
     "## Drops",
     "",

@@ -34,6 +34,12 @@ export const trainingMigrations: Migration[] = [
       await renameColumnIfPresent(connection, datasetDropsTable.name, "stage", "filter_step");
     },
   },
+  {
+    component: "training",
+    version: 3,
+    name: "samples.mix_quota, samples.mix_source",
+    sql: ["ALTER TABLE samples ADD COLUMN IF NOT EXISTS mix_quota VARCHAR", "ALTER TABLE samples ADD COLUMN IF NOT EXISTS mix_source VARCHAR"],
+  },
 ];
 
 /** The stage's ingest hook: replace whatever this dataset run recorded before. */

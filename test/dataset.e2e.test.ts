@@ -144,6 +144,46 @@ describe("sera dataset", () => {
     expect(one(cwd, `SELECT count(*)::INTEGER AS n FROM run_events WHERE run_id = '${runId}' AND event = 'submitted'`).n).toBe(1);
   });
 
+  it("a mix takes exact per-phase quotas with their own filters, recorded per sample; a quota that cannot be filled fails the run with one line naming it", () => {
+    writeFileSync(
+      path.join(cwd, "mix.yaml"),
+      [
+        "extends: .sera/quickstart/quickstart.yaml",
+        "stages:",
+        "  dataset:",
+        "    kind: sera-dataset",
+        "    needs: [generate]",
+        "    params:",
+        "      mix: { quotas: { t1: { n: 2, maxPatchLines: 40 }, t2: { n: 1, minRecall: 0.5 } }, seed: 5 }",
+        "",
+      ].join("\n"),
+    );
+    const built = sera(["dataset", "build", "mix.yaml"], cwd);
+    expect(built.stderr).toBe("");
+    expect(built.code).toBe(0);
+    const runId = /dataset ([0-9a-f]{16})/.exec(built.stdout)?.[1];
+    const figures = one(
+      cwd,
+      `SELECT (SELECT to_json(list(mix_quota || '/' || phase ORDER BY mix_quota)) FROM samples WHERE run_id = '${runId}') AS quotas,
+              (SELECT max(patch_lines) FROM samples WHERE run_id = '${runId}' AND mix_quota = 't1') AS t1_lines,
+              (SELECT count(*)::INTEGER FROM samples s JOIN verifications v ON v.run_id = s.source_run_id AND v.instance_id = s.instance_id
+                 WHERE s.run_id = '${runId}' AND s.mix_quota = 't2' AND v.recall >= 0.5) AS t2_recalled,
+              (SELECT count(*)::INTEGER FROM dataset_drops WHERE run_id = '${runId}' AND filter_step = 'mix') AS mix_drops`,
+    );
+    expect(JSON.parse(String(figures.quotas))).toEqual(["t1/r1", "t1/r1", "t2/r2"]);
+    expect(Number(figures.t1_lines)).toBeLessThanOrEqual(40);
+    expect(figures.t2_recalled).toBe(1);
+    expect(Number(figures.mix_drops)).toBeGreaterThan(0);
+    expect(readFileSync(path.join(datasetOutDir(runId!), "README.md"), "utf8")).toContain("## Mix");
+
+    const short = sera(["dataset", "build", "mix.yaml", "--set", "stages.dataset.params.mix.quotas.t1.n=500"], cwd);
+    expect(short.code).not.toBe(0);
+    // A run that fails is an outcome of the sweep, reported with the others on stdout.
+    expect(short.stdout).toMatch(
+      /params\.mix\.quotas\.t1: 500 samples wanted, \d+ eligible after selection, filters and the ratio floor and this quota's maxPatchLines 40/,
+    );
+  });
+
   it("--subset-order picks how nested subsets are drawn: the paper's top N by ratio by default, or random", () => {
     const random = sera(["dataset", "build", "--from-run", generationRun.slice(0, 8), "--subsets", "2", "--subset-order", "random", "--seed", "4"], cwd);
     expect(random.stderr).toBe("");

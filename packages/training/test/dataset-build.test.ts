@@ -332,7 +332,7 @@ describe("sera-dataset: mix", () => {
     );
     const params = datasetExecution("gen0000000000011", repoSource, { mix: { ...mix, sources: { specific: ["generat"], alpha: 0.5 } } }).run.params;
     expect(datasetStage.check?.(params, { stage: "dataset", upstreamStages: ["generate"] })).toEqual({
-      path: "params.mix.sources.specific",
+      path: "mix.sources.specific",
       problem: "generat is neither a stage in needs nor a run id in params.from",
     });
   });

@@ -41,9 +41,9 @@ describe("sera-dataset params", () => {
   it("needs a source, and a single SQL condition", () => {
     const check = (params: Record<string, unknown>, upstreamStages: string[]) =>
       datasetStage.check?.(datasetParamsSchema.parse(params), { stage: "dataset", upstreamStages }) ?? null;
-    expect(check({}, [])).toMatchObject({ path: "needs" });
+    expect(check({}, [])).toMatchObject({ path: "from" });
     expect(check({}, ["generate"])).toBeNull();
     expect(check({ from: from("/a/out") }, [])).toBeNull();
-    expect(check({ where: "steps < 3; DROP TABLE rollouts" }, ["generate"])).toMatchObject({ path: "params.where" });
+    expect(check({ where: "steps < 3; DROP TABLE rollouts" }, ["generate"])).toMatchObject({ path: "where" });
   });
 });

@@ -66,9 +66,9 @@ describe("dataset where: the plan-time check", () => {
   const check = (where: string) => datasetStage.check?.(datasetParamsSchema.parse({ where }), { stage: "dataset", upstreamStages: ["generate"] }) ?? null;
 
   it("refuses a statement end, but not a ';' inside a string literal or quoted name", () => {
-    expect(check("steps < 3; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
-    expect(check("exit_status = 'it''s; odd'; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
-    expect(check("exit_status = 'unterminated; DROP TABLE rollouts")).toMatchObject({ path: "params.where" });
+    expect(check("steps < 3; DROP TABLE rollouts")).toMatchObject({ path: "where" });
+    expect(check("exit_status = 'it''s; odd'; DROP TABLE rollouts")).toMatchObject({ path: "where" });
+    expect(check("exit_status = 'unterminated; DROP TABLE rollouts")).toMatchObject({ path: "where" });
     expect(check("exit_status = 'a;b' OR \"phase\" = 'r1'")).toBeNull();
   });
 });

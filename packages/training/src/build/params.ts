@@ -135,18 +135,18 @@ function withoutQuotedText(sql: string): string {
 
 export function checkDatasetParams(params: DatasetParams, context: { upstreamStages: string[] }): { path: string; problem: string } | null {
   if (params.from.length === 0 && context.upstreamStages.length === 0) {
-    return { path: "needs", problem: "a dataset needs a source: list a sera-generate stage in needs, or set params.from" };
+    return { path: "from", problem: "a dataset needs a source: list a sera-generate stage in needs, or set params.from" };
   }
   if (params.mix?.sources !== undefined) {
     const known = new Set([...context.upstreamStages, ...params.from.map((source) => source.runId)]);
     const unknown = params.mix.sources.specific.find((name) => !known.has(name));
     if (unknown !== undefined) {
-      return { path: "params.mix.sources.specific", problem: `${unknown} is neither a stage in needs nor a run id in params.from` };
+      return { path: "mix.sources.specific", problem: `${unknown} is neither a stage in needs nor a run id in params.from` };
     }
   }
   // A quick look at plan time; the full check (one parsed condition, no table functions) runs with DuckDB in the stage.
   if (params.where !== null && withoutQuotedText(params.where).includes(";")) {
-    return { path: "params.where", problem: "a single SQL condition without ';'" };
+    return { path: "where", problem: "a single SQL condition without ';'" };
   }
   return null;
 }

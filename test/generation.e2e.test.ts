@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -93,11 +93,19 @@ describe("sera generation", () => {
     expect(counts()).toEqual(before);
   });
 
-  it("a generation run killed with SIGKILL (coordinator and job) resumes each instance where it stopped", async () => {
+  it("a generation run over two repositories, killed with SIGKILL (coordinator and job), resumes each instance where it stopped", async () => {
     const { cwd, repo, commit } = demoProject();
+    // A second repository at the same commit: instances and sources are told apart by repository, not by commit.
+    const annex = path.join(cwd, "annex");
+    cpSync(repo, annex, { recursive: true });
     const slow = await startScriptedServer(["--latency-ms", "60"]);
     try {
-      const file = writeExperiment(cwd, "gen.yaml", generationExperiment("killed", slow.url, { functionsPerRepo: 12, concurrency: 3 }), repo, commit);
+      const repos = [
+        { path: repo, name: "stockroom", functionsPerRepo: 7 },
+        { path: annex, name: "annex", functionsPerRepo: 5 },
+      ];
+      const yaml = generationExperiment("killed", slow.url, { repo: undefined, repoName: undefined, repos, concurrency: 3 });
+      const file = writeExperiment(cwd, "gen.yaml", yaml, repo, commit);
       const first = seraAsync(["run", file], cwd);
       const runsDir = path.join(cwd, ".sera/experiments/killed/runs");
       const doneInstances = () => {
@@ -130,9 +138,26 @@ describe("sera generation", () => {
       expect(second.code).toBe(0);
       expect(second.stdout).toMatch(/\[attempt 1\] lost/);
       expect(second.stdout).toMatch(/\[attempt 2\] succeeded/);
-      const instances = queryJson(cwd, "SELECT instance_id, status FROM instances");
+      const instances = queryJson(cwd, "SELECT instance_id, status, repo FROM instances");
       expect(instances).toHaveLength(12);
       expect(new Set(instances.map((i) => i.instance_id)).size).toBe(12);
+      // Each repository's own budget, its rows keyed by its name, its summary and its progress metrics.
+      const byRepo = (name: string) => instances.filter((i) => i.repo === name);
+      expect(byRepo("stockroom")).toHaveLength(7);
+      expect(byRepo("annex")).toHaveLength(5);
+      for (const row of instances) expect(String(row.instance_id).startsWith(`${row.repo}_`)).toBe(true);
+      const log = readFileSync(path.join(runDir, "attempt-2/stdout.log"), "utf8");
+      expect(log).toMatch(/  stockroom: 7 instances, \d+ verified/);
+      expect(log).toMatch(/  annex: 5 instances, \d+ verified/);
+      const progress = queryJson(
+        cwd,
+        "SELECT name, max(value)::INTEGER AS v FROM run_metrics WHERE name IN ('repo.annex.done', 'repo.annex.total', 'repo.stockroom.instances') GROUP BY name ORDER BY name",
+      );
+      expect(progress).toEqual([
+        { name: "repo.annex.done", v: 5 },
+        { name: "repo.annex.total", v: 5 },
+        { name: "repo.stockroom.instances", v: 7 },
+      ]);
       // Instances finished before the kill were not touched again: no new teacher calls.
       for (const [id, calls] of callsBefore) expect(readFileSync(path.join(runDir, "out/instances", id, "calls.jsonl"), "utf8")).toBe(calls);
       const duplicates = queryJson(cwd, "SELECT instance_id, phase, rollout_attempt, count(*)::INTEGER AS n FROM rollouts GROUP BY ALL HAVING n > 1");

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
-import { generationIdentity, generationParamsSchema, type GenerationParams } from "./pipeline/params.js";
+import { checkGenerationParams, generationIdentity, generationParamsSchema, type GenerationParams } from "./pipeline/params.js";
 import { runGeneration } from "./pipeline/run.js";
 import { generationMigrations, ingestGenerationRecords } from "./records/tables.js";
 
@@ -12,11 +12,20 @@ export const generationStage = defineTypeScriptStage<GenerationParams>({
   params: generationParamsSchema,
   module: import.meta.url,
   identity: generationIdentity,
+  check: (params) => checkGenerationParams(params),
   async execute(run) {
     const summary = await runGeneration(run);
     process.stdout.write(
       `generated ${summary.instances} instances: ${summary.verified} verified, ${summary.unverified} unverified, ${summary.failed} failed\n`,
     );
+    const repos = Object.entries(summary.byRepo);
+    if (repos.length > 1) {
+      for (const [name, figures] of repos) {
+        process.stdout.write(
+          `  ${name}: ${figures.instances} instances, ${figures.verified} verified, ${figures.unverified} unverified, ${figures.failed} failed\n`,
+        );
+      }
+    }
   },
   async ingest(connection, run) {
     await ingestGenerationRecords(connection, path.join(run.outDir, "records"));

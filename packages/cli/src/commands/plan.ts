@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { expandSweep, flatten, loadExperiment, StoreBusyError, withStore, type PlannedRun } from "@sera/core";
+import { generationParamsSchema, repositoriesOf } from "@sera/generation";
 import { formatTable } from "../table.js";
 import { defineCommand } from "../command.js";
 import { setOption } from "../options.js";
@@ -72,16 +73,17 @@ async function tokenProfiles(storeFile: string): Promise<Map<string, TokenProfil
 type Prices = { inputPerMTok?: number; cachedInputPerMTok?: number; outputPerMTok?: number };
 
 /**
- * What a generation run is expected to cost the teacher: up to functionsPerRepo × instancesPerFunction
- * instances (the inventory may find fewer) at the average tokens per instance of earlier runs,
- * priced with the run's teacher.prices, and never above its budget.usdPerStage.
+ * What a generation run is expected to cost the teacher: up to functionsPerRepo × commits ×
+ * instancesPerFunction instances per repository (the inventory may find fewer) at the average
+ * tokens per instance of earlier runs, priced with the run's teacher.prices, and never above its
+ * budget.usdPerStage.
  */
 export function expectedTeacherCost(params: Record<string, unknown>, profiles: Map<string, TokenProfile>): ExpectedCost {
   const teacher = (params.teacher ?? {}) as { model?: string; prices?: Prices };
   if (!teacher.prices) return { text: "" };
   const profile = profiles.get(teacher.model ?? "") ?? profiles.get("");
   if (!profile) return { text: "no earlier instances to profile" };
-  const instances = Number(params.functionsPerRepo ?? 5000) * Number(params.instancesPerFunction ?? 1);
+  const instances = plannedInstances(params);
   const { inputPerMTok = 0, cachedInputPerMTok = 0, outputPerMTok = 0 } = teacher.prices;
   const perInstance = (Math.max(0, profile.input - profile.cached) * inputPerMTok + profile.cached * cachedInputPerMTok + profile.output * outputPerMTok) / 1e6;
   const cap = (params.budget as { usdPerStage?: number } | undefined)?.usdPerStage;
@@ -91,6 +93,17 @@ export function expectedTeacherCost(params: Record<string, unknown>, profiles: M
     text: `up to $${expected.toFixed(2)} (${instances} × $${perInstance.toFixed(4)}, profile of ${profile.instances} earlier instances${capped})`,
     usd: cap !== undefined ? Math.min(cap, expected) : expected,
   };
+}
+
+/** The most instances a generation run's params can sample: per repository, its budget per commit times its commits. */
+function plannedInstances(params: Record<string, unknown>): number {
+  const parsed = generationParamsSchema.safeParse(params);
+  if (!parsed.success) return Number(params.functionsPerRepo ?? 5000) * Number(params.instancesPerFunction ?? 1);
+  const perFunction = parsed.data.instancesPerFunction;
+  return repositoriesOf(parsed.data).reduce((sum, repository) => {
+    const commits = Array.isArray(repository.commits) ? repository.commits.length : repository.commits.count;
+    return sum + repository.functionsPerRepo * commits * perFunction;
+  }, 0);
 }
 
 /** A run's expected cost as shown, and in dollars when it can be priced. */

@@ -99,3 +99,41 @@ export function readGenerationOutput(outDir: string): GenerationInstance[] {
   }
   return instances;
 }
+
+/**
+ * One line of `plan.jsonl` per repository and attempt: what the attempt planned there (generation
+ * writes it through this schema). Lines of runs made before several repositories had no `path`.
+ */
+export const generationPlanLineSchema = z
+  .object({
+    repo: z.string(),
+    /** The repository's folder, absolute. */
+    path: z.string().optional(),
+    commits: z.array(z.string()),
+    codeFolders: z.array(z.record(z.string(), z.string())).optional(),
+    instances: z.number().int(),
+  })
+  .loose();
+export type GenerationPlanLine = z.infer<typeof generationPlanLineSchema>;
+
+/** Each repository a generation run read, by the name its instances carry → its folder (the last attempt's word). */
+export function readGenerationRepositories(outDir: string): Map<string, string> {
+  const file = path.join(outDir, "plan.jsonl");
+  const folders = new Map<string, string>();
+  if (!existsSync(file)) return folders;
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, index) => {
+      if (line.trim() === "") return;
+      let parsed: ReturnType<typeof generationPlanLineSchema.safeParse>;
+      try {
+        parsed = generationPlanLineSchema.safeParse(JSON.parse(line));
+      } catch {
+        // A line torn by a kill is the attempt that did not finish planning; the next one wrote its own.
+        return;
+      }
+      if (!parsed.success) throw new GenerationOutputError(`${file}:${index + 1}: not a generation plan line (${parsed.error.issues[0].message})`);
+      if (parsed.data.path !== undefined) folders.set(parsed.data.repo, parsed.data.path);
+    });
+  return folders;
+}

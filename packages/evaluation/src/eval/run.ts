@@ -29,10 +29,10 @@ import { resolveCheckpoint, serveModel, STAND_IN_CHECKPOINT_MARKER } from "./ser
  * `evals` rows and summary.
  */
 
-function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; repoPath: string | null } {
+function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; repoPaths: Map<string, string> } {
   const { tasks: source, suite } = run.params;
   let tasks: TaskInstance[];
-  let repoPath: string | null = null;
+  let repoPaths = new Map<string, string>();
   if (source.file) tasks = readTaskInstances(path.resolve(source.file), { requireTeacherPatch: suite === "soft-verified" });
   else {
     // An upstream run comes with its params; a folder named by path has its plan read by core.
@@ -41,7 +41,7 @@ function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; re
     if (held.skipped)
       process.stderr.write(`sera-eval: ${held.skipped} generated instances did not pass soft verification and are not used as held-out tasks\n`);
     tasks = held.tasks;
-    repoPath = held.repoPath;
+    repoPaths = held.repoPaths;
   }
   if (source.instanceIds) {
     const wanted = new Set(source.instanceIds);
@@ -49,7 +49,7 @@ function loadTasks(run: StageExecution<EvalParams>): { tasks: TaskInstance[]; re
   }
   if (source.limit) tasks = tasks.slice(0, source.limit);
   if (tasks.length === 0) throw new Error("no task instances to evaluate");
-  return { tasks, repoPath };
+  return { tasks, repoPaths };
 }
 
 export interface EvalSummary {
@@ -63,7 +63,7 @@ export interface EvalSummary {
 export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<EvalSummary> {
   let run = stage;
   const { params } = run;
-  const { tasks, repoPath } = loadTasks(run);
+  const { tasks, repoPaths } = loadTasks(run);
   const isolation = params.sandbox === "none" ? "none" : (await bwrapAvailable()) ? "bwrap" : null;
   if (!isolation) throw new Error("bubblewrap (bwrap) is not available: install it (apt-get install bubblewrap) or set sandbox: none");
   const environmentError = environmentProblem(params.environment, isolation);
@@ -72,11 +72,13 @@ export async function runEvaluation(stage: StageExecution<EvalParams>): Promise<
   const environments = rolloutEnvironments(params.environment, { logDir: path.join(run.outDir, "environments"), runId: run.runId });
   // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
   const cacheRoot = defaultCacheRoot();
-  // Tasks from an upstream generation run default to the repository that run read (its params).
-  const repoPathFor = (task: TaskInstance) =>
-    !params.tasks.repos[task.repo] && !params.tasks.repoRoot && repoPath
-      ? path.resolve(repoPath)
+  // Tasks from an upstream generation run default to the repositories that run read.
+  const repoPathFor = (task: TaskInstance) => {
+    const generated = repoPaths.get(task.repo);
+    return !params.tasks.repos[task.repo] && !params.tasks.repoRoot && generated !== undefined
+      ? path.resolve(generated)
       : resolveRepoPath(task.repo, params.tasks.repos, params.tasks.repoRoot);
+  };
   for (const task of tasks) repoPathFor(task); // a missing clone fails before anything is served
   const sources = new Map<string, Promise<PreparedSource>>();
   const sourceFor = (task: TaskInstance) => {

@@ -1,4 +1,4 @@
-import { readGenerationOutput, type UpstreamRun } from "@sera/core";
+import { readGenerationOutput, readGenerationRepositories, type UpstreamRun } from "@sera/core";
 import { z } from "zod";
 import type { TaskInstance } from "./instances.js";
 
@@ -15,11 +15,11 @@ export interface HeldOutSource {
   tasks: TaskInstance[];
   /** Instances left out because the teacher's own pair did not pass soft verification. */
   skipped: number;
-  /** The generation run's repository folder, from its params (given as the upstream run), when known. */
-  repoPath: string | null;
+  /** Each repository's folder by the name the tasks carry: what the generation run recorded, else its one `repo` param. */
+  repoPaths: Map<string, string>;
 }
 
-/** The part of a generation run's params held-out tasks use. */
+/** The part of a generation run's params held-out tasks fall back on (runs from before plan.jsonl named each folder). */
 const generationParamsSchema = z.object({ repo: z.string() }).loose();
 
 /**
@@ -37,6 +37,8 @@ export function heldOutTasksFromGeneration(outDir: string, upstream?: Pick<Upstr
     }
     tasks.push({ instance_id: task.id, repo: task.repo, base_commit: task.commit, problem_statement: pr.text, teacher_patch: instance.teacherPatch });
   }
+  const repoPaths = readGenerationRepositories(outDir);
   const params = generationParamsSchema.safeParse(upstream?.params);
-  return { tasks, skipped, repoPath: params.success ? params.data.repo : null };
+  if (params.success) for (const task of tasks) if (!repoPaths.has(task.repo)) repoPaths.set(task.repo, params.data.repo);
+  return { tasks, skipped, repoPaths };
 }

@@ -79,6 +79,8 @@ export interface InstanceContext {
   /** The stage's `environment:`: makes each rollout's sandbox (a prepared environment is set up once per commit). */
   environments: RolloutEnvironments;
   params: GenerationParams;
+  /** The instance's repository, as its id and rows name it (`{repo}` in an image name template). */
+  repoName: string;
   demonstrations: Map<string, Demonstration>;
   dir: string;
   signal?: AbortSignal;
@@ -162,7 +164,7 @@ async function rollout(
         isolation: context.isolation,
         limits: sandboxLimitsFromParams(context.params.sandboxLimits),
         instanceId,
-        repoName: context.params.repoName ?? path.basename(path.resolve(context.params.repo)),
+        repoName: context.repoName,
       },
       problemStatement: problem,
       agent: context.params.agent,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { agentParamsSchema, DEFAULT_SANDBOX_LIMIT_PARAMS, environmentIdentity, environmentParam, sandboxLimitsSchema } from "@sera/rollout";
+import { commitsSchema, readRepositoryFile, reposParam, repositoriesOf } from "./repositories.js";
 
 /**
  * Parameters of the `sera-generate` stage: where the code comes from, which teacher plays both
@@ -52,17 +53,14 @@ export type TeacherConfig = z.infer<typeof teacherSchema>;
 
 export const generationParamsSchema = z
   .object({
-    /** A local git repository (clone private repos first; nothing is fetched). */
-    repo: z.string().min(1),
+    /** A local git repository (clone private repos first; nothing is fetched) … */
+    repo: z.string().min(1).optional(),
     /** Name used in instance ids and tables; defaults to the repository folder's name. */
     repoName: z.string().optional(),
-    /** Explicit commits, or `count` commits spread over the last `lookbackDays` of `ref` (SERA: 5 over 365 days). */
-    commits: z
-      .union([
-        z.array(z.string().min(4)).min(1),
-        z.object({ count: z.number().int().min(1).default(5), lookbackDays: z.number().positive().default(365), ref: z.string().default("HEAD") }).strict(),
-      ])
-      .default({ count: 5, lookbackDays: 365, ref: "HEAD" }),
+    /** … or several: `[{path, name, commits, functionsPerRepo}]`, or a YAML / JSON / JSONL file of them. */
+    repos: reposParam.optional(),
+    /** Explicit commits, or `count` commits spread over the last `lookbackDays` of `ref` (SERA: 5 over 365 days); per repository. */
+    commits: commitsSchema.default({ count: 5, lookbackDays: 365, ref: "HEAD" }),
     inventory: z
       .object({
         languages: z.array(z.enum(["python", "typescript", "javascript", "go", "rust", "java"])).optional(),
@@ -117,6 +115,12 @@ export const generationParamsSchema = z
   })
   .strict()
   .superRefine((params, context) => {
+    if ((params.repo === undefined) === (params.repos === undefined)) {
+      context.addIssue({ code: "custom", path: ["repo"], message: "give exactly one of repo (a repository) and repos (several)" });
+    }
+    if (params.repoName !== undefined && params.repo === undefined) {
+      context.addIssue({ code: "custom", path: ["repoName"], message: "repoName names the one repo; with repos, give each entry a name" });
+    }
     if (params.budget && !params.teacher.prices) {
       context.addIssue({ code: "custom", path: ["budget"], message: "a budget needs teacher.prices (USD per million tokens) to price the teacher's tokens" });
     }
@@ -128,5 +132,22 @@ export function generationIdentity(params: GenerationParams): unknown {
   const { teacher, concurrency, sandboxLimits, environment, budget, ...rest } = params;
   const { endpoints, apiKeyEnv, concurrencyPerEndpoint, timeoutSeconds, maxRetries, prices, selfHosted, ...teacherIdentity } = teacher;
   const environmentPart = environmentIdentity(environment);
-  return { ...rest, teacher: teacherIdentity, ...(environmentPart === undefined ? {} : { environment: environmentPart }) };
+  // A repository file enters the id by what it lists, so editing it makes another run.
+  const repos = typeof rest.repos === "string" ? { file: rest.repos, entries: readRepositoryFile(rest.repos).entries } : rest.repos;
+  return {
+    ...rest,
+    ...(repos === undefined ? {} : { repos }),
+    teacher: teacherIdentity,
+    ...(environmentPart === undefined ? {} : { environment: environmentPart }),
+  };
+}
+
+/** The plan-time check: the repository list reads and names each repository once. */
+export function checkGenerationParams(params: GenerationParams): { path: string; problem: string } | null {
+  try {
+    repositoriesOf(params);
+    return null;
+  } catch (error) {
+    return { path: params.repos === undefined ? "repo" : "repos", problem: (error as Error).message };
+  }
 }

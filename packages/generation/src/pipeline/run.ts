@@ -3,6 +3,7 @@ import path from "node:path";
 import type { z } from "zod";
 import {
   appendRecordRows,
+  generationPlanLineSchema,
   readJson,
   readJsonlLines,
   repairJsonl,
@@ -22,6 +23,7 @@ import { advanceInstance, instanceSettled, loadInstanceState, pausedByOutage, ty
 import { AcceptedPatches } from "./duplicate-patches.js";
 import { TeacherSpend, teacherUsd, usd } from "./teacher-spend.js";
 import type { GenerationParams } from "./params.js";
+import { repositoriesOf } from "./repositories.js";
 import { buildTeacher, checkTeacher, type OwnedCallRecord } from "./teacher.js";
 import { instancesTable, modelCallsTable, patchesTable, rolloutsTable, verificationsTable, type GenerationTable } from "../records/tables.js";
 import {
@@ -59,41 +61,54 @@ export interface GenerationSummary {
   failures: Record<string, number>;
   /** Files found unreadable and what was done about each. */
   corruptFiles: CorruptFile[];
+  /** The same counts per repository, by the name its instances carry. */
+  byRepo: Record<string, { instances: number; verified: number; unverified: number; failed: number }>;
 }
 
-/** Commits, inventory and sampling; each instance draws its demonstration from `demonstrations`, the pool the run looks it up in. */
+/** Where a task's repository copy comes from: its repository's name and commit. */
+export const sourceKey = (task: Pick<SampledTask, "repo" | "commit">): string => `${task.repo}\u0000${task.commit}`;
+
+/**
+ * Commits, inventory and sampling, repository by repository; each instance draws its demonstration
+ * from `demonstrations`, the pool the run looks it up in. One plan.jsonl line per repository.
+ */
 export async function planTasks(
   params: GenerationParams,
   seed: number,
   outDir: string,
   demonstrations: ReadonlyMap<string, Demonstration>,
 ): Promise<{ tasks: SampledTask[]; sources: Map<string, PreparedSource> }> {
-  const repoName = params.repoName ?? path.basename(path.resolve(params.repo));
-  const commits = await selectCommits(params.repo, Array.isArray(params.commits) ? { commits: params.commits } : params.commits);
-  if (commits.length === 0) throw new Error(`${params.repo}: no commits in the selection window`);
   // Per-user and checked on every use (SERA_CACHE_DIR / SERA_SANDBOX_DIR override): see sandbox/privateDir.ts.
   const cacheRoot = defaultCacheRoot();
   const tasks: SampledTask[] = [];
   const sources = new Map<string, PreparedSource>();
-  const codeFolders: Record<string, string>[] = [];
-  for (const commit of commits) {
-    const listed = await inventory(params.repo, commit, { ...params.inventory, repoName });
-    codeFolders.push({ commit: listed.commit, ...listed.codeFolder });
-    tasks.push(
-      ...sampleTasks({
+  for (const repository of repositoriesOf(params)) {
+    const where = params.repo !== undefined ? repository.path : `repos: ${repository.name} (${repository.path})`;
+    const commits = await selectCommits(repository.path, Array.isArray(repository.commits) ? { commits: repository.commits } : repository.commits).catch(
+      (error: Error) => Promise.reject(new Error(error.message.includes(repository.path) ? error.message : `${where}: ${error.message}`)),
+    );
+    if (commits.length === 0) throw new Error(`${where}: no commits in the selection window`);
+    const codeFolders: Record<string, string>[] = [];
+    let planned = 0;
+    for (const commit of commits) {
+      const listed = await inventory(repository.path, commit, { ...params.inventory, repoName: repository.name });
+      codeFolders.push({ commit: listed.commit, ...listed.codeFolder });
+      const sampled = sampleTasks({
         functions: listed.functions,
         seed,
-        repo: repoName,
+        repo: repository.name,
         commit: listed.commit,
-        functionsPerRepo: params.functionsPerRepo,
+        functionsPerRepo: repository.functionsPerRepo,
         instancesPerFunction: params.instancesPerFunction,
         demonstrationIds: [...demonstrations.keys()],
-      }),
-    );
-    sources.set(listed.commit, await prepareSource(params.repo, listed.commit, cacheRoot));
+      });
+      tasks.push(...sampled);
+      planned += sampled.length;
+      sources.set(sourceKey({ repo: repository.name, commit: listed.commit }), await prepareSource(repository.path, listed.commit, cacheRoot));
+    }
+    const plan = generationPlanLineSchema.parse({ repo: repository.name, path: repository.path, commits, codeFolders, instances: planned });
+    appendFileSync(path.join(outDir, "plan.jsonl"), JSON.stringify(plan) + "\n");
   }
-  const plan = { repo: repoName, commits, codeFolders, instances: tasks.length };
-  appendFileSync(path.join(outDir, "plan.jsonl"), JSON.stringify(plan) + "\n");
   return { tasks, sources };
 }
 
@@ -181,6 +196,13 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
   }
 
   const counts = { done: 0, verified: 0, failed: 0, rollouts: 0, outputTokens: 0 };
+  // With several repositories, each one's progress is a metric of its own (`repo.<name>.done` / `.total`).
+  const perRepo = new Map<string, { done: number; total: number; reported: number }>();
+  for (const task of tasks) {
+    const entry = perRepo.get(task.repo) ?? { done: 0, total: 0, reported: -1 };
+    entry.total++;
+    perRepo.set(task.repo, entry);
+  }
   const started = Date.now();
   const progress = () => {
     const elapsed = (Date.now() - started) / 1000;
@@ -195,9 +217,17 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
       output_tokens_per_s: Math.round(counts.outputTokens / Math.max(elapsed, 1e-3)),
       eta_seconds: rate > 0 ? Math.round((tasks.length - counts.done) / rate) : -1,
     });
+    if (perRepo.size < 2) return;
+    for (const [name, entry] of perRepo) {
+      if (entry.reported === entry.done) continue;
+      entry.reported = entry.done;
+      run.emit({ [`repo.${name}.done`]: entry.done, [`repo.${name}.total`]: entry.total });
+    }
   };
   const account = (state: InstanceState) => {
     counts.done++;
+    const repo = perRepo.get(state.task.repo);
+    if (repo !== undefined) repo.done++;
     if (state.step === "failed") counts.failed++;
     else if (state.verification?.verdict === "pass") counts.verified++;
   };
@@ -244,11 +274,12 @@ export async function runGeneration(stage: StageExecution<GenerationParams>): Pr
           state,
           {
             teacher,
-            source: sources.get(task.commit)!,
+            source: sources.get(sourceKey(task))!,
             sandboxRoot,
             isolation,
             environments,
             params,
+            repoName: task.repo,
             demonstrations,
             dir,
             signal: run.signal,
@@ -332,7 +363,7 @@ export function writeRecords(
   mkdirSync(recordsDir, { recursive: true });
   const write = <Shape extends z.ZodRawShape>(table: GenerationTable<Shape>, row: RowOf<Shape>) => appendRecordRows(recordsDir, table, [row]);
   // `instances` counts the rows written, so the metrics below always agree with the tables.
-  const summary: GenerationSummary = { instances: 0, verified: 0, unverified: 0, failed: 0, paused: 0, failures: {}, corruptFiles };
+  const summary: GenerationSummary = { instances: 0, verified: 0, unverified: 0, failed: 0, paused: 0, failures: {}, corruptFiles, byRepo: {} };
   // Rows with no answered call behind them take what the endpoints' model lists said; a server that
   // did not say (or did not answer) is taken as real, since only sera's stand-ins mark themselves.
   const runProvenance: Provenance = combineProvenance(endpointProvenance.values()) ?? "real";
@@ -350,6 +381,9 @@ export function writeRecords(
     const status = state.step === "failed" || outage ? "failed" : state.verification?.verdict === "pass" ? "verified" : "unverified";
     summary.instances++;
     summary[status]++;
+    const repoSummary = (summary.byRepo[task.repo] ??= { instances: 0, verified: 0, unverified: 0, failed: 0 });
+    repoSummary.instances++;
+    repoSummary[status]++;
     if (outage) summary.paused++;
     if (state.failure) summary.failures[state.failure.reason] = (summary.failures[state.failure.reason] ?? 0) + 1;
     // seq is the line number, so a corrupt line (reported, skipped) does not renumber the calls after it.
@@ -461,6 +495,12 @@ export function writeRecords(
     duplicate_patches: summary.failures.duplicate_patch ?? 0,
     verified_yield: summary.instances ? summary.verified / summary.instances : 0,
   });
+  const repos = Object.entries(summary.byRepo);
+  if (repos.length > 1) {
+    for (const [name, figures] of repos) {
+      run.emit({ [`repo.${name}.instances`]: figures.instances, [`repo.${name}.verified`]: figures.verified, [`repo.${name}.failed`]: figures.failed });
+    }
+  }
   return summary;
 }
 

@@ -94,6 +94,31 @@ describe("sandbox copy", () => {
   });
 });
 
+describe("sandbox copy and git's index", () => {
+  it("keeps every file's mtime, so the first git status trusts the copied index and rewrites nothing; the patch still checks every file in full", async () => {
+    const sandbox = await createSandbox({ source, root: path.join(workDir, "sbx"), isolation: "bwrap" });
+    try {
+      const index = path.join(sandbox.hostPath, ".git", "index");
+      const before = fs.readFileSync(index);
+      const templateFile = path.join(sandbox.hostPath, "pkg0", "module1.py");
+      // Copies carry the checkout's mtimes (dated back when it was built), not the time of the copy.
+      expect(Date.now() - fs.statSync(templateFile).mtimeMs).toBeGreaterThan(5_000);
+      expect(await sandbox.exec("git status --porcelain")).toMatchObject({ exitCode: 0, output: "" });
+      // A stale index would have been refreshed and written back by that status.
+      expect(fs.readFileSync(index).equals(before)).toBe(true);
+      // An edit that keeps the size and puts the old mtime back hides from a stat-trusting status …
+      const edited = await sandbox.exec(
+        "stamp=$(stat -c %Y pkg0/module1.py) && sed -i 's/return 1/return 7/' pkg0/module1.py && touch -d @$stamp pkg0/module1.py && git status --porcelain",
+      );
+      expect(edited.output).toBe("");
+      // … but not from the patch, which checks every file's stat in full.
+      expect(await sandbox.diff()).toMatch(/^-    return 1\n\+    return 7$/m);
+    } finally {
+      await sandbox.destroy();
+    }
+  });
+});
+
 describe("sandbox.diff", () => {
   it("is empty when nothing changed", async () => {
     const sandbox = await createSandbox({ source, root: path.join(workDir, "sbx"), isolation: "bwrap" });

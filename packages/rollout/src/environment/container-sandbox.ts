@@ -15,7 +15,6 @@ import { ensureCheckedOutTree, type PreparedSource } from "../sandbox/source.js"
 import { copyTree, treeManifest } from "../sandbox/tree-copy.js";
 import { ContainerShell, type ShellResult } from "./container-shell.js";
 import { forceRemoveArgs, OWNER_LABEL, ownerLabelValue, RUN_LABEL, runtimeCommand, runtimeOutput, type ContainerRuntime } from "./container-runtime.js";
-import { chownTree } from "./prepared.js";
 
 /**
  * A rollout's sandbox in a container: the private copy of the repository (made as for bubblewrap)
@@ -67,13 +66,13 @@ export async function createContainerSandbox(options: ContainerSandboxOptions): 
   let containerId: string | undefined;
   let copyWatch: CopyGrowthWatch;
   try {
-    await copyTree(treeManifest(treePath), treePath, hostPath);
+    const manifest = treeManifest(treePath);
+    await copyTree(manifest, treePath, hostPath, { owner: user });
     // A copy of sera's checkout borrows objects from the mirror by its host path, which the
     // container sees elsewhere; an image's own /testbed has its objects.
     const alternates = path.join(hostPath, ".git", "objects", "info", "alternates");
     if (fs.existsSync(alternates)) fs.writeFileSync(alternates, `${MIRROR_IN_CONTAINER}/objects\n`);
-    if (user !== undefined) await chownTree(hostPath, `${user.uid}:${user.gid}`);
-    copyWatch = await CopyGrowthWatch.start(hostPath, limits);
+    copyWatch = await CopyGrowthWatch.start(hostPath, limits, `${manifest.digest}\u0000${root}`);
     const mounts = (options.template?.mounts ?? []).flatMap((mount) => ["--volume", `${mount.hostPath}:${SANDBOX_WORKDIR}/${mount.name}:ro`]);
     containerId = (
       await runtimeOutput(options.runtime, [

@@ -10,6 +10,7 @@ import { copyLimitHit, treeUsageBytes, type LimitHit, type ResolvedLimits } from
  */
 
 const COPY_WATCH_INTERVAL_MS = 250;
+const baseSizes = new Map<string, number>();
 
 export interface CommandWatch {
   /** Aborts when the copy passes its ceiling: the caller kills the command on it. */
@@ -34,9 +35,16 @@ export class CopyGrowthWatch {
     this.lastUsageBytes = baseBytes;
   }
 
-  /** Measures the copy as it is now (right after it was made) to start a watch from. */
-  static async start(hostPath: string, limits: ResolvedLimits): Promise<CopyGrowthWatch> {
-    return new CopyGrowthWatch(hostPath, await treeUsageBytes(hostPath), limits);
+  /**
+   * Measures the copy as it is now (right after it was made) to start a watch from. Copies of one
+   * tree on one filesystem occupy the same blocks, so with a `sameAs` key (the tree's digest and
+   * where copies go) the first copy's size serves the rest and saves a `du` per sandbox.
+   */
+  static async start(hostPath: string, limits: ResolvedLimits, sameAs?: string): Promise<CopyGrowthWatch> {
+    const known = sameAs === undefined ? undefined : baseSizes.get(sameAs);
+    const baseBytes = known ?? (await treeUsageBytes(hostPath));
+    if (sameAs !== undefined) baseSizes.set(sameAs, baseBytes);
+    return new CopyGrowthWatch(hostPath, baseBytes, limits);
   }
 
   /** Watches the copy for the length of one command. */

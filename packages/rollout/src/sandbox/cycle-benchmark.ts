@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { git } from "./git-run.js";
+import { runProcess } from "./process-run.js";
 import { removeTree } from "./remove-tree.js";
 import { createSandbox, type Isolation } from "./sandbox.js";
 import { ensureCheckedOutTree, prepareSource } from "./source.js";
@@ -18,6 +19,10 @@ export interface SandboxCycleOptions {
   compareWithPlainClone?: boolean;
   /** Also time one trivial command per sandbox (bubblewrap start-up). */
   measureExec?: boolean;
+  /** Run the agent's first `git status` in each sandbox as part of its cycle (create + status + destroy). */
+  firstStatus?: boolean;
+  /** Also time the peer, interleaved with each cycle: `cp -a` of the checkout, `git status` in it, `rm -rf`. */
+  compareWithCopy?: boolean;
 }
 
 export interface TimingSummary {
@@ -34,6 +39,8 @@ export interface SandboxCycleReport {
   cycle: TimingSummary;
   exec?: TimingSummary;
   plainClone?: TimingSummary;
+  /** `cp -a` + `git status` + `rm -rf` of the same checkout, one per cycle, interleaved. */
+  copyStatus?: TimingSummary;
 }
 
 /**
@@ -52,17 +59,26 @@ export async function measureSandboxCycle(options: SandboxCycleOptions): Promise
   const destroy: number[] = [];
   const cycle: number[] = [];
   const exec: number[] = [];
+  const copyStatus: number[] = [];
+  const tree = await ensureCheckedOutTree(source, source.commit);
   for (let index = 0; index < iterations; index += 1) {
     const started = performance.now();
     const sandbox = await createSandbox({ source, root: options.root, isolation });
     const created = performance.now();
+    let statusMs = 0;
+    if (options.firstStatus) {
+      const status = await sandbox.exec("git status --porcelain");
+      if (status.exitCode !== 0) throw new Error(`git status failed in the sandbox: ${status.output}`);
+      statusMs = status.wallMs;
+    }
     if (options.measureExec) exec.push((await sandbox.exec("true")).wallMs);
     const destroyStarted = performance.now();
     await sandbox.destroy();
     const finished = performance.now();
     create.push(created - started);
     destroy.push(finished - destroyStarted);
-    cycle.push(created - started + (finished - destroyStarted));
+    cycle.push(created - started + statusMs + (finished - destroyStarted));
+    if (options.compareWithCopy) copyStatus.push(await timeCopyStatus(tree, options.root));
   }
 
   const report: SandboxCycleReport = {
@@ -72,6 +88,7 @@ export async function measureSandboxCycle(options: SandboxCycleOptions): Promise
     cycle: summarize(cycle),
   };
   if (options.measureExec) report.exec = summarize(exec);
+  if (options.compareWithCopy) report.copyStatus = summarize(copyStatus);
   if (options.compareWithPlainClone) {
     const clones: number[] = [];
     fs.mkdirSync(options.root, { recursive: true });
@@ -85,6 +102,21 @@ export async function measureSandboxCycle(options: SandboxCycleOptions): Promise
     report.plainClone = summarize(clones);
   }
   return report;
+}
+
+/** The peer's cycle: what a user without sera would do for a scratch copy an agent can `git status` in. */
+async function timeCopyStatus(tree: string, root: string): Promise<number> {
+  fs.mkdirSync(root, { recursive: true });
+  const target = path.join(fs.mkdtempSync(path.join(root, "cp-a-")), "copy");
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir() };
+  const started = performance.now();
+  // The user's own git settings: stat checked in full (the checkout's `core.checkStat minimal` is sera's).
+  const status = ["git", "-c", "core.checkStat=default", "-c", "core.trustctime=true", "-C", target, "status", "--porcelain"];
+  for (const argv of [["cp", "-a", tree, target], status, ["rm", "-rf", path.dirname(target)]]) {
+    const outcome = await runProcess({ argv, env, timeoutMs: 600_000, maxOutputChars: 4_000, mergeStderr: true });
+    if (outcome.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${outcome.stdout}`);
+  }
+  return performance.now() - started;
 }
 
 export function summarize(samplesMs: number[]): TimingSummary {

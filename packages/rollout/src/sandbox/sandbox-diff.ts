@@ -33,6 +33,10 @@ export async function sandboxDiff(run: SandboxGitRunner, workTree: string, baseC
     throw new Error(`could not compute the sandbox diff (reading the copy's filter config failed): ${listed.stderr.trim()}`);
   }
   const pinned: Array<[string, string]> = [
+    // Every file's stat is checked in full here (copies trust mtime and size only, for the
+    // agent's speed), so a change that kept both still reaches the patch.
+    ["core.checkStat", "default"],
+    ["core.trustctime", "true"],
     ["core.quotepath", "on"],
     ["core.bare", "false"],
     ["diff.noprefix", "false"],

@@ -107,8 +107,11 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   fs.mkdirSync(sandboxDir);
   writeOwnerFile(sandboxDir);
   const hostPath = path.join(sandboxDir, "testbed");
+  // Under root the copy belongs to the sandbox's own uid (symlinks themselves, never their targets), so commands can change it.
+  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
+  const manifest = treeManifest(treePath);
   try {
-    await copyTree(treeManifest(treePath), treePath, hostPath);
+    await copyTree(manifest, treePath, hostPath, { owner: user });
   } catch (error) {
     await removeTree(sandboxDir);
     throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
@@ -118,14 +121,13 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     const point = path.join(hostPath, mount.name);
     if (mount.kind === "directory") fs.mkdirSync(point, { recursive: true });
     else fs.writeFileSync(point, "", { flag: "a" });
+    if (user !== undefined) fs.lchownSync(point, user.uid, user.gid);
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
-  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
   if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
   let copyWatch: CopyGrowthWatch;
   try {
-    if (user !== undefined) await handOver(hostPath, user);
-    copyWatch = await CopyGrowthWatch.start(hostPath, limits);
+    copyWatch = await CopyGrowthWatch.start(hostPath, limits, `${manifest.digest}\u0000${root}`);
   } catch (error) {
     await removeTree(sandboxDir);
     throw error;
@@ -143,18 +145,6 @@ function requireReadableByOthers(hostPath: string, user: SandboxUser): void {
       `readOnlyPaths entry ${hostPath} has mode ${mode}: sandboxed commands run as uid ${user.uid} and could not read it; run chmod o+r${stat.isDirectory() ? "x" : ""} ${hostPath}`,
     );
   }
-}
-
-/** Gives the copy to the sandbox's uid (symlinks themselves, never their targets), so commands can change it. */
-async function handOver(hostPath: string, user: SandboxUser): Promise<void> {
-  const outcome = await runProcess({
-    argv: ["chown", "-R", "--no-dereference", `${user.uid}:${user.gid}`, "--", hostPath],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    timeoutMs: 120_000,
-    maxOutputChars: 4_000,
-    mergeStderr: true,
-  });
-  if (outcome.exitCode !== 0) throw new Error(`could not hand the sandbox copy to uid ${user.uid}: ${outcome.stdout.trim()}`);
 }
 
 interface SandboxState {

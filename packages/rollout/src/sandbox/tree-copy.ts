@@ -9,6 +9,8 @@ export interface TreeManifest {
   /** Relative directory paths, parents before children, with their permission bits. */
   directories: Array<{ relativePath: ByteName; mode: number }>;
   files: ByteName[];
+  /** Each file's modification time in whole milliseconds, in the order of `files` (copies keep it; see copyTree). */
+  fileMtimesMs: number[];
   symlinks: Array<{ relativePath: ByteName; target: ByteName }>;
   /**
    * FIFOs, sockets and device nodes: not content git can track, and opening a
@@ -27,7 +29,7 @@ const manifests = new Map<string, TreeManifest>();
 export function treeManifest(root: string): TreeManifest {
   const cached = manifests.get(root);
   if (cached) return cached;
-  const manifest: TreeManifest = { directories: [], files: [], symlinks: [], special: [], foreignEntry: null, digest: "" };
+  const manifest: TreeManifest = { directories: [], files: [], fileMtimesMs: [], symlinks: [], special: [], foreignEntry: null, digest: "" };
   const hash = crypto.createHash("sha256");
   const rootBytes = Buffer.from(root);
   walkTree(root, ({ relativePath, kind, stat }) => {
@@ -35,8 +37,10 @@ export function treeManifest(root: string): TreeManifest {
     const mode = Number(stat.mode & 0o7777n);
     let target: ByteName = Buffer.alloc(0);
     if (kind === "directory") manifest.directories.push({ relativePath, mode });
-    else if (kind === "file") manifest.files.push(relativePath);
-    else if (kind === "special") manifest.special.push(relativePath);
+    else if (kind === "file") {
+      manifest.files.push(relativePath);
+      manifest.fileMtimesMs.push(Number(stat.mtimeNs / 1_000_000n));
+    } else if (kind === "special") manifest.special.push(relativePath);
     else {
       target = fs.readlinkSync(joinBytes(rootBytes, relativePath), { encoding: "buffer" });
       manifest.symlinks.push({ relativePath, target });
@@ -66,29 +70,49 @@ const COPY_CONCURRENCY = 16;
  * file copies run on libuv's thread pool (copyFile keeps permission bits, and
  * uses copy_file_range, or a reflink where the filesystem offers one, so a
  * huge binary file never passes through this process's memory).
- * Timestamps and inode numbers differ from the source, so git re-reads the
- * files once on the first status or diff and rewrites the copy's index.
+ * Each file keeps its modification time (to the millisecond, so never another
+ * whole second): with the checkout's `core.checkStat minimal`, git then trusts
+ * the copied index and the first `git status` reads no file (see buildTree).
  */
-export async function copyTree(manifest: TreeManifest, source: string, destination: string): Promise<void> {
+export async function copyTree(
+  manifest: TreeManifest,
+  source: string,
+  destination: string,
+  options: { owner?: { uid: number; gid: number } } = {},
+): Promise<void> {
   const sourceBytes = Buffer.from(source);
   const destinationBytes = Buffer.from(destination);
+  // Handing each entry over as it is made saves a `chown -R` walk (a sandbox under root).
+  const { owner } = options;
+  const handOver = (target: Buffer | string) => owner !== undefined && fs.lchownSync(target, owner.uid, owner.gid);
   // Directory and symlink creation are single cheap syscalls; a thread-pool
   // round trip each would cost more than the work.
   fs.mkdirSync(destination);
+  handOver(destination);
   for (const directory of manifest.directories) {
     // Owner write permission stays on until the files are in place.
-    fs.mkdirSync(joinBytes(destinationBytes, directory.relativePath), { mode: directory.mode | 0o700 });
+    const target = joinBytes(destinationBytes, directory.relativePath);
+    fs.mkdirSync(target, { mode: directory.mode | 0o700 });
+    handOver(target);
   }
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < manifest.files.length) {
-      const relativePath = manifest.files[next];
+      const index = next;
       next += 1;
-      await fsp.copyFile(joinBytes(sourceBytes, relativePath), joinBytes(destinationBytes, relativePath), fs.constants.COPYFILE_FICLONE);
+      const target = joinBytes(destinationBytes, manifest.files[index]);
+      await fsp.copyFile(joinBytes(sourceBytes, manifest.files[index]), target, fs.constants.COPYFILE_FICLONE);
+      const seconds = manifest.fileMtimesMs[index] / 1000;
+      await fsp.utimes(target, seconds, seconds);
+      if (owner !== undefined) await fsp.lchown(target, owner.uid, owner.gid);
     }
   };
   await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, manifest.files.length) }, worker));
-  for (const link of manifest.symlinks) fs.symlinkSync(link.target, joinBytes(destinationBytes, link.relativePath));
+  for (const link of manifest.symlinks) {
+    const target = joinBytes(destinationBytes, link.relativePath);
+    fs.symlinkSync(link.target, target);
+    handOver(target);
+  }
   for (const directory of manifest.directories) {
     if ((directory.mode | 0o700) !== directory.mode) fs.chmodSync(joinBytes(destinationBytes, directory.relativePath), directory.mode);
   }

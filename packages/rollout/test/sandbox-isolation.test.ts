@@ -179,15 +179,38 @@ describe("bubblewrap isolation", () => {
     expect(await waitUntilGone(marker, 3_000)).toEqual([]);
   });
 
-  it("ends background processes when a command finishes, in both isolation modes", async () => {
-    for (const isolation of ["bwrap", "none"] as const) {
-      const sandbox = await newSandbox(isolation);
-      const marker = uniqueSleepSeconds();
-      const result = await sandbox.exec(`sleep ${marker} > /dev/null 2>&1 & echo launched`, { timeoutMs: 10_000 });
-      expect(result.output, isolation).toBe("launched\n");
-      expect(result.timedOut).toBe(false);
-      expect(await waitUntilGone(marker, 3_000), isolation).toEqual([]);
-    }
+  it("keeps one shell per bubblewrap sandbox: cd, variables and background processes carry over until it is destroyed", async () => {
+    const sandbox = await newSandbox("bwrap");
+    const marker = uniqueSleepSeconds();
+    const result = await sandbox.exec(`sleep ${marker} > /dev/null 2>&1 & echo launched`, { timeoutMs: 10_000 });
+    expect(result).toMatchObject({ exitCode: 0, output: "launched\n", timedOut: false });
+    await sandbox.exec("cd pkg0 && export FLAVOUR=mint");
+    expect((await sandbox.exec('echo "$PWD $FLAVOUR"')).output).toBe("/testbed/pkg0 mint\n");
+    expect((await sandbox.exec(`pgrep -f "sleep ${marker}" | wc -l`)).output.trim()).toBe("1");
+    // `exit` ends that shell; the next command gets a fresh one back in /testbed.
+    expect((await sandbox.exec("exit 4")).exitCode).toBe(4);
+    expect((await sandbox.exec("pwd")).output).toBe("/testbed\n");
+    await sandbox.destroy();
+    expect(await waitUntilGone(marker, 3_000)).toEqual([]);
+  });
+
+  it("costs a few milliseconds per command once the shell is up, where each command used to start a bwrap", async () => {
+    const sandbox = await newSandbox("bwrap");
+    await sandbox.exec("true");
+    const timings: number[] = [];
+    for (let i = 0; i < 30; i++) timings.push((await sandbox.exec("true")).wallMs);
+    timings.sort((a, b) => a - b);
+    process.stdout.write(`bubblewrap persistent shell: p50 ${timings[15].toFixed(2)} ms over 30 commands\n`);
+    expect(timings[15]).toBeLessThan(25);
+  });
+
+  it("ends background processes when a command finishes without isolation (a fresh shell per command)", async () => {
+    const sandbox = await newSandbox("none");
+    const marker = uniqueSleepSeconds();
+    const result = await sandbox.exec(`sleep ${marker} > /dev/null 2>&1 & echo launched`, { timeoutMs: 10_000 });
+    expect(result.output).toBe("launched\n");
+    expect(result.timedOut).toBe(false);
+    expect(await waitUntilGone(marker, 3_000)).toEqual([]);
   });
 
   it("kills the process group on timeout without isolation too", async () => {

@@ -13,7 +13,8 @@ import { newSandboxDirName, sweepStaleSandboxes, writeOwnerFile } from "../sandb
 import { drawSandboxUser, type SandboxUser } from "../sandbox/sandbox-user.js";
 import { ensureCheckedOutTree, type PreparedSource } from "../sandbox/source.js";
 import { copyTree, treeManifest } from "../sandbox/tree-copy.js";
-import { ContainerShell, type ShellResult } from "./container-shell.js";
+import { PersistentShell, type ShellResult } from "../sandbox/persistent-shell.js";
+import { containerShellHost } from "./container-shell.js";
 import { forceRemoveArgs, OWNER_LABEL, ownerLabelValue, RUN_LABEL, runtimeCommand, runtimeOutput, type ContainerRuntime } from "./container-runtime.js";
 
 /**
@@ -135,7 +136,7 @@ class ContainerSandbox implements Sandbox {
   private readonly containerId: string;
   private readonly limits: ResolvedLimits;
   private readonly options: ContainerSandboxOptions;
-  private readonly shell: ContainerShell;
+  private readonly shell: PersistentShell;
   private readonly copyWatch: CopyGrowthWatch;
   private destroyed = false;
 
@@ -158,7 +159,9 @@ class ContainerSandbox implements Sandbox {
     this.options = state.options;
     this.baseCommit = state.options.commit;
     this.copyWatch = state.copyWatch;
-    this.shell = new ContainerShell({ runtime: state.options.runtime, containerId: state.containerId, user: this.userSpec(), prelude: this.prelude() });
+    this.shell = new PersistentShell(
+      containerShellHost({ runtime: state.options.runtime, containerId: state.containerId, user: this.userSpec(), prelude: this.prelude() }),
+    );
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
@@ -207,7 +210,7 @@ class ContainerSandbox implements Sandbox {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.shell.close();
+    await this.shell.close();
     await runtimeCommand(this.options.runtime, forceRemoveArgs(this.options.runtime, [this.containerId])).catch(() => undefined);
     await removeTree(this.sandboxDir);
   }

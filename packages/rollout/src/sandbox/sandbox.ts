@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { bwrapArgs, bwrapAvailable, privilegeDropArgv, sandboxEnv, SANDBOX_WORKDIR, shellArgv } from "./bwrap-command.js";
+import { spawn } from "node:child_process";
+import { bwrapArgs, bwrapAvailable, privilegeDropArgv, sandboxEnv, SANDBOX_WORKDIR, shellArgv, type BwrapLayout } from "./bwrap-command.js";
+import { PersistentShell, type ShellHost, type ShellResult } from "./persistent-shell.js";
 import { CopyGrowthWatch } from "./copy-watch.js";
 import { classifyLimitHit, resolveLimits, ulimitFlags, type LimitHit, type ResolvedLimits, type SandboxLimits } from "./limits.js";
 import { mapSandboxPath } from "./path-mapping.js";
@@ -169,6 +171,8 @@ class LiveSandbox implements Sandbox {
   private readonly options: CreateSandboxOptions;
   private readonly limits: ResolvedLimits;
   private readonly copyWatch: CopyGrowthWatch;
+  /** bubblewrap's commands run in one long-lived shell (SWE-agent's semantics); without isolation each gets a fresh one. */
+  private readonly shell: PersistentShell | undefined;
   private destroyed = false;
 
   constructor(state: SandboxState) {
@@ -181,9 +185,11 @@ class LiveSandbox implements Sandbox {
     this.options = state.options;
     this.limits = state.limits;
     this.copyWatch = state.copyWatch;
+    this.shell = this.isolation === "bwrap" ? new PersistentShell(this.shellHost()) : undefined;
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
+    if (this.shell !== undefined) return this.execInShell(this.shell, command, execOptions);
     // Without bubblewrap there is no /testbed mount: point the agent's absolute paths at the copy,
     // and show it /testbed again in what comes back, so prompts and tools work the same way.
     const unmounted = this.isolation === "none";
@@ -212,6 +218,56 @@ class LiveSandbox implements Sandbox {
     };
   }
 
+  private async execInShell(shell: PersistentShell, command: string, execOptions: ExecOptions): Promise<ExecResult> {
+    if (this.destroyed) throw new Error(`sandbox ${this.id} has been destroyed`);
+    const watch = this.copyWatch.command();
+    let result: ShellResult;
+    try {
+      result = await shell.run(command, {
+        timeoutMs: execOptions.timeoutMs ?? this.options.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxOutputChars: execOptions.maxOutputChars ?? this.options.limits?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        signal: watch.signal,
+      });
+    } finally {
+      watch.stop();
+    }
+    const copyHit = await watch.verdict();
+    const killed = result.timedOut || (copyHit?.kind === "copy_size" && watch.killed());
+    const exitCode = killed ? null : result.exitCode;
+    const limit = copyHit ?? classifyLimitHit(exitCode, result.output, this.limits);
+    let output = result.shellExited && !killed ? `${result.output}\n(the shell exited; the next command starts a fresh one in /testbed)` : result.output;
+    // What a command left running at the process limit (a fork bomb's survivors) would starve every later command.
+    if (limit?.kind === "processes" && !result.shellExited) {
+      await shell.close();
+      output = `${output}\n(the shell was restarted, with everything the command left running; the next command starts in /testbed)`;
+    }
+    return { exitCode, output, timedOut: result.timedOut, truncated: result.truncated, wallMs: result.wallMs, limit };
+  }
+
+  /**
+   * One bwrap per shell, in its own process group: killing the group ends bwrap, whose pid
+   * namespace takes every process the commands started with it (setsid'd ones included).
+   */
+  private shellHost(): ShellHost {
+    return {
+      prelude: [...ulimitFlags(this.limits, true).map((flag) => `ulimit ${flag}`), `cd ${SANDBOX_WORKDIR}`],
+      spawn: () =>
+        spawn("bwrap", [...bwrapArgs(this.layout({})), "--", ...privilegeDropArgv(this.commandUser), "/bin/bash", "--noprofile", "--norc"], {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+          stdio: ["pipe", "pipe", "pipe"],
+          detached: true,
+        }),
+      killCommands: async (child) => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      },
+    };
+  }
+
   toHostPath(sandboxPath: string): string {
     return mapSandboxPath(sandboxPath, SANDBOX_WORKDIR, this.hostPath);
   }
@@ -225,6 +281,7 @@ class LiveSandbox implements Sandbox {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    await this.shell?.close();
     await removeTree(this.sandboxDir);
   }
 
@@ -243,18 +300,22 @@ class LiveSandbox implements Sandbox {
       });
       return runProcess({ ...settings, argv, cwd: this.hostPath, env });
     }
-    const layout = {
+    return runProcess({
+      ...settings,
+      argv: ["bwrap", ...bwrapArgs(this.layout(settings.extraEnv ?? {})), "--", ...privilegeDropArgv(this.commandUser), ...argv],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
+  }
+
+  /** The bubblewrap layout of this sandbox, with extra variables for one invocation. */
+  private layout(extraEnv: Record<string, string>): BwrapLayout {
+    return {
       copyPath: this.hostPath,
       readOnlyPaths: [this.options.source.mirrorPath, ...(this.options.readOnlyPaths ?? [])],
-      env: sandboxEnv(extraEnv),
+      env: sandboxEnv({ ...this.options.env, ...extraEnv }),
       tmpBytes: this.limits.tmpKiB * 1024,
       user: this.commandUser,
       copyMounts: this.options.template?.mounts,
     };
-    return runProcess({
-      ...settings,
-      argv: ["bwrap", ...bwrapArgs(layout), "--", ...privilegeDropArgv(this.commandUser), ...argv],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    });
   }
 }

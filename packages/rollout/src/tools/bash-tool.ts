@@ -13,7 +13,7 @@ export interface BashToolOptions {
   maxOutputChars?: number;
 }
 
-/** Runs one shell command in a fresh shell inside the sandbox. */
+/** Runs one shell command in the sandbox's shell (one long-lived bash per sandbox; see PersistentShell). */
 export async function runBashTool(sandbox: Sandbox, command: string, options: BashToolOptions = {}): Promise<ToolResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_BASH_TIMEOUT_MS;
   const result = await sandbox.exec(command, {
@@ -24,7 +24,7 @@ export async function runBashTool(sandbox: Sandbox, command: string, options: Ba
     const seconds = Math.round(timeoutMs / 100) / 10;
     const partial = result.output === "" ? "" : `\nOutput before it was stopped:\n${result.output}`;
     const text =
-      `The command was still running after ${seconds} s, so it and everything it started were killed. ` +
+      `The command was still running after ${seconds} s, so it and everything it started were killed, and the shell was restarted in /testbed. ` +
       `Avoid commands that wait for input or never end; try a smaller input, or wrap a slow step in \`timeout\`.` +
       partial +
       (result.limit === undefined ? "" : `\n${result.limit.message}`);

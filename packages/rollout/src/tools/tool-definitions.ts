@@ -8,8 +8,9 @@ export const BASH_TOOL: FunctionToolDefinition = {
   function: {
     name: "bash",
     description:
-      "Run a bash command in the repository's environment (working directory /testbed). Each call starts a fresh shell, " +
-      "so `cd` and exported variables do not carry over to the next call, and background processes end with the command. " +
+      "Run a bash command in the repository's environment (working directory /testbed). Calls share one bash session: " +
+      "`cd`, exported variables and background processes carry over to the next call. A call that runs past its time limit " +
+      "ends the session, and the next call starts a fresh shell in /testbed. " +
       "There is no network access and no interactive input. Long output is shortened in the middle.",
     parameters: {
       type: "object",

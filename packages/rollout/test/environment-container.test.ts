@@ -51,7 +51,7 @@ async function containerSandbox(runtime: Runtime, environment: Record<string, un
  * An image as SWE-bench's are made: the repository cloned to /testbed at the source's commit, then
  * built there — an ignored output, an untracked file and a changed tracked file.
  */
-function buildTestbedImage(runtime: Runtime): string {
+function buildTestbedImage(runtime: Runtime, extraSteps: string[] = []): string {
   const context = fs.mkdtempSync(path.join(workDir, "image-"));
   git(workDir, "clone", "-q", source.repoPath, path.join(context, "testbed"));
   fs.writeFileSync(
@@ -60,11 +60,12 @@ function buildTestbedImage(runtime: Runtime): string {
       `FROM ${baseImage}`,
       "COPY testbed /testbed",
       "RUN cd /testbed && mkdir build && printf 'FACTOR = 3\\n' > build/generated.py && echo built > BUILD_STAMP && echo '# built here' >> pyproject.toml",
+      ...extraSteps.map((step) => `RUN cd /testbed && ${step}`),
       "",
     ].join("\n"),
   );
   fs.writeFileSync(path.join(context, "testbed", ".gitignore"), "build/\n", { flag: "a" });
-  const tag = `localhost/sera-test-testbed:${process.pid}`;
+  const tag = `localhost/sera-test-testbed:${process.pid}-${extraSteps.length}`;
   const built = spawnSync(runtime, ["build", "-q", "-f", path.join(context, "Containerfile"), "-t", tag, context], { encoding: "utf8" });
   if (built.status !== 0) throw new Error(`${runtime} build: ${built.stderr}`);
   return tag;
@@ -195,6 +196,31 @@ describe.each(runtimes)("environment: container, %s", (runtime) => {
       await expect(containerSandbox(runtime, { image, testbed: "image" }, {}, "0".repeat(40))).rejects.toThrow(
         /has \/testbed at commit [0-9a-f]{12}, but this rollout is at 000000000000/,
       );
+    } finally {
+      spawnSync(runtime, ["rmi", "-f", image]);
+    }
+  });
+
+  it("testbed: image keeps a hostile image's git config and links from acting on the host while sera takes its tree out and seals it", async () => {
+    const marker = (name: string) => path.join(workDir, `${runtime}-pwned-${name}`);
+    const image = buildTestbedImage(runtime, [
+      `git config core.fsmonitor 'touch ${marker("fsmonitor")}'`,
+      `git config core.hooksPath /testbed/hooks && mkdir hooks && printf '#!/bin/sh\\ntouch ${marker("hook")}\\n' > hooks/post-index-change && chmod +x hooks/post-index-change`,
+      `git config filter.evil.clean 'touch ${marker("filter")}; cat' && echo '* filter=evil' > .gitattributes`,
+      "ln -s /etc/passwd escape",
+    ]);
+    const passwdOwner = fs.statSync("/etc/passwd").uid;
+    try {
+      const sandbox = await containerSandbox(runtime, { image, testbed: "image" });
+      try {
+        expect((await sandbox.exec("echo edit >> notes.txt && git status --porcelain >/dev/null 2>&1; echo ran")).output).toBe("ran\n");
+        expect(await sandbox.diff()).toMatch(/^diff --git a\/notes\.txt b\/notes\.txt$/m);
+        expect(fs.lstatSync(path.join(sandbox.hostPath, "escape")).isSymbolicLink()).toBe(true);
+      } finally {
+        await sandbox.destroy();
+      }
+      for (const name of ["fsmonitor", "hook", "filter"]) expect(fs.existsSync(marker(name)), name).toBe(false);
+      expect(fs.statSync("/etc/passwd").uid).toBe(passwdOwner);
     } finally {
       spawnSync(runtime, ["rmi", "-f", image]);
     }

@@ -155,6 +155,33 @@ while True:
     expect(burst.limit?.kind).toBe("copy_size");
   });
 
+  it("stop what the shell left running when it grows the copy between commands, and say so on the next command", async () => {
+    const sandbox = await newSandbox({ ...SMALL_LIMITS, fileSizeKiB: 64 * 1024 });
+    const writer = "(i=0; while true; do head -c 256K /dev/zero > bg$i.bin; i=$((i+1)); sleep 0.05; done) > /dev/null 2>&1 &";
+    const started = await sandbox.exec(`${writer} echo started`);
+    expect(started.output).toBe("started\n");
+    expect(started.limit).toBeUndefined();
+    // The agent's model call: no command runs while the writer fills the copy, until the idle watch stops it.
+    const copy = sandbox.toHostPath("/testbed");
+    const written = () => fs.readdirSync(copy).filter((name) => name.startsWith("bg")).length;
+    let seen = -1;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const now = written();
+      if (now === seen) break;
+      seen = now;
+    }
+    expect(seen).toBeGreaterThan(16); // past the 4 MiB cap
+    const next = await sandbox.exec("rm -f bg*.bin; echo cleaned");
+    expect(next.limit?.kind).toBe("copy_size");
+    expect(next.limit?.message).toMatch(/^between commands, what the shell left running grew the repository copy/);
+    expect(next.output).toBe("cleaned\n");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(written()).toBe(0); // the writer is gone for good
+    await expectUsable(sandbox);
+  });
+
   it("leave the process limit out without isolation, where it would count the user's whole host", async () => {
     const isolated = await newSandbox();
     expect((await isolated.exec("ulimit -u")).output).toBe("48\n");

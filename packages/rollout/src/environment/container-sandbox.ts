@@ -162,11 +162,13 @@ class ContainerSandbox implements Sandbox {
     this.shell = new PersistentShell(
       containerShellHost({ runtime: state.options.runtime, containerId: state.containerId, user: this.userSpec(), prelude: this.prelude() }),
     );
+    this.copyWatch.watchBetweenCommands(() => this.shell.close());
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
     if (this.destroyed) throw new Error(`sandbox ${this.id} has been destroyed`);
-    const watch = this.copyWatch.command();
+    const started = performance.now();
+    const watch = await this.copyWatch.command();
     let result: ShellResult;
     try {
       result = await this.shell.run(command, {
@@ -187,7 +189,7 @@ class ContainerSandbox implements Sandbox {
       output,
       timedOut: result.timedOut,
       truncated: result.truncated,
-      wallMs: result.wallMs,
+      wallMs: performance.now() - started,
       limit:
         copyHit ??
         (oomKilled
@@ -210,6 +212,7 @@ class ContainerSandbox implements Sandbox {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.copyWatch.close();
     await this.shell.close();
     await runtimeCommand(this.options.runtime, forceRemoveArgs(this.options.runtime, [this.containerId])).catch(() => undefined);
     await removeTree(this.sandboxDir);

@@ -1,15 +1,26 @@
-import { copyLimitHit, treeUsageBytes, type LimitHit, type ResolvedLimits } from "./limits.js";
+import fs from "node:fs";
+import { copyLimitHit, formatKiB, treeUsageBytes, type LimitHit, type ResolvedLimits } from "./limits.js";
 
 /**
- * The cap on how far commands may grow a sandbox's writable copy of the repository, for every
- * kind of sandbox whose /testbed is a host directory (bubblewrap's and a container's bind mount).
- * No filesystem quota is needed: the copy is measured while each command runs, and the command
- * is killed once the copy has grown past its cap (or past where it stood, if an earlier command
- * left it over the cap, so deleting files still works). A last measurement after the command
- * catches writes faster than the interval.
+ * The cap on how far a sandbox may grow its writable copy of the repository, for every kind of
+ * sandbox whose /testbed is a host directory (bubblewrap's and a container's bind mount). No
+ * filesystem quota is needed: the copy is measured (`du`) every quarter second while a command
+ * runs, and the command is killed once the copy has grown past its cap (or past where it stood, if
+ * an earlier command left it over the cap, so deleting files still works).
+ *
+ * Two cheaper checks keep a command's cost near the shell's own millisecond:
+ * - After a command, the copy is measured again only if its filesystem as a whole grew by the
+ *   copy's remaining headroom (one statfs call). Otherwise the command cannot have passed the cap,
+ *   unless something else freed space meanwhile; the idle watch below catches that case.
+ * - Between commands (the agent's model call), the shell keeps running what the agent left in the
+ *   background. The copy is measured about once a second; past the cap, the shell is stopped with
+ *   everything it started, and the next command's observation says why.
  */
 
-const COPY_WATCH_INTERVAL_MS = 250;
+const COMMAND_INTERVAL_MS = 250;
+const IDLE_INTERVAL_MS = 1_000;
+/** An idle measurement may take at most this share of a core: big trees are measured less often. */
+const IDLE_CPU_SHARE = 0.02;
 const baseSizes = new Map<string, number>();
 
 export interface CommandWatch {
@@ -17,7 +28,7 @@ export interface CommandWatch {
   signal: AbortSignal;
   stop(): void;
   killed(): boolean;
-  /** The limit hit, after a last measurement once the command has ended. */
+  /** The limit hit by this command, or by what ran in the background since the last one. */
   verdict(): Promise<LimitHit | undefined>;
 }
 
@@ -25,14 +36,24 @@ export class CopyGrowthWatch {
   private readonly hostPath: string;
   private readonly baseBytes: number;
   private readonly limits: ResolvedLimits;
-  /** The copy's size after the last command. */
+  /** The copy's size at the last measurement, and its filesystem's used bytes just before it. */
   private lastUsageBytes: number;
+  private filesystemUsedAtMeasure: number;
+  private lastMeasureMs = 0;
+  private measuring: Promise<number> | undefined;
+  private idle: { stopCommands: () => Promise<void>; timer?: NodeJS.Timeout; ceiling: number } | undefined;
+  private idleHit: LimitHit | undefined;
+  /** The idle watch stopping the shell: the next command waits for it, so it never lands in a dying shell. */
+  private stopping: Promise<void> | undefined;
+  private commandsRunning = 0;
+  private closed = false;
 
-  constructor(hostPath: string, baseBytes: number, limits: ResolvedLimits) {
+  private constructor(hostPath: string, baseBytes: number, limits: ResolvedLimits) {
     this.hostPath = hostPath;
     this.baseBytes = baseBytes;
     this.limits = limits;
     this.lastUsageBytes = baseBytes;
+    this.filesystemUsedAtMeasure = filesystemUsedBytes(hostPath);
   }
 
   /**
@@ -47,36 +68,133 @@ export class CopyGrowthWatch {
     return new CopyGrowthWatch(hostPath, baseBytes, limits);
   }
 
-  /** Watches the copy for the length of one command. */
-  command(): CommandWatch {
+  /** Watch the copy between commands too; past the cap, `stopCommands` ends what the shell left running. */
+  watchBetweenCommands(stopCommands: () => Promise<void>): void {
+    this.idle = { stopCommands, ceiling: this.ceiling() };
+    this.scheduleIdle();
+  }
+
+  /** Watches the copy for the length of one command (once the idle watch has finished stopping a shell). */
+  async command(): Promise<CommandWatch> {
+    this.commandsRunning += 1;
+    this.pauseIdle();
+    await this.stopping;
     const controller = new AbortController();
-    const ceiling = Math.max(this.baseBytes + this.limits.copyGrowthKiB * 1024, this.lastUsageBytes);
+    const ceiling = this.ceiling();
+    const earlier = this.idleHit;
+    this.idleHit = undefined;
     let hit: LimitHit | undefined;
-    let measuring: Promise<void> | undefined;
-    const measure = (): Promise<void> =>
-      treeUsageBytes(this.hostPath).then(
+    let checking: Promise<void> | undefined;
+    const check = (): Promise<void> =>
+      this.measure().then(
         (used) => {
-          this.lastUsageBytes = used;
           if (used > ceiling) hit ??= copyLimitHit(used, this.baseBytes, this.limits);
         },
         () => undefined, // A copy that cannot be measured this time is measured on the next tick.
       );
     const timer = setInterval(() => {
-      if (measuring !== undefined || controller.signal.aborted) return;
-      measuring = measure().then(() => {
-        measuring = undefined;
+      if (checking !== undefined || controller.signal.aborted) return;
+      checking = check().then(() => {
+        checking = undefined;
         if (hit !== undefined) controller.abort();
       });
-    }, COPY_WATCH_INTERVAL_MS);
+    }, COMMAND_INTERVAL_MS);
     return {
       signal: controller.signal,
       stop: () => clearInterval(timer),
       killed: () => controller.signal.aborted,
       verdict: async () => {
-        await measuring;
-        await measure();
-        return hit;
+        await checking;
+        if (hit === undefined && this.mayHavePassed(ceiling)) await check();
+        this.commandsRunning -= 1;
+        this.resumeIdle();
+        return hit ?? earlier;
       },
     };
   }
+
+  close(): void {
+    this.closed = true;
+    this.pauseIdle();
+  }
+
+  private ceiling(): number {
+    return Math.max(this.baseBytes + this.limits.copyGrowthKiB * 1024, this.lastUsageBytes);
+  }
+
+  /** Whether the copy may have passed `ceiling` since it was last measured: its filesystem grew by at least the headroom. */
+  private mayHavePassed(ceiling: number): boolean {
+    try {
+      return filesystemUsedBytes(this.hostPath) - this.filesystemUsedAtMeasure >= ceiling - this.lastUsageBytes;
+    } catch {
+      return true;
+    }
+  }
+
+  /** One `du` at a time, shared by whoever asks while it runs. */
+  private measure(): Promise<number> {
+    this.measuring ??= (async () => {
+      try {
+        const filesystemUsed = filesystemUsedBytes(this.hostPath);
+        const started = performance.now();
+        const used = await treeUsageBytes(this.hostPath);
+        this.lastMeasureMs = performance.now() - started;
+        this.lastUsageBytes = used;
+        this.filesystemUsedAtMeasure = filesystemUsed;
+        return used;
+      } finally {
+        this.measuring = undefined;
+      }
+    })();
+    return this.measuring;
+  }
+
+  private pauseIdle(): void {
+    if (this.idle?.timer !== undefined) clearTimeout(this.idle.timer);
+    if (this.idle !== undefined) this.idle.timer = undefined;
+  }
+
+  private resumeIdle(): void {
+    if (this.idle === undefined || this.commandsRunning > 0) return;
+    this.idle.ceiling = this.ceiling();
+    this.scheduleIdle();
+  }
+
+  private scheduleIdle(): void {
+    const idle = this.idle;
+    if (idle === undefined || this.closed || this.commandsRunning > 0) return;
+    this.pauseIdle();
+    const delay = Math.max(IDLE_INTERVAL_MS, this.lastMeasureMs / IDLE_CPU_SHARE);
+    idle.timer = setTimeout(() => {
+      idle.timer = undefined;
+      void this.measure().then(
+        async (used) => {
+          // A command that began meanwhile has its own watch (and ceiling); it reschedules this one.
+          if (this.closed || idle.timer !== undefined || this.commandsRunning > 0) return;
+          if (used > idle.ceiling) {
+            this.idleHit = {
+              kind: "copy_size",
+              message:
+                `between commands, what the shell left running grew the repository copy to ${formatKiB((used - this.baseBytes) / 1024)} more than ` +
+                `the checkout, past its cap of ${formatKiB(this.limits.copyGrowthKiB)}: it was stopped with the shell, and this command ran in a fresh one in /testbed. ` +
+                "Delete the large files it wrote (e.g. with rm) before going on.",
+            };
+            this.stopping = idle.stopCommands().catch(() => undefined);
+            await this.stopping;
+            this.stopping = undefined;
+            idle.ceiling = this.ceiling();
+          }
+          this.scheduleIdle();
+        },
+        () => this.scheduleIdle(),
+      );
+    }, delay);
+    idle.timer.unref();
+  }
+}
+
+/** Bytes in use on the filesystem that holds `target`: one statfs call. */
+function filesystemUsedBytes(target: string): number {
+  const stats = fs.statfsSync(target);
+  return (stats.blocks - stats.bfree) * stats.bsize;
 }

@@ -93,6 +93,11 @@ export class PersistentShell {
     };
   }
 
+  /** Starts the shell now (while the caller does other work) rather than with the first command. */
+  warm(): void {
+    if (this.child === undefined) this.start();
+  }
+
   /** Ends the shell and everything it started; resolves once it is gone. */
   async close(): Promise<void> {
     const child = this.child;

@@ -59,6 +59,7 @@ export interface ExecResult {
   output: string;
   timedOut: boolean;
   truncated: boolean;
+  /** From the call to its answer, the copy's size check included. */
   wallMs: number;
   /** Set when the command ran into one of the sandbox's resource limits (or, read from its messages, probably did). */
   limit?: LimitHit;
@@ -111,13 +112,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   const hostPath = path.join(sandboxDir, "testbed");
   // Under root the copy belongs to the sandbox's own uid (symlinks themselves, never their targets), so commands can change it.
   const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
-  const manifest = treeManifest(treePath);
-  try {
-    await copyTree(manifest, treePath, hostPath, { owner: user });
-  } catch (error) {
-    await removeTree(sandboxDir);
-    throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
-  }
+  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
+  fs.mkdirSync(hostPath);
+  if (user !== undefined) fs.lchownSync(hostPath, user.uid, user.gid);
   // bwrap would make missing mount points itself, as root and beside the command's files: make them here.
   for (const mount of options.template?.mounts ?? []) {
     const point = path.join(hostPath, mount.name);
@@ -126,15 +123,26 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     if (user !== undefined) fs.lchownSync(point, user.uid, user.gid);
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
-  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
+  // The shell's bwrap starts on the other core while the copy is made: its bind of /testbed shows
+  // the files as they arrive, and no command is sent before the copy is complete.
+  const shell = options.isolation === "bwrap" ? new PersistentShell(bwrapShellHost({ options, limits, user, hostPath })) : undefined;
+  shell?.warm();
+  const manifest = treeManifest(treePath);
   let copyWatch: CopyGrowthWatch;
   try {
+    try {
+      await copyTree(manifest, treePath, hostPath, { owner: user, destinationExists: true });
+    } catch (error) {
+      throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
+    }
     copyWatch = await CopyGrowthWatch.start(hostPath, limits, `${manifest.digest}\u0000${root}`);
   } catch (error) {
+    await shell?.close();
     await removeTree(sandboxDir);
     throw error;
   }
-  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, copyWatch });
+  if (shell !== undefined) copyWatch.watchBetweenCommands(() => shell.close());
+  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, copyWatch, shell });
 }
 
 /** Under root, commands run as another uid, so an extra bind is only of use if others may read it. */
@@ -158,6 +166,7 @@ interface SandboxState {
   limits: ResolvedLimits;
   user: SandboxUser | undefined;
   copyWatch: CopyGrowthWatch;
+  shell: PersistentShell | undefined;
 }
 
 class LiveSandbox implements Sandbox {
@@ -185,16 +194,17 @@ class LiveSandbox implements Sandbox {
     this.options = state.options;
     this.limits = state.limits;
     this.copyWatch = state.copyWatch;
-    this.shell = this.isolation === "bwrap" ? new PersistentShell(this.shellHost()) : undefined;
+    this.shell = state.shell;
   }
 
   async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
-    if (this.shell !== undefined) return this.execInShell(this.shell, command, execOptions);
+    const started = performance.now();
+    if (this.shell !== undefined) return this.execInShell(this.shell, command, execOptions, started);
     // Without bubblewrap there is no /testbed mount: point the agent's absolute paths at the copy,
     // and show it /testbed again in what comes back, so prompts and tools work the same way.
     const unmounted = this.isolation === "none";
     const hostCommand = unmounted ? command.replaceAll(SANDBOX_WORKDIR, this.hostPath) : command;
-    const watch = this.copyWatch.command();
+    const watch = await this.copyWatch.command();
     let outcome: ProcessRunOutcome;
     try {
       outcome = await this.run(shellArgv(hostCommand, ulimitFlags(this.limits, !unmounted)), {
@@ -213,14 +223,14 @@ class LiveSandbox implements Sandbox {
       output: unmounted ? outcome.stdout.replaceAll(this.hostPath, SANDBOX_WORKDIR) : outcome.stdout,
       timedOut: outcome.timedOut,
       truncated: outcome.truncated,
-      wallMs: outcome.wallMs,
+      wallMs: performance.now() - started,
       limit: copyHit ?? classifyLimitHit(exitCode, outcome.stdout, this.limits),
     };
   }
 
-  private async execInShell(shell: PersistentShell, command: string, execOptions: ExecOptions): Promise<ExecResult> {
+  private async execInShell(shell: PersistentShell, command: string, execOptions: ExecOptions, started: number): Promise<ExecResult> {
     if (this.destroyed) throw new Error(`sandbox ${this.id} has been destroyed`);
-    const watch = this.copyWatch.command();
+    const watch = await this.copyWatch.command();
     let result: ShellResult;
     try {
       result = await shell.run(command, {
@@ -241,31 +251,7 @@ class LiveSandbox implements Sandbox {
       await shell.close();
       output = `${output}\n(the shell was restarted, with everything the command left running; the next command starts in /testbed)`;
     }
-    return { exitCode, output, timedOut: result.timedOut, truncated: result.truncated, wallMs: result.wallMs, limit };
-  }
-
-  /**
-   * One bwrap per shell, in its own process group: killing the group ends bwrap, whose pid
-   * namespace takes every process the commands started with it (setsid'd ones included).
-   */
-  private shellHost(): ShellHost {
-    return {
-      prelude: [...ulimitFlags(this.limits, true).map((flag) => `ulimit ${flag}`), `cd ${SANDBOX_WORKDIR}`],
-      spawn: () =>
-        spawn("bwrap", [...bwrapArgs(this.layout({})), "--", ...privilegeDropArgv(this.commandUser), "/bin/bash", "--noprofile", "--norc"], {
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-          stdio: ["pipe", "pipe", "pipe"],
-          detached: true,
-        }),
-      killCommands: async (child) => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
-      },
-    };
+    return { exitCode, output, timedOut: result.timedOut, truncated: result.truncated, wallMs: performance.now() - started, limit };
   }
 
   toHostPath(sandboxPath: string): string {
@@ -281,6 +267,7 @@ class LiveSandbox implements Sandbox {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.copyWatch.close();
     await this.shell?.close();
     await removeTree(this.sandboxDir);
   }
@@ -302,20 +289,58 @@ class LiveSandbox implements Sandbox {
     }
     return runProcess({
       ...settings,
-      argv: ["bwrap", ...bwrapArgs(this.layout(settings.extraEnv ?? {})), "--", ...privilegeDropArgv(this.commandUser), ...argv],
+      argv: [
+        "bwrap",
+        ...bwrapArgs(bwrapLayout({ options: this.options, limits: this.limits, user: this.commandUser, hostPath: this.hostPath }, settings.extraEnv ?? {})),
+        "--",
+        ...privilegeDropArgv(this.commandUser),
+        ...argv,
+      ],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     });
   }
+}
 
-  /** The bubblewrap layout of this sandbox, with extra variables for one invocation. */
-  private layout(extraEnv: Record<string, string>): BwrapLayout {
-    return {
-      copyPath: this.hostPath,
-      readOnlyPaths: [this.options.source.mirrorPath, ...(this.options.readOnlyPaths ?? [])],
-      env: sandboxEnv({ ...this.options.env, ...extraEnv }),
-      tmpBytes: this.limits.tmpKiB * 1024,
-      user: this.commandUser,
-      copyMounts: this.options.template?.mounts,
-    };
-  }
+interface LayoutParts {
+  options: CreateSandboxOptions;
+  limits: ResolvedLimits;
+  /** The uid commands run as under root (absent otherwise). */
+  user?: SandboxUser;
+  hostPath: string;
+}
+
+/** The bubblewrap layout of a sandbox, with extra variables for one invocation. */
+function bwrapLayout({ options, limits, user, hostPath }: LayoutParts, extraEnv: Record<string, string>): BwrapLayout {
+  return {
+    copyPath: hostPath,
+    readOnlyPaths: [options.source.mirrorPath, ...(options.readOnlyPaths ?? [])],
+    env: sandboxEnv({ ...options.env, ...extraEnv }),
+    tmpBytes: limits.tmpKiB * 1024,
+    user,
+    copyMounts: options.template?.mounts,
+  };
+}
+
+/**
+ * One bwrap per shell, in its own process group: killing the group ends bwrap, whose pid
+ * namespace takes every process the commands started with it (setsid'd ones included).
+ */
+function bwrapShellHost(parts: LayoutParts): ShellHost {
+  return {
+    prelude: [...ulimitFlags(parts.limits, true).map((flag) => `ulimit ${flag}`), `cd ${SANDBOX_WORKDIR}`],
+    spawn: () =>
+      spawn("bwrap", [...bwrapArgs(bwrapLayout(parts, {})), "--", ...privilegeDropArgv(parts.user), "/bin/bash", "--noprofile", "--norc"], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      }),
+    killCommands: async (child) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    },
+  };
 }

@@ -94,6 +94,26 @@ describe("sandbox copy", () => {
   });
 });
 
+describe("sandbox destroy", () => {
+  it("removes all the agent left, and never follows a directory of the copy it turned into a link", async () => {
+    // A file on the host with the name of one in the copy (pkg0/module1.py): the agent links pkg0 to its directory.
+    const victim = path.join(workDir, "victim");
+    fs.mkdirSync(victim, { recursive: true });
+    fs.writeFileSync(path.join(victim, "module1.py"), "host file\n");
+    for (const files of [3, 2_500]) {
+      const sandbox = await createSandbox({ source, root: path.join(workDir, "sbx"), isolation: "bwrap" });
+      const result = await sandbox.exec(
+        `rm -r pkg0 && ln -s ${victim} pkg0 && mkdir -p added/deep && for i in $(seq ${files}); do : > added/deep/$i; done && ` +
+          "mkdir locked && touch locked/f && chmod 0 locked .git/refs && echo done",
+      );
+      expect(result.output).toBe("done\n");
+      await sandbox.destroy();
+      expect(fs.existsSync(path.dirname(sandbox.hostPath)), `${files} files`).toBe(false);
+      expect(fs.readFileSync(path.join(victim, "module1.py"), "utf8")).toBe("host file\n");
+    }
+  });
+});
+
 describe("sandbox copy and git's index", () => {
   it("keeps every file's mtime, so the first git status trusts the copied index and rewrites nothing; the patch still checks every file in full", async () => {
     const sandbox = await createSandbox({ source, root: path.join(workDir, "sbx"), isolation: "bwrap" });

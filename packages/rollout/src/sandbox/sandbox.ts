@@ -9,9 +9,9 @@ import { mapSandboxPath } from "./path-mapping.js";
 import { runProcess, type ProcessRunOutcome } from "./process-run.js";
 import { sandboxDiff } from "./sandbox-diff.js";
 import { ensurePrivateDir } from "./private-dir.js";
-import { removeTree } from "./remove-tree.js";
+import { removeKnownTree, removeTree } from "./remove-tree.js";
 import { ensureCheckedOutTree, type PreparedSource } from "./source.js";
-import { copyTree, treeManifest } from "./tree-copy.js";
+import { copyTree, treeManifest, type TreeManifest } from "./tree-copy.js";
 import { newSandboxDirName, sweepStaleSandboxes, writeOwnerFile } from "./sandbox-owner.js";
 import { drawSandboxUser, type SandboxUser } from "./sandbox-user.js";
 
@@ -142,7 +142,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     throw error;
   }
   if (shell !== undefined) copyWatch.watchBetweenCommands(() => shell.close());
-  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, copyWatch, shell });
+  return new LiveSandbox({ id, sandboxDir, hostPath, baseCommit: commit, options, limits, user, copyWatch, shell, manifest });
 }
 
 /** Under root, commands run as another uid, so an extra bind is only of use if others may read it. */
@@ -167,6 +167,8 @@ interface SandboxState {
   user: SandboxUser | undefined;
   copyWatch: CopyGrowthWatch;
   shell: PersistentShell | undefined;
+  /** What the copy was made from: destroy removes it by these names. */
+  manifest: TreeManifest;
 }
 
 class LiveSandbox implements Sandbox {
@@ -177,6 +179,7 @@ class LiveSandbox implements Sandbox {
   readonly isolation: Isolation;
   readonly commandUser?: SandboxUser;
   private readonly sandboxDir: string;
+  private readonly manifest: TreeManifest;
   private readonly options: CreateSandboxOptions;
   private readonly limits: ResolvedLimits;
   private readonly copyWatch: CopyGrowthWatch;
@@ -187,6 +190,7 @@ class LiveSandbox implements Sandbox {
   constructor(state: SandboxState) {
     this.id = state.id;
     this.sandboxDir = state.sandboxDir;
+    this.manifest = state.manifest;
     this.hostPath = state.hostPath;
     this.baseCommit = state.baseCommit;
     this.isolation = state.options.isolation;
@@ -269,7 +273,7 @@ class LiveSandbox implements Sandbox {
     this.destroyed = true;
     this.copyWatch.close();
     await this.shell?.close();
-    await removeTree(this.sandboxDir);
+    await removeKnownTree(this.sandboxDir, this.manifest, "testbed");
   }
 
   private run(

@@ -123,18 +123,19 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     if (user !== undefined) fs.lchownSync(point, user.uid, user.gid);
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
-  // The shell's bwrap starts on the other core while the copy is made: its bind of /testbed shows
-  // the files as they arrive, and no command is sent before the copy is complete.
+  const manifest = treeManifest(treePath);
+  // The first files are copied on libuv's threads while the shell's bwrap is spawned (a fork of
+  // this process: some 10 ms of the main thread), and bwrap starts on the other core while the rest
+  // follow: its bind of /testbed shows the files as they arrive, and no command is sent before the
+  // copy is complete.
+  const copying = copyTree(manifest, treePath, hostPath, { owner: user, destinationExists: true }).catch((error: Error) => {
+    throw new Error(`could not copy the checkout into the sandbox: ${error.message}`);
+  });
   const shell = options.isolation === "bwrap" ? new PersistentShell(bwrapShellHost({ options, limits, user, hostPath })) : undefined;
   shell?.warm();
-  const manifest = treeManifest(treePath);
   let copyWatch: CopyGrowthWatch;
   try {
-    try {
-      await copyTree(manifest, treePath, hostPath, { owner: user, destinationExists: true });
-    } catch (error) {
-      throw new Error(`could not copy the checkout into the sandbox: ${(error as Error).message}`);
-    }
+    await copying;
     copyWatch = await CopyGrowthWatch.start(hostPath, limits, `${manifest.digest}\u0000${root}`);
   } catch (error) {
     await shell?.close();

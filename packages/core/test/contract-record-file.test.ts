@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { scanRecordLines } from "../src/store/record-table.js";
 import {
   appendPartialRecordRows,
   appendRecordRows,
@@ -118,6 +120,44 @@ describe("loadRecordFile", () => {
       { run_id: "run-1", instance_id: "i-1", lines_added: 3 },
       { run_id: "run-1", instance_id: "i-2", lines_added: 0 },
       { run_id: "run-2", instance_id: "i-1", lines_added: 0 },
+    ]);
+  });
+});
+
+describe("scanRecordLines", () => {
+  it("finds the first line and the longest line's bytes across any chunk boundary", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "lines.jsonl");
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ unit: "binary", maxLength: 40 }).map((line) => line.replaceAll("\n", "")),
+          { minLength: 1 },
+        ),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        (lines, trailingNewline, chunkBytes) => {
+          writeFileSync(file, lines.join("\n") + (trailingNewline ? "\n" : ""));
+          const scanned = scanRecordLines(file, { chunkBytes, wholeFileBelow: 0 });
+          expect(scanned.first).toBe(lines[0]);
+          expect(scanned.longestBytes).toBe(Math.max(...lines.map((line) => Buffer.byteLength(line))));
+        },
+      ),
+    );
+  });
+
+  it("lets a record over twice DuckDB's default 16 MB object limit load", async () => {
+    const connection = await (await DuckDBInstance.create(":memory:")).connect();
+    await connection.run(patchesTable.ddl);
+    const dir = tempDir();
+    // DuckDB checks the limit for a line that starts inside a buffer, so the long one comes second.
+    appendRecordRows(dir, patchesTable, [patchRow, { ...patchRow, instance_id: "i-2", patch: "+x\n".repeat(12_000_000) }, { ...patchRow, instance_id: "i-3" }]);
+    await loadRecordFile(connection, dir, patchesTable);
+    const rows = (await connection.runAndReadAll("SELECT instance_id, length(patch)::INTEGER AS bytes FROM patches ORDER BY ALL")).getRowObjects();
+    expect(rows).toEqual([
+      { instance_id: "i-1", bytes: 0 },
+      { instance_id: "i-2", bytes: 36_000_000 },
+      { instance_id: "i-3", bytes: 0 },
     ]);
   });
 });

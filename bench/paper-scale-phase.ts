@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { buildReport } from "@sera/analysis";
@@ -180,6 +180,8 @@ function writeGeneration(): Record<string, number> {
 
 /** sera's ingest of the stage's record files (what the sera-generate stage's ingest runs), in one transaction as ingestRuns does. */
 async function seraIngest(): Promise<Record<string, number>> {
+  // Each repeat is a run's first ingest into a fresh store, as the peer's is into fresh tables.
+  for (const file of [storeFile, `${storeFile}.wal`]) rmSync(file, { force: true });
   return withStore(storeFile, {}, async (store) => {
     await store.connection.run("BEGIN TRANSACTION");
     await ingestGenerationRecords(store.connection, recordsDir);

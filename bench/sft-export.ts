@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Message, Trajectory } from "@sera/core";
@@ -16,6 +17,7 @@ import { repoRoot } from "./engine.js";
  */
 
 const OBSERVATION_CAP = 60_000;
+const DEPENDENCY_CHARS = 20_000_000;
 
 function realFiles(): string[] {
   const lib = path.join(repoRoot, "node_modules/typescript/lib");
@@ -26,7 +28,33 @@ function realFiles(): string[] {
     .split("\n")
     .filter((name) => name.endsWith(".ts"))
     .map((name) => path.join(repoRoot, name));
-  return [...declarations, ...tracked];
+  return [...declarations, ...tracked, ...dependencySources()];
+}
+
+/**
+ * A real export runs over gigabytes (SERA's datasets hold tens of thousands of trajectories), long
+ * after the token workers' JIT and pre-token caches are warm; a 3.6 MB corpus measured mostly their
+ * warm-up. So the corpus goes on with the JavaScript of the installed dependencies (pinned by
+ * package-lock.json; minified files left out) up to about 24 MB of message text.
+ */
+function dependencySources(): string[] {
+  const found = execFileSync("find", ["node_modules", "-type", "f", "-name", "*.js", "-not", "-name", "*.min.js", "-not", "-path", "*/typescript/*"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  })
+    .split("\n")
+    .filter(Boolean)
+    .sort();
+  const chosen: string[] = [];
+  let chars = 0;
+  for (const name of found) {
+    if (chars >= DEPENDENCY_CHARS) break;
+    const file = path.join(repoRoot, name);
+    chars += Math.min(OBSERVATION_CAP, readFileSync(file, "utf8").length);
+    chosen.push(file);
+  }
+  return chosen;
 }
 
 function commitSubjects(): string[] {
@@ -55,14 +83,21 @@ function distinctRealCorpus(): { trajectories: Trajectory[]; inputBytes: number;
     .sort()
     .map((entry) => readMiniSweAgentTrajFile(path.join(run, entry, `${entry}.traj.json`)));
   const subjects = commitSubjects();
-  const files = realFiles();
+  // The same file can be installed twice (nested copies of one package version): each text once.
+  const seen = new Set<string>();
+  const files = realFiles().filter((file) => {
+    const digest = createHash("sha256").update(readFileSync(file)).digest("hex");
+    if (seen.has(digest)) return false;
+    seen.add(digest);
+    return true;
+  });
   const reading = files.map((file, i) => readingTrajectory(file, subjects[i % subjects.length], i));
   const trajectories = [...fixtures, ...reading];
   const inputBytes = trajectories.reduce((sum, t) => sum + t.messages.reduce((s, m) => s + Buffer.byteLength(m.content), 0), 0);
   return {
     trajectories,
     inputBytes,
-    description: `${fixtures.length} real mini-swe-agent trajectories + ${reading.length} agent-shaped reads of distinct real source files (TypeScript lib .d.ts, this repository's packages); ${(inputBytes / 1e6).toFixed(1)} MB of message text, none repeated`,
+    description: `${fixtures.length} real mini-swe-agent trajectories + ${reading.length} agent-shaped reads of distinct real source files (TypeScript lib .d.ts, this repository's packages, the installed dependencies' JavaScript); ${(inputBytes / 1e6).toFixed(1)} MB of message text, none repeated`,
   };
 }
 

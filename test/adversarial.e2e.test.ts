@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
@@ -30,10 +30,13 @@ function treeDigest(root: string, skip: (relative: string) => boolean = () => fa
     for (const name of entries) {
       const child = path.join(relative, name);
       if (skip(child)) continue;
-      const stat = statSync(path.join(root, child), { throwIfNoEntry: false });
+      // lstat: a link is its target's name, not its target's content (/etc/mtab shows the reader's
+      // mounts, which change whenever a container starts anywhere on the machine).
+      const stat = lstatSync(path.join(root, child), { throwIfNoEntry: false });
       if (!stat) continue;
       hash.update(`${child}\0${stat.mode}\0`);
-      if (stat.isDirectory()) walk(child);
+      if (stat.isSymbolicLink()) hash.update(readlinkSync(path.join(root, child)));
+      else if (stat.isDirectory()) walk(child);
       else if (stat.isFile()) {
         try {
           hash.update(readFileSync(path.join(root, child)));

@@ -105,7 +105,9 @@ export class CopyGrowthWatch {
       killed: () => controller.signal.aborted,
       verdict: async () => {
         await checking;
-        if (hit === undefined && this.mayHavePassed(ceiling)) await check();
+        // After a hit the copy is measured again all the same: what the command wrote until it died
+        // sets the next command's ceiling, so deleting those files is never taken for growth.
+        if (hit !== undefined || this.mayHavePassed(ceiling)) await check();
         this.commandsRunning -= 1;
         this.resumeIdle();
         return hit ?? earlier;

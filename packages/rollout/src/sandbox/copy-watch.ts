@@ -13,12 +13,16 @@ import { copyLimitHit, formatKiB, treeUsageBytes, type LimitHit, type ResolvedLi
  *   copy's remaining headroom (one statfs call). Otherwise the command cannot have passed the cap,
  *   unless something else freed space meanwhile; the idle watch below catches that case.
  * - Between commands (the agent's model call), the shell keeps running what the agent left in the
- *   background. The copy is measured about once a second; past the cap, the shell is stopped with
- *   everything it started, and the next command's observation says why.
+ *   background. Once a second the filesystem is asked (statfs), and the copy is measured when it
+ *   may have passed the cap, and at least every 30 s regardless, in case space freed elsewhere hid
+ *   its growth (less often for big trees: at most 2% of a core per sandbox). Past the cap, the
+ *   shell is stopped with everything it started, and the next command's observation says why. A
+ *   `du` every second instead would cost a core's worth of `du` at 64 concurrent rollouts.
  */
 
 const COMMAND_INTERVAL_MS = 250;
 const IDLE_INTERVAL_MS = 1_000;
+const IDLE_FULL_MEASURE_MS = 30_000;
 /** An idle measurement may take at most this share of a core: big trees are measured less often. */
 const IDLE_CPU_SHARE = 0.02;
 const baseSizes = new Map<string, number>();
@@ -40,6 +44,7 @@ export class CopyGrowthWatch {
   private lastUsageBytes: number;
   private filesystemUsedAtMeasure: number;
   private lastMeasureMs = 0;
+  private lastMeasureAt = performance.now();
   private measuring: Promise<number> | undefined;
   private idle: { stopCommands: () => Promise<void>; timer?: NodeJS.Timeout; ceiling: number } | undefined;
   private idleHit: LimitHit | undefined;
@@ -140,7 +145,8 @@ export class CopyGrowthWatch {
         const filesystemUsed = filesystemUsedBytes(this.hostPath);
         const started = performance.now();
         const used = await treeUsageBytes(this.hostPath);
-        this.lastMeasureMs = performance.now() - started;
+        this.lastMeasureAt = performance.now();
+        this.lastMeasureMs = this.lastMeasureAt - started;
         this.lastUsageBytes = used;
         this.filesystemUsedAtMeasure = filesystemUsed;
         return used;
@@ -166,9 +172,13 @@ export class CopyGrowthWatch {
     const idle = this.idle;
     if (idle === undefined || this.closed || this.commandsRunning > 0) return;
     this.pauseIdle();
-    const delay = Math.max(IDLE_INTERVAL_MS, this.lastMeasureMs / IDLE_CPU_SHARE);
     idle.timer = setTimeout(() => {
       idle.timer = undefined;
+      const due = performance.now() - this.lastMeasureAt >= Math.max(IDLE_FULL_MEASURE_MS, this.lastMeasureMs / IDLE_CPU_SHARE);
+      if (!due && !this.mayHavePassed(idle.ceiling)) {
+        this.scheduleIdle();
+        return;
+      }
       void this.measure().then(
         async (used) => {
           // A command that began meanwhile has its own watch (and ceiling); it reschedules this one.
@@ -190,7 +200,7 @@ export class CopyGrowthWatch {
         },
         () => this.scheduleIdle(),
       );
-    }, delay);
+    }, IDLE_INTERVAL_MS);
     idle.timer.unref();
   }
 }

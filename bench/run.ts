@@ -101,7 +101,7 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       }),
   },
   sft_export: {
-    run: () => sftExport(5),
+    run: async () => sftExport(5),
     rows: (f) => {
       const sera = f.sera as Figures;
       const library = f.library as Figures;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Message, Trajectory } from "@sera/core";
 import { measureExportThroughput, readMiniSweAgentTrajFile } from "@sera/training";
 import { repoRoot } from "./engine.js";
@@ -103,27 +104,46 @@ function distinctRealCorpus(): { trajectories: Trajectory[]; inputBytes: number;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function sftExport(repeats = 5): Promise<Record<string, unknown>> {
+/** One export of the corpus in this process, for `sftExport`'s child processes: the figures as JSON. */
+async function measureOnce(engine: "bpe" | "library"): Promise<void> {
   const corpus = distinctRealCorpus();
+  const result = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine, cache: engine === "bpe" ? undefined : false });
+  process.stdout.write(
+    `${JSON.stringify({ mbPerSecond: result.mbPerSecond, outputBytes: result.outputBytes, samples: result.samples, description: corpus.description })}\n`,
+  );
+}
+
+/** Each repeat of each side in a fresh node process, so neither inherits the other's heap (the peer leaves hundreds of MB to collect). */
+function measureInChild(engine: "bpe" | "library"): { mbPerSecond: number; outputBytes: number; samples: number; description: string } {
+  const stdout = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), engine], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 << 20,
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as { mbPerSecond: number; outputBytes: number; samples: number; description: string };
+}
+
+export function sftExport(repeats = 5): Record<string, unknown> {
   const rates = { sera: [] as number[], library: [] as number[] };
-  let outputMB = 0;
-  let samples = 0;
+  let last: ReturnType<typeof measureInChild> | undefined;
   for (let i = 0; i < repeats; i++) {
-    const ours = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine: "bpe" });
-    const peer = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine: "library", cache: false });
-    rates.sera.push(ours.mbPerSecond);
-    rates.library.push(peer.mbPerSecond);
-    outputMB = ours.outputBytes / 1e6;
-    samples = ours.samples;
+    last = measureInChild("bpe");
+    rates.sera.push(last.mbPerSecond);
+    rates.library.push(measureInChild("library").mbPerSecond);
   }
   return {
-    inputs: corpus.description,
-    samples,
-    outputMB,
+    inputs: last?.description,
+    samples: last?.samples,
+    outputMB: (last?.outputBytes ?? 0) / 1e6,
     repeats,
+    method: "each repeat of each side in its own node process (corpus and worker start-up not timed), interleaved",
     sera: { medianMBPerSecond: median(rates.sera), bestMBPerSecond: Math.max(...rates.sera) },
     library: { medianMBPerSecond: median(rates.library), bestMBPerSecond: Math.max(...rates.library) },
     ratio: median(rates.sera) / median(rates.library),
     targetMBPerSecond: 20,
   };
 }
+
+const engineArgument = process.argv[2];
+if (process.argv[1] === fileURLToPath(import.meta.url) && (engineArgument === "bpe" || engineArgument === "library")) await measureOnce(engineArgument);

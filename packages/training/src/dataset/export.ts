@@ -204,11 +204,19 @@ export async function measureExportThroughput(
   try {
     const begin = performance.now();
     const cpuBefore = process.cpuUsage();
-    const report = await exportSft(trajectories, counter ?? pool, options);
+    // Samples stream past as in the dataset build (build/run.ts writes each line as it comes).
+    let samples = 0;
+    const report = await exportSft(trajectories, counter ?? pool, {
+      ...options,
+      onSample: (sample) => {
+        samples += 1;
+        options.onSample?.(sample);
+      },
+    });
     const seconds = (performance.now() - begin) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     return {
-      samples: report.samples.length,
+      samples,
       outputBytes: report.outputBytes,
       seconds,
       mbPerSecond: report.outputBytes / 1e6 / seconds,

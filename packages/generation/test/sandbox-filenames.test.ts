@@ -90,6 +90,39 @@ describe("tree copies treat names as bytes", () => {
   });
 });
 
+describe("tree copies from memory and from disk", () => {
+  it("give every file its content, mode, mtime and owner, whether it was small enough to be kept in memory or not", async () => {
+    const tree = path.join(workDir, "modes-tree");
+    fs.mkdirSync(tree);
+    const files: Array<{ name: string; bytes: number; mode: number }> = [
+      { name: "run.sh", bytes: 40, mode: 0o755 },
+      { name: "secret.txt", bytes: 10, mode: 0o600 },
+      { name: "empty", bytes: 0, mode: 0o644 },
+      { name: "shared.txt", bytes: 5, mode: 0o664 }, // a mode the umask would cut
+      { name: "large.bin", bytes: 100 * 1024, mode: 0o640 }, // past the in-memory size: copied from disk
+    ];
+    for (const [index, file] of files.entries()) {
+      const target = path.join(tree, file.name);
+      fs.writeFileSync(target, Buffer.alloc(file.bytes, index + 1));
+      fs.chmodSync(target, file.mode);
+      fs.utimesSync(target, 1_700_000_000 + index, 1_700_000_000 + index);
+    }
+    const manifest = treeManifest(tree);
+    const owner = process.getuid?.() === 0 ? { uid: 4242, gid: 4343 } : undefined;
+    // The first copy reads the small files into memory; the second writes them from there.
+    for (const copy of ["modes-copy-1", "modes-copy-2"].map((name) => path.join(workDir, name))) {
+      await copyTree(manifest, tree, copy, { owner });
+      for (const file of files) {
+        const copied = fs.statSync(path.join(copy, file.name));
+        expect(fs.readFileSync(path.join(copy, file.name)).equals(fs.readFileSync(path.join(tree, file.name))), file.name).toBe(true);
+        expect(copied.mode & 0o7777, file.name).toBe(file.mode);
+        expect(copied.mtimeMs, file.name).toBe(fs.statSync(path.join(tree, file.name)).mtimeMs);
+        if (owner) expect([copied.uid, copied.gid], file.name).toEqual([owner.uid, owner.gid]);
+      }
+    }
+  });
+});
+
 describe("a repository with non-UTF-8 names, special files and a huge binary file", () => {
   it.each(["bwrap", "none"] as const)("makes sandboxes, takes edits and diffs them (%s)", async (isolation) => {
     const sandbox = await createSandbox({ source, root: path.join(workDir, `sbx-${isolation}`), isolation });

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { ownedByMe } from "./private-dir.js";
+import { forgetContents, smallFileContents, writeCachedFile } from "./tree-contents.js";
 import { joinBytes, walkTree, type ByteName } from "./tree-walk.js";
 
 /** What a checked-out tree contains; read once per tree and reused for every copy. Names are bytes. */
@@ -58,10 +59,13 @@ export function treeManifest(root: string): TreeManifest {
 
 /** Drops the remembered manifest of `root`, for a tree that is about to be replaced. */
 export function forgetManifest(root: string): void {
+  const manifest = manifests.get(root);
+  if (manifest !== undefined) forgetContents(manifest);
   manifests.delete(root);
 }
 
 const COPY_CONCURRENCY = 16;
+const WRITES_PER_TURN = 256;
 
 /**
  * Copies a tree described by `manifest` from `source` into the new directory
@@ -104,10 +108,12 @@ export async function copyTree(
     }
     handOver(target);
   }
+  const contents = smallFileContents(manifest, source);
+  const fromDisk = manifest.files.flatMap((_, index) => (contents.files[index] === undefined ? [index] : []));
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < manifest.files.length) {
-      const index = next;
+    while (next < fromDisk.length) {
+      const index = fromDisk[next];
       next += 1;
       const target = joinBytes(destinationBytes, manifest.files[index]);
       await fsp.copyFile(joinBytes(sourceBytes, manifest.files[index]), target, fs.constants.COPYFILE_FICLONE);
@@ -118,7 +124,16 @@ export async function copyTree(
       handOver(target);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, manifest.files.length) }, worker));
+  const copying = Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, fromDisk.length) }, worker));
+  // The cached files, written while the thread pool copies the rest; the event loop gets a turn
+  // every few hundred files (a few milliseconds), so a big tree never holds it for long.
+  for (let index = 0; index < manifest.files.length; index++) {
+    const file = contents.files[index];
+    if (file === undefined) continue;
+    writeCachedFile(joinBytes(destinationBytes, manifest.files[index]), file, manifest.fileMtimesMs[index] / 1000, owner);
+    if (index % WRITES_PER_TURN === WRITES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await copying;
   for (const link of manifest.symlinks) {
     const target = joinBytes(destinationBytes, link.relativePath);
     // A file mount point where the tree has a symlink: the tree's entry wins on the host side.

@@ -18,9 +18,8 @@ export const PAPER_SCALE_PHASES = ["write", "sera_ingest", "duckdb_read_json", "
 export type PaperScalePhase = (typeof PAPER_SCALE_PHASES)[number];
 
 const phaseResultSchema = z.object({ phase: z.enum(PAPER_SCALE_PHASES), seconds: z.number(), maxRssMiB: z.number() }).catchall(z.number().nullable());
-/** The ingest and its peer run this many times each, interleaved, on a fresh store; the others once (the 100K dataset build takes 45 s). */
-const INGEST_REPEATS = 5;
-const REPEATED: readonly PaperScalePhase[] = ["sera_ingest", "duckdb_read_json"];
+/** Every phase at every size, median and min of this many runs (the 100K path takes about two minutes a run). */
+const REPEATS = 5;
 export type PhaseResult = z.infer<typeof phaseResultSchema>;
 
 export interface PaperScaleSize {
@@ -53,30 +52,23 @@ function runPhase(phase: PaperScalePhase, dir: string, instances: number, reposi
 export function paperScale(sizes: number[] = [1_000, 10_000, 100_000], repositories = 100): PaperScaleFigures {
   const results: PaperScaleSize[] = [];
   for (const instances of sizes) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `sera-bench-paper-scale-${instances}-`));
-    try {
-      const phases = {} as Record<PaperScalePhase, PhaseResult>;
-      const log = (phase: PaperScalePhase, result: PhaseResult) =>
-        process.stderr.write(`paper_scale ${instances}: ${phase} ${result.seconds.toFixed(2)} s, ${result.maxRssMiB.toFixed(0)} MiB\n`);
-      phases.write = runPhase("write", dir, instances, repositories);
-      log("write", phases.write);
-      const repeats: Partial<Record<PaperScalePhase, PhaseResult[]>> = {};
-      for (let repeat = 0; repeat < INGEST_REPEATS; repeat++) {
-        for (const phase of REPEATED) {
+    const runs: Partial<Record<PaperScalePhase, PhaseResult[]>> = {};
+    // Each repeat is the whole data path in a fresh folder: write, then sera's ingest and the peer's
+    // side by side, then the dataset and the report.
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `sera-bench-paper-scale-${instances}-`));
+      try {
+        for (const phase of PAPER_SCALE_PHASES) {
           const result = runPhase(phase, dir, instances, repositories);
-          log(phase, result);
-          (repeats[phase] ??= []).push(result);
+          process.stderr.write(`paper_scale ${instances} #${repeat + 1}: ${phase} ${result.seconds.toFixed(2)} s, ${result.maxRssMiB.toFixed(0)} MiB\n`);
+          (runs[phase] ??= []).push(result);
         }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      for (const phase of REPEATED) phases[phase] = medianRun(repeats[phase] ?? []);
-      for (const phase of PAPER_SCALE_PHASES.filter((name) => name !== "write" && !REPEATED.includes(name))) {
-        phases[phase] = runPhase(phase, dir, instances, repositories);
-        log(phase, phases[phase]);
-      }
-      results.push({ instances, phases });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+    const phases = Object.fromEntries(PAPER_SCALE_PHASES.map((phase) => [phase, medianRun(runs[phase] ?? [])])) as Record<PaperScalePhase, PhaseResult>;
+    results.push({ instances, phases });
   }
   const largest = results[results.length - 1].phases;
   return { repositories, sizes: results, ingestSpeedRatio: largest.duckdb_read_json.seconds / largest.sera_ingest.seconds };
@@ -121,9 +113,9 @@ export function paperScaleRows(figures: PaperScaleFigures): { measure: string; p
       return {
         measure: `paper_scale ${size.instances.toLocaleString("en")}: ${PHASE_LABELS[phase]}`,
         peer: isIngest ? `duckdb read_json: ${peer.seconds.toFixed(2)} s (min ${Number(peer.minSeconds).toFixed(2)})` : "",
-        sera: `${result.seconds.toFixed(2)} s${result.minSeconds == null ? "" : ` (min ${result.minSeconds.toFixed(2)})`}, ${microseconds.toFixed(0)} µs/inst, ${result.maxRssMiB.toFixed(0)} MiB RSS`,
+        sera: `${result.seconds.toFixed(2)} s (min ${Number(result.minSeconds).toFixed(2)}), ${microseconds.toFixed(0)} µs/inst, ${result.maxRssMiB.toFixed(0)} MiB RSS`,
         ratio: isIngest ? `${(peer.seconds / result.seconds).toFixed(2)}× peer speed` : growth === null ? "" : `${growth.toFixed(2)}× prev µs/inst`,
-        repeats: String(result.repeats ?? 1),
+        repeats: String(result.repeats),
         inputs,
       };
     }),

@@ -74,7 +74,8 @@ const WRITES_PER_TURN = 256;
  * is clearly faster than spawning `cp -a`, and it never blocks the event loop for
  * long: file copies run on libuv's thread pool (copyFile keeps permission bits, and
  * uses copy_file_range, or a reflink where the filesystem offers one, so a
- * huge binary file never passes through this process's memory).
+ * huge binary file never passes through this process's memory). Small files are written from
+ * memory meanwhile (tree-contents.ts).
  * Each file keeps its modification time (to the millisecond, so never another
  * whole second): with the checkout's `core.checkStat minimal`, git then trusts
  * the copied index and the first `git status` reads no file (see buildTree).
@@ -127,11 +128,16 @@ export async function copyTree(
   const copying = Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, fromDisk.length) }, worker));
   // The cached files, written while the thread pool copies the rest; the event loop gets a turn
   // every few hundred files (a few milliseconds), so a big tree never holds it for long.
-  for (let index = 0; index < manifest.files.length; index++) {
-    const file = contents.files[index];
-    if (file === undefined) continue;
-    writeCachedFile(joinBytes(destinationBytes, manifest.files[index]), file, manifest.fileMtimesMs[index] / 1000, owner);
-    if (index % WRITES_PER_TURN === WRITES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+  try {
+    for (let index = 0; index < manifest.files.length; index++) {
+      const file = contents.files[index];
+      if (file === undefined) continue;
+      writeCachedFile(joinBytes(destinationBytes, manifest.files[index]), file, manifest.fileMtimesMs[index] / 1000, owner);
+      if (index % WRITES_PER_TURN === WRITES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    await copying.catch(() => undefined); // settle the thread pool's copies before reporting the first failure
+    throw error;
   }
   await copying;
   for (const link of manifest.symlinks) {

@@ -105,14 +105,16 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   }
   const treePath = options.template?.treePath ?? (await ensureCheckedOutTree(options.source, commit));
 
+  // Under root the copy belongs to the sandbox's own uid (symlinks themselves, never their targets),
+  // so commands can change it. Drawn and checked before the sandbox's directory exists, so a refusal
+  // leaves nothing behind.
+  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
+  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
   const id = newSandboxDirName();
   const sandboxDir = path.join(root, id);
   fs.mkdirSync(sandboxDir);
   writeOwnerFile(sandboxDir);
   const hostPath = path.join(sandboxDir, "testbed");
-  // Under root the copy belongs to the sandbox's own uid (symlinks themselves, never their targets), so commands can change it.
-  const user = options.isolation === "bwrap" ? drawSandboxUser() : undefined;
-  if (user !== undefined) for (const readOnlyPath of options.readOnlyPaths ?? []) requireReadableByOthers(readOnlyPath, user);
   fs.mkdirSync(hostPath);
   if (user !== undefined) fs.lchownSync(hostPath, user.uid, user.gid);
   // bwrap would make missing mount points itself, as root and beside the command's files: make them here.
@@ -124,10 +126,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   }
   if (options.isolation === "none") fs.mkdirSync(path.join(sandboxDir, "home"));
   const manifest = treeManifest(treePath);
-  // The first files are copied on libuv's threads while the shell's bwrap is spawned (a fork of
-  // this process: some 10 ms of the main thread), and bwrap starts on the other core while the rest
-  // follow: its bind of /testbed shows the files as they arrive, and no command is sent before the
-  // copy is complete.
+  // The copy starts (directories, the first files, the large ones on libuv's threads) before the
+  // shell's bwrap is spawned (a fork of this process: some 10 ms of the main thread), and bwrap
+  // starts on the other core while the rest follow: its bind of /testbed shows the files as they
+  // arrive, and no command is sent before the copy is complete.
   const copying = copyTree(manifest, treePath, hostPath, { owner: user, destinationExists: true }).catch((error: Error) => {
     throw new Error(`could not copy the checkout into the sandbox: ${error.message}`);
   });

@@ -47,7 +47,7 @@ export { batchInputFor, slurmBackend, slurmBatchInput, type SlurmBackendOptions 
 export { renderArrayScript, renderBatchScript, resourceOptions, sbatchOptions, slurmTimeLimit, type BatchScriptInput } from "./executor/slurm-script.js";
 export { fillPlaceholders, seraInvocation, setSeraInvocation, shellQuote, stopProcessTree } from "./executor/shell.js";
 export { exitQuietlyOnClosedPipe, exitWhenFlushed, outputFlushed } from "./executor/exit.js";
-export { loadRecordFile, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
+export { loadRecordFile, maximumObjectSize, sqlString, typedReadJson, type RecordTable } from "./store/record-table.js";
 export { parseSacct, parseSqueue, parseTres, parseScontrolJob, parseSlurmDuration, type SacctRow, type TresAllocation } from "./executor/slurm-cli.js";
 export { allocationCostLines, slurmJobAccounting, type JobAccounting } from "./executor/slurm-accounting.js";
 export { rayBackendSchema, type RayBackendConfig } from "./executor/ray-config.js";

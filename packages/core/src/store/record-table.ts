@@ -77,6 +77,11 @@ function objectSizeFor(lines: RecordLines): number {
   return Math.max(DUCKDB_DEFAULT_OBJECT_BYTES, lines.longestBytes + 1024);
 }
 
+/** `maximum_object_size` for one `read_json` over several JSONL files: room for the longest line of any. */
+export function maximumObjectSize(files: readonly string[]): number {
+  return Math.max(DUCKDB_DEFAULT_OBJECT_BYTES, ...files.map((file) => objectSizeFor(scanRecordLines(file))));
+}
+
 /**
  * Rows of `<dir>/<table>.jsonl`, loaded keyed; a missing or empty file loads nothing. Re-ingesting a
  * run replaces its rows (INSERT OR REPLACE). A run's first ingest (a stage's `records/` folder holds

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { lockConnection, rolloutsTable, sqlString } from "@sera/core";
+import { lockConnection, maximumObjectSize, rolloutsTable, sqlString } from "@sera/core";
 import { rolloutKey, type SourceRecords } from "./source.js";
 import { checkWherePredicate, WherePredicateError } from "./where-sql.js";
 
@@ -42,13 +42,13 @@ export async function rolloutsMatching(sources: readonly SourceRecords[], where:
         ? `CREATE TABLE rollouts (${Object.entries(rolloutColumns)
             .map(([c, t]) => `"${c}" ${t}`)
             .join(", ")})`
-        : `CREATE TABLE rollouts AS SELECT ${selectColumns} FROM read_json([${rollouts.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${spec})`,
+        : `CREATE TABLE rollouts AS SELECT ${selectColumns} FROM read_json([${rollouts.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${spec}, maximum_object_size = ${maximumObjectSize(rollouts)})`,
     );
     for (const table of companionTables) {
       const files = fileList(table);
       if (files.length === 0) continue;
       await connection.run(
-        `CREATE TABLE ${table} AS SELECT * FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', union_by_name = true, sample_size = -1, maximum_object_size = 268435456)`,
+        `CREATE TABLE ${table} AS SELECT * FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', union_by_name = true, sample_size = -1, maximum_object_size = ${maximumObjectSize(files)})`,
       );
     }
     await lockConnection(connection);

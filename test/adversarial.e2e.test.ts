@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -53,10 +53,11 @@ function treeDigest(root: string, skip: (relative: string) => boolean = () => fa
 function findPwned(roots: readonly string[]): string[] {
   const found: string[] = [];
   for (const root of roots.filter((r) => existsSync(r))) {
-    const out = execFileSync("find", [root, "-xdev", "-maxdepth", "6", "-name", `*${PWNED}*`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
+    // find exits 1 when an entry vanishes under it: other test files make and remove temporary
+    // folders in /tmp meanwhile. What it printed is still every match it saw.
+    const search = spawnSync("find", [root, "-xdev", "-maxdepth", "6", "-name", `*${PWNED}*`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    if (search.status !== 0 && search.status !== 1) throw new Error(`find in ${root} failed: ${search.stderr}`);
+    const out = search.stdout.trim();
     if (out) found.push(...out.split("\n"));
   }
   return found;

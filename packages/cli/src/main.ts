@@ -3,30 +3,10 @@ import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError, ExperimentBusyError, SERA_VERSION, StoreBusyError, exitQuietlyOnClosedPipe, exitWhenFlushed, setSeraInvocation } from "@sera/core";
-import "@sera/generation"; // registers the sera-generate stage and its tables
-import "@sera/analysis"; // registers the paper-table stage
-import "@sera/training"; // registers the sera-dataset and sera-train stages and the dataset / foreign-trajectory / checkpoint tables
-import "@sera/evaluation"; // registers the sera-eval and swebench-harness stages and the evaluation tables
-import { defineGroup, type SeraCommand } from "./command.js";
-import { claudeCli } from "./commands/claude.js";
-import { datasetBuildCli } from "./commands/dataset-build.js";
-import { datasetStatsCli } from "./commands/dataset-stats.js";
-import { evalCli } from "./commands/eval.js";
-import { ingestCli } from "./commands/ingest.js";
-import { initCli } from "./commands/init.js";
-import { inventoryCli } from "./commands/inventory.js";
-import { modelServeCli } from "./commands/model-serve.js";
-import { planCli } from "./commands/plan.js";
-import { proxyCli } from "./commands/proxy.js";
-import { queryCli } from "./commands/query.js";
-import { quickstartCli } from "./commands/quickstart.js";
-import { reportCli } from "./commands/report.js";
+import type { SeraCommand } from "./command.js";
 import { runCli } from "./commands/run.js";
-import { runsShowCli } from "./commands/runs-show.js";
-import { statusCli } from "./commands/status.js";
-import { trainDryRunCli, trainStandInCli } from "./commands/train.js";
-import { verifyCli } from "./commands/verify.js";
 import { UsageError } from "./errors.js";
+import { loadAllStagePackages } from "./stage-packages.js";
 
 /**
  * The `sera` command. Exit codes: 0 ok, 1 some runs failed (or an unexpected error),
@@ -38,39 +18,25 @@ const setExitCode = (code: number) => {
   exitCode = code;
 };
 
-/** Every command, in the order `sera --help` lists them; each is defined in its own module under commands/. */
-const commands: SeraCommand[] = [
-  quickstartCli,
-  initCli,
-  planCli,
-  runCli,
-  statusCli,
-  queryCli,
-  reportCli,
-  inventoryCli,
-  verifyCli,
-  defineGroup("model", "model endpoints", [modelServeCli], "name a model subcommand, e.g. sera model serve --scripted"),
-  defineGroup(
-    "dataset",
-    "SFT datasets from generated (or ingested) trajectories",
-    [datasetBuildCli, datasetStatsCli],
-    "name a dataset subcommand, e.g. sera dataset build --from-run <id>",
-  ),
-  ingestCli,
-  proxyCli,
-  claudeCli,
-  defineGroup("train", "training runs: preview their trainer configs and job scripts, or play the CPU stand-in trainer", [trainDryRunCli, trainStandInCli]),
-  evalCli,
-  defineGroup("runs", "inspect runs", [runsShowCli], "name a runs subcommand, e.g. sera runs show <id>"),
-];
+/**
+ * The commands this invocation can name. `sera run` is what every invocation of a sweep pays for,
+ * so it loads its own command alone, and only the stage packages its experiment names (runCommand);
+ * any other command loads every command and every stage package.
+ */
+async function commandsFor(word: string | undefined): Promise<readonly SeraCommand[]> {
+  if (word === "run") return [runCli];
+  const [{ allCommands }] = await Promise.all([import("./commands/all.js"), loadAllStagePackages()]);
+  return allCommands;
+}
 
 async function main(): Promise<void> {
-  let cli = yargs(hideBin(process.argv))
+  const words = hideBin(process.argv);
+  let cli = yargs(words)
     .scriptName("sera")
     .usage(
       "$0 <command> [options]\n\nTurn repositories into soft-verified coding-agent trajectories, train and evaluate on them, and keep every run in DuckDB.",
     );
-  for (const command of commands) cli = command.register(cli, setExitCode);
+  for (const command of await commandsFor(words[0])) cli = command.register(cli, setExitCode);
   cli = cli
     .example("$0 quickstart", "generate soft-verified trajectories offline on a demo repository")
     .example("$0 init experiments/mine.yaml", "scaffold an experiment")

@@ -1,10 +1,10 @@
 import path from "node:path";
-import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
+import { defineTypeScriptStage, registerStage } from "@sera/core";
 import { checkEvalParams, evalIdentity, evalParamsSchema, type EvalParams } from "./eval/params.js";
 import { runEvaluation } from "./eval/run.js";
 import { checkHarnessParams, harnessIdentity, harnessParamsSchema, type HarnessParams } from "./harness/params.js";
 import { runHarness } from "./harness/run.js";
-import { evaluationMigrations, ingestEvaluationRecords } from "./records/tables.js";
+import { ingestEvaluationRecords } from "./records/tables.js";
 
 /** `kind: sera-eval` — serve a checkpoint and let it solve task instances with the generation agent. */
 export const evalStage = defineTypeScriptStage<EvalParams>({
@@ -51,6 +51,5 @@ export const harnessStage = defineTypeScriptStage<HarnessParams>({
   },
 });
 
-registerMigrations(evaluationMigrations);
 registerStage(evalStage);
 registerStage(harnessStage);

@@ -1,8 +1,8 @@
 import path from "node:path";
-import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
+import { defineTypeScriptStage, registerStage } from "@sera/core";
 import { checkGenerationParams, generationIdentity, generationParamsSchema, type GenerationParams } from "./pipeline/params.js";
 import { runGeneration } from "./pipeline/run.js";
-import { generationMigrations, ingestGenerationRecords } from "./records/tables.js";
+import { ingestGenerationRecords } from "./records/tables.js";
 
 /** `kind: sera-generate` — the soft-verified generation pipeline as a stage of the spine. */
 export const generationStage = defineTypeScriptStage<GenerationParams>({
@@ -32,5 +32,4 @@ export const generationStage = defineTypeScriptStage<GenerationParams>({
   },
 });
 
-registerMigrations(generationMigrations);
 registerStage(generationStage);

@@ -45,7 +45,7 @@ export type { DatasetParams } from "./build/params.js";
 export { buildDataset } from "./build/run.js";
 export type { DatasetCard, CardFile, SourceLineage } from "./card/card.js";
 export { renderCardMarkdown } from "./card/card.js";
-export { samplesTable, datasetDropsTable, datasetsTable, ingestsTable, foreignTrajectoriesTable, trainingMigrations } from "./records/tables.js";
+export { samplesTable, datasetDropsTable, datasetsTable, ingestsTable, foreignTrajectoriesTable } from "./records/tables.js";
 export { parseForeignFile, ForeignInputError } from "./ingest/detect.js";
 export type { ForeignFormat, ForeignTrajectory, ParsedForeignFile } from "./ingest/detect.js";
 export { collectForeign } from "./ingest/collect.js";

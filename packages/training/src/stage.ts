@@ -1,8 +1,8 @@
 import path from "node:path";
-import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
+import { defineTypeScriptStage, registerStage } from "@sera/core";
 import { buildDataset } from "./build/run.js";
 import { checkDatasetParams, datasetIdentity, datasetParamsSchema, type DatasetParams } from "./build/params.js";
-import { ingestDatasetRecords, trainingMigrations } from "./records/tables.js";
+import { ingestDatasetRecords } from "./records/tables.js";
 
 /** `kind: sera-dataset` — generated (or ingested) trajectories to an SFT dataset, as a stage of the spine. */
 export const datasetStage = defineTypeScriptStage<DatasetParams>({
@@ -22,5 +22,4 @@ export const datasetStage = defineTypeScriptStage<DatasetParams>({
   },
 });
 
-registerMigrations(trainingMigrations);
 registerStage(datasetStage);

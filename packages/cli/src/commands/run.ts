@@ -3,6 +3,7 @@ import { ProgressDisplay } from "../progress.js";
 import { formatTable } from "../table.js";
 import { defineCommand } from "../command.js";
 import { setOption } from "../options.js";
+import { loadStagePackagesFor, stageKindsOf } from "../stage-packages.js";
 import { budgetLine, budgetOption, parseBudgetUsd } from "../budget-option.js";
 
 const symbols: Record<string, string> = {
@@ -46,6 +47,7 @@ export async function runCommand(args: {
   const overrides = [...(args.set ?? [])];
   if (args.concurrency) overrides.push(`backend.concurrency=${args.concurrency}`);
   const loaded = loadExperiment(args.experiment, { overrides });
+  await loadStagePackagesFor(stageKindsOf(loaded.config));
   const report = await runWithDisplay(loaded, { retryFailed: args.retryFailed, budgetUsd: args.budgetUsd });
   const rows = Object.entries(report.counts).map(([status, runs]) => ({ status, runs }));
   process.stdout.write(`\n${formatTable(rows)}\n\n${report.total} runs; store: ${report.store}\nrun files: ${report.dir}\n`);

@@ -1,43 +1,13 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { coreTables } from "../contract/run-records.js";
+import { contractMigrations } from "./contract-migrations.js";
+import type { Migration } from "./migration.js";
 
-/**
- * Versioned schema migrations, numbered per component so that later packages (generation,
- * training, evaluation) add their own tables without renumbering the core's.
- */
+export { renameColumnIfPresent, type Migration } from "./migration.js";
 
-export interface Migration {
-  component: string;
-  version: number;
-  name: string;
-  sql: string[];
-  /**
-   * Steps that depend on what the store already holds, run after `sql` in the same transaction.
-   * A store created after a table changed gets the new shape from version 1 (which is derived from
-   * the current definitions), so a later version must be a no-op there: see `renameColumnIfPresent`.
-   */
-  apply?: (connection: DuckDBConnection) => Promise<void>;
-}
+/** Applying versioned schema steps (see migration.ts) to a store, each in its own transaction. */
 
-/** `ALTER TABLE … RENAME COLUMN` for stores made before the rename; nothing where `to` already exists. */
-export async function renameColumnIfPresent(connection: DuckDBConnection, table: string, from: string, to: string): Promise<void> {
-  const reader = await connection.runAndReadAll("SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]);
-  const names = new Set(reader.getRowObjectsJson().map((row) => String(row.column_name)));
-  if (names.has(from) && !names.has(to)) await connection.run(`ALTER TABLE ${table} RENAME COLUMN "${from}" TO "${to}"`);
-}
-
-const registered: Migration[] = [
-  {
-    component: "core",
-    version: 1,
-    name: "spine tables",
-    sql: coreTables.map((table) => table.ddl),
-  },
-  // Stores made before: their metrics' provenance is unknown (null).
-  { component: "core", version: 2, name: "run_metrics.provenance", sql: ["ALTER TABLE run_metrics ADD COLUMN IF NOT EXISTS provenance VARCHAR"] },
-  // Stores made before: their cost lines' provenance is unknown (null).
-  { component: "core", version: 3, name: "cost_ledger.provenance", sql: ["ALTER TABLE cost_ledger ADD COLUMN IF NOT EXISTS provenance VARCHAR"] },
-];
+/** The contract's steps, and any a plugin registers. */
+const registered: Migration[] = [...contractMigrations];
 
 export function registerMigrations(migrations: Migration[]): void {
   for (const migration of migrations) {

@@ -11,8 +11,6 @@ import { checkpointsTable, loadRecordFile, readJson, type TableRow } from "@sera
 
 export { checkpointsTable };
 
-export const trainingRunMigrations = [{ component: "training-runs", version: 1, name: "checkpoints", sql: [checkpointsTable.ddl] }];
-
 export type CheckpointRecord = TableRow<typeof checkpointsTable>;
 
 function filesUnder(dir: string): string[] {

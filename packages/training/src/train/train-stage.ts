@@ -1,6 +1,6 @@
 import path from "node:path";
-import { defineTypeScriptStage, registerMigrations, registerStage } from "@sera/core";
-import { ingestCheckpointRecords, trainingRunMigrations } from "./checkpoints.js";
+import { defineTypeScriptStage, registerStage } from "@sera/core";
+import { ingestCheckpointRecords } from "./checkpoints.js";
 import { checkTrainParams, trainIdentity, trainParamsSchema, type TrainParams } from "./params.js";
 import { runTraining } from "./run.js";
 
@@ -24,5 +24,4 @@ export const trainStage = defineTypeScriptStage<TrainParams>({
   },
 });
 
-registerMigrations(trainingRunMigrations);
 registerStage(trainStage);

@@ -88,7 +88,7 @@ const measures: Record<string, { run: (shared: Shared) => Promise<Figures>; rows
       (f.bands as Figures[]).flatMap((band) => {
         const rate = (side: unknown) => `${Math.round(Number((side as Figures).medianPairsPerSecond)).toLocaleString("en")} pairs/s`;
         const peer = `reference (python3): ${rate(band.reference)}`;
-        const common = { peer, repeats: String(band.repeats), inputs: `${String(band.pairs)} pairs; ${String(f.inputs)}` };
+        const common = { peer, repeats: String(band.repeats), inputs: `${String(band.pairs)} pairs; ${String(band.inputs ?? f.inputs)}` };
         return [
           {
             measure: `soft verification ${String(band.band)}, header-aware`,

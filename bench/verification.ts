@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { patchRecall } from "@sera/rollout";
@@ -65,10 +65,14 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function measureBand(name: string, pairs: Array<[string, string]>, targetPairs: number) {
-  const rounds = Math.max(1, Math.ceil(targetPairs / pairs.length));
+function measureBand(name: string, slicedPairs: Array<[string, string]>, targetPairs: number) {
+  const rounds = Math.max(1, Math.ceil(targetPairs / slicedPairs.length));
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), "sera-bench-verify-")), "pairs.json");
-  writeFileSync(file, JSON.stringify(pairs));
+  writeFileSync(file, JSON.stringify(slicedPairs));
+  // Both sides read the same file. Patches reach verification parsed from JSON records, as flat
+  // strings; the slices git's output was cut into would cost every string search an extra
+  // indirection that no real run pays.
+  const pairs = JSON.parse(readFileSync(file, "utf8")) as Array<[string, string]>;
   // Same answers first: the comparison is only meaningful if both compute the same thing.
   const reference = JSON.parse(execFileSync(PYTHON, [referenceScript, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })) as (number | null)[];
   const ours = pairs.map(([p1, p2]) => patchRecall(p1, p2, { mode: "legacy" }).recall);
@@ -103,6 +107,24 @@ function measureBand(name: string, pairs: Array<[string, string]>, targetPairs: 
   };
 }
 
+const agentRun = "fixtures/real/mini-swe-agent/output/deepseek_bench1/preds.json";
+
+/**
+ * Patches a real coding agent wrote: mini-swe-agent 2.2.7 with deepseek-chat on 100 SWE-bench
+ * Lite instances (fixtures/real, see its SOURCES.md). Each is paired with itself (a second
+ * rollout that reproduced it) and with the next instance's (one that did not).
+ */
+function agentPatchPairs(): Array<[string, string]> {
+  const predictions = JSON.parse(readFileSync(path.join(repoRoot, agentRun), "utf8")) as Record<string, { model_patch?: string }>;
+  const patches = Object.values(predictions)
+    .map((prediction) => prediction.model_patch ?? "")
+    .filter((patch) => patch.length > 0);
+  return patches.flatMap((patch, i): Array<[string, string]> => [
+    [patch, patch],
+    [patch, patches[(i + 1) % patches.length]],
+  ]);
+}
+
 export function softVerification() {
   const diffs = historyDiffs(400);
   const agentSized = diffs.filter((d) => d.changed <= 40);
@@ -115,6 +137,10 @@ export function softVerification() {
       measureBand("≤ 40 changed lines (agent-sized)", pairsOf(agentSized, 6000), 60_000),
       measureBand("41–400 changed lines", pairsOf(medium, 600), 3_000),
       measureBand("> 400 changed lines", pairsOf(large, 60), 120),
+      {
+        ...measureBand("real agent patches (SWE-bench Lite)", agentPatchPairs(), 60_000),
+        inputs: `${agentRun}: the model patches of 100 mini-swe-agent + deepseek-chat runs, each against itself and against the next`,
+      },
     ],
   };
 }

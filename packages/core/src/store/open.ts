@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { createRequire } from "node:module";
+import type * as DuckDB from "@duckdb/node-api";
 import { migrate } from "./migrations.js";
+
+// @duckdb/node-api is CommonJS. Imported from ESM, Node first runs its export lexer over every file
+// the package re-exports (about 0.15 CPU-s); `require` skips that, and every sera process opening a
+// store pays it, a `sera run` of one trivial command included.
+const { DuckDBConnection, DuckDBInstance } = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
+type DuckDBConnection = DuckDB.DuckDBConnection;
 
 /**
  * DuckDB allows one process to open a file for writing and then nobody else, not even a reader.

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { experiment, fixtureRepo, fixtures, pythonTests, runExperiment, testObservations, trajectories } from "./support/environments.js";
-import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
+import { killRunAsInACrash, startScriptedServer } from "./support/scripted.js";
 import { queryJson, sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
 
 /**
@@ -92,13 +92,7 @@ describe("execution environments: container", () => {
       const runDir = path.join(runsDir, id);
       first.child.kill("SIGKILL");
       await first.done;
-      killProcessesOfRun(runDir);
-      const handle = JSON.parse(readFileSync(path.join(runDir, "attempt-1/handle.json"), "utf8"));
-      try {
-        process.kill(Number(String(handle.jobRef).split(":")[0]), "SIGKILL");
-      } catch {
-        /* the worker may already be gone with its child */
-      }
+      killRunAsInACrash(runDir);
       const orphans = containersLabelled(id);
       expect(orphans.length).toBeGreaterThan(0);
 

@@ -2,7 +2,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "no
 import path from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
+import { killRunAsInACrash, startScriptedServer } from "./support/scripted.js";
 import { queryJson, repoRoot, sera, seraAsync, tempProject, waitFor } from "./support/sera.js";
 
 /**
@@ -123,13 +123,7 @@ describe("sera generation", () => {
       await first.done;
       const [runId] = readdirSync(runsDir);
       const runDir = path.join(runsDir, runId);
-      expect(killProcessesOfRun(runDir)).toBeGreaterThan(0);
-      const handle = JSON.parse(readFileSync(path.join(runDir, "attempt-1/handle.json"), "utf8"));
-      try {
-        process.kill(Number(String(handle.jobRef).split(":")[0]), "SIGKILL");
-      } catch {
-        /* the worker may already be gone with its child */
-      }
+      expect(killRunAsInACrash(runDir)).toBeGreaterThan(0);
       const finishedBefore = doneInstances();
       expect(finishedBefore.length).toBeLessThan(12);
       const callsBefore = new Map(finishedBefore.map((id) => [id, readFileSync(path.join(runDir, "out/instances", id, "calls.jsonl"), "utf8")]));

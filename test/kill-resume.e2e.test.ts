@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { killProcessesOfRun, startScriptedServer } from "./support/scripted.js";
+import { killRunAsInACrash, startScriptedServer } from "./support/scripted.js";
 import { generationExperiment } from "./support/generation-experiment.js";
 import { queryJson, sera, seraAsync, tempProject } from "./support/sera.js";
 
@@ -37,19 +37,7 @@ function experimentFile(cwd: string, name: string, endpoint: string, repo: strin
 
 function killEverything(runsDir: string): void {
   if (!existsSync(runsDir)) return;
-  for (const runId of readdirSync(runsDir)) {
-    const runDir = path.join(runsDir, runId);
-    killProcessesOfRun(runDir);
-    for (const attempt of readdirSync(runDir).filter((name) => name.startsWith("attempt-"))) {
-      const handleFile = path.join(runDir, attempt, "handle.json");
-      if (!existsSync(handleFile)) continue;
-      try {
-        process.kill(Number(String(JSON.parse(readFileSync(handleFile, "utf8")).jobRef).split(":")[0]), "SIGKILL");
-      } catch {
-        // Already gone with its stage process.
-      }
-    }
-  }
+  for (const runId of readdirSync(runsDir)) killRunAsInACrash(path.join(runsDir, runId));
 }
 
 /** How many attempts of the experiment's runs have a job handle, i.e. were started on the backend. */

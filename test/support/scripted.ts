@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { seraBin } from "./sera.js";
 
 /** Start `sera model serve --scripted` as a real child process and return its base URL. */
@@ -41,4 +42,24 @@ export function killProcessesOfRun(runDir: string): number {
     }
   }
   return killed;
+}
+
+/**
+ * What a machine crash leaves behind: the run's worker (the local worker host, named by each
+ * attempt's handle) is killed first, so it cannot record its job's death as the attempt's result,
+ * and then every process of the run. Killing them the other way round left a window in which the
+ * host wrote "killed by SIGKILL", and the rerun found a failed attempt instead of a lost one.
+ * Returns how many of the run's own processes were killed.
+ */
+export function killRunAsInACrash(runDir: string): number {
+  for (const attempt of readdirSync(runDir).filter((name) => name.startsWith("attempt-"))) {
+    const handleFile = path.join(runDir, attempt, "handle.json");
+    if (!existsSync(handleFile)) continue;
+    try {
+      process.kill(Number(String(JSON.parse(readFileSync(handleFile, "utf8")).jobRef).split(":")[0]), "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  return killProcessesOfRun(runDir);
 }

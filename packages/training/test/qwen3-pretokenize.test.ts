@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { preTokenEnd, referencePreTokens } from "../src/dataset/qwen3-pretokenize.js";
@@ -12,7 +14,16 @@ function scannedPreTokens(text: string): string[] {
   return pieces;
 }
 
+const asciiAndSome = [...Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)), "é", "你", "\u0085", "\u00a0"];
+
 describe("Qwen3 pre-token scanner", () => {
+  it("splits real source text exactly as the reference pattern", () => {
+    for (const file of [fileURLToPath(import.meta.url), fileURLToPath(new URL("../src/dataset/qwen3-bpe.ts", import.meta.url))]) {
+      const text = readFileSync(file, "utf8");
+      expect(scannedPreTokens(text)).toEqual(referencePreTokens(text));
+    }
+  });
+
   it("splits exactly as the reference pattern on mixed scripts, contractions, digits and whitespace runs", () => {
     const units = [
       "a",
@@ -42,10 +53,18 @@ describe("Qwen3 pre-token scanner", () => {
       "\udc00",
     ];
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: fc.constantFrom(...units), maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 })), (text) => {
-        expect(scannedPreTokens(text)).toEqual(referencePreTokens(text));
-      }),
-      { numRuns: 2000 },
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom(...units), maxLength: 40 }),
+          fc.string({ unit: "binary", maxLength: 40 }),
+          // Every ASCII character, mixed with a few others: the scanner reads ASCII from a table.
+          fc.string({ unit: fc.constantFrom(...asciiAndSome), maxLength: 40 }),
+        ),
+        (text) => {
+          expect(scannedPreTokens(text)).toEqual(referencePreTokens(text));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

@@ -87,10 +87,22 @@ function classAt(text: string, at: number): number {
   return classOf(text.codePointAt(at) as number);
 }
 
-/** End of the run of code points from `at` whose class has any of `bits`. */
+/**
+ * End of the run of code points from `at` whose class has any of `bits`. Source text is nearly
+ * all ASCII, whose classes are a table read and one unit wide; runs are the scanner's inner loop.
+ */
 function runEnd(text: string, at: number, bits: number): number {
   let end = at;
-  while (end < text.length && (classAt(text, end) & bits) !== 0) end += widthAt(text, end);
+  while (end < text.length) {
+    const unit = text.charCodeAt(end);
+    if (unit < 0x80) {
+      if ((bmpClass[unit] & bits) === 0) break;
+      end++;
+    } else {
+      if ((classOf(text.codePointAt(end) as number) & bits) === 0) break;
+      end += widthAt(text, end);
+    }
+  }
   return end;
 }
 

@@ -164,12 +164,18 @@ while True:
     // The agent's model call: no command runs while the writer fills the copy, until the idle watch stops it.
     const copy = sandbox.toHostPath("/testbed");
     const written = () => fs.readdirSync(copy).filter((name) => name.startsWith("bg")).length;
+    // The watch asks statfs once a second, and measures the copy at least every 30 s regardless,
+    // because space freed elsewhere on the same filesystem can hide the writer's growth: in the full
+    // suite other tests delete their files meanwhile, and a 20 s wait once ended before the watch
+    // had seen the growth. So wait past 30 s, and take the writer as stopped once three looks 0.7 s
+    // apart find no new file (one quiet look was once only the loaded machine).
     let seen = -1;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
+    let quietLooks = 0;
+    const deadline = Date.now() + 40_000;
+    while (Date.now() < deadline && quietLooks < 3) {
       await new Promise((resolve) => setTimeout(resolve, 700));
       const now = written();
-      if (now === seen) break;
+      quietLooks = now === seen ? quietLooks + 1 : 0;
       seen = now;
     }
     expect(seen).toBeGreaterThan(16); // past the 4 MiB cap

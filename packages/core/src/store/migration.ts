@@ -4,7 +4,6 @@ import type { DuckDBConnection } from "@duckdb/node-api";
  * One schema step. Steps are numbered per component, so that each part of the data contract
  * (spine, generation, training, evaluation) adds its own tables without renumbering another's.
  */
-
 export interface Migration {
   component: string;
   version: number;

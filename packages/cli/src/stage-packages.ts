@@ -1,12 +1,12 @@
 import { stageHandler, type Experiment } from "@sera/core";
 
 /**
- * The stage packages, imported on demand. Importing one registers its stage kinds with their
- * jobs and ingest hooks (the tables are core's, whatever is loaded). `sera run` imports only the packages its experiment names
- * (a sweep of plain commands imports none), because every invocation of a sweep pays for what it
- * loads; every other command imports them all. The kinds listed here only choose what to import:
- * a kind not listed, or not registered by its package, makes every package load, so a stale entry
- * costs start-up time and never a wrong "unknown stage kind".
+ * The stage packages, imported on demand. Importing one registers its stage kinds with their jobs
+ * and ingest hooks (the tables are core's, whatever is loaded). `sera run` imports only the
+ * packages its experiment names (a sweep of plain commands imports none), because every invocation
+ * of a sweep pays for what it loads; every other command imports them all. The kinds listed here
+ * only choose what to import: a kind not listed, or not registered by its package, makes every
+ * package load, so a stale entry costs start-up time and never a wrong "unknown stage kind".
  */
 const stagePackages: ReadonlyArray<{ kinds: readonly string[]; load: () => Promise<unknown> }> = [
   { kinds: ["sera-generate"], load: () => import("@sera/generation") },

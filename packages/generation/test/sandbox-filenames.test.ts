@@ -123,6 +123,26 @@ describe("tree copies from memory and from disk", () => {
   });
 });
 
+describe("tree copies never write through a name that is already there", () => {
+  it.each([
+    ["small.txt", 10],
+    ["large.bin", 100 * 1024],
+  ])("refuses a link planted at %s (%s bytes), and the file it points to is unchanged", async (name, bytes) => {
+    const tree = path.join(workDir, `planted-tree-${name}`);
+    fs.mkdirSync(tree);
+    fs.writeFileSync(path.join(tree, name), Buffer.alloc(bytes, 7));
+    const outside = path.join(workDir, `outside-${name}`);
+    fs.writeFileSync(outside, "host file\n");
+    const copy = path.join(workDir, `planted-copy-${name}`);
+    fs.mkdirSync(copy);
+    fs.symlinkSync(outside, path.join(copy, name));
+    const manifest = treeManifest(tree);
+    // Twice: the first copy reads small files from disk, the second writes them from memory.
+    for (let round = 0; round < 2; round++) await expect(copyTree(manifest, tree, copy, { destinationExists: true })).rejects.toThrow(/EEXIST/);
+    expect(fs.readFileSync(outside, "utf8")).toBe("host file\n");
+  });
+});
+
 describe("a repository with non-UTF-8 names, special files and a huge binary file", () => {
   it.each(["bwrap", "none"] as const)("makes sandboxes, takes edits and diffs them (%s)", async (isolation) => {
     const sandbox = await createSandbox({ source, root: path.join(workDir, `sbx-${isolation}`), isolation });

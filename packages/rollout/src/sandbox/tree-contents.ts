@@ -66,9 +66,12 @@ export function forgetContents(manifest: TreeManifest): void {
   totalBytes -= held.bytes;
 }
 
-/** Writes one cached file as copyFile + utimes + lchown would leave it. */
+/**
+ * Writes one cached file as copyFile + utimes + lchown would leave it. The file must be new ("wx":
+ * O_EXCL), so a name that is already there, a link included, is refused rather than followed.
+ */
 export function writeCachedFile(target: Buffer, file: CachedFile, mtimeSeconds: number, owner: { uid: number; gid: number } | undefined): void {
-  const fd = fs.openSync(target, "w", file.mode);
+  const fd = fs.openSync(target, "wx", file.mode);
   try {
     for (let written = 0; written < file.data.length;) written += fs.writeSync(fd, file.data, written);
     // chown clears set-id bits, so the mode comes after it; the mode is exact whatever the umask.

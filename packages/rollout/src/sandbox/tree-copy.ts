@@ -117,7 +117,7 @@ export async function copyTree(
       const index = fromDisk[next];
       next += 1;
       const target = joinBytes(destinationBytes, manifest.files[index]);
-      await fsp.copyFile(joinBytes(sourceBytes, manifest.files[index]), target, fs.constants.COPYFILE_FICLONE);
+      await fsp.copyFile(joinBytes(sourceBytes, manifest.files[index]), target, fs.constants.COPYFILE_FICLONE | fs.constants.COPYFILE_EXCL);
       // Two metadata syscalls of a few microseconds: a thread-pool round trip each would cost more
       // (720 files of this repository under root: 28 ms instead of 41).
       const seconds = manifest.fileMtimesMs[index] / 1000;

@@ -109,7 +109,7 @@ async function measureOnce(engine: "bpe" | "library"): Promise<void> {
   const corpus = distinctRealCorpus();
   const result = await measureExportThroughput(corpus.trajectories, { workers: 2, format: "hermes", engine, cache: engine === "bpe" ? undefined : false });
   process.stdout.write(
-    `${JSON.stringify({ mbPerSecond: result.mbPerSecond, outputBytes: result.outputBytes, samples: result.samples, description: corpus.description })}\n`,
+    `${JSON.stringify({ mbPerSecond: result.mbPerSecond, cpuSeconds: result.cpuSeconds, seconds: result.seconds, outputBytes: result.outputBytes, samples: result.samples, description: corpus.description })}\n`,
   );
 }
 

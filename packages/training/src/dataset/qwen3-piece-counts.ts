@@ -9,18 +9,25 @@
  * compares characters in place, so a hit allocates nothing.
  */
 
-const EMPTY = 0;
 const INITIAL_SLOTS = 1 << 16;
+/** Int32s per slot of the long-piece table: hash, start in the character pool, length (0: empty), count. */
+const SLOT_WIDTH = 4;
 
 export class PieceCounts {
   /** Count + 1 for two and three ASCII characters (0: not seen), indexed by the character codes. */
   private readonly pairs = new Uint8Array(128 * 128);
   private readonly triples = new Uint8Array(128 * 128 * 128);
-  /** Entry number + 1 per slot (0: empty) and the slot's full hash, so most mismatches skip the character compare. */
-  private slots = new Int32Array(INITIAL_SLOTS);
-  private hashes = new Int32Array(INITIAL_SLOTS);
-  private keys: string[] = [];
-  private counts: number[] = [];
+  /**
+   * Longer pieces: one open-addressing table whose slot holds everything a lookup reads, and the
+   * pieces' characters back to back in one pool. A lookup touches the slot's cache line and the
+   * characters it compares, and nothing else; with a string and a count per entry kept in arrays
+   * beside the table, each hit chased four pointers into a heap of 100,000+ entries (120 ns a lookup
+   * on 25 MB of distinct source text, against about 60 now).
+   */
+  private table = new Int32Array(INITIAL_SLOTS * SLOT_WIDTH);
+  private pool = new Uint16Array(1 << 20);
+  private poolUsed = 0;
+  private entries = 0;
   private readonly maxEntries: number;
 
   constructor(maxEntries: number) {
@@ -57,53 +64,66 @@ export class PieceCounts {
 
   /** The count stored for `text[start, end)` whose hash is `hash`, or -1. */
   get(text: string, start: number, end: number, hash: number): number {
+    const { table, pool } = this;
     const length = end - start;
-    const mask = this.slots.length - 1;
+    const mask = table.length / SLOT_WIDTH - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.slots[slot];
-      if (entry === EMPTY) return -1;
-      if (this.hashes[slot] !== hash) continue;
-      const key = this.keys[entry - 1];
-      if (key.length !== length) continue;
-      let same = 0;
-      while (same < length && key.charCodeAt(same) === text.charCodeAt(start + same)) same++;
-      if (same === length) return this.counts[entry - 1];
+      const at = slot * SLOT_WIDTH;
+      const storedLength = table[at + 2];
+      if (storedLength === 0) return -1;
+      if (table[at] !== hash || storedLength !== length) continue;
+      let from = table[at + 1];
+      let same = start;
+      while (same < end && pool[from] === text.charCodeAt(same)) {
+        same++;
+        from++;
+      }
+      if (same === end) return table[at + 3];
     }
   }
 
-  set(piece: string, hash: number, count: number): void {
+  /** Stores the count of `text[start, end)`, which `get` did not find. */
+  set(text: string, start: number, end: number, hash: number, count: number): void {
     // Bounded memory on endless distinct text: start over rather than evict one by one.
-    if (this.keys.length >= this.maxEntries) this.clear();
-    if ((this.keys.length + 1) * 2 > this.slots.length) this.grow();
-    this.keys.push(piece);
-    this.counts.push(count);
-    this.place(hash, this.keys.length);
+    if (this.entries >= this.maxEntries) this.clear();
+    if ((this.entries + 1) * 2 * SLOT_WIDTH > this.table.length) this.grow();
+    const length = end - start;
+    if (this.poolUsed + length > this.pool.length) {
+      const larger = new Uint16Array(Math.max(this.pool.length * 2, this.poolUsed + length));
+      larger.set(this.pool.subarray(0, this.poolUsed));
+      this.pool = larger;
+    }
+    const from = this.poolUsed;
+    for (let at = start; at < end; at++) this.pool[this.poolUsed++] = text.charCodeAt(at);
+    this.entries++;
+    this.place(this.table, hash, from, length, count);
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.entries;
   }
 
-  private place(hash: number, entry: number): void {
-    const mask = this.slots.length - 1;
+  private place(table: Int32Array, hash: number, from: number, length: number, count: number): void {
+    const mask = table.length / SLOT_WIDTH - 1;
     let slot = hash & mask;
-    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-    this.slots[slot] = entry;
-    this.hashes[slot] = hash;
+    while (table[slot * SLOT_WIDTH + 2] !== 0) slot = (slot + 1) & mask;
+    const at = slot * SLOT_WIDTH;
+    table[at] = hash;
+    table[at + 1] = from;
+    table[at + 2] = length;
+    table[at + 3] = count;
   }
 
   private grow(): void {
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    this.slots = new Int32Array(oldSlots.length * 2);
-    this.hashes = new Int32Array(oldSlots.length * 2);
-    for (let slot = 0; slot < oldSlots.length; slot++) if (oldSlots[slot] !== EMPTY) this.place(oldHashes[slot], oldSlots[slot]);
+    const old = this.table;
+    const table = new Int32Array(old.length * 2);
+    for (let at = 0; at < old.length; at += SLOT_WIDTH) if (old[at + 2] !== 0) this.place(table, old[at], old[at + 1], old[at + 2], old[at + 3]);
+    this.table = table;
   }
 
   private clear(): void {
-    this.keys = [];
-    this.counts = [];
-    this.slots = new Int32Array(INITIAL_SLOTS);
-    this.hashes = new Int32Array(INITIAL_SLOTS);
+    this.entries = 0;
+    this.poolUsed = 0;
+    this.table = new Int32Array(INITIAL_SLOTS * SLOT_WIDTH);
   }
 }

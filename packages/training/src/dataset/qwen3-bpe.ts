@@ -258,33 +258,25 @@ class MergeTable {
 }
 
 /**
- * Finds added tokens (split out before normalisation, never merged) by the characters they start
- * with: `indexOf` per first character, then the longest token that matches there, as the
- * tokenizer's leftmost-longest matching does.
+ * Finds added tokens (split out before normalisation, never merged): one regular expression whose
+ * alternatives are the tokens, longest first, so a match is leftmost and then longest, as the
+ * tokenizer's matching is. Qwen3's all start with `<`; an indexOf per `<` then a startsWith per
+ * token cost 6% of counting on source code, where `<` is common.
  */
 class AddedTokenFinder {
-  private readonly byFirst: Map<string, string[]>;
+  private readonly pattern: RegExp | undefined;
 
   constructor(tokens: readonly string[]) {
-    this.byFirst = new Map();
-    for (const token of [...tokens].filter((token) => token !== "").sort((a, b) => b.length - a.length)) {
-      const first = token[0];
-      this.byFirst.set(first, [...(this.byFirst.get(first) ?? []), token]);
-    }
+    const longestFirst = [...new Set(tokens)].filter((token) => token !== "").sort((a, b) => b.length - a.length);
+    const escaped = longestFirst.map((token) => token.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+    this.pattern = escaped.length > 0 ? new RegExp(escaped.join("|"), "g") : undefined;
   }
 
   next(text: string, from: number): { at: number; length: number } | undefined {
-    let best: { at: number; length: number } | undefined;
-    for (const [first, tokens] of this.byFirst) {
-      for (let at = text.indexOf(first, from); at >= 0 && (best === undefined || at < best.at); at = text.indexOf(first, at + 1)) {
-        const token = tokens.find((candidate) => text.startsWith(candidate, at));
-        if (token !== undefined) {
-          best = { at, length: token.length };
-          break;
-        }
-      }
-    }
-    return best;
+    if (!this.pattern) return undefined;
+    this.pattern.lastIndex = from;
+    const match = this.pattern.exec(text);
+    return match ? { at: match.index, length: match[0].length } : undefined;
   }
 }
 

@@ -13,7 +13,7 @@ export type { SegmentCheck } from "./dataset/format/chatml-layout.js";
 export { chatmlText, tokenCounterFromFunction, loadQwen3Counter, CachedTokenCounter } from "./dataset/tokens.js";
 export type { TokenCounter, Qwen3Engine, TokenCacheStats } from "./dataset/tokens.js";
 export { Qwen3BpeCounter } from "./dataset/qwen3-bpe.js";
-export { Qwen3TokenPool } from "./dataset/token-pool.js";
+export { defaultTokenWorkers, Qwen3TokenPool } from "./dataset/token-pool.js";
 export type { TokenPoolOptions } from "./dataset/token-pool.js";
 export { truncateToBudget, truncateMessages, orderByRatio, selectByRatio, defaultTokenBudget, defaultRatioThreshold } from "./dataset/truncate.js";
 export type { Truncation, TruncationOutcome, RatioEntry, RatioSelection } from "./dataset/truncate.js";

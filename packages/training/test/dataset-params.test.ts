@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "@sera/core";
 import { datasetIdentity, datasetParamsSchema, datasetStage } from "../src/index.js";
@@ -28,6 +29,11 @@ describe("sera-dataset params", () => {
       },
     });
     expect(() => datasetParamsSchema.parse({ filters: { patchLines: { enabled: true, maximum: 10 } } })).toThrow(/maximum/);
+  });
+
+  it("counts tokens on one worker per core beyond the main thread's unless told", () => {
+    expect(datasetParamsSchema.parse({}).workers).toBe(Math.max(1, availableParallelism() - 1));
+    expect(datasetParamsSchema.parse({ workers: 3 }).workers).toBe(3);
   });
 
   it("keys the run on what changes the data: not token threads, not where a source directory lives", () => {

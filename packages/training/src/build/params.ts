@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defaultMaxChangedLines, defaultMaxMeanToolOutputTokens } from "../dataset/filters.js";
 import { mixSchema } from "../dataset/mix.js";
 import { SUBSET_ORDERS } from "../dataset/subsets.js";
+import { defaultTokenWorkers } from "../dataset/token-pool.js";
 import { defaultRatioThreshold, defaultTokenBudget } from "../dataset/truncate.js";
 
 /**
@@ -115,8 +116,8 @@ export const datasetParamsSchema = z
     mix: mixSchema.optional(),
     /** Samples per JSONL / Parquet shard. */
     shardSize: z.number().int().min(1).default(10_000),
-    /** Token-counting threads (speed only). */
-    workers: z.number().int().min(1).max(64).default(2),
+    /** Token-counting threads (speed only; default one per core beyond the main thread's). */
+    workers: z.number().int().min(1).max(64).default(defaultTokenWorkers),
   })
   .strict();
 

@@ -149,7 +149,7 @@ export async function exportSft(
 }
 
 export interface Qwen3CounterOptions {
-  /** Worker threads (default 2). */
+  /** Worker threads (default: one per core beyond the main thread's, `defaultTokenWorkers()`). */
   workers?: number;
   engine?: Qwen3Engine;
   /**
@@ -165,7 +165,7 @@ export interface Qwen3CounterOptions {
 /** Start a Qwen3 worker pool (wrapped in a count cache), run `use`, and always stop the workers. */
 export async function withQwen3Counter<T>(options: Qwen3CounterOptions, use: (counter: TokenCounter) => Promise<T>): Promise<T> {
   const engine = options.engine ?? "bpe";
-  const pool = await Qwen3TokenPool.start({ workers: options.workers ?? 2, engine });
+  const pool = await Qwen3TokenPool.start({ workers: options.workers, engine });
   const counter = (options.cache ?? engine === "library") ? new CachedTokenCounter(pool) : pool;
   try {
     return await use(counter);
@@ -198,7 +198,7 @@ export async function measureExportThroughput(
 ): Promise<ExportThroughput> {
   const started = performance.now();
   const engine = options.engine ?? "bpe";
-  const pool = await Qwen3TokenPool.start({ workers: options.workers ?? 2, engine });
+  const pool = await Qwen3TokenPool.start({ workers: options.workers, engine });
   const startupSeconds = (performance.now() - started) / 1000;
   const counter = (options.cache ?? engine === "library") ? new CachedTokenCounter(pool) : undefined;
   try {

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { packTexts } from "./packed-texts.js";
 import type { Qwen3Engine, TokenCounter } from "./tokens.js";
 
 interface WorkerReply {
@@ -83,7 +84,8 @@ export class Qwen3TokenPool implements TokenCounter {
     const id = this.nextId++;
     return new Promise<number[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, texts });
+      const packed = packTexts(texts);
+      worker.postMessage({ id, packed }, [packed.bytes, packed.layout.buffer as ArrayBuffer]);
     });
   }
 

@@ -1,10 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { unpackTexts, type PackedTexts } from "./packed-texts.js";
 import { loadQwen3Counter, type Qwen3Engine } from "./tokens.js";
 
 /** Worker side of Qwen3TokenPool: loads the tokenizer once, then answers count requests. */
 interface CountRequest {
   id: number;
-  texts: string[];
+  packed: PackedTexts;
 }
 
 const port = parentPort;
@@ -15,7 +16,7 @@ loadQwen3Counter(engine).then(
   (countOne) => {
     port.on("message", (request: CountRequest) => {
       try {
-        port.postMessage({ id: request.id, counts: request.texts.map((text) => countOne(text)) });
+        port.postMessage({ id: request.id, counts: unpackTexts(request.packed).map((text) => countOne(text)) });
       } catch (error) {
         port.postMessage({ id: request.id, error: String(error) });
       }

@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { preTokenEnd, referencePreTokens } from "../src/dataset/qwen3-pretokenize.js";
 
-function scannedPreTokens(text: string): string[] {
+/** The pre-tokens of `text[from, limit)`, scanned in place. */
+function scannedPreTokens(text: string, from = 0, limit = text.length): string[] {
   const pieces: string[] = [];
-  for (let start = 0; start < text.length;) {
-    const end = preTokenEnd(text, start);
+  for (let start = from; start < limit;) {
+    const end = limit === text.length ? preTokenEnd(text, start) : preTokenEnd(text, start, limit);
     pieces.push(text.slice(start, end));
     start = end;
   }
@@ -64,6 +65,21 @@ describe("Qwen3 pre-token scanner", () => {
           expect(scannedPreTokens(text)).toEqual(referencePreTokens(text));
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("reads a range of a longer text in place as the reference reads that range cut out", () => {
+    // What follows the range could join its last pre-token if read: the rest of a contraction, a
+    // surrogate's pair, a non-space after trailing spaces, more letters or digits.
+    const units = ["a", "é", "😀", " ", "  ", "\n", "'", "s", "ll", "\ud83d", "\ude00", "9", "<|im_end|>", "-", "\t"];
+    const textArb = fc.string({ unit: fc.constantFrom(...units), maxLength: 30 });
+    fc.assert(
+      fc.property(textArb, textArb, textArb, (before, range, after) => {
+        const text = before + range + after;
+        const limit = before.length + range.length;
+        expect(scannedPreTokens(text, before.length, limit)).toEqual(referencePreTokens(range));
+      }),
       { numRuns: 3000 },
     );
   });

@@ -73,75 +73,77 @@ function classOf(codePoint: number): number {
 }
 for (let codePoint = 0; codePoint < 0x80; codePoint++) classOf(codePoint);
 
-/** Width in UTF-16 units of the code point at `at`. */
-function widthAt(text: string, at: number): number {
+/** Width in UTF-16 units of the code point at `at`, reading nothing at or past `limit`. */
+function widthAt(text: string, at: number, limit: number): number {
   const unit = text.charCodeAt(at);
-  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= text.length) return 1;
+  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= limit) return 1;
   const next = text.charCodeAt(at + 1);
   return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
 }
 
-function classAt(text: string, at: number): number {
+function classAt(text: string, at: number, limit: number): number {
   const unit = text.charCodeAt(at);
   if (unit < 0x80) return bmpClass[unit] & ~KNOWN;
-  return classOf(text.codePointAt(at) as number);
+  // A high surrogate whose pair lies past the limit stands alone there, as in a slice.
+  return classOf(widthAt(text, at, limit) === 2 ? (text.codePointAt(at) as number) : unit);
 }
 
 /**
  * End of the run of code points from `at` whose class has any of `bits`. Source text is nearly
  * all ASCII, whose classes are a table read and one unit wide; runs are the scanner's inner loop.
  */
-function runEnd(text: string, at: number, bits: number): number {
+function runEnd(text: string, at: number, bits: number, limit: number): number {
   let end = at;
-  while (end < text.length) {
+  while (end < limit) {
     const unit = text.charCodeAt(end);
     if (unit < 0x80) {
       if ((bmpClass[unit] & bits) === 0) break;
       end++;
     } else {
-      if ((classOf(text.codePointAt(end) as number) & bits) === 0) break;
-      end += widthAt(text, end);
+      if ((classAt(text, end, limit) & bits) === 0) break;
+      end += widthAt(text, end, limit);
     }
   }
   return end;
 }
 
 /** ASCII letters of the contractions the pattern's first alternatives accept after an apostrophe. */
-function contractionEnd(text: string, at: number): number {
-  const second = text.charCodeAt(at + 1) | 0x20;
+function contractionEnd(text: string, at: number, limit: number): number {
+  const second = at + 1 < limit ? text.charCodeAt(at + 1) | 0x20 : -1;
   if (second === 0x73 || second === 0x74 || second === 0x6d || second === 0x64) return at + 2; // s t m d
-  const third = text.charCodeAt(at + 2) | 0x20;
+  const third = at + 2 < limit ? text.charCodeAt(at + 2) | 0x20 : -1;
   if ((second === 0x72 && third === 0x65) || (second === 0x76 && third === 0x65) || (second === 0x6c && third === 0x6c)) return at + 3; // re ve ll
   return -1;
 }
 
 /**
- * End (exclusive, in UTF-16 units) of the pre-token that starts at `start` < text.length: what
- * `QWEN3_PRE_TOKEN_PATTERN` matches there. The branches follow the pattern's alternatives in order.
+ * End (exclusive, in UTF-16 units) of the pre-token that starts at `start` < `limit`: what
+ * `QWEN3_PRE_TOKEN_PATTERN` matches there in `text.slice(0, limit)`, read in place. The branches
+ * follow the pattern's alternatives in order.
  */
-export function preTokenEnd(text: string, start: number): number {
-  const first = classAt(text, start);
+export function preTokenEnd(text: string, start: number, limit = text.length): number {
+  const first = classAt(text, start, limit);
   if (text.charCodeAt(start) === 0x27) {
-    const end = contractionEnd(text, start);
+    const end = contractionEnd(text, start, limit);
     if (end > 0) return end;
   }
   // [^\r\n\p{L}\p{N}]?\p{L}+
-  if (first === LETTER) return runEnd(text, start, LETTER);
-  const afterFirst = start + widthAt(text, start);
-  const second = afterFirst < text.length ? classAt(text, afterFirst) : 0;
-  if ((first & (NEWLINE | NUMBER)) === 0 && second === LETTER) return runEnd(text, afterFirst, LETTER);
+  if (first === LETTER) return runEnd(text, start, LETTER, limit);
+  const afterFirst = start + widthAt(text, start, limit);
+  const second = afterFirst < limit ? classAt(text, afterFirst, limit) : 0;
+  if ((first & (NEWLINE | NUMBER)) === 0 && second === LETTER) return runEnd(text, afterFirst, LETTER, limit);
   // \p{N}
   if (first === NUMBER) return afterFirst;
   // " ?[^\s\p{L}\p{N}]+[\r\n]*": an optional U+0020 only, then symbols, then line breaks.
-  if (first === OTHER) return runEnd(text, runEnd(text, afterFirst, OTHER), NEWLINE);
-  if (text.charCodeAt(start) === 0x20 && second === OTHER) return runEnd(text, runEnd(text, afterFirst, OTHER), NEWLINE);
+  if (first === OTHER) return runEnd(text, runEnd(text, afterFirst, OTHER, limit), NEWLINE, limit);
+  if (text.charCodeAt(start) === 0x20 && second === OTHER) return runEnd(text, runEnd(text, afterFirst, OTHER, limit), NEWLINE, limit);
   // Whitespace: `\s*[\r\n]+` ends after the run's last line break; `\s+(?!\S)` leaves the run's
   // last character to the next token unless the text ends; `\s+` takes a single space before a non-space.
-  const spaceEnd = runEnd(text, start, SPACE);
+  const spaceEnd = runEnd(text, start, SPACE, limit);
   for (let at = spaceEnd - 1; at >= start; at--) {
     const unit = text.charCodeAt(at);
     if (unit === 0x0a || unit === 0x0d) return at + 1;
   }
-  if (spaceEnd === text.length || spaceEnd - start === 1) return spaceEnd;
+  if (spaceEnd === limit || spaceEnd - start === 1) return spaceEnd;
   return spaceEnd - 1;
 }

@@ -84,6 +84,14 @@ export class Qwen3BpeCounter {
   /** Scratch space for one pre-token's symbols and the rank of each adjacent pair, grown on demand. */
   private symbols = new Int32Array(256);
   private pairRanks = new Int32Array(256);
+  /** Where each adjacent pair sits in the merge table (-1: no merge), so a merge needs no second probe. */
+  private pairSlots = new Int32Array(256);
+  /**
+   * The merge table slot of each pair of bytes, indexed by `first << 8 | second`: a piece's first
+   * lookups, one per adjacent pair of its bytes, read this 256 KiB table instead of probing the
+   * merge table, which is larger than the CPU's cache.
+   */
+  private readonly bytePairSlots = new Int32Array(256 * 256);
   private bytes = new Uint8Array(1024);
 
   constructor(files: Qwen3TokenizerFiles) {
@@ -94,6 +102,7 @@ export class Qwen3BpeCounter {
       this.byteIds[byte] = id;
     }
     this.merges = new MergeTable(files.vocab, files.merges);
+    for (let pair = 0; pair < 256 * 256; pair++) this.bytePairSlots[pair] = this.merges.find(this.byteIds[pair >> 8], this.byteIds[pair & 0xff]);
     this.addedTokens = new AddedTokenFinder(files.addedTokens);
   }
 
@@ -172,10 +181,15 @@ export class Qwen3BpeCounter {
     if (this.symbols.length < length) {
       this.symbols = new Int32Array(length * 2);
       this.pairRanks = new Int32Array(length * 2);
+      this.pairSlots = new Int32Array(length * 2);
     }
-    const { symbols, pairRanks, bytes, merges } = this;
+    const { symbols, pairRanks, pairSlots, bytes, merges, bytePairSlots } = this;
     for (let i = 0; i < length; i++) symbols[i] = this.byteIds[bytes[i]];
-    for (let i = 0; i + 1 < length; i++) pairRanks[i] = merges.rank(symbols[i], symbols[i + 1]);
+    for (let i = 0; i + 1 < length; i++) {
+      const slot = bytePairSlots[(bytes[i] << 8) | bytes[i + 1]];
+      pairSlots[i] = slot;
+      pairRanks[i] = merges.rankAt(slot);
+    }
     let count = length;
     while (count > 1) {
       let best = NO_MERGE;
@@ -187,13 +201,22 @@ export class Qwen3BpeCounter {
         }
       }
       if (at < 0) break;
-      symbols[at] = merges.merged(symbols[at], symbols[at + 1]);
+      symbols[at] = merges.mergedAt(pairSlots[at]);
       // Pieces are a few bytes long: a plain loop shifts them faster than copyWithin's call.
       for (let i = at + 1; i + 1 < count; i++) symbols[i] = symbols[i + 1];
-      for (let i = at + 1; i + 2 < count; i++) pairRanks[i] = pairRanks[i + 1];
+      for (let i = at + 1; i + 2 < count; i++) {
+        pairRanks[i] = pairRanks[i + 1];
+        pairSlots[i] = pairSlots[i + 1];
+      }
       count--;
-      if (at > 0) pairRanks[at - 1] = merges.rank(symbols[at - 1], symbols[at]);
-      if (at + 1 < count) pairRanks[at] = merges.rank(symbols[at], symbols[at + 1]);
+      if (at > 0) {
+        pairSlots[at - 1] = merges.find(symbols[at - 1], symbols[at]);
+        pairRanks[at - 1] = merges.rankAt(pairSlots[at - 1]);
+      }
+      if (at + 1 < count) {
+        pairSlots[at] = merges.find(symbols[at], symbols[at + 1]);
+        pairRanks[at] = merges.rankAt(pairSlots[at]);
+      }
     }
     return count;
   }
@@ -252,8 +275,8 @@ class MergeTable {
     return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca6b)) & this.mask;
   }
 
-  /** Offset of the pair's slot in `slots`, or -1. */
-  private find(left: number, right: number): number {
+  /** Offset of the pair's slot, or -1 when the pair never merges. */
+  find(left: number, right: number): number {
     const slots = this.slots;
     for (let at = this.slot(left, right) * MERGE_WIDTH; ; at = (at + MERGE_WIDTH) & (slots.length - 1)) {
       const stored = slots[at];
@@ -262,14 +285,14 @@ class MergeTable {
     }
   }
 
-  /** Rank of the merge of `left` then `right`, or NO_MERGE. */
-  rank(left: number, right: number): number {
-    const at = this.find(left, right);
+  /** Rank of the merge at offset `at` (from `find`), or NO_MERGE for -1. */
+  rankAt(at: number): number {
     return at < 0 ? NO_MERGE : this.slots[at + 2];
   }
 
-  merged(left: number, right: number): number {
-    return this.slots[this.find(left, right) + 3];
+  /** The id of the merged symbol at offset `at`, which `find` found. */
+  mergedAt(at: number): number {
+    return this.slots[at + 3];
   }
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { preTokenEnd, referencePreTokens } from "../src/dataset/qwen3-pretokenize.js";
+import { asciiWordEnd, preTokenEnd, referencePreTokens } from "../src/dataset/qwen3-pretokenize.js";
 
 /** The pre-tokens of `text[from, limit)`, scanned in place. */
 function scannedPreTokens(text: string, from = 0, limit = text.length): string[] {
@@ -82,6 +82,23 @@ describe("Qwen3 pre-token scanner", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("ends an ASCII word where the full scanner does, or leaves it to the full scanner", () => {
+    const units = [...asciiAndSome, "word", " word", ".length", "_id", "'s", "'x", "é", "x\u0301"];
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...units), maxLength: 30 }), fc.nat(), (text, cut) => {
+        const limit = text.length === 0 ? 0 : cut % (text.length + 1);
+        for (let start = 0; start < limit; start++) {
+          const end = asciiWordEnd(text, start, limit);
+          if (end >= 0) expect(end).toBe(preTokenEnd(text, start, limit));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // It does take the common cases.
+    expect(asciiWordEnd(" return x", 0, 9)).toBe(7);
+    expect(asciiWordEnd("a.length;", 1, 9)).toBe(8);
   });
 
   it("keeps a run of spaces before a word apart from the space that joins the word", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PieceCounts } from "./qwen3-piece-counts.js";
-import { preTokenEnd } from "./qwen3-pretokenize.js";
+import { asciiWordEnd, preTokenEnd } from "./qwen3-pretokenize.js";
 
 /**
  * An exact Qwen3 token counter that reads the vocabulary and merge table shipped in
@@ -144,7 +144,8 @@ export class Qwen3BpeCounter {
     const pieces = this.pieceCounts;
     let total = 0;
     for (let start = from, end = from; start < to; start = end) {
-      end = preTokenEnd(text, start, to);
+      end = asciiWordEnd(text, start, to);
+      if (end < 0) end = preTokenEnd(text, start, to);
       // One ASCII character is one byte, and every byte is a token.
       if (end - start === 1 && text.charCodeAt(start) < 0x80) {
         total += 1;

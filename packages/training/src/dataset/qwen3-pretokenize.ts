@@ -107,6 +107,38 @@ function runEnd(text: string, at: number, bits: number, limit: number): number {
   return end;
 }
 
+/** 1 for A–Z and a–z; 2 for what may stand before a word: ASCII other than letters, digits, \r, \n and `'`. */
+const asciiWordClass = new Uint8Array(128);
+for (let unit = 0; unit < 128; unit++) {
+  const letter = (unit | 0x20) >= 0x61 && (unit | 0x20) <= 0x7a;
+  const digit = unit >= 0x30 && unit <= 0x39;
+  asciiWordClass[unit] = letter ? 1 : digit || unit === 0x0a || unit === 0x0d || unit === 0x27 ? 0 : 2;
+}
+
+/**
+ * The pre-token most source text is made of, an ASCII word with at most one ASCII non-letter
+ * before it (` return`, `.length`, `_id`): its end, or -1 when the text at `start` is anything
+ * else or the word runs into a non-ASCII character, for `preTokenEnd` to read. One loop over a
+ * 128-entry table: counting the bench's ChatML segments took 8% less time (paired passes in one
+ * process, median of 10, both orders), where the general scanner classifies each code point.
+ */
+export function asciiWordEnd(text: string, start: number, limit: number): number {
+  const first = text.charCodeAt(start);
+  if (first >= 0x80) return -1;
+  let end = start + 1;
+  if (asciiWordClass[first] === 2) {
+    const second = end < limit ? text.charCodeAt(end) : 0x80;
+    if (!(second < 0x80 && asciiWordClass[second] === 1)) return -1;
+    end++;
+  } else if (asciiWordClass[first] !== 1) return -1;
+  for (; end < limit; end++) {
+    const unit = text.charCodeAt(end);
+    if (unit >= 0x80) return -1;
+    if (asciiWordClass[unit] !== 1) break;
+  }
+  return end;
+}
+
 /** ASCII letters of the contractions the pattern's first alternatives accept after an apostrophe. */
 function contractionEnd(text: string, at: number, limit: number): number {
   const second = at + 1 < limit ? text.charCodeAt(at + 1) | 0x20 : -1;

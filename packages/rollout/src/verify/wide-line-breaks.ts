@@ -71,6 +71,9 @@ const simd = {
   sub16: [0xfd, ...leb(0x91)],
 };
 
+/** Bytes the loop reads per step. */
+const BLOCK = 64;
+
 /** Locals: 0 is the parameter `end`; then the byte offset, and two vectors. */
 const END = 0;
 const AT = 1;
@@ -130,9 +133,6 @@ function scanBody(): number[] {
   ];
   return [...LOCALS, ...code];
 }
-
-/** Bytes the loop reads per step. */
-const BLOCK = 64;
 
 function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];

@@ -20,7 +20,10 @@ export function packTexts(texts: readonly string[]): PackedTexts {
     // ASCII goes one byte per character; anything else as UTF-16, which keeps every code unit.
     const wide = Buffer.byteLength(text, "utf8") !== text.length;
     const length = wide ? text.length * 2 : text.length;
-    layout.set([size, length, wide ? 1 : 0], index * FIELDS);
+    const at = index * FIELDS;
+    layout[at] = size;
+    layout[at + 1] = length;
+    layout[at + 2] = wide ? 1 : 0;
     size += length;
   });
   const bytes = Buffer.allocUnsafeSlow(size);

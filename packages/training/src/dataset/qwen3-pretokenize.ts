@@ -107,12 +107,14 @@ function runEnd(text: string, at: number, bits: number, limit: number): number {
   return end;
 }
 
-/** 1 for A–Z and a–z; 2 for what may stand before a word: ASCII other than letters, digits, \r, \n and `'`. */
+/**
+ * From the class table: 1 for an ASCII letter; 2 for what may stand before a word, `[^\r\n\p{L}\p{N}]`,
+ * except `'`, which may open a contraction instead; 0 otherwise.
+ */
 const asciiWordClass = new Uint8Array(128);
 for (let unit = 0; unit < 128; unit++) {
-  const letter = (unit | 0x20) >= 0x61 && (unit | 0x20) <= 0x7a;
-  const digit = unit >= 0x30 && unit <= 0x39;
-  asciiWordClass[unit] = letter ? 1 : digit || unit === 0x0a || unit === 0x0d || unit === 0x27 ? 0 : 2;
+  const known = bmpClass[unit] & ~KNOWN;
+  asciiWordClass[unit] = known === LETTER ? 1 : (known & (NUMBER | NEWLINE)) !== 0 || unit === 0x27 ? 0 : 2;
 }
 
 /**
